@@ -1,0 +1,60 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { CallbackTokenMinter } from '../lib/mint-callback-token';
+import type { CallbackActivities, GenerateCallbackUrlInput, GenerateCallbackUrlResult } from '../workflows/types';
+
+/** What the minting activity needs, built once per worker. */
+export interface CallbackActivityDeps {
+  /** Signs tokens with the worker's signing key. */
+  minter: CallbackTokenMinter;
+  /** Public URL of the gateway, e.g. `https://callbacks.example.com`; a path prefix is kept. */
+  callbackBaseUrl: string;
+  /** API key appended for `includeApiKey`; without one, that option fails. */
+  callbackApiKey?: string;
+}
+
+/**
+ * Builds the activities the workflow helpers call. Register the result on every worker that runs
+ * workflows using `createCallback`:
+ *
+ * ```ts
+ * Worker.create({ ..., activities: { ...createCallbackActivities(deps), ...yourActivities } })
+ * ```
+ *
+ * The token names the workflow and namespace taken from the activity's own context, never from
+ * its input, so workflow code cannot mint a URL that signals some other workflow.
+ */
+export function createCallbackActivities(deps: CallbackActivityDeps): CallbackActivities {
+  const base = deps.callbackBaseUrl.endsWith('/') ? deps.callbackBaseUrl : `${deps.callbackBaseUrl}/`;
+  return {
+    async generateCallbackUrl(input: GenerateCallbackUrlInput): Promise<GenerateCallbackUrlResult> {
+      if (input.includeApiKey && !deps.callbackApiKey) {
+        throw ApplicationFailure.create({
+          type: 'CALLBACK_API_KEY_NOT_CONFIGURED',
+          message:
+            'createCallback({ includeApiKey: true }) needs an API key to put in the URL, and this worker has none: ' +
+            'create one with `npm run keys -- create --name worker --scope workflows:execute` and set CALLBACK_API_KEY on the worker.',
+          nonRetryable: true,
+        });
+      }
+      const { namespace, workflowExecution } = Context.current().info;
+      if (!workflowExecution) {
+        throw ApplicationFailure.create({
+          type: 'CALLBACK_OUTSIDE_WORKFLOW',
+          message: 'generateCallbackUrl must be scheduled by a workflow: the URL it mints signals the workflow that scheduled it.',
+          nonRetryable: true,
+        });
+      }
+      const token = await deps.minter.mint({
+        namespace,
+        workflowId: workflowExecution.workflowId,
+        callbackId: input.callbackId,
+        expiresAt: new Date(input.expiresAt),
+        requiresApiKey: input.requireApiKey || input.includeApiKey,
+        allowGet: input.allowGet,
+      });
+      const url = new URL(`callbacks/${token}`, base);
+      if (input.includeApiKey && deps.callbackApiKey) url.searchParams.set('api_key', deps.callbackApiKey);
+      return { url: url.toString() };
+    },
+  };
+}

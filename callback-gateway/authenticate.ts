@@ -1,0 +1,48 @@
+import type { Request, RequestHandler } from 'express';
+import { EXECUTE_SCOPE, type ApiKeyStore } from '../lib/api-keys';
+import { CallbackError } from '../lib/errors';
+import type { CallbackTokenVerifier } from '../lib/verify-callback-token';
+import { requestContext } from './request-context';
+
+/** The query parameter that may carry an API key, for senders that cannot set headers. */
+export const API_KEY_QUERY_PARAM = 'api_key';
+
+function firstString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  return undefined;
+}
+
+/** The API key presented with a request: `X-API-Key`, then `Authorization: Bearer`, then `?api_key=`. */
+export function presentedApiKey(req: Request): string | undefined {
+  const header = req.get('x-api-key');
+  if (header) return header.trim();
+  const authorization = req.get('authorization');
+  const bearer = authorization && /^Bearer\s+(.+)$/i.exec(authorization.trim());
+  if (bearer) return bearer[1];
+  return firstString((req.query as Record<string, unknown>)[API_KEY_QUERY_PARAM]);
+}
+
+/**
+ * Verifies the callback token in the path, then the API key when the token requires one, and
+ * records both on the request context. Runs before the body is read, so a request without a
+ * valid token costs no body parsing and learns nothing about any workflow.
+ */
+export function authenticate(verifier: CallbackTokenVerifier, apiKeys: ApiKeyStore): RequestHandler<{ token: string }> {
+  return async (req, res, next) => {
+    const context = requestContext(res);
+    const claims = await verifier.verify(req.params.token);
+    context.claims = claims;
+    const presented = presentedApiKey(req);
+    if (claims.requiresApiKey || presented !== undefined) {
+      if (!presented) {
+        throw new CallbackError(
+          'API_KEY_MISSING',
+          'This callback requires an API key: send it in the X-API-Key header, as Authorization: Bearer, or as the api_key query parameter.',
+        );
+      }
+      context.apiKey = await apiKeys.verify(presented, EXECUTE_SCOPE);
+    }
+    next();
+  };
+}

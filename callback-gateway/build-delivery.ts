@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import { CallbackError } from '../lib/errors';
+import type { CallbackDelivery, CallbackMethod } from '../workflows/types';
+import { API_KEY_QUERY_PARAM } from './authenticate';
+
+/** Headers never forwarded to the workflow: credentials, and framing that means nothing there. */
+const DROPPED_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'host',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'content-length',
+]);
+
+/** Any header whose name suggests a credential is dropped too: workflow history is widely readable. */
+const SENSITIVE_HEADER = /auth|token|secret|signature|passw|api[-_]?key|cookie|session/i;
+
+/** The longest accepted `Idempotency-Key` / `webhook-id`. */
+export const MAX_DELIVERY_ID_LENGTH = 255;
+
+/** The headers worth handing to the workflow. */
+export function forwardedHeaders(req: Request): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || DROPPED_HEADERS.has(name) || SENSITIVE_HEADER.test(name)) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+/** The request's query parameters, minus any API key. */
+export function forwardedQuery(req: Request): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(req.query as Record<string, unknown>)) {
+    if (name === API_KEY_QUERY_PARAM) continue;
+    if (typeof value === 'string') query[name] = value;
+    else if (Array.isArray(value)) query[name] = value.filter((item): item is string => typeof item === 'string');
+  }
+  return query;
+}
+
+/**
+ * The delivery id: the sender's `Idempotency-Key`, else its `webhook-id` (Standard Webhooks),
+ * else a fresh UUID. The workflow applies each id once, so a sender's retry is harmless.
+ */
+export function deliveryIdOf(req: Request): string {
+  const given = req.get('idempotency-key') ?? req.get('webhook-id');
+  if (given === undefined) return randomUUID();
+  const id = given.trim();
+  if (id.length === 0 || id.length > MAX_DELIVERY_ID_LENGTH || !/^[\x21-\x7e]+$/.test(id)) {
+    throw new CallbackError(
+      'INVALID_DELIVERY_ID',
+      `Idempotency-Key / webhook-id must be 1 to ${MAX_DELIVERY_ID_LENGTH} visible ASCII characters.`,
+    );
+  }
+  return id;
+}
+
+/** Everything the workflow learns about one request. */
+export interface DeliveryParts {
+  callbackId: string;
+  deliveryId: string;
+  contentType: string | null;
+  data: unknown;
+  apiKeyId?: string;
+}
+
+/** Assembles the signal payload for a request whose token, key and body have been checked. */
+export function buildDelivery(req: Request, parts: DeliveryParts): CallbackDelivery {
+  const query = forwardedQuery(req);
+  return {
+    callbackId: parts.callbackId,
+    deliveryId: parts.deliveryId,
+    method: req.method as CallbackMethod,
+    contentType: parts.contentType,
+    // A GET has no body: its query parameters are the data.
+    data: req.method === 'GET' ? query : parts.data,
+    query,
+    headers: forwardedHeaders(req),
+    receivedAt: new Date().toISOString(),
+    ...(parts.apiKeyId ? { apiKeyId: parts.apiKeyId } : {}),
+  };
+}

@@ -1,0 +1,88 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { FileApiKeyStore } from '../lib/api-keys';
+import { importSigningKey } from '../lib/callback-token';
+import { loadGatewayConfig, type GatewayConfig } from '../lib/config';
+import { createLogger, describeError, type Logger } from '../lib/logger';
+import { runMain } from '../lib/run-main';
+import { loadSigningSecret } from '../lib/signing-secret';
+import { createCallbackTokenVerifier } from '../lib/verify-callback-token';
+import { createGateway } from './create-gateway';
+
+/** Slow senders are cut off: the whole request within this, headers within {@link HEADERS_TIMEOUT_MS}. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** Bound on receiving a request's headers. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** How long shutdown waits for in-flight requests. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** A running gateway and how to stop it. */
+export interface RunningGateway {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the gateway from parsed configuration: loads and imports the signing key once, opens a
+ * lazy Temporal connection (the gateway starts, and `/readyz` says unready, while Temporal is
+ * down; it reconnects by itself), and listens.
+ */
+export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const key = await importSigningKey(await loadSigningSecret(config.token.signingSecret));
+  const connection = Connection.lazy({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const app = createGateway({
+    client,
+    verifier: createCallbackTokenVerifier(key, { ...config.token, namespace: config.temporal.namespace }),
+    apiKeys: new FileApiKeyStore(config.apiKeysFile),
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    temporalCallTimeoutMs: config.temporalCallTimeoutMs,
+  });
+  const server = app.listen(config.port, config.host);
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  return {
+    server,
+    url,
+    async close() {
+      // Stop accepting, let in-flight requests finish (each is bounded by the Temporal call timeout).
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await closed;
+      clearTimeout(timer);
+      await connection.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  const logger = createLogger({ pretty: process.stdout.isTTY || process.env.LOG_FORMAT === 'pretty' }, { service: 'gateway' });
+  const gateway = await startGateway(config, logger);
+  logger.info('gateway listening', { url: gateway.url, temporal: config.temporal.address, namespace: config.temporal.namespace });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('gateway stopping', { signal });
+    gateway.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error('gateway did not stop cleanly', { error: describeError(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (require.main === module) runMain(main);

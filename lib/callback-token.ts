@@ -1,0 +1,63 @@
+import type { CryptoKey } from 'jose';
+import { z } from 'zod';
+
+/**
+ * What a callback token says, and the constants both the minting activity and the verifying
+ * gateway rely on. Minting lives in {@link ./mint-callback-token}, checking in
+ * {@link ./verify-callback-token}.
+ */
+
+/** The JWS `typ` header of every callback token, so no other JWT from the same key passes (RFC 8725 §3.11). */
+export const CALLBACK_TOKEN_TYPE = 'dcb+jwt';
+
+/** The only algorithm minted and accepted. */
+export const CALLBACK_TOKEN_ALGORITHM = 'HS256';
+
+/** How far clocks between the worker and the gateway may disagree when checking `exp`/`nbf`. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** Longer path segments are refused before any cryptography runs. */
+export const MAX_TOKEN_LENGTH = 4096;
+
+/** The facts a callback token proves, once verified. */
+export interface CallbackClaims {
+  /** Temporal namespace of the workflow. */
+  namespace: string;
+  /** Workflow id (not run id, so the callback outlives continue-as-new). */
+  workflowId: string;
+  /** Which of the workflow's callbacks this is. */
+  callbackId: string;
+  /** When the URL stops being accepted. */
+  expiresAt: Date;
+  /** Whether a valid API key with the `workflows:execute` scope must accompany each request. */
+  requiresApiKey: boolean;
+  /** Whether a plain GET delivers (opt-in, since link previews and crawlers issue GETs). */
+  allowGet: boolean;
+}
+
+/** Issuer and audience every token carries and every verification demands. */
+export interface TokenIdentity {
+  issuer: string;
+  audience: string;
+}
+
+/** The JWT payload on the wire: short claim names keep URLs short. */
+export const tokenPayloadSchema = z.object({
+  ns: z.string().min(1),
+  sub: z.string().min(1),
+  jti: z.string().min(1),
+  exp: z.number().int(),
+  akr: z.literal(true).optional(),
+  get: z.literal(true).optional(),
+});
+
+/** The JWT payload on the wire. */
+export type TokenPayload = z.infer<typeof tokenPayloadSchema>;
+
+/**
+ * Imports raw secret bytes as an HMAC key once, at startup: verifying with a pre-imported
+ * `CryptoKey` skips a key import on every request.
+ */
+export async function importSigningKey(secret: Uint8Array): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+}

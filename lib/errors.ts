@@ -1,0 +1,92 @@
+/**
+ * The errors a callback request can end in, each with one stable machine-readable code and
+ * exactly one HTTP status. Senders and tests branch on `code`; the message is for people.
+ */
+export const ERROR_STATUS = {
+  /** The token in the URL is malformed, tampered with, signed by an unknown key, or for another audience. */
+  CALLBACK_TOKEN_INVALID: 401,
+  /** The token was valid once, but its `exp` has passed. */
+  CALLBACK_TOKEN_EXPIRED: 401,
+  /** The callback requires an API key and none was presented. */
+  API_KEY_MISSING: 401,
+  /** The presented API key is not one this gateway knows. */
+  API_KEY_INVALID: 401,
+  /** The presented API key was revoked. */
+  API_KEY_REVOKED: 401,
+  /** The presented API key has passed its expiry. */
+  API_KEY_EXPIRED: 401,
+  /** The presented API key is valid but lacks the `workflows:execute` scope. */
+  API_KEY_FORBIDDEN: 403,
+  /** The HTTP method is not accepted for this callback (e.g. GET on a callback that did not opt in). */
+  METHOD_NOT_ALLOWED: 405,
+  /** The body could not be parsed in the content type it declared. */
+  MALFORMED_BODY: 400,
+  /** An `Idempotency-Key` or `webhook-id` header is present but unusable. */
+  INVALID_DELIVERY_ID: 400,
+  /** The body's content type is not one the gateway accepts. */
+  UNSUPPORTED_CONTENT_TYPE: 415,
+  /** The body is larger than the configured limit. */
+  PAYLOAD_TOO_LARGE: 413,
+  /** No workflow with the callback's workflow id exists. */
+  WORKFLOW_NOT_FOUND: 404,
+  /** The workflow that minted the callback has already closed. */
+  WORKFLOW_CLOSED: 410,
+  /** Temporal could not be reached, or did not answer in time; the delivery was not accepted. */
+  TEMPORAL_UNAVAILABLE: 503,
+  /** No route matches the request path. */
+  ROUTE_NOT_FOUND: 404,
+  /** An unexpected failure inside the gateway; the delivery was not accepted. */
+  INTERNAL_ERROR: 500,
+} as const satisfies Record<string, number>;
+
+/** A stable code naming why a callback request was refused. */
+export type CallbackErrorCode = keyof typeof ERROR_STATUS;
+
+/** Options that add context to a {@link CallbackError}. */
+export interface CallbackErrorOptions {
+  /** The underlying error, kept for logs; never sent to the client. */
+  cause?: unknown;
+  /** Seconds after which a retry may succeed; sent as `Retry-After`. */
+  retryAfterSeconds?: number;
+  /** Extra response headers, e.g. `Allow` for 405. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * An error with a stable {@link CallbackErrorCode} and the HTTP status that code maps to.
+ * The gateway turns it into `{"error":{"code","message"}}`; anything else becomes `INTERNAL_ERROR`.
+ */
+export class CallbackError extends Error {
+  override readonly name = 'CallbackError';
+  /** The stable machine-readable code. */
+  readonly code: CallbackErrorCode;
+  /** The HTTP status for {@link code}, from {@link ERROR_STATUS}. */
+  readonly status: number;
+  /** Seconds after which a retry may succeed, if any. */
+  readonly retryAfterSeconds?: number;
+  /** Extra response headers. */
+  readonly headers: Record<string, string>;
+
+  constructor(code: CallbackErrorCode, message: string, options: CallbackErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** True when `err` is a {@link CallbackError}, checked by name and code so it works across module copies. */
+export function isCallbackError(err: unknown): err is CallbackError {
+  return (
+    err instanceof Error &&
+    err.name === 'CallbackError' &&
+    typeof (err as Partial<CallbackError>).code === 'string' &&
+    (err as CallbackError).code in ERROR_STATUS
+  );
+}
+
+/** The JSON body of every refused request. */
+export interface ErrorBody {
+  error: { code: CallbackErrorCode; message: string };
+}

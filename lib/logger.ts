@@ -1,0 +1,67 @@
+/** Fields attached to a log line. Never put a token, URL with a token, API key or signature here. */
+export type LogFields = Record<string, unknown>;
+
+/** The small logging surface the gateway and worker entry points use. */
+export interface Logger {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+/** Where log lines go; `process.stdout` by default. */
+export interface LogSink {
+  write(line: string): unknown;
+}
+
+/**
+ * A logger that writes one JSON object per line (`time`, `level`, `msg`, then the fields), the
+ * shape log collectors ingest without configuration.
+ */
+export function createJsonLogger(sink: LogSink = process.stdout, base: LogFields = {}): Logger {
+  const write = (level: string, msg: string, fields?: LogFields) => {
+    sink.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields })}\n`);
+  };
+  return {
+    info: (msg, fields) => write('info', msg, fields),
+    warn: (msg, fields) => write('warn', msg, fields),
+    error: (msg, fields) => write('error', msg, fields),
+  };
+}
+
+/**
+ * A logger that writes a short readable line per event (`12:00:01 info request status=202 ...`),
+ * for people watching a terminal.
+ */
+export function createPrettyLogger(sink: LogSink = process.stdout, base: LogFields = {}): Logger {
+  const write = (level: string, msg: string, fields?: LogFields) => {
+    const parts = Object.entries({ ...base, ...fields })
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    sink.write(`${new Date().toISOString().slice(11, 23)} ${level.padEnd(5)} ${msg}${parts.length ? ` ${parts.join(' ')}` : ''}\n`);
+  };
+  return {
+    info: (msg, fields) => write('info', msg, fields),
+    warn: (msg, fields) => write('warn', msg, fields),
+    error: (msg, fields) => write('error', msg, fields),
+  };
+}
+
+/** JSON lines for log collectors, readable lines when stdout is a terminal or `LOG_FORMAT=pretty`. */
+export function createLogger(options: { pretty: boolean }, base: LogFields = {}): Logger {
+  return options.pretty ? createPrettyLogger(process.stdout, base) : createJsonLogger(process.stdout, base);
+}
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** The parts of an error worth logging: name, code, message, and the same for its causes. */
+export function describeError(err: unknown, depth = 0): LogFields {
+  if (!(err instanceof Error)) return { value: String(err) };
+  const code = (err as { code?: unknown }).code;
+  return {
+    name: err.name,
+    message: err.message,
+    ...(code === undefined ? {} : { code }),
+    ...(err.cause !== undefined && depth < 3 ? { cause: describeError(err.cause, depth + 1) } : {}),
+  };
+}

@@ -1,0 +1,2 @@
+/** The worker (Node only). */
+export { createCallbackWorker, type CallbackWorkerOptions } from './create-worker';

@@ -1,0 +1,25 @@
+import { setHandler } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import { createCallback } from './create-callback';
+import { callbackUrlQuery } from './definitions';
+import type { CallbackWaitResult, CreateCallbackOptions } from './types';
+
+/** Arguments of the {@link awaitCallback} workflow. */
+export interface AwaitCallbackInput extends Pick<CreateCallbackOptions, 'expiresIn' | 'includeApiKey' | 'requireApiKey' | 'allowGet'> {
+  /** How long to wait for the delivery; defaults to the URL's lifetime. */
+  timeout?: Duration;
+}
+
+/**
+ * A ready-made workflow for any Temporal client that wants a callback URL without writing a
+ * workflow: it mints a URL, answers the `callbackUrl` query with it, waits, and returns what the
+ * wait yielded.
+ */
+export async function awaitCallback(input: AwaitCallbackInput = {}): Promise<CallbackWaitResult> {
+  let url: string | null = null;
+  setHandler(callbackUrlQuery, () => url);
+  const { timeout, ...options } = input;
+  const callback = await createCallback(options);
+  url = callback.url;
+  return callback.wait({ timeout });
+}
