@@ -26,15 +26,16 @@ export function presentedApiKey(req: Request): string | undefined {
 /**
  * Verifies the callback token in the path, then the API key when the token requires one, and
  * records both on the request context. Runs before the body is read, so a request without a
- * valid token costs no body parsing and learns nothing about any workflow.
+ * valid token costs no body parsing and learns nothing about any workflow. A callback that
+ * requires no key ignores any credentials a sender attaches for its own reasons.
  */
 export function authenticate(verifier: CallbackTokenVerifier, apiKeys: ApiKeyStore): RequestHandler<{ token: string }> {
   return async (req, res, next) => {
     const context = requestContext(res);
     const claims = await verifier.verify(req.params.token);
     context.claims = claims;
-    const presented = presentedApiKey(req);
-    if (claims.requiresApiKey || presented !== undefined) {
+    if (claims.requiresApiKey) {
+      const presented = presentedApiKey(req);
       if (!presented) {
         throw new CallbackError(
           'API_KEY_MISSING',

@@ -1,0 +1,16 @@
+// Jest runs the TypeScript sources through ts-jest, transpile-only (`npm run build` type-checks).
+// jose 6 ships only as an ES module; rather than run Jest in its experimental ESM mode, jose is
+// transformed to CommonJS like our own files (it is exempted from transformIgnorePatterns).
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.[jt]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  testTimeout: 60_000,
+  // Each test file runs a Temporal worker and a gateway; two at a time fits a 2-core machine.
+  maxWorkers: 2,
+};

@@ -1,0 +1,2 @@
+/** Helpers for code outside workflows that works with callbacks (Node only). */
+export { waitForCallbackUrl, type WaitForCallbackUrlOptions } from './wait-for-callback-url';

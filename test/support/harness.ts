@@ -1,0 +1,138 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { createCallbackActivities, createTicketingActivities } from '../../activities';
+import { createGateway } from '../../callback-gateway';
+import { FileApiKeyStore } from '../../lib/api-keys';
+import { importSigningKey } from '../../lib/callback-token';
+import { createJsonLogger } from '../../lib/logger';
+import type { CryptoKey } from 'jose';
+import { createCallbackTokenMinter, type CallbackTokenMinter } from '../../lib/mint-callback-token';
+import { createCallbackTokenVerifier } from '../../lib/verify-callback-token';
+import { createCallbackWorker } from '../../worker';
+import { TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS, WORKFLOW_BUNDLE_PATH } from './test-env';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+/** Token identity used by every harness. */
+export const TEST_TOKEN_IDENTITY = { issuer: 'durable-callbacks-test', audience: 'durable-callbacks-test-gateway' };
+
+/** Options for {@link startHarness}. */
+export interface HarnessOptions {
+  /** Create an API key with `workflows:execute` and give it to the worker as `CALLBACK_API_KEY`. */
+  workerApiKey?: boolean;
+  /** Base URL of the ticketing system for the `ticketTriage` activities. */
+  ticketingUrl?: string;
+  maxBodyBytes?: number;
+  temporalCallTimeoutMs?: number;
+}
+
+/** A real worker and a real gateway on a real port, against the tests' Temporal dev server. */
+export interface Harness {
+  client: Client;
+  taskQueue: string;
+  gatewayUrl: string;
+  apiKeys: FileApiKeyStore;
+  /** The worker's API key, when created with `workerApiKey`. */
+  workerApiKey?: string;
+  /** Mints tokens with the harness's key, for tokens a workflow would never mint (expired, unknown workflow). */
+  minter: CallbackTokenMinter;
+  signingKey: CryptoKey;
+  /** Every line the gateway logged. */
+  logLines: string[];
+  /** Starts a workflow on the harness's task queue with a random id. */
+  start<T extends (...args: any[]) => Promise<any>>(workflow: string, args?: Parameters<T>): Promise<WorkflowHandle<T>>;
+  close(): Promise<void>;
+}
+
+/** Starts a worker with the test workflows and a gateway, each fresh for one test file. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  quietRuntime();
+  const taskQueue = `test-${randomUUID()}`;
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-test-'));
+  const apiKeys = new FileApiKeyStore(path.join(tmp, 'api-keys.json'));
+  const workerApiKey = options.workerApiKey ? (await apiKeys.create({ name: 'worker', scopes: ['workflows:execute'] })).key : undefined;
+  const signingKey = await importSigningKey(randomBytes(32));
+  const minter = createCallbackTokenMinter(signingKey, TEST_TOKEN_IDENTITY);
+
+  const connection = await Connection.connect({ address: TEST_TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: TEST_NAMESPACE });
+  const logLines: string[] = [];
+  const app = createGateway({
+    client,
+    verifier: createCallbackTokenVerifier(signingKey, { ...TEST_TOKEN_IDENTITY, namespace: TEST_NAMESPACE }),
+    apiKeys,
+    logger: createJsonLogger({ write: (line: string) => logLines.push(line) }),
+    maxBodyBytes: options.maxBodyBytes,
+    temporalCallTimeoutMs: options.temporalCallTimeoutMs,
+  });
+  const server: Server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  const gatewayUrl = `http://127.0.0.1:${port}`;
+
+  const nativeConnection = await NativeConnection.connect({ address: TEST_TEMPORAL_ADDRESS });
+  const worker: Worker = await createCallbackWorker({
+    connection: nativeConnection,
+    namespace: TEST_NAMESPACE,
+    taskQueue,
+    workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+    activities: {
+      ...createCallbackActivities({ minter, callbackBaseUrl: gatewayUrl, callbackApiKey: workerApiKey }),
+      ...createTicketingActivities(options.ticketingUrl ?? 'http://127.0.0.1:9'),
+    },
+  });
+  const running = worker.run();
+
+  return {
+    client,
+    taskQueue,
+    gatewayUrl,
+    apiKeys,
+    workerApiKey,
+    minter,
+    signingKey,
+    logLines,
+    start(workflow, args) {
+      return client.workflow.start(workflow, { taskQueue, workflowId: `test-${randomUUID()}`, args: (args ?? []) as unknown[] }) as never;
+    },
+    async close() {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await connection.close();
+      await fs.rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** How many signals a workflow has received, read from its history. */
+export async function signalCount(handle: WorkflowHandle): Promise<number> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes != null).length;
+}
+
+/** POSTs `body` as JSON to `url`. */
+export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+}
+
+/** The error body of a refused request. */
+export async function errorOf(response: Response): Promise<{ code: string; message: string }> {
+  const body = (await response.json()) as { error: { code: string; message: string } };
+  return body.error;
+}
