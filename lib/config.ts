@@ -51,6 +51,10 @@ const keysSchema = commonSchema.pick({ DURABLE_CALLBACKS_DATA_DIR: true }).exten
   API_KEYS_FILE: nonEmpty.optional(),
 });
 
+const devServerSchema = z.object({
+  TEMPORAL_UI_PORT: port.default(8233),
+});
+
 /** How to reach Temporal. */
 export interface TemporalConfig {
   address: string;
@@ -99,6 +103,12 @@ export interface GatewayConfig {
 /** Everything the `keys` command needs. */
 export interface KeysConfig {
   apiKeysFile: string;
+}
+
+/** What `npm start` and `npm run demo` need to know about the local Temporal dev server (`temporal-dev.sh`). */
+export interface DevServerConfig {
+  /** Port of the dev server's Web UI; `temporal-dev.sh` reads the same `TEMPORAL_UI_PORT`. */
+  uiPort: number;
 }
 
 function parse<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
@@ -176,4 +186,9 @@ export function loadKeysConfig(env: Env = process.env): KeysConfig {
 /** Parses only the Temporal connection settings, for clients such as the demo. */
 export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
   return temporalConfig(parse(temporalSchema, env));
+}
+
+/** Parses the local dev server's settings (`TEMPORAL_UI_PORT`). @throws {@link ConfigError} naming each bad variable. */
+export function loadDevServerConfig(env: Env = process.env): DevServerConfig {
+  return { uiPort: parse(devServerSchema, env).TEMPORAL_UI_PORT };
 }

@@ -14,8 +14,7 @@ import { createCallbackTokenMinter, type CallbackTokenMinter } from '../../lib/m
 import { createCallbackTokenVerifier } from '../../lib/verify-callback-token';
 import { createCallbackWorker } from '../../worker';
 import { TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS, WORKFLOW_BUNDLE_PATH } from './test-env';
-import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { listen } from './listen';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
@@ -76,10 +75,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     maxBodyBytes: options.maxBodyBytes,
     temporalCallTimeoutMs: options.temporalCallTimeoutMs,
   });
-  const server: Server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  const gatewayUrl = `http://127.0.0.1:${port}`;
+  const gateway = await listen(app);
+  const gatewayUrl = gateway.url;
 
   const nativeConnection = await NativeConnection.connect({ address: TEST_TEMPORAL_ADDRESS });
   const worker: Worker = await createCallbackWorker({
@@ -110,10 +107,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       worker.shutdown();
       await running;
       await nativeConnection.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await gateway.close();
       await connection.close();
       await fs.rm(tmp, { recursive: true, force: true });
     },

@@ -1,0 +1,57 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadGatewayConfig, loadWorkerConfig } from '../lib/config';
+import { loadSigningSecret } from '../lib/signing-secret';
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  test('defaults need nothing set outside production', () => {
+    const config = loadGatewayConfig({});
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', maxBodyBytes: 256 * 1024, temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'callbacks' } });
+    expect(config.token.signingSecret.kind).toBe('dev-file');
+    expect(loadWorkerConfig({ GATEWAY_PORT: '9000' }).callbackBaseUrl).toBe('http://localhost:9000');
+  });
+
+  test('production without a signing secret is a startup error that says what to set', () => {
+    const err = errorOf(() => loadGatewayConfig({ NODE_ENV: 'production' }));
+    expect(err.message).toContain('CALLBACK_SIGNING_SECRET');
+    expect(err.message).toContain('openssl rand');
+  });
+
+  test('a production worker needs the public gateway URL', () => {
+    const err = errorOf(() => loadWorkerConfig({ NODE_ENV: 'production', CALLBACK_SIGNING_SECRET: 'x'.repeat(44) }));
+    expect(err.message).toContain('CALLBACK_BASE_URL');
+  });
+
+  test('a malformed value is named', () => {
+    expect(errorOf(() => loadGatewayConfig({ GATEWAY_PORT: 'eighty' })).message).toContain('GATEWAY_PORT');
+    expect(errorOf(() => loadWorkerConfig({ CALLBACK_BASE_URL: 'not a url' })).message).toContain('CALLBACK_BASE_URL');
+  });
+
+  test('a signing secret shorter than 256 bits is refused with how to make one', async () => {
+    const err = await loadSigningSecret({ kind: 'env', value: 'too-short' }).catch((e: unknown) => e as ConfigError);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toContain('at least 32 bytes');
+    expect((err as ConfigError).message).toContain('openssl rand -base64 32');
+  });
+
+  test('the development secret is generated once and then reused', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-secret-'));
+    const file = path.join(dir, 'dev-signing-secret');
+    const [a, b] = await Promise.all([loadSigningSecret({ kind: 'dev-file', path: file }), loadSigningSecret({ kind: 'dev-file', path: file })]);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    expect(Buffer.from(await loadSigningSecret({ kind: 'dev-file', path: file })).equals(Buffer.from(a))).toBe(true);
+    expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+});
