@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { CallbackError } from '../lib/errors';
-import type { CallbackDelivery, CallbackMethod } from '../workflows/types';
+import type { CallbackDelivery, CallbackMethod, DeliveryKind } from '../workflows/types';
 import { API_KEY_QUERY_PARAM } from './authenticate';
+import { WAIT_QUERY_PARAM } from './sync-delivery';
 
 /** Headers never forwarded to the workflow: credentials, and framing that means nothing there. */
 const DROPPED_HEADERS = new Set([
@@ -38,11 +39,11 @@ export function forwardedHeaders(req: Request): Record<string, string> {
   return headers;
 }
 
-/** The request's query parameters, minus any API key. */
+/** The request's query parameters, minus any API key and the synchronous-mode `wait`. */
 export function forwardedQuery(req: Request): Record<string, string | string[]> {
   const query: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(req.query as Record<string, unknown>)) {
-    if (name === API_KEY_QUERY_PARAM) continue;
+    if (name === API_KEY_QUERY_PARAM || name === WAIT_QUERY_PARAM) continue;
     if (typeof value === 'string') query[name] = value;
     else if (Array.isArray(value)) query[name] = value.filter((item): item is string => typeof item === 'string');
   }
@@ -69,6 +70,7 @@ export function deliveryIdOf(req: Request): string {
 /** Everything the workflow learns about one request. */
 export interface DeliveryParts {
   callbackId: string;
+  kind: DeliveryKind;
   deliveryId: string;
   contentType: string | null;
   data: unknown;
@@ -81,6 +83,7 @@ export function buildDelivery(req: Request, parts: DeliveryParts): CallbackDeliv
   return {
     callbackId: parts.callbackId,
     deliveryId: parts.deliveryId,
+    kind: parts.kind,
     method: req.method as CallbackMethod,
     contentType: parts.contentType,
     // A GET has no body: its query parameters are the data.

@@ -10,6 +10,8 @@ import { DEFAULT_MAX_BODY_BYTES, readBody } from './read-body';
 import { requestContext } from './request-context';
 import { errorHandler, routeNotFound } from './respond-with-error';
 import { signalWorkflow } from './signal-workflow';
+import { deliverSync, requestedWaitSeconds } from './sync-delivery';
+import type { DeliveryKind } from '../workflows/types';
 
 /** Default bound on each Temporal call a request makes. */
 export const DEFAULT_TEMPORAL_CALL_TIMEOUT_MS = 5_000;
@@ -28,6 +30,16 @@ export interface GatewayDeps {
 }
 
 const DELIVERY_METHODS = 'POST, PUT';
+
+/** A `fail` report must say what failed: `{ "error": { "message": string, "type"?: string, "details"?: any } }`. */
+function checkFailureReport(data: unknown): void {
+  const error = (data as { error?: { message?: unknown; type?: unknown } } | null)?.error;
+  if (typeof error?.message === 'string' && error.message.length > 0 && (error.type === undefined || typeof error.type === 'string')) return;
+  throw new CallbackError(
+    'INVALID_FAILURE_REPORT',
+    'A failure report must be JSON like {"error":{"message":"what went wrong","type":"OptionalType","details":{}}}.',
+  );
+}
 
 function methodNotAllowed(message: string, allow: string): CallbackError {
   return new CallbackError('METHOD_NOT_ALLOWED', message, { headers: { Allow: allow } });
@@ -60,8 +72,10 @@ function logRequests(logger: Logger): RequestHandler {
  * `/callbacks/:token` and turns it into a durable Temporal signal, answering 202 only once
  * Temporal has recorded it. Listen on it yourself (`app.listen(port)`); see `server.ts`.
  *
- * Routes: `POST|PUT /callbacks/:token` deliver; `GET /callbacks/:token` delivers only for
- * callbacks created with `allowGet`; `GET /healthz`; `GET /readyz`.
+ * Routes: `POST|PUT /callbacks/:token` (and `/complete`) complete; `/fail` reports failure;
+ * `/heartbeat` reports progress; `GET /callbacks/:token` completes only for callbacks created
+ * with `allowGet`; `GET /healthz`; `GET /readyz`. `Prefer: wait=N` or `?wait=N` asks for the
+ * workflow's own answer (a Temporal update) instead of the default durable `202`.
  */
 export function createGateway(deps: GatewayDeps): express.Express {
   const logger = deps.logger ?? silentLogger;
@@ -85,24 +99,41 @@ export function createGateway(deps: GatewayDeps): express.Express {
     }
   });
 
-  const deliver: RequestHandler = async (req, res) => {
-    const context = requestContext(res);
-    const claims = context.claims!;
-    const deliveryId = deliveryIdOf(req);
-    context.deliveryId = deliveryId;
-    const delivery = buildDelivery(req, {
-      callbackId: claims.callbackId,
-      deliveryId,
-      contentType: context.body?.contentType ?? null,
-      data: context.body?.data ?? null,
-      apiKeyId: context.apiKey?.id,
-    });
-    await signalWorkflow(deps.client, claims.workflowId, delivery, timeoutMs);
-    res.status(202).json({ status: 'accepted', callbackId: claims.callbackId, deliveryId });
-  };
-
   const auth = authenticate(deps.verifier, deps.apiKeys);
   const body = readBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+
+  const deliver =
+    (kind: DeliveryKind): RequestHandler =>
+    async (req, res) => {
+      const context = requestContext(res);
+      const claims = context.claims!;
+      const waitSeconds = requestedWaitSeconds(req);
+      const deliveryId = deliveryIdOf(req);
+      context.deliveryId = deliveryId;
+      const data = context.body?.data ?? null;
+      if (kind === 'fail') checkFailureReport(data);
+      const delivery = buildDelivery(req, {
+        callbackId: claims.callbackId,
+        kind,
+        deliveryId,
+        contentType: context.body?.contentType ?? null,
+        data,
+        apiKeyId: context.apiKey?.id,
+      });
+      const accepted = { callbackId: claims.callbackId, deliveryId };
+      if (waitSeconds !== undefined) {
+        const answer = await deliverSync(deps.client, claims.workflowId, delivery, waitSeconds);
+        if (answer) {
+          res.set('Preference-Applied', `wait=${waitSeconds}`);
+          res.status(200).json({ status: answer.outcome, ...accepted, callbackStatus: answer.status, reply: answer.reply });
+          return;
+        }
+        // No worker answered in time: fall back to the durable signal, as if asynchronous.
+      }
+      await signalWorkflow(deps.client, claims.workflowId, delivery, timeoutMs);
+      res.status(202).json({ status: 'accepted', ...accepted });
+    };
+
   const getAllowed: RequestHandler = (req, res, next) => {
     // Express routes HEAD to GET handlers; a HEAD must never deliver anything.
     if (req.method === 'HEAD') throw methodNotAllowed('HEAD does not deliver a callback; use POST.', DELIVERY_METHODS);
@@ -114,15 +145,17 @@ export function createGateway(deps: GatewayDeps): express.Express {
     }
     next();
   };
+  const refuseOtherMethods: RequestHandler = (req) => {
+    throw methodNotAllowed(`${req.method} does not deliver a callback; use POST or PUT.`, DELIVERY_METHODS);
+  };
 
-  app
-    .route('/callbacks/:token')
-    .post(auth, body, deliver)
-    .put(auth, body, deliver)
-    .get(auth, getAllowed, deliver)
-    .all((req) => {
-      throw methodNotAllowed(`${req.method} does not deliver a callback; use POST or PUT.`, DELIVERY_METHODS);
-    });
+  // The plain URL completes, so a sender that only knows "POST JSON to the URL" just works.
+  for (const path of ['/callbacks/:token', '/callbacks/:token/complete']) {
+    app.route(path).post(auth, body, deliver('complete')).put(auth, body, deliver('complete')).get(auth, getAllowed, deliver('complete')).all(refuseOtherMethods);
+  }
+  for (const kind of ['fail', 'heartbeat'] as const) {
+    app.route(`/callbacks/:token/${kind}`).post(auth, body, deliver(kind)).put(auth, body, deliver(kind)).all(refuseOtherMethods);
+  }
 
   app.use(routeNotFound);
   app.use(errorHandler(logger));

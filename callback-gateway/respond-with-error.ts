@@ -8,7 +8,7 @@ export function sendError(res: Response, error: CallbackError): void {
   requestContext(res).errorCode = error.code;
   if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
   res.set(error.headers);
-  const body: ErrorBody = { error: { code: error.code, message: error.message } };
+  const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) } };
   res.status(error.status).json(body);
 }
 

@@ -12,7 +12,11 @@ export const RETRY_AFTER_SECONDS = 5;
  */
 const UNAVAILABLE_CODES = new Set<number>([1, 4, 8, 10, 14]);
 
-function grpcCodeOf(err: unknown): number | undefined {
+/** gRPC's RESOURCE_EXHAUSTED: a server limit (e.g. updates in flight per workflow) was hit. */
+export const GRPC_RESOURCE_EXHAUSTED = 8;
+
+/** The gRPC status code of `err` or of one of its causes, if any. */
+export function grpcCodeOf(err: unknown): number | undefined {
   for (let current = err, depth = 0; current && depth < 5; current = (current as Error).cause, depth++) {
     if (isGrpcServiceError(current)) return current.code;
   }
@@ -62,7 +66,15 @@ export async function signalWorkflow(client: Client, workflowId: string, deliver
   try {
     await withinDeadline(client, timeoutMs, () => client.workflow.getHandle(workflowId).signal(deliverCallbackSignal, delivery));
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw await notFoundOrClosed(client, workflowId, timeoutMs, err);
-    throw classify(err);
+    throw await temporalCallError(client, workflowId, err, timeoutMs);
   }
+}
+
+/**
+ * The {@link CallbackError} for a failed Temporal call about `workflowId`: `WORKFLOW_NOT_FOUND`,
+ * `WORKFLOW_CLOSED`, `TEMPORAL_UNAVAILABLE` (with `Retry-After`) or `INTERNAL_ERROR`.
+ */
+export async function temporalCallError(client: Client, workflowId: string, err: unknown, timeoutMs: number): Promise<CallbackError> {
+  if (err instanceof WorkflowNotFoundError) return notFoundOrClosed(client, workflowId, timeoutMs, err);
+  return classify(err);
 }

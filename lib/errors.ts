@@ -23,6 +23,16 @@ export const ERROR_STATUS = {
   MALFORMED_BODY: 400,
   /** An `Idempotency-Key` or `webhook-id` header is present but unusable. */
   INVALID_DELIVERY_ID: 400,
+  /** `?wait=` is not a whole number of seconds. */
+  INVALID_WAIT: 400,
+  /** The body of a `fail` report lacks `{ "error": { "message": "..." } }`. */
+  INVALID_FAILURE_REPORT: 422,
+  /** (Synchronous mode) The payload fails the callback's schema; `issues` lists how. */
+  PAYLOAD_INVALID: 422,
+  /** (Synchronous mode) The callback was already completed by a different delivery. */
+  CALLBACK_ALREADY_COMPLETED: 409,
+  /** (Synchronous mode) The wait is over: timed out, revoked, failed, or unknown to the current run. */
+  CALLBACK_CLOSED: 410,
   /** The body's content type is not one the gateway accepts. */
   UNSUPPORTED_CONTENT_TYPE: 415,
   /** The body is larger than the configured limit. */
@@ -50,6 +60,8 @@ export interface CallbackErrorOptions {
   retryAfterSeconds?: number;
   /** Extra response headers, e.g. `Allow` for 405. */
   headers?: Record<string, string>;
+  /** Machine-readable detail sent with the error, e.g. schema `issues` for 422. */
+  issues?: ReadonlyArray<{ path: string; message: string }>;
 }
 
 /**
@@ -66,6 +78,8 @@ export class CallbackError extends Error {
   readonly retryAfterSeconds?: number;
   /** Extra response headers. */
   readonly headers: Record<string, string>;
+  /** Machine-readable detail sent with the error. */
+  readonly issues?: ReadonlyArray<{ path: string; message: string }>;
 
   constructor(code: CallbackErrorCode, message: string, options: CallbackErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -73,6 +87,7 @@ export class CallbackError extends Error {
     this.status = ERROR_STATUS[code];
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.headers = options.headers ?? {};
+    this.issues = options.issues;
   }
 }
 
@@ -88,5 +103,5 @@ export function isCallbackError(err: unknown): err is CallbackError {
 
 /** The JSON body of every refused request. */
 export interface ErrorBody {
-  error: { code: CallbackErrorCode; message: string };
+  error: { code: CallbackErrorCode; message: string; issues?: ReadonlyArray<{ path: string; message: string }> };
 }

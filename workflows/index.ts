@@ -4,14 +4,26 @@
  *
  * @example
  * ```ts
- * import { createCallback } from 'durable-callbacks/workflows';
+ * import { createCallback } from '../workflows';
  *
- * const callback = await createCallback({ expiresIn: '2h' });
+ * const callback = await createCallback({ timeout: '2h' });
  * await createTicket({ title, callbackUrl: callback.url });
- * const result = await callback.wait({ timeout: '1h' });
+ * const result = await callback.wait();
  * if (result.status === 'received') use(result.data);
  * ```
  */
-export { createCallback, DEFAULT_EXPIRES_IN, EXPIRY_GRACE_MS, MAX_EXPIRES_IN_MS, DEFAULT_MINT_ACTIVITY_OPTIONS } from './create-callback';
-export { deliverCallbackSignal, callbackUrlQuery } from './definitions';
+export {
+  createCallback,
+  callbackSnapshot,
+  restoreCallbacks,
+  DEFAULT_EXPIRES_IN,
+  EXPIRY_MARGIN_MS,
+  MAX_EXPIRES_IN_MS,
+  DEFAULT_MINT_ACTIVITY_OPTIONS,
+  type RestoreOptions,
+} from './create-callback';
+export { EXPIRY_GRACE_MS } from './callback-handle';
+export { MAX_REJECTIONS_KEPT } from './callback-registry';
+export { waitForQuorum, waitForAny, waitForAll, type QuorumOptions, type QuorumResult, type QuorumAnswer } from './wait-for-many';
+export { deliverCallbackSignal, deliverCallbackUpdate, callbacksQuery, callbackUrlQuery, SYNC_REJECTION_TYPES } from './definitions';
 export type * from './types';

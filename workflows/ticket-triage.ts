@@ -1,7 +1,8 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { TicketingActivities } from '../activities/ticketing';
 import { createCallback } from './create-callback';
+import type { CallbackDelivery } from './types';
 
 /** A support request to triage. */
 export interface TicketTriageInput {
@@ -18,9 +19,10 @@ export interface TicketAssignment {
   sla: string;
 }
 
-/** What {@link ticketTriage} returns: the ticket with its assignment, or that none came in time. */
+/** What {@link ticketTriage} returns: the ticket with its assignment, or why there is none. */
 export type TicketTriageResult =
-  | ({ status: 'triaged'; ticketId: string; receivedAt: string } & TicketAssignment)
+  | ({ status: 'triaged'; ticketId: string; updates: number } & TicketAssignment)
+  | { status: 'failed'; ticketId: string; error: string }
   | { status: 'timed_out'; ticketId: string };
 
 const { createTicket } = proxyActivities<TicketingActivities>({
@@ -28,41 +30,40 @@ const { createTicket } = proxyActivities<TicketingActivities>({
   retry: { maximumInterval: '1m' },
 });
 
-function isAssignment(data: unknown): data is TicketAssignment {
-  if (typeof data !== 'object' || data === null) return false;
-  const { assignee, sla } = data as Record<string, unknown>;
-  return typeof assignee === 'string' && assignee.length > 0 && typeof sla === 'string' && sla.length > 0;
+/** Everything the ticketing system reported so far, later updates overriding earlier ones. */
+function merged(deliveries: readonly CallbackDelivery[]): Partial<TicketAssignment> {
+  const fields: Record<string, unknown> = {};
+  for (const { data } of deliveries) if (typeof data === 'object' && data !== null) Object.assign(fields, data);
+  const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : undefined);
+  return { assignee: text(fields.assignee), sla: text(fields.sla) };
+}
+
+function isComplete(assignment: Partial<TicketAssignment>): assignment is TicketAssignment {
+  return assignment.assignee !== undefined && assignment.sla !== undefined;
 }
 
 /**
  * The example from the product page: create a ticket in an external ticketing system with a
- * callback URL, pause until the system calls back with the assignee and the SLA, and return
- * the ticket with them.
+ * callback URL, pause until the system has reported both the assignee and the SLA (in one
+ * update or several), and return the ticket with them.
  */
 export async function ticketTriage(input: TicketTriageInput): Promise<TicketTriageResult> {
-  const timeout = input.timeout ?? '3 days';
-  const callback = await createCallback({ expiresIn: timeout });
+  const callback = await createCallback({ timeout: input.timeout ?? '3 days', mode: 'stream' });
   const ticket = await createTicket({
     title: input.title,
     description: input.description,
     requester: input.requester,
     callbackUrl: callback.url,
   });
-  const result = await callback.wait({ timeout });
-  if (result.status === 'timed_out') return { status: 'timed_out', ticketId: ticket.id };
-  if (!isAssignment(result.data)) {
-    throw ApplicationFailure.create({
-      type: 'INVALID_TICKET_UPDATE',
-      message: 'The ticketing system called back without an assignee and an SLA.',
-      nonRetryable: true,
-      details: [result.data],
-    });
+  const result = await callback.wait({ until: (deliveries) => isComplete(merged(deliveries)) });
+  switch (result.status) {
+    case 'received': {
+      const assignment = merged(result.deliveries) as TicketAssignment;
+      return { status: 'triaged', ticketId: ticket.id, ...assignment, updates: result.deliveries.length };
+    }
+    case 'failed':
+      return { status: 'failed', ticketId: ticket.id, error: result.error.message };
+    default:
+      return { status: 'timed_out', ticketId: ticket.id };
   }
-  return {
-    status: 'triaged',
-    ticketId: ticket.id,
-    assignee: result.data.assignee,
-    sla: result.data.sla,
-    receivedAt: result.receivedAt,
-  };
 }

@@ -8,12 +8,20 @@ import type { ActivityOptions, Duration } from '@temporalio/common';
 /** HTTP methods that can deliver a callback. GET only for callbacks created with `allowGet`. */
 export type CallbackMethod = 'POST' | 'PUT' | 'GET';
 
-/** One HTTP request to a callback URL, as the gateway hands it to the workflow (by signal). */
+/**
+ * What a sender reports: `complete` (the data resumes the wait), `fail` (the work failed),
+ * `heartbeat` (still working, with optional progress).
+ */
+export type DeliveryKind = 'complete' | 'fail' | 'heartbeat';
+
+/** One HTTP request to a callback URL, as the gateway hands it to the workflow. */
 export interface CallbackDelivery {
   /** Which of the workflow's callbacks the request was for. */
   callbackId: string;
-  /** The sender's `Idempotency-Key` or `webhook-id`, or an id the gateway assigned; a repeated id is ignored. */
+  /** The sender's `Idempotency-Key` or `webhook-id`, or an id the gateway assigned; a repeated id is applied once. */
   deliveryId: string;
+  /** Which route the sender used. */
+  kind: DeliveryKind;
   method: CallbackMethod;
   /** The request's media type without parameters (e.g. `application/json`), or null without a body. */
   contentType: string | null;
@@ -22,7 +30,7 @@ export interface CallbackDelivery {
    * there was no body. For GET, the query parameters.
    */
   data: unknown;
-  /** Query parameters of the request, without any `api_key`. */
+  /** Query parameters of the request, without `api_key` and `wait`. */
   query: Record<string, string | string[]>;
   /** Request headers minus credentials, cookies and hop-by-hop headers; names lower-case. */
   headers: Record<string, string>;
@@ -32,10 +40,29 @@ export interface CallbackDelivery {
   apiKeyId?: string;
 }
 
-/** What {@link Callback.wait} yields when a delivery arrived. */
-export interface CallbackReceived<T = unknown> extends Omit<CallbackDelivery, 'data'> {
+/** The error a sender reports on the `fail` route. */
+export interface CallbackFailureInfo {
+  message: string;
+  type?: string;
+  details?: unknown;
+}
+
+/** What {@link Callback.wait} yields when the callback completed. */
+export interface CallbackReceived<T = unknown> extends Omit<CallbackDelivery, 'data' | 'kind'> {
   status: 'received';
+  /** The data of the delivery that completed the wait (for a stream, the last one). */
   data: T;
+  /** Every accepted delivery, in arrival order (one for a one-shot callback). */
+  deliveries: CallbackDelivery[];
+}
+
+/** What {@link Callback.wait} yields when the sender reported failure. */
+export interface CallbackFailed {
+  status: 'failed';
+  callbackId: string;
+  error: CallbackFailureInfo;
+  deliveryId: string;
+  receivedAt: string;
 }
 
 /** What {@link Callback.wait} yields when no delivery arrived in time. */
@@ -44,13 +71,74 @@ export interface CallbackTimedOut {
   callbackId: string;
 }
 
+/** What {@link Callback.wait} yields when a `heartbeatTimeout` passed without a heartbeat. */
+export interface CallbackHeartbeatTimedOut {
+  status: 'heartbeat_timed_out';
+  callbackId: string;
+  /** The last progress reported, if any. */
+  lastProgress?: CallbackProgress;
+}
+
+/** What {@link Callback.wait} yields when the workflow revoked the callback. */
+export interface CallbackRevoked {
+  status: 'revoked';
+  callbackId: string;
+}
+
 /** The result of waiting on a callback: branch on `status`. */
-export type CallbackWaitResult<T = unknown> = CallbackReceived<T> | CallbackTimedOut;
+export type CallbackWaitResult<T = unknown> =
+  | CallbackReceived<T>
+  | CallbackFailed
+  | CallbackTimedOut
+  | CallbackHeartbeatTimedOut
+  | CallbackRevoked;
+
+/** The latest progress a sender reported with a heartbeat. */
+export interface CallbackProgress {
+  data: unknown;
+  receivedAt: string;
+  deliveryId: string;
+}
+
+/**
+ * A payload schema: anything with zod's `safeParse` shape, so workflows can pass a zod schema
+ * without this package pinning a zod version inside the sandbox.
+ */
+export interface PayloadSchema<T = unknown> {
+  safeParse(data: unknown):
+    | { success: true; data: T }
+    | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+}
+
+/** One way a payload failed its schema. */
+export interface PayloadIssue {
+  path: string;
+  message: string;
+}
+
+/** `once`: the first accepted delivery completes the callback. `stream`: deliveries accumulate until `wait({ until })` holds or the workflow closes the callback. */
+export type CallbackMode = 'once' | 'stream';
 
 /** Options for `createCallback`. */
-export interface CreateCallbackOptions {
-  /** How long the URL is accepted, as a Temporal duration (`'2h'`, `'7 days'`, milliseconds). Default `'7d'`, at most 366 days. */
+export interface CreateCallbackOptions<T = unknown> {
+  /** A name for this callback in results and queries, e.g. the approver's name. */
+  label?: string;
+  /**
+   * How long the wait lasts by default, as a Temporal duration. When given, the URL expires at
+   * this deadline plus a margin, so it never outlives its wait by much.
+   */
+  timeout?: Duration;
+  /** How long the URL is accepted. Default: `timeout` plus a margin, else `'7d'`; at most 366 days. */
   expiresIn?: Duration;
+  /** Default `once`. */
+  mode?: CallbackMode;
+  /** Deliveries (complete route) whose data fail it are refused and recorded, and never resume the wait. */
+  schema?: PayloadSchema<T>;
+  /**
+   * What a sender in synchronous mode gets back for an accepted delivery. Default
+   * `{ accepted: true }`.
+   */
+  reply?: (delivery: CallbackDelivery) => unknown;
   /**
    * Append the worker's configured API key (`CALLBACK_API_KEY`) to the URL as `api_key`, for senders
    * that cannot set headers. Implies {@link requireApiKey}.
@@ -70,30 +158,87 @@ export interface CreateCallbackOptions {
 /** Options for {@link Callback.wait}. */
 export interface WaitOptions {
   /**
-   * How long to wait, as a Temporal duration. Defaults to the time left until the URL expires,
-   * plus a short grace for requests already in flight: once the URL is dead, nothing can arrive.
+   * How long to wait. Defaults to the callback's `timeout`, else the time left until the URL
+   * expires plus a short grace for requests already in flight.
    */
   timeout?: Duration;
+  /** End with `heartbeat_timed_out` when this long passes without a heartbeat (measured from the wait's start, then from each heartbeat). */
+  heartbeatTimeout?: Duration;
+  /** For `stream` callbacks: the wait completes once this holds for the deliveries so far (in order). */
+  until?: (deliveries: readonly CallbackDelivery[]) => boolean;
 }
 
-/** A callback URL minted for the current workflow, and the way to wait for its delivery. */
-export interface Callback {
+/** A callback's state as the `callbacks` query reports it. Never includes the URL or any key. */
+export interface CallbackInfo {
+  id: string;
+  label?: string;
+  mode: CallbackMode;
+  status: CallbackStatus;
+  createdAt: string;
+  expiresAt: string;
+  /** Accepted deliveries (complete route). */
+  deliveries: number;
+  lastProgress?: CallbackProgress;
+  /** Deliveries refused after they reached the workflow, newest last (the latest 20). */
+  rejected: RejectedDelivery[];
+}
+
+/** How far a callback has got. */
+export type CallbackStatus = 'pending' | 'completed' | 'failed' | 'timed_out' | 'revoked';
+
+/** Why the workflow refused a delivery that reached it. */
+export type RejectionReason = 'already_completed' | 'callback_closed' | 'invalid_payload' | 'unknown_callback' | 'invalid_failure';
+
+/** A delivery the workflow refused, kept for the `callbacks` query. */
+export interface RejectedDelivery {
+  deliveryId: string;
+  kind: DeliveryKind;
+  reason: RejectionReason;
+  receivedAt: string;
+  issues?: PayloadIssue[];
+}
+
+/** What a synchronous delivery (a Temporal update) returns to the gateway. */
+export interface SyncDeliveryResult {
+  /** `accepted` for a new delivery, `duplicate` when this delivery id was already applied. */
+  outcome: 'accepted' | 'duplicate';
+  status: CallbackStatus;
+  reply: unknown;
+}
+
+/** A callback URL minted for the current workflow, and the way to wait for its deliveries. */
+export interface Callback<T = unknown> {
   /** The callback's id, unique within the workflow (from the workflow's deterministic `uuid4()`). */
   readonly id: string;
+  readonly label?: string;
   /** The URL to hand to the external system. A bearer secret: share it only with the sender. */
   readonly url: string;
   /** When the URL stops being accepted. */
   readonly expiresAt: Date;
+  /** How far the callback has got. */
+  readonly status: CallbackStatus;
+  /** The latest heartbeat progress, if any. */
+  readonly progress: CallbackProgress | undefined;
+  /** Accepted deliveries so far, in order. */
+  readonly deliveries: readonly CallbackDelivery[];
   /**
-   * Waits durably for the first delivery, or until the timeout. A delivery that arrived before
-   * this call is returned at once.
+   * Waits durably for the callback to complete, fail, or time out. A delivery that arrived
+   * before this call counts at once.
    */
-  wait<T = unknown>(options?: WaitOptions): Promise<CallbackWaitResult<T>>;
+  wait(options?: WaitOptions): Promise<CallbackWaitResult<T>>;
   /**
-   * Like {@link wait}, but returns the delivery itself and throws a non-retryable
-   * `ApplicationFailure` of type `CALLBACK_TIMED_OUT` on timeout.
+   * Like {@link wait}, but returns the completed result and throws a non-retryable
+   * `ApplicationFailure` otherwise: type `CALLBACK_FAILED` (the sender's error in `details`),
+   * `CALLBACK_TIMED_OUT`, `CALLBACK_HEARTBEAT_TIMED_OUT` or `CALLBACK_REVOKED`.
    */
-  waitOrThrow<T = unknown>(options?: WaitOptions): Promise<CallbackReceived<T>>;
+  waitOrThrow(options?: WaitOptions): Promise<CallbackReceived<T>>;
+  /** Ends the callback: a pending wait yields `revoked`, later deliveries are refused. */
+  revoke(): void;
+  /**
+   * For `stream` callbacks: stop accepting deliveries and complete with what arrived (with
+   * nothing arrived, this is {@link revoke}).
+   */
+  close(): void;
 }
 
 /** Input of the `generateCallbackUrl` activity. The workflow id and namespace come from the activity's own context. */
@@ -114,4 +259,26 @@ export interface GenerateCallbackUrlResult {
 /** The activities the workflow helpers call; register them on every worker that runs workflows using callbacks. */
 export interface CallbackActivities {
   generateCallbackUrl(input: GenerateCallbackUrlInput): Promise<GenerateCallbackUrlResult>;
+}
+
+/** Everything needed to carry callbacks across continue-as-new: pass it to the next run's arguments. */
+export interface CallbackSnapshot {
+  callbacks: Array<{
+    id: string;
+    label?: string;
+    url: string;
+    mode: CallbackMode;
+    status: CallbackStatus;
+    createdAt: number;
+    expiresAt: number;
+    timeoutAt?: number;
+    deliveries: CallbackDelivery[];
+    failure?: { error: CallbackFailureInfo; deliveryId: string; receivedAt: string };
+    progress?: CallbackProgress;
+    lastHeartbeatAt?: number;
+    heartbeatTimedOut?: boolean;
+    rejected: RejectedDelivery[];
+    seenDeliveryIds: string[];
+    replies: Array<[string, unknown]>;
+  }>;
 }

@@ -1,0 +1,67 @@
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
+import type { Request } from 'express';
+import { CallbackError, type CallbackErrorCode } from '../lib/errors';
+import { deliverCallbackUpdate } from '../workflows/definitions';
+import type { CallbackDelivery, PayloadIssue, SyncDeliveryResult } from '../workflows/types';
+import { GRPC_RESOURCE_EXHAUSTED, grpcCodeOf, temporalCallError } from './signal-workflow';
+
+/** The query parameter that asks for a synchronous answer, for senders that cannot set `Prefer`. */
+export const WAIT_QUERY_PARAM = 'wait';
+
+/** The longest synchronous wait a sender may ask for. */
+export const MAX_SYNC_WAIT_SECONDS = 30;
+
+/** Validator failure types and the error each becomes at the gateway. */
+const REJECTIONS: Record<string, { code: CallbackErrorCode; message: string }> = {
+  CALLBACK_ALREADY_COMPLETED: { code: 'CALLBACK_ALREADY_COMPLETED', message: 'The callback was already completed by a different delivery.' },
+  CALLBACK_CLOSED: { code: 'CALLBACK_CLOSED', message: 'The wait for this callback is over (timed out, revoked or failed); the delivery was refused.' },
+  CALLBACK_PAYLOAD_INVALID: { code: 'PAYLOAD_INVALID', message: "The payload does not match the callback's schema; see issues." },
+  CALLBACK_FAILURE_INVALID: { code: 'INVALID_FAILURE_REPORT', message: 'A failure report must be {"error":{"message":"..."}}.' },
+};
+
+/**
+ * The synchronous wait a request asks for, in seconds: `Prefer: wait=N` (RFC 7240) or
+ * `?wait=N`, capped at {@link MAX_SYNC_WAIT_SECONDS}; undefined for the default asynchronous mode.
+ * An unparseable `Prefer` is ignored, as RFC 7240 asks; an unparseable `?wait=` is an error.
+ */
+export function requestedWaitSeconds(req: Request): number | undefined {
+  const query = (req.query as Record<string, unknown>)[WAIT_QUERY_PARAM];
+  if (query !== undefined) {
+    const seconds = typeof query === 'string' && /^\d{1,6}$/.test(query) ? Number(query) : NaN;
+    if (!Number.isInteger(seconds) || seconds < 1) throw new CallbackError('INVALID_WAIT', `?wait= must be a whole number of seconds from 1 to ${MAX_SYNC_WAIT_SECONDS}.`);
+    return Math.min(seconds, MAX_SYNC_WAIT_SECONDS);
+  }
+  const prefer = req.get('prefer');
+  const match = prefer && /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i.exec(prefer);
+  if (!match) return undefined;
+  const seconds = Number(match[1]);
+  return seconds >= 1 ? Math.min(seconds, MAX_SYNC_WAIT_SECONDS) : undefined;
+}
+
+/**
+ * Delivers through a Temporal update, so the workflow itself says whether it took the delivery.
+ * Returns the workflow's answer, or `undefined` when no worker answered within `waitSeconds` (the
+ * caller then falls back to the durable signal; the delivery id keeps that safe). Refusals by the
+ * workflow become {@link CallbackError}s: 409, 410 or 422.
+ */
+export async function deliverSync(client: Client, workflowId: string, delivery: CallbackDelivery, waitSeconds: number): Promise<SyncDeliveryResult | undefined> {
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    return await client.connection.withDeadline(Date.now() + waitSeconds * 1000, () =>
+      handle.executeUpdate(deliverCallbackUpdate, { args: [delivery], updateId: `${delivery.callbackId}/${delivery.deliveryId}` }),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return undefined;
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause as { type?: string; details?: unknown[] } | undefined;
+      const rejection = cause?.type ? REJECTIONS[cause.type] : undefined;
+      if (rejection) {
+        const issues = Array.isArray(cause?.details?.[0]) ? (cause.details[0] as PayloadIssue[]) : undefined;
+        throw new CallbackError(rejection.code, rejection.message, { cause: err, ...(issues ? { issues } : {}) });
+      }
+    }
+    // Too many updates in flight for this workflow: the signal path still takes the delivery.
+    if (grpcCodeOf(err) === GRPC_RESOURCE_EXHAUSTED) return undefined;
+    throw await temporalCallError(client, workflowId, err, waitSeconds * 1000);
+  }
+}

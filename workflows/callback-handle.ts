@@ -1,0 +1,111 @@
+import { ApplicationFailure, condition } from '@temporalio/workflow';
+import type { CallbackEntry } from './callback-registry';
+import { durationMs, invalidOption } from './durations';
+import type { Callback, CallbackDelivery, CallbackProgress, CallbackReceived, CallbackStatus, CallbackWaitResult, WaitOptions } from './types';
+
+/**
+ * How long a default `wait()` keeps listening after the URL expires: a request the gateway
+ * accepted just before expiry may still be on its way as a signal.
+ */
+export const EXPIRY_GRACE_MS = 60_000;
+
+/** The {@link Callback} the helpers return: a view of one registry entry. */
+export class CallbackHandle<T = unknown> implements Callback<T> {
+  constructor(private readonly entry: CallbackEntry) {}
+
+  get id(): string {
+    return this.entry.id;
+  }
+  get label(): string | undefined {
+    return this.entry.label;
+  }
+  get url(): string {
+    return this.entry.url;
+  }
+  get expiresAt(): Date {
+    return new Date(this.entry.expiresAt);
+  }
+  get status(): CallbackStatus {
+    return this.entry.status;
+  }
+  get progress(): CallbackProgress | undefined {
+    return this.entry.progress;
+  }
+  get deliveries(): readonly CallbackDelivery[] {
+    return this.entry.deliveries;
+  }
+
+  /** The default deadline of a wait, epoch ms (workflow time). */
+  defaultDeadline(): number {
+    return this.entry.timeoutAt ?? this.entry.expiresAt + EXPIRY_GRACE_MS;
+  }
+
+  async wait(options: WaitOptions = {}): Promise<CallbackWaitResult<T>> {
+    const entry = this.entry;
+    const { until } = options;
+    if (until && entry.mode !== 'stream') throw invalidOption("wait({ until }) needs a stream callback: createCallback({ mode: 'stream' }).");
+    const started = Date.now();
+    const deadline = options.timeout === undefined ? this.defaultDeadline() : started + durationMs(options.timeout, 'timeout');
+    const heartbeatMs = options.heartbeatTimeout === undefined ? undefined : durationMs(options.heartbeatTimeout, 'heartbeatTimeout');
+    const done = () => entry.status !== 'pending' || (until !== undefined && entry.deliveries.length > 0 && until(entry.deliveries));
+
+    while (!done()) {
+      const now = Date.now();
+      const heartbeatDeadline = heartbeatMs === undefined ? Infinity : Math.max(started, entry.lastHeartbeatAt ?? 0) + heartbeatMs;
+      if (now >= deadline || now >= heartbeatDeadline) {
+        entry.status = 'timed_out';
+        entry.heartbeatTimedOut = now < deadline;
+        break;
+      }
+      const lastHeartbeat = entry.lastHeartbeatAt;
+      // Wake on completion, and on each heartbeat when heartbeats extend the wait.
+      await condition(() => done() || (heartbeatMs !== undefined && entry.lastHeartbeatAt !== lastHeartbeat), Math.min(deadline, heartbeatDeadline) - now);
+    }
+    if (entry.status === 'pending') entry.status = 'completed';
+    return this.result();
+  }
+
+  async waitOrThrow(options?: WaitOptions): Promise<CallbackReceived<T>> {
+    const result = await this.wait(options);
+    if (result.status === 'received') return result;
+    const failures = {
+      failed: ['CALLBACK_FAILED', `The sender reported that the work failed: ${result.status === 'failed' ? result.error.message : ''}`],
+      timed_out: ['CALLBACK_TIMED_OUT', `No delivery arrived for callback ${this.id} before the wait timed out.`],
+      heartbeat_timed_out: ['CALLBACK_HEARTBEAT_TIMED_OUT', `No heartbeat arrived for callback ${this.id} within the heartbeat timeout.`],
+      revoked: ['CALLBACK_REVOKED', `Callback ${this.id} was revoked.`],
+    } as const;
+    const [type, message] = failures[result.status];
+    throw ApplicationFailure.create({ type, message, nonRetryable: true, details: [result] });
+  }
+
+  revoke(): void {
+    if (this.entry.status === 'pending') this.entry.status = 'revoked';
+  }
+
+  close(): void {
+    if (this.entry.status !== 'pending') return;
+    this.entry.status = this.entry.deliveries.length > 0 ? 'completed' : 'revoked';
+  }
+
+  /** The result for a callback that is no longer pending. */
+  result(): CallbackWaitResult<T> {
+    const { entry } = this;
+    const callbackId = entry.id;
+    switch (entry.status) {
+      case 'completed': {
+        const last = entry.deliveries[entry.deliveries.length - 1]!;
+        const { kind: _kind, data, ...rest } = last;
+        return { ...rest, status: 'received', data: data as T, deliveries: [...entry.deliveries] };
+      }
+      case 'failed':
+        return { status: 'failed', callbackId, ...entry.failure! };
+      case 'revoked':
+        return { status: 'revoked', callbackId };
+      case 'timed_out':
+      case 'pending':
+        return entry.heartbeatTimedOut
+          ? { status: 'heartbeat_timed_out', callbackId, ...(entry.progress ? { lastProgress: entry.progress } : {}) }
+          : { status: 'timed_out', callbackId };
+    }
+  }
+}

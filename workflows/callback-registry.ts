@@ -1,0 +1,201 @@
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { callbacksQuery, deliverCallbackSignal, deliverCallbackUpdate, SYNC_REJECTION_TYPES } from './definitions';
+import type {
+  CallbackDelivery,
+  CallbackFailureInfo,
+  CallbackInfo,
+  CallbackMode,
+  CallbackProgress,
+  CallbackSnapshot,
+  CallbackStatus,
+  PayloadIssue,
+  PayloadSchema,
+  RejectedDelivery,
+  RejectionReason,
+  SyncDeliveryResult,
+} from './types';
+
+/** The most refused deliveries kept per callback for the `callbacks` query. */
+export const MAX_REJECTIONS_KEPT = 20;
+
+/** Everything the workflow knows about one of its callbacks. */
+export interface CallbackEntry {
+  id: string;
+  label?: string;
+  url: string;
+  mode: CallbackMode;
+  status: CallbackStatus;
+  /** Workflow time, epoch ms. */
+  createdAt: number;
+  expiresAt: number;
+  /** Default deadline of `wait()`, epoch ms, when the callback was created with a `timeout`. */
+  timeoutAt?: number;
+  deliveries: CallbackDelivery[];
+  failure?: { error: CallbackFailureInfo; deliveryId: string; receivedAt: string };
+  progress?: CallbackProgress;
+  /** Workflow time of the last heartbeat, epoch ms. */
+  lastHeartbeatAt?: number;
+  heartbeatTimedOut?: boolean;
+  rejected: RejectedDelivery[];
+  seen: Set<string>;
+  replies: Map<string, unknown>;
+  schema?: PayloadSchema;
+  reply?: (delivery: CallbackDelivery) => unknown;
+}
+
+type Verdict = { kind: 'accept'; data: unknown } | { kind: 'duplicate' } | { kind: 'reject'; reason: RejectionReason; issues?: PayloadIssue[] };
+
+function issuesOf(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): PayloadIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+}
+
+function failureOf(data: unknown): CallbackFailureInfo | undefined {
+  const error = (data as { error?: unknown } | null)?.error as Partial<CallbackFailureInfo> | undefined;
+  if (!error || typeof error !== 'object' || typeof error.message !== 'string') return undefined;
+  return {
+    message: error.message,
+    ...(typeof error.type === 'string' ? { type: error.type } : {}),
+    ...(error.details === undefined ? {} : { details: error.details }),
+  };
+}
+
+/**
+ * This workflow's callbacks and the handlers that feed them. Module state is per workflow
+ * execution: the worker gives every workflow its own copy of each bundled module.
+ */
+class CallbackRegistry {
+  readonly entries = new Map<string, CallbackEntry>();
+
+  constructor() {
+    setHandler(deliverCallbackSignal, (delivery) => void this.apply(delivery));
+    setHandler(deliverCallbackUpdate, (delivery) => this.applySync(delivery), {
+      validator: (delivery) => {
+        const verdict = this.judge(delivery);
+        if (verdict.kind !== 'reject') return;
+        throw ApplicationFailure.create({
+          type: SYNC_REJECTION_TYPES[verdict.reason],
+          message: `The workflow refused the delivery: ${verdict.reason.replace('_', ' ')}.`,
+          nonRetryable: true,
+          details: verdict.issues ? [verdict.issues] : [],
+        });
+      },
+    });
+    setHandler(callbacksQuery, () => [...this.entries.values()].map(infoOf));
+  }
+
+  /** What the workflow would do with `delivery`, without doing it (the update validator uses this). */
+  judge(delivery: CallbackDelivery): Verdict {
+    const entry = this.entries.get(delivery.callbackId);
+    if (!entry) return { kind: 'reject', reason: 'unknown_callback' };
+    if (entry.seen.has(delivery.deliveryId)) return { kind: 'duplicate' };
+    if (entry.status !== 'pending') {
+      const alreadyCompleted = entry.status === 'completed' && delivery.kind === 'complete';
+      return { kind: 'reject', reason: alreadyCompleted ? 'already_completed' : 'callback_closed' };
+    }
+    if (delivery.kind === 'fail' && !failureOf(delivery.data)) return { kind: 'reject', reason: 'invalid_failure' };
+    if (delivery.kind === 'complete' && entry.schema) {
+      const parsed = entry.schema.safeParse(delivery.data);
+      if (!parsed.success) return { kind: 'reject', reason: 'invalid_payload', issues: issuesOf(parsed.error) };
+      return { kind: 'accept', data: parsed.data };
+    }
+    return { kind: 'accept', data: delivery.data };
+  }
+
+  /** Applies `delivery` once per delivery id: the path of signals, replays and retries alike. */
+  apply(delivery: CallbackDelivery): Verdict {
+    const verdict = this.judge(delivery);
+    const entry = this.entries.get(delivery.callbackId);
+    if (!entry) return verdict;
+    if (verdict.kind === 'reject') {
+      entry.rejected.push({
+        deliveryId: delivery.deliveryId,
+        kind: delivery.kind,
+        reason: verdict.reason,
+        receivedAt: delivery.receivedAt,
+        ...(verdict.issues ? { issues: verdict.issues } : {}),
+      });
+      if (entry.rejected.length > MAX_REJECTIONS_KEPT) entry.rejected.shift();
+      return verdict;
+    }
+    if (verdict.kind === 'duplicate') return verdict;
+    entry.seen.add(delivery.deliveryId);
+    const accepted = { ...delivery, data: verdict.data };
+    switch (delivery.kind) {
+      case 'heartbeat':
+        entry.progress = { data: delivery.data, receivedAt: delivery.receivedAt, deliveryId: delivery.deliveryId };
+        entry.lastHeartbeatAt = Date.now();
+        break;
+      case 'fail':
+        entry.status = 'failed';
+        entry.failure = { error: failureOf(delivery.data)!, deliveryId: delivery.deliveryId, receivedAt: delivery.receivedAt };
+        break;
+      case 'complete':
+        entry.deliveries.push(accepted);
+        if (entry.mode === 'once') entry.status = 'completed';
+        break;
+    }
+    entry.replies.set(delivery.deliveryId, delivery.kind === 'complete' && entry.reply ? entry.reply(accepted) : null);
+    return verdict;
+  }
+
+  private applySync(delivery: CallbackDelivery): SyncDeliveryResult {
+    const verdict = this.apply(delivery);
+    const entry = this.entries.get(delivery.callbackId)!;
+    return {
+      outcome: verdict.kind === 'duplicate' ? 'duplicate' : 'accepted',
+      status: entry.status,
+      reply: entry.replies.get(delivery.deliveryId) ?? null,
+    };
+  }
+
+  snapshot(): CallbackSnapshot {
+    return {
+      callbacks: [...this.entries.values()].map(({ seen, replies, schema: _schema, reply: _reply, ...rest }) => ({
+        ...rest,
+        seenDeliveryIds: [...seen],
+        replies: [...replies],
+      })),
+    };
+  }
+}
+
+function infoOf(entry: CallbackEntry): CallbackInfo {
+  return {
+    id: entry.id,
+    ...(entry.label === undefined ? {} : { label: entry.label }),
+    mode: entry.mode,
+    status: entry.status,
+    createdAt: new Date(entry.createdAt).toISOString(),
+    expiresAt: new Date(entry.expiresAt).toISOString(),
+    deliveries: entry.deliveries.length,
+    ...(entry.progress ? { lastProgress: entry.progress } : {}),
+    rejected: entry.rejected,
+  };
+}
+
+let registry: CallbackRegistry | undefined;
+
+/**
+ * Returns this workflow's registry, installing the delivery signal, update and query handlers on
+ * first use. Called before any URL is minted, so no delivery can arrive before its handler
+ * exists (and the SDK buffers signals that arrive before any handler is set).
+ */
+export function callbackRegistry(): CallbackRegistry {
+  registry ??= new CallbackRegistry();
+  return registry;
+}
+
+/** The serialisable state of every callback, for {@link restoreEntries} in the next run. */
+export function snapshotCallbacks(): CallbackSnapshot {
+  return callbackRegistry().snapshot();
+}
+
+/** Re-creates entries from a snapshot taken in a previous run. */
+export function restoreEntries(snapshot: CallbackSnapshot): CallbackEntry[] {
+  const entries = callbackRegistry().entries;
+  return snapshot.callbacks.map(({ seenDeliveryIds, replies, ...rest }) => {
+    const entry: CallbackEntry = { ...rest, seen: new Set(seenDeliveryIds), replies: new Map(replies) };
+    entries.set(entry.id, entry);
+    return entry;
+  });
+}

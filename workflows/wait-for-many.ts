@@ -1,0 +1,85 @@
+import { condition } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import { CallbackHandle } from './callback-handle';
+import { durationMs, invalidOption } from './durations';
+import type { Callback, CallbackWaitResult } from './types';
+
+/** Options for {@link waitForQuorum}, {@link waitForAny} and {@link waitForAll}. */
+export interface QuorumOptions {
+  /** How long to wait. Default: until the last of the callbacks' default deadlines. */
+  timeout?: Duration;
+  /** Revoke the callbacks still pending once the outcome is known, so late senders are refused. Default true. */
+  revokeRemaining?: boolean;
+}
+
+/** One callback's part in a quorum result. */
+export interface QuorumAnswer {
+  callbackId: string;
+  label?: string;
+  result: CallbackWaitResult;
+}
+
+/** The outcome of waiting on several callbacks. */
+export interface QuorumResult {
+  /** `met`: enough completed. `unreachable`: too many failed or ended to still meet it. `timed_out`: time ran out first. */
+  status: 'met' | 'unreachable' | 'timed_out';
+  required: number;
+  /** Callbacks that completed, in the order given. */
+  received: QuorumAnswer[];
+  /** Callbacks that ended otherwise (failed, timed out, revoked). */
+  ended: QuorumAnswer[];
+  /** Callbacks still pending when the outcome was known (revoked by default). */
+  pending: Array<{ callbackId: string; label?: string }>;
+}
+
+function handles(callbacks: readonly Callback[]): CallbackHandle[] {
+  return callbacks.map((callback) => {
+    if (!(callback instanceof CallbackHandle)) throw invalidOption('waitForQuorum takes callbacks from createCallback or restoreCallbacks.');
+    return callback;
+  });
+}
+
+function labelled(handle: CallbackHandle) {
+  return { callbackId: handle.id, ...(handle.label === undefined ? {} : { label: handle.label }) };
+}
+
+/**
+ * Waits until `required` of `callbacks` have completed (N-of-M approvals: two approvers out of
+ * three, each with their own URL), until that can no longer happen, or until the timeout. The
+ * result says who answered what.
+ */
+export async function waitForQuorum(callbacks: readonly Callback[], required: number, options: QuorumOptions = {}): Promise<QuorumResult> {
+  const list = handles(callbacks);
+  if (!Number.isInteger(required) || required < 1 || required > list.length) {
+    throw invalidOption(`required must be a whole number from 1 to ${list.length}; got ${required}.`);
+  }
+  const deadline = options.timeout === undefined ? Math.max(...list.map((handle) => handle.defaultDeadline())) : Date.now() + durationMs(options.timeout, 'timeout');
+  const completed = () => list.filter((handle) => handle.status === 'completed').length;
+  const open = () => list.filter((handle) => handle.status === 'pending').length;
+  const decided = () => completed() >= required || completed() + open() < required;
+  const remaining = deadline - Date.now();
+  if (!decided() && remaining > 0) await condition(decided, remaining);
+
+  const status: QuorumResult['status'] = completed() >= required ? 'met' : completed() + open() < required ? 'unreachable' : 'timed_out';
+  const pending = list.filter((handle) => handle.status === 'pending');
+  if (options.revokeRemaining !== false) pending.forEach((handle) => handle.revoke());
+  const answered = list.filter((handle) => !pending.includes(handle));
+  const answer = (handle: CallbackHandle): QuorumAnswer => ({ ...labelled(handle), result: handle.result() });
+  return {
+    status,
+    required,
+    received: answered.filter((handle) => handle.status === 'completed').map(answer),
+    ended: answered.filter((handle) => handle.status !== 'completed').map(answer),
+    pending: pending.map(labelled),
+  };
+}
+
+/** Waits until any one of `callbacks` completes. See {@link waitForQuorum}. */
+export function waitForAny(callbacks: readonly Callback[], options?: QuorumOptions): Promise<QuorumResult> {
+  return waitForQuorum(callbacks, 1, options);
+}
+
+/** Waits until all of `callbacks` complete, or one ends otherwise. See {@link waitForQuorum}. */
+export function waitForAll(callbacks: readonly Callback[], options?: QuorumOptions): Promise<QuorumResult> {
+  return waitForQuorum(callbacks, callbacks.length, options);
+}
