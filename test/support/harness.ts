@@ -52,6 +52,10 @@ export interface Harness {
   logLines: string[];
   /** Starts a workflow on the harness's task queue with a random id. */
   start<T extends (...args: any[]) => Promise<any>>(workflow: string, args?: Parameters<T>): Promise<WorkflowHandle<T>>;
+  /** Starts the worker again after {@link stopWorker}. */
+  startWorker(): Promise<void>;
+  /** Shuts the worker down (gracefully), leaving Temporal and the gateway running. */
+  stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,17 +84,29 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const gatewayUrl = gateway.url;
 
   const nativeConnection = await NativeConnection.connect({ address: TEST_TEMPORAL_ADDRESS });
-  const worker: Worker = await createCallbackWorker({
-    connection: nativeConnection,
-    namespace: TEST_NAMESPACE,
-    taskQueue,
-    workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
-    activities: {
-      ...createCallbackActivities({ minter, callbackBaseUrl: gatewayUrl, callbackApiKey: workerApiKey }),
-      ...createTicketingActivities(options.ticketingUrl ?? 'http://127.0.0.1:9'),
-    },
-  });
-  const running = worker.run();
+  let running: { worker: Worker; done: Promise<void> } | undefined;
+  const startWorker = async () => {
+    if (running) return;
+    const worker = await createCallbackWorker({
+      connection: nativeConnection,
+      namespace: TEST_NAMESPACE,
+      taskQueue,
+      workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+      activities: {
+        ...createCallbackActivities({ minter, callbackBaseUrl: gatewayUrl, callbackApiKey: workerApiKey }),
+        ...createTicketingActivities(options.ticketingUrl ?? 'http://127.0.0.1:9'),
+      },
+    });
+    running = { worker, done: worker.run() };
+  };
+  const stopWorker = async () => {
+    if (!running) return;
+    const { worker, done } = running;
+    running = undefined;
+    worker.shutdown();
+    await done;
+  };
+  await startWorker();
 
   return {
     client,
@@ -104,9 +120,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     start(workflow, args) {
       return client.workflow.start(workflow, { taskQueue, workflowId: `test-${randomUUID()}`, args: (args ?? []) as unknown[] }) as never;
     },
+    startWorker,
+    stopWorker,
     async close() {
-      worker.shutdown();
-      await running;
+      await stopWorker();
       await nativeConnection.close();
       await gateway.close();
       await connection.close();

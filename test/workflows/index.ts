@@ -1,9 +1,21 @@
 /**
  * Workflows used only by the tests, bundled with the product's own. Sandbox code: they import
- * only `@temporalio/workflow` and the workflow helpers.
+ * only `@temporalio/workflow`, zod (for payload schemas) and the workflow helpers.
  */
-import { condition, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
-import { callbackUrlQuery, createCallback, type CallbackWaitResult, type CreateCallbackOptions } from '../../workflows';
+import { condition, continueAsNew, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
+import { z } from 'zod';
+import {
+  callbackSnapshot,
+  callbackUrlQuery,
+  createCallback,
+  restoreCallbacks,
+  waitForQuorum,
+  type CallbackDelivery,
+  type CallbackSnapshot,
+  type CallbackWaitResult,
+  type CreateCallbackOptions,
+  type QuorumResult,
+} from '../../workflows';
 
 export * from '../../workflows/registry';
 
@@ -42,4 +54,82 @@ export async function waitOrThrowWorkflow(timeout: string): Promise<unknown> {
 /** Mints with arbitrary options, to check option validation. */
 export async function createWithOptions(options: CreateCallbackOptions): Promise<string> {
   return (await createCallback(options)).url;
+}
+
+export const revokeSignal = defineSignal('revoke');
+export const closeSignal = defineSignal('close');
+export const labelledUrlsQuery = defineQuery<Array<{ label: string; url: string }>>('labelledUrls');
+
+/** Options of {@link configurableWait}. */
+export interface ConfigurableWaitInput {
+  timeout?: string;
+  heartbeatTimeout?: string;
+  mode?: 'once' | 'stream';
+  /** For streams: complete once this many deliveries arrived. */
+  untilCount?: number;
+  /** Validate deliveries with a zod schema `{ decision: 'approve' | 'reject', comment?: string }`. */
+  withSchema?: boolean;
+  /** Reply `{ thanks: <decision or data> }` to synchronous senders. */
+  withReply?: boolean;
+  /** After the wait, stay open until `release`, so later deliveries meet a running workflow. */
+  holdOpen?: boolean;
+}
+
+/** One callback with every option the vocabulary offers; `revoke` and `close` signals act on it. */
+export async function configurableWait(input: ConfigurableWaitInput): Promise<CallbackWaitResult> {
+  let url: string | null = null;
+  let released = false;
+  setHandler(callbackUrlQuery, () => url);
+  setHandler(releaseSignal, () => void (released = true));
+  const callback = await createCallback({
+    expiresIn: '10m',
+    ...(input.mode ? { mode: input.mode } : {}),
+    ...(input.withSchema ? { schema: z.object({ decision: z.enum(['approve', 'reject']), comment: z.string().optional() }) } : {}),
+    ...(input.withReply ? { reply: (delivery: CallbackDelivery) => ({ thanks: (delivery.data as { decision?: string }).decision ?? delivery.data }) } : {}),
+  });
+  setHandler(revokeSignal, () => callback.revoke());
+  setHandler(closeSignal, () => callback.close());
+  url = callback.url;
+  const { untilCount } = input;
+  const result = await callback.wait({
+    ...(input.timeout ? { timeout: input.timeout } : {}),
+    ...(input.heartbeatTimeout ? { heartbeatTimeout: input.heartbeatTimeout } : {}),
+    ...(untilCount ? { until: (all: readonly CallbackDelivery[]) => all.length >= untilCount } : {}),
+  });
+  if (input.holdOpen) await condition(() => released);
+  return result;
+}
+
+/** N-of-M approvals: one labelled callback per approver. */
+export async function approvals(input: { approvers: string[]; required: number; holdOpen?: boolean }): Promise<QuorumResult> {
+  const urls: Array<{ label: string; url: string }> = [];
+  let released = false;
+  setHandler(labelledUrlsQuery, () => urls);
+  setHandler(releaseSignal, () => void (released = true));
+  const callbacks = [];
+  for (const approver of input.approvers) {
+    const callback = await createCallback({ label: approver, expiresIn: '10m' });
+    urls.push({ label: approver, url: callback.url });
+    callbacks.push(callback);
+  }
+  const result = await waitForQuorum(callbacks, input.required, { timeout: '1m' });
+  if (input.holdOpen) await condition(() => released);
+  return result;
+}
+
+/** Mints a callback, continues as new on `release`, and waits for it in the new run. */
+export async function rollover(snapshot?: CallbackSnapshot): Promise<CallbackWaitResult & { run: number }> {
+  let url: string | null = null;
+  setHandler(callbackUrlQuery, () => url);
+  if (snapshot) {
+    const [callback] = restoreCallbacks(snapshot);
+    url = callback!.url;
+    return { ...(await callback!.wait({ timeout: '1m' })), run: 2 };
+  }
+  let released = false;
+  setHandler(releaseSignal, () => void (released = true));
+  const callback = await createCallback({ expiresIn: '10m' });
+  url = callback.url;
+  await condition(() => released);
+  return continueAsNew<typeof rollover>(callbackSnapshot());
 }
