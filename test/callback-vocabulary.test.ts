@@ -291,3 +291,16 @@ describe('synchronous and asynchronous deliveries share one memory of delivery i
     await handle.result();
   });
 });
+
+describe('timeouts', () => {
+  test('a URL minted for a wait with a timeout expires with it, plus a small margin', async () => {
+    const before = Date.now();
+    const handle = await h.start('awaitCallback', [{ timeout: '10m' }]);
+    const url = await waitForCallbackUrl(handle);
+    const payload = JSON.parse(Buffer.from(new URL(url).pathname.split('/').pop()!.split('.')[1]!, 'base64url').toString()) as { exp: number };
+    const expiresInMs = payload.exp * 1000 - before;
+    expect(expiresInMs).toBeGreaterThan(10 * 60_000);
+    expect(expiresInMs).toBeLessThanOrEqual(10 * 60_000 + 5 * 60_000 + 5_000);
+    await handle.terminate();
+  });
+});

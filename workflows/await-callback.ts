@@ -5,21 +5,22 @@ import { callbackUrlQuery } from './definitions';
 import type { CallbackWaitResult, CreateCallbackOptions } from './types';
 
 /** Arguments of the {@link awaitCallback} workflow. */
-export interface AwaitCallbackInput extends Pick<CreateCallbackOptions, 'expiresIn' | 'includeApiKey' | 'requireApiKey' | 'allowGet'> {
-  /** How long to wait for the delivery; defaults to the URL's lifetime. */
-  timeout?: Duration;
+export interface AwaitCallbackInput
+  extends Pick<CreateCallbackOptions, 'timeout' | 'expiresIn' | 'includeApiKey' | 'requireApiKey' | 'allowGet' | 'mode'> {
+  /** End with `heartbeat_timed_out` when this long passes without a heartbeat. */
+  heartbeatTimeout?: Duration;
 }
 
 /**
  * A ready-made workflow for any Temporal client that wants a callback URL without writing a
- * workflow: it mints a URL, answers the `callbackUrl` query with it, waits, and returns what the
- * wait yielded.
+ * workflow: it mints a URL (expiring shortly after `timeout`), answers the `callbackUrl` query
+ * with it, waits, and returns what the wait yielded.
  */
 export async function awaitCallback(input: AwaitCallbackInput = {}): Promise<CallbackWaitResult> {
   let url: string | null = null;
   setHandler(callbackUrlQuery, () => url);
-  const { timeout, ...options } = input;
+  const { heartbeatTimeout, ...options } = input;
   const callback = await createCallback(options);
   url = callback.url;
-  return callback.wait({ timeout });
+  return callback.wait(heartbeatTimeout === undefined ? {} : { heartbeatTimeout });
 }
