@@ -54,7 +54,7 @@ function portOf(url: string): number {
 
 async function startTicketing(port: number): Promise<TicketingSystem> {
   try {
-    return await startTicketingSystem({ port, assignAfterMs: ASSIGN_AFTER_MS, log: (line) => print(`ticketing system: ${line}`) });
+    return await startTicketingSystem({ port, assignAfterMs: ASSIGN_AFTER_MS, updates: 'separately', log: (line) => print(`ticketing system: ${line}`) });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {

@@ -22,5 +22,21 @@ describe('the ticket triage example', () => {
     expect(ticket).toBeDefined();
     expect(result).toMatchObject({ assignee: ticket!.assignee, sla: ticket!.sla });
     expect(ticket!.callback).toMatchObject({ delivered: true, lastStatus: 202, attempts: 1 });
+    expect(result).toMatchObject({ updates: 1 });
+  });
+
+  test('waits for both fields when the system reports the assignee and the SLA in separate callbacks', async () => {
+    const separate = await startTicketingSystem({ port: 0, assignAfterMs: 300, updates: 'separately' });
+    const harness = await startHarness({ ticketingUrl: separate.url });
+    try {
+      const handle = await harness.start('ticketTriage', [{ title: 'Laptop stolen', description: 'Revoke sessions', requester: 'eve@example.com', timeout: '2m' }]);
+      const result = (await handle.result()) as TicketTriageResult;
+      const ticket = separate.tickets.get(result.ticketId)!;
+      expect(result).toMatchObject({ status: 'triaged', assignee: ticket.assignee, sla: ticket.sla, updates: 2 });
+      expect(ticket.callback).toMatchObject({ delivered: true, attempts: 2 });
+    } finally {
+      await harness.close();
+      await separate.close();
+    }
   });
 });

@@ -12,7 +12,7 @@ export interface Ticket {
   status: 'open' | 'assigned';
   assignee?: string;
   sla?: string;
-  /** How the callback to the workflow went: attempts made and the last HTTP status (0 = no answer). */
+  /** How the callbacks to the workflow went: requests made and the last HTTP status (0 = no answer). */
   callback: { attempts: number; lastStatus?: number; delivered: boolean };
 }
 
@@ -24,6 +24,11 @@ export interface TicketingSystemOptions {
   assignAfterMs?: number;
   /** Who gets a ticket, and its SLA. Default: a fixed rota. */
   assign?: (ticket: Ticket) => { assignee: string; sla: string };
+  /**
+   * `together` (default): one callback with the assignee and the SLA. `separately`: the assignee,
+   * then the SLA, in two callbacks, as ticketing systems that report each field change do.
+   */
+  updates?: 'together' | 'separately';
   /** How many times a failed callback is retried (connection errors, 5xx, 429). Default 8. */
   maxCallbackAttempts?: number;
   /** Receives a line for each thing the system does. */
@@ -62,25 +67,22 @@ export async function startTicketingSystem(options: TicketingSystemOptions = {})
   const settledPromises = new Map<string, Promise<Ticket>>();
   let closing = false;
 
-  async function callBack(ticket: Ticket, callbackUrl: string): Promise<Ticket> {
-    await sleep(assignAfterMs);
-    Object.assign(ticket, { status: 'assigned' }, assign(ticket));
-    log(`ticket ${ticket.id} assigned to ${ticket.assignee} (SLA ${ticket.sla}); calling the workflow back`);
+  /** POSTs one update to the workflow, retrying on connection errors, 5xx and 429 like real senders. */
+  async function send(ticket: Ticket, callbackUrl: string, name: string, update: Record<string, unknown>): Promise<boolean> {
     for (let attempt = 1; attempt <= maxAttempts && !closing; attempt++) {
-      ticket.callback.attempts = attempt;
+      ticket.callback.attempts += 1;
       try {
         const response = await fetch(callbackUrl, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': `ticket-${ticket.id}-assigned` },
-          body: JSON.stringify({ ticketId: ticket.id, assignee: ticket.assignee, sla: ticket.sla }),
+          headers: { 'content-type': 'application/json', 'idempotency-key': `ticket-${ticket.id}-${name}` },
+          body: JSON.stringify({ ticketId: ticket.id, ...update }),
           signal: AbortSignal.timeout(10_000),
         });
         ticket.callback.lastStatus = response.status;
         await response.body?.cancel();
         if (response.ok) {
-          ticket.callback.delivered = true;
-          log(`callback for ticket ${ticket.id} answered ${response.status}`);
-          return ticket;
+          log(`callback '${name}' for ticket ${ticket.id} answered ${response.status}`);
+          return true;
         }
         if (response.status < 500 && response.status !== 429) break;
       } catch {
@@ -88,7 +90,26 @@ export async function startTicketingSystem(options: TicketingSystemOptions = {})
       }
       await sleep(Math.min(200 * 2 ** (attempt - 1), 5_000));
     }
-    log(`callback for ticket ${ticket.id} not delivered (last status ${ticket.callback.lastStatus})`);
+    log(`callback '${name}' for ticket ${ticket.id} not delivered (last status ${ticket.callback.lastStatus})`);
+    return false;
+  }
+
+  async function callBack(ticket: Ticket, callbackUrl: string): Promise<Ticket> {
+    await sleep(assignAfterMs);
+    Object.assign(ticket, { status: 'assigned' }, assign(ticket));
+    log(`ticket ${ticket.id} assigned to ${ticket.assignee} (SLA ${ticket.sla}); calling the workflow back`);
+    const updates: Array<[string, Record<string, unknown>]> =
+      options.updates === 'separately'
+        ? [
+            ['assigned', { assignee: ticket.assignee }],
+            ['sla-set', { sla: ticket.sla }],
+          ]
+        : [['assigned', { assignee: ticket.assignee, sla: ticket.sla }]];
+    let delivered = true;
+    for (const [name, update] of updates) {
+      delivered = (await send(ticket, callbackUrl, name, update)) && delivered;
+    }
+    ticket.callback.delivered = delivered;
     return ticket;
   }
 
