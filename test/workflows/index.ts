@@ -133,3 +133,13 @@ export async function rollover(snapshot?: CallbackSnapshot): Promise<CallbackWai
   await condition(() => released);
   return continueAsNew<typeof rollover>(callbackSnapshot());
 }
+
+/** Many callbacks at once, minted in parallel, all awaited together. */
+export async function manyCallbacks(count: number): Promise<{ status: string; received: number }> {
+  const urls: string[] = [];
+  setHandler(urlsQuery, () => urls);
+  const callbacks = await Promise.all(Array.from({ length: count }, (_, index) => createCallback({ label: `cb-${index}`, expiresIn: '10m' })));
+  urls.push(...callbacks.map((callback) => callback.url));
+  const result = await waitForQuorum(callbacks, count, { timeout: '2m' });
+  return { status: result.status, received: result.received.length };
+}
