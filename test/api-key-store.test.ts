@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FileApiKeyStore, parseApiKey } from '../lib/api-keys';
+import { codeOf } from './support/codes';
 
 let dir: string;
 let file: string;
@@ -12,13 +13,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  return promise.then(
-    () => undefined,
-    (err: { code?: string }) => err.code,
-  );
-}
 
 describe('API keys', () => {
   test('a created key has the dcb_<id>_<secret> form and verifies with its scope', async () => {

@@ -3,6 +3,7 @@ import { SignJWT, UnsecuredJWT, base64url } from 'jose';
 import { importSigningKey, MAX_TOKEN_LENGTH, type CallbackClaims } from '../lib/callback-token';
 import { createCallbackTokenMinter } from '../lib/mint-callback-token';
 import { createCallbackTokenVerifier } from '../lib/verify-callback-token';
+import { codeOf } from './support/codes';
 
 const identity = { issuer: 'iss-test', audience: 'aud-test' };
 const claims: CallbackClaims = {
@@ -21,13 +22,6 @@ async function setup() {
     minter: createCallbackTokenMinter(key, identity),
     verifier: createCallbackTokenVerifier(key, { ...identity, namespace: 'default' }),
   };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  return promise.then(
-    () => undefined,
-    (err: { code?: string }) => err.code,
-  );
 }
 
 describe('callback tokens', () => {

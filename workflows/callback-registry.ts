@@ -4,10 +4,8 @@ import type {
   CallbackDelivery,
   CallbackFailureInfo,
   CallbackInfo,
-  CallbackMode,
-  CallbackProgress,
   CallbackSnapshot,
-  CallbackStatus,
+  CallbackState,
   PayloadIssue,
   PayloadSchema,
   RejectedDelivery,
@@ -18,25 +16,8 @@ import type {
 /** The most refused deliveries kept per callback for the `callbacks` query. */
 export const MAX_REJECTIONS_KEPT = 20;
 
-/** Everything the workflow knows about one of its callbacks. */
-export interface CallbackEntry {
-  id: string;
-  label?: string;
-  url: string;
-  mode: CallbackMode;
-  status: CallbackStatus;
-  /** Workflow time, epoch ms. */
-  createdAt: number;
-  expiresAt: number;
-  /** Default deadline of `wait()`, epoch ms, when the callback was created with a `timeout`. */
-  timeoutAt?: number;
-  deliveries: CallbackDelivery[];
-  failure?: { error: CallbackFailureInfo; deliveryId: string; receivedAt: string };
-  progress?: CallbackProgress;
-  /** Workflow time of the last heartbeat, epoch ms. */
-  lastHeartbeatAt?: number;
-  heartbeatTimedOut?: boolean;
-  rejected: RejectedDelivery[];
+/** Everything the workflow knows about one of its callbacks: its state, plus what is not data. */
+export interface CallbackEntry extends CallbackState {
   seen: Set<string>;
   replies: Map<string, unknown>;
   schema?: PayloadSchema;

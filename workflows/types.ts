@@ -261,24 +261,28 @@ export interface CallbackActivities {
   generateCallbackUrl(input: GenerateCallbackUrlInput): Promise<GenerateCallbackUrlResult>;
 }
 
+/** A callback's state as data: what a snapshot carries across continue-as-new. */
+export interface CallbackState {
+  id: string;
+  label?: string;
+  url: string;
+  mode: CallbackMode;
+  status: CallbackStatus;
+  /** Workflow time, epoch ms. */
+  createdAt: number;
+  expiresAt: number;
+  /** Default deadline of `wait()`, epoch ms, when the callback was created with a `timeout`. */
+  timeoutAt?: number;
+  deliveries: CallbackDelivery[];
+  failure?: { error: CallbackFailureInfo; deliveryId: string; receivedAt: string };
+  progress?: CallbackProgress;
+  /** Workflow time of the last heartbeat, epoch ms. */
+  lastHeartbeatAt?: number;
+  heartbeatTimedOut?: boolean;
+  rejected: RejectedDelivery[];
+}
+
 /** Everything needed to carry callbacks across continue-as-new: pass it to the next run's arguments. */
 export interface CallbackSnapshot {
-  callbacks: Array<{
-    id: string;
-    label?: string;
-    url: string;
-    mode: CallbackMode;
-    status: CallbackStatus;
-    createdAt: number;
-    expiresAt: number;
-    timeoutAt?: number;
-    deliveries: CallbackDelivery[];
-    failure?: { error: CallbackFailureInfo; deliveryId: string; receivedAt: string };
-    progress?: CallbackProgress;
-    lastHeartbeatAt?: number;
-    heartbeatTimedOut?: boolean;
-    rejected: RejectedDelivery[];
-    seenDeliveryIds: string[];
-    replies: Array<[string, unknown]>;
-  }>;
+  callbacks: Array<CallbackState & { seenDeliveryIds: string[]; replies: Array<[string, unknown]> }>;
 }
