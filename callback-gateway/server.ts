@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
 import { FileApiKeyStore } from '../lib/api-keys';
 import { importSigningKey } from '../lib/callback-token';
 import { loadGatewayConfig, type GatewayConfig } from '../lib/config';
 import { createLogger, describeError, type Logger } from '../lib/logger';
 import { runMain } from '../lib/run-main';
 import { loadSigningSecret } from '../lib/signing-secret';
+import { createTemporalClient } from '../lib/temporal-connection';
 import { createCallbackTokenVerifier } from '../lib/verify-callback-token';
 import { createGateway } from './create-gateway';
 
@@ -31,8 +31,7 @@ export interface RunningGateway {
  */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const key = await importSigningKey(await loadSigningSecret(config.token.signingSecret));
-  const connection = Connection.lazy({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const { client, connection } = await createTemporalClient(config.temporal);
   const app = createGateway({
     client,
     verifier: createCallbackTokenVerifier(key, { ...config.token, namespace: config.temporal.namespace }),

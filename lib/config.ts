@@ -19,10 +19,18 @@ export type Env = Record<string, string | undefined>;
 const port = z.coerce.number().int().min(0).max(65535);
 const nonEmpty = z.string().trim().min(1);
 
+const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
 const temporalSchema = z.object({
   TEMPORAL_ADDRESS: nonEmpty.default('localhost:7233'),
   TEMPORAL_NAMESPACE: nonEmpty.default('default'),
   TEMPORAL_TASK_QUEUE: nonEmpty.default('callbacks'),
+  TEMPORAL_API_KEY: nonEmpty.optional(),
+  TEMPORAL_TLS: flag.optional(),
+  TEMPORAL_TLS_CERT: nonEmpty.optional(),
+  TEMPORAL_TLS_KEY: nonEmpty.optional(),
+  TEMPORAL_TLS_CA: nonEmpty.optional(),
+  TEMPORAL_TLS_SERVER_NAME: nonEmpty.optional(),
 });
 
 const commonSchema = z.object({
@@ -37,6 +45,7 @@ const commonSchema = z.object({
 const workerSchema = temporalSchema.extend(commonSchema.shape).extend({
   CALLBACK_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   CALLBACK_API_KEY: z.string().optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   TICKETING_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8090'),
 });
 
@@ -55,11 +64,26 @@ const devServerSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
 });
 
-/** How to reach Temporal. */
+/** TLS settings for Temporal: files are read when connecting, not at parse time. */
+export interface TemporalTlsConfig {
+  /** Client certificate and key (PEM files) for mTLS, e.g. Temporal Cloud with certificates. */
+  clientCertPath?: string;
+  clientKeyPath?: string;
+  /** CA certificate (PEM file) for a server whose certificate the system does not trust. */
+  caPath?: string;
+  /** Overrides the name checked against the server's certificate. */
+  serverName?: string;
+}
+
+/** How to reach Temporal: a dev server, a self-hosted cluster or Temporal Cloud. */
 export interface TemporalConfig {
   address: string;
   namespace: string;
   taskQueue: string;
+  /** TLS, when enabled (`TEMPORAL_TLS=true`, or any `TEMPORAL_TLS_*` file, or an API key). */
+  tls?: TemporalTlsConfig;
+  /** API key for Temporal Cloud (or any server that takes one); implies TLS. */
+  apiKey?: string;
 }
 
 /**
@@ -87,6 +111,8 @@ export interface WorkerConfig {
   callbackApiKey?: string;
   /** Base URL of the ticketing system the `ticketTriage` example talks to. */
   ticketingUrl: string;
+  /** Workflows kept in the worker's cache; the SDK's default when unset. */
+  maxCachedWorkflows?: number;
 }
 
 /** Everything `npm run gateway` needs. */
@@ -139,7 +165,26 @@ function tokenConfig(env: z.infer<typeof commonSchema>): TokenConfig {
 }
 
 function temporalConfig(env: z.infer<typeof temporalSchema>): TemporalConfig {
-  return { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE };
+  if (Boolean(env.TEMPORAL_TLS_CERT) !== Boolean(env.TEMPORAL_TLS_KEY)) {
+    throw new ConfigError('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: set both (client certificate and its key, PEM files) or neither.');
+  }
+  const tlsFiles = {
+    ...(env.TEMPORAL_TLS_CERT ? { clientCertPath: path.resolve(env.TEMPORAL_TLS_CERT) } : {}),
+    ...(env.TEMPORAL_TLS_KEY ? { clientKeyPath: path.resolve(env.TEMPORAL_TLS_KEY) } : {}),
+    ...(env.TEMPORAL_TLS_CA ? { caPath: path.resolve(env.TEMPORAL_TLS_CA) } : {}),
+    ...(env.TEMPORAL_TLS_SERVER_NAME ? { serverName: env.TEMPORAL_TLS_SERVER_NAME } : {}),
+  };
+  const tlsWanted = env.TEMPORAL_TLS ?? (Object.keys(tlsFiles).length > 0 || env.TEMPORAL_API_KEY !== undefined);
+  if (env.TEMPORAL_TLS === false && env.TEMPORAL_API_KEY) {
+    throw new ConfigError('TEMPORAL_API_KEY is sent only over TLS: remove TEMPORAL_TLS=false (or unset TEMPORAL_API_KEY).');
+  }
+  return {
+    address: env.TEMPORAL_ADDRESS,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    ...(tlsWanted ? { tls: tlsFiles } : {}),
+    ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
+  };
 }
 
 function apiKeysFile(env: { API_KEYS_FILE?: string; DURABLE_CALLBACKS_DATA_DIR: string }): string {
@@ -161,6 +206,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     callbackBaseUrl: baseUrl,
     callbackApiKey: parsed.CALLBACK_API_KEY?.trim() || undefined,
     ticketingUrl: parsed.TICKETING_URL,
+    ...(parsed.WORKER_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: parsed.WORKER_MAX_CACHED_WORKFLOWS }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { startTicketingSystem, type TicketingSystem } from '../examples/ticketing-system/ticketing-system';
 import { loadDevServerConfig, loadGatewayConfig, loadTemporalConfig, loadWorkerConfig } from '../lib/config';
 import { runMain } from '../lib/run-main';
@@ -88,7 +89,7 @@ async function runDemo(cleanups: Array<() => Promise<void>>, started: { workflow
 
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: temporal.address });
+    connection = await Connection.connect(await temporalConnectionOptions(temporal));
   } catch (err) {
     throw new DemoError(`Could not connect to Temporal at ${temporal.address} (${err instanceof Error ? err.message : String(err)}).\n${NOT_RUNNING}`);
   }

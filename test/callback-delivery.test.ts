@@ -73,6 +73,12 @@ describe('delivering to a waiting workflow', () => {
     expect(await handle.result()).toMatchObject({ status: 'received', method: 'PUT', contentType: 'text/plain', data: 'done' });
   });
 
+  test('a URL minted by a local activity works the same', async () => {
+    const { handle, url } = await awaitCallback({ mintWith: 'localActivity' });
+    expect((await postJson(url, { local: true })).status).toBe(202);
+    expect(await handle.result()).toMatchObject({ status: 'received', data: { local: true } });
+  });
+
   test('a POST without a body resumes the workflow with null data', async () => {
     const { handle, url } = await awaitCallback();
     expect((await fetch(url, { method: 'POST' })).status).toBe(202);

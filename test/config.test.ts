@@ -55,3 +55,21 @@ describe('configuration', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 });
+
+describe('connecting to a cluster or Temporal Cloud', () => {
+  test('TLS files and an API key are read from the environment', () => {
+    const config = loadGatewayConfig({
+      TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'my-ns.a1b2c',
+      TEMPORAL_TLS_CERT: '/certs/client.pem',
+      TEMPORAL_TLS_KEY: '/certs/client.key',
+    });
+    expect(config.temporal).toMatchObject({ address: 'my-ns.a1b2c.tmprl.cloud:7233', tls: { clientCertPath: '/certs/client.pem', clientKeyPath: '/certs/client.key' } });
+    expect(loadWorkerConfig({ TEMPORAL_API_KEY: 'secret' }).temporal).toMatchObject({ apiKey: 'secret', tls: {} });
+    expect(loadWorkerConfig({}).temporal.tls).toBeUndefined();
+  });
+
+  test('a certificate without its key is a startup error', () => {
+    expect(errorOf(() => loadGatewayConfig({ TEMPORAL_TLS_CERT: '/certs/client.pem' })).message).toContain('TEMPORAL_TLS_KEY');
+  });
+});

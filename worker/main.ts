@@ -1,7 +1,7 @@
-import { NativeConnection } from '@temporalio/worker';
 import { createTicketingActivities, loadCallbackActivities } from '../activities';
 import { loadWorkerConfig } from '../lib/config';
 import { runMain } from '../lib/run-main';
+import { connectWorker } from '../lib/temporal-connection';
 import { createCallbackWorker } from './create-worker';
 
 /**
@@ -10,13 +10,14 @@ import { createCallbackWorker } from './create-worker';
  */
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await connectWorker(config.temporal);
   try {
     const worker = await createCallbackWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       activities: { ...(await loadCallbackActivities(config)), ...createTicketingActivities(config.ticketingUrl) },
+      maxCachedWorkflows: config.maxCachedWorkflows,
     });
     console.log(`worker running: task queue '${config.temporal.taskQueue}' on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
     await worker.run();

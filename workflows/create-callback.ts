@@ -1,4 +1,4 @@
-import { proxyActivities, uuid4, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, uuid4, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { CallbackHandle } from './callback-handle';
 import { callbackRegistry, restoreEntries, snapshotCallbacks, type CallbackEntry } from './callback-registry';
@@ -20,7 +20,26 @@ export const DEFAULT_MINT_ACTIVITY_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 };
 
+/** Default scheduling of `generateCallbackUrl` as a local activity (`mintWith: 'localActivity'`). */
+export const DEFAULT_MINT_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s' },
+};
+
 const defaultActivities = proxyActivities<CallbackActivities>(DEFAULT_MINT_ACTIVITY_OPTIONS);
+const defaultLocalActivities = proxyLocalActivities<CallbackActivities>(DEFAULT_MINT_LOCAL_ACTIVITY_OPTIONS);
+
+function mintingActivities(options: CreateCallbackOptions<unknown>): CallbackActivities {
+  if (options.mintWith === 'localActivity') {
+    return options.activityOptions
+      ? proxyLocalActivities<CallbackActivities>({ ...DEFAULT_MINT_LOCAL_ACTIVITY_OPTIONS, ...(options.activityOptions as LocalActivityOptions) })
+      : defaultLocalActivities;
+  }
+  if (options.mintWith !== undefined && options.mintWith !== 'activity') {
+    throw invalidOption(`mintWith must be 'activity' or 'localActivity'; got ${JSON.stringify(options.mintWith)}.`);
+  }
+  return options.activityOptions ? proxyActivities<CallbackActivities>({ ...DEFAULT_MINT_ACTIVITY_OPTIONS, ...options.activityOptions }) : defaultActivities;
+}
 
 /**
  * Mints a callback URL for the current workflow and returns a {@link Callback} to wait on.
@@ -49,9 +68,7 @@ export async function createCallback<T = unknown>(options: CreateCallbackOptions
   const id = uuid4();
   const createdAt = Date.now();
   const includeApiKey = options.includeApiKey === true;
-  const activities = options.activityOptions
-    ? proxyActivities<CallbackActivities>({ ...DEFAULT_MINT_ACTIVITY_OPTIONS, ...options.activityOptions })
-    : defaultActivities;
+  const activities = mintingActivities(options as CreateCallbackOptions<unknown>);
   // Registered before minting, so a delivery can never find its callback unknown.
   const entry: CallbackEntry = {
     id,

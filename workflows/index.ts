@@ -20,6 +20,7 @@ export {
   EXPIRY_MARGIN_MS,
   MAX_EXPIRES_IN_MS,
   DEFAULT_MINT_ACTIVITY_OPTIONS,
+  DEFAULT_MINT_LOCAL_ACTIVITY_OPTIONS,
   type RestoreOptions,
 } from './create-callback';
 export { EXPIRY_GRACE_MS } from './callback-handle';

@@ -151,6 +151,12 @@ export interface CreateCallbackOptions<T = unknown> {
    * chat and mail tools, crawlers and prefetchers issue GETs, and must never complete a callback.
    */
   allowGet?: boolean;
+  /**
+   * How the URL is minted: `activity` (default; any worker on the task queue may sign) or
+   * `localActivity` (signed by the worker running the workflow, without a task-queue round trip;
+   * that worker must then have the callback activities registered).
+   */
+  mintWith?: 'activity' | 'localActivity';
   /** Overrides for how the `generateCallbackUrl` activity is scheduled (task queue, timeouts, retries). */
   activityOptions?: ActivityOptions;
 }
