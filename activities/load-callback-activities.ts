@@ -1,12 +1,11 @@
-import { importSigningKey } from '../lib/callback-token';
 import type { WorkerConfig } from '../lib/config';
 import { createCallbackTokenMinter } from '../lib/mint-callback-token';
-import { loadSigningSecret } from '../lib/signing-secret';
+import { loadKeyRing } from '../lib/key-ring';
 import type { CallbackActivities } from '../workflows/types';
 import { createCallbackActivities } from './generate-callback-url';
 
 /**
- * Builds the callback activities from parsed worker configuration: loads the signing secret and
+ * Builds the callback activities from parsed worker configuration: loads the token key ring and
  * imports it once. The usual way to add callbacks to your own worker:
  *
  * ```ts
@@ -15,9 +14,9 @@ import { createCallbackActivities } from './generate-callback-url';
  * ```
  */
 export async function loadCallbackActivities(config: Pick<WorkerConfig, 'token' | 'callbackBaseUrl' | 'callbackApiKey'>): Promise<CallbackActivities> {
-  const key = await importSigningKey(await loadSigningSecret(config.token.signingSecret));
+  const ring = await loadKeyRing(config.token.keys);
   return createCallbackActivities({
-    minter: createCallbackTokenMinter(key, config.token),
+    minter: createCallbackTokenMinter(ring, config.token),
     callbackBaseUrl: config.callbackBaseUrl,
     callbackApiKey: config.callbackApiKey,
   });

@@ -1,11 +1,10 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { FileApiKeyStore } from '../lib/api-keys';
-import { importSigningKey } from '../lib/callback-token';
 import { loadGatewayConfig, type GatewayConfig } from '../lib/config';
 import { createLogger, describeError, type Logger } from '../lib/logger';
 import { runMain } from '../lib/run-main';
-import { loadSigningSecret } from '../lib/signing-secret';
+import { loadKeyRing } from '../lib/key-ring';
 import { createTemporalClient } from '../lib/temporal-connection';
 import { createCallbackTokenVerifier } from '../lib/verify-callback-token';
 import { createGateway } from './create-gateway';
@@ -30,11 +29,11 @@ export interface RunningGateway {
  * down; it reconnects by itself), and listens.
  */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
-  const key = await importSigningKey(await loadSigningSecret(config.token.signingSecret));
+  const ring = await loadKeyRing(config.token.keys);
   const { client, connection } = await createTemporalClient(config.temporal);
   const app = createGateway({
     client,
-    verifier: createCallbackTokenVerifier(key, { ...config.token, namespace: config.temporal.namespace }),
+    verifier: createCallbackTokenVerifier(ring, { ...config.token, namespace: config.temporal.namespace }),
     apiKeys: new FileApiKeyStore(config.apiKeysFile),
     logger,
     maxBodyBytes: config.maxBodyBytes,

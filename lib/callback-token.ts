@@ -10,9 +10,6 @@ import { z } from 'zod';
 /** The JWS `typ` header of every callback token, so no other JWT from the same key passes (RFC 8725 §3.11). */
 export const CALLBACK_TOKEN_TYPE = 'dcb+jwt';
 
-/** The only algorithm minted and accepted. */
-export const CALLBACK_TOKEN_ALGORITHM = 'HS256';
-
 /** How far clocks between the worker and the gateway may disagree when checking `exp`/`nbf`. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
 
@@ -33,6 +30,8 @@ export interface CallbackClaims {
   requiresApiKey: boolean;
   /** Whether a plain GET delivers (opt-in, since link previews and crawlers issue GETs). */
   allowGet: boolean;
+  /** When set, requests must carry a Standard Webhooks signature made with this sender's secret. */
+  signatureSender?: string;
 }
 
 /** Issuer and audience every token carries and every verification demands. */
@@ -49,14 +48,15 @@ export const tokenPayloadSchema = z.object({
   exp: z.number().int(),
   akr: z.literal(true).optional(),
   get: z.literal(true).optional(),
+  whs: z.string().min(1).max(64).optional(),
 });
 
 /** The JWT payload on the wire. */
 export type TokenPayload = z.infer<typeof tokenPayloadSchema>;
 
 /**
- * Imports raw secret bytes as an HMAC key once, at startup: verifying with a pre-imported
- * `CryptoKey` skips a key import on every request.
+ * Imports raw secret bytes as an HS256 key once, at startup: verifying with a pre-imported
+ * `CryptoKey` skips a key import on every request. For key rings see `lib/key-ring.ts`.
  */
 export async function importSigningKey(secret: Uint8Array): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);

@@ -37,6 +37,7 @@ const commonSchema = z.object({
   NODE_ENV: z.string().optional(),
   DURABLE_CALLBACKS_DATA_DIR: nonEmpty.default('.data'),
   CALLBACK_SIGNING_SECRET: z.string().optional(),
+  CALLBACK_KEY_RING_FILE: nonEmpty.optional(),
   CALLBACK_TOKEN_ISSUER: nonEmpty.default('durable-callbacks'),
   CALLBACK_TOKEN_AUDIENCE: nonEmpty.default('durable-callbacks-gateway'),
   GATEWAY_PORT: port.default(8080),
@@ -56,7 +57,7 @@ const gatewaySchema = temporalSchema.extend(commonSchema.shape).extend({
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
 });
 
-const keysSchema = commonSchema.pick({ DURABLE_CALLBACKS_DATA_DIR: true }).extend({
+const keysSchema = commonSchema.pick({ DURABLE_CALLBACKS_DATA_DIR: true, CALLBACK_KEY_RING_FILE: true }).extend({
   API_KEYS_FILE: nonEmpty.optional(),
 });
 
@@ -94,9 +95,12 @@ export type SigningSecretSource =
   | { kind: 'env'; value: string }
   | { kind: 'dev-file'; path: string };
 
+/** Where the token keys come from: a single secret (as above) or a key ring file. */
+export type KeySource = SigningSecretSource | { kind: 'ring-file'; path: string };
+
 /** Token settings shared by the minting worker and the verifying gateway. */
 export interface TokenConfig {
-  signingSecret: SigningSecretSource;
+  keys: KeySource;
   issuer: string;
   audience: string;
 }
@@ -129,6 +133,8 @@ export interface GatewayConfig {
 /** Everything the `keys` command needs. */
 export interface KeysConfig {
   apiKeysFile: string;
+  /** The token key ring `signing-keys` edits: `CALLBACK_KEY_RING_FILE`, else `<data dir>/key-ring.json`. */
+  keyRingFile: string;
 }
 
 /** What `npm start` and `npm run demo` need to know about the local Temporal dev server (`temporal-dev.sh`). */
@@ -148,20 +154,25 @@ function isProduction(env: { NODE_ENV?: string }): boolean {
   return env.NODE_ENV === 'production';
 }
 
-function tokenConfig(env: z.infer<typeof commonSchema>): TokenConfig {
+function keySource(env: z.infer<typeof commonSchema>): KeySource {
   const secret = env.CALLBACK_SIGNING_SECRET?.trim();
-  if (secret) return { signingSecret: { kind: 'env', value: secret }, issuer: env.CALLBACK_TOKEN_ISSUER, audience: env.CALLBACK_TOKEN_AUDIENCE };
+  if (secret && env.CALLBACK_KEY_RING_FILE) {
+    throw new ConfigError('Both CALLBACK_SIGNING_SECRET and CALLBACK_KEY_RING_FILE are set; set one: a single shared secret, or a key ring file.');
+  }
+  if (env.CALLBACK_KEY_RING_FILE) return { kind: 'ring-file', path: path.resolve(env.CALLBACK_KEY_RING_FILE) };
+  if (secret) return { kind: 'env', value: secret };
   if (isProduction(env)) {
     throw new ConfigError(
-      'CALLBACK_SIGNING_SECRET is not set. In production the worker and the gateway must share a signing secret of at least 32 bytes; ' +
-        'make one with `openssl rand -base64 32` and set CALLBACK_SIGNING_SECRET to it in both processes.',
+      'CALLBACK_SIGNING_SECRET is not set. In production the worker and the gateway need the token keys: either set CALLBACK_SIGNING_SECRET ' +
+        'in both to one secret of at least 32 bytes (make one with `openssl rand -base64 32`), or set CALLBACK_KEY_RING_FILE to a key ring ' +
+        '(`npm run keys -- signing-keys add`).',
     );
   }
-  return {
-    signingSecret: { kind: 'dev-file', path: path.resolve(env.DURABLE_CALLBACKS_DATA_DIR, 'dev-signing-secret') },
-    issuer: env.CALLBACK_TOKEN_ISSUER,
-    audience: env.CALLBACK_TOKEN_AUDIENCE,
-  };
+  return { kind: 'dev-file', path: path.resolve(env.DURABLE_CALLBACKS_DATA_DIR, 'dev-signing-secret') };
+}
+
+function tokenConfig(env: z.infer<typeof commonSchema>): TokenConfig {
+  return { keys: keySource(env), issuer: env.CALLBACK_TOKEN_ISSUER, audience: env.CALLBACK_TOKEN_AUDIENCE };
 }
 
 function temporalConfig(env: z.infer<typeof temporalSchema>): TemporalConfig {
@@ -226,7 +237,11 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
 
 /** Parses the `keys` command's configuration. @throws {@link ConfigError} naming each bad variable. */
 export function loadKeysConfig(env: Env = process.env): KeysConfig {
-  return { apiKeysFile: apiKeysFile(parse(keysSchema, env)) };
+  const parsed = parse(keysSchema, env);
+  return {
+    apiKeysFile: apiKeysFile(parsed),
+    keyRingFile: path.resolve(parsed.CALLBACK_KEY_RING_FILE ?? path.join(parsed.DURABLE_CALLBACKS_DATA_DIR, 'key-ring.json')),
+  };
 }
 
 /** Parses only the Temporal connection settings, for clients such as the demo. */

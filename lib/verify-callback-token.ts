@@ -1,16 +1,9 @@
-import { errors as joseErrors, jwtVerify, type CryptoKey } from 'jose';
-import {
-  CALLBACK_TOKEN_ALGORITHM,
-  CALLBACK_TOKEN_TYPE,
-  CLOCK_TOLERANCE_SECONDS,
-  MAX_TOKEN_LENGTH,
-  tokenPayloadSchema,
-  type CallbackClaims,
-  type TokenIdentity,
-} from './callback-token';
+import { compactDecrypt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type CryptoKey } from 'jose';
+import { CALLBACK_TOKEN_TYPE, CLOCK_TOLERANCE_SECONDS, MAX_TOKEN_LENGTH, tokenPayloadSchema, type CallbackClaims, type TokenIdentity } from './callback-token';
 import { CallbackError } from './errors';
+import { asKeyRing, KEY_ID_PATTERN, type KeyRing } from './key-ring';
 
-/** Checks callback tokens; built once per gateway with an imported key. */
+/** Checks callback tokens; built once per gateway with an imported key ring. */
 export interface CallbackTokenVerifier {
   /**
    * Returns the token's claims, or throws a {@link CallbackError} with code
@@ -33,18 +26,55 @@ function invalid(cause?: unknown): CallbackError {
   return new CallbackError('CALLBACK_TOKEN_INVALID', INVALID_MESSAGE, { cause });
 }
 
+/** The `kid` of a compact token's protected header, checked against {@link KEY_ID_PATTERN}. */
+function keyIdOf(token: string): string {
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch (err) {
+    throw invalid(err);
+  }
+  if (typeof kid !== 'string' || !KEY_ID_PATTERN.test(kid)) throw invalid();
+  return kid;
+}
+
 /**
- * Creates a {@link CallbackTokenVerifier}. Every check is a `jose` option: the algorithm
- * allow-list, `typ`, issuer, audience, required claims and a bounded clock tolerance.
+ * Creates a {@link CallbackTokenVerifier} over a key ring (or a single HMAC key). The token's
+ * `kid` is only ever looked up in the ring; each key verifies with its own algorithm alone, so
+ * a token can never switch a key from signature to MAC. Every claim check is a `jose` option:
+ * `typ`, issuer, audience, required claims and a bounded clock tolerance. Opaque tokens (JWE
+ * `dir` + `A256GCM`) are decrypted first, then verified the same way.
  */
-export function createCallbackTokenVerifier(key: CryptoKey, options: VerifierOptions): CallbackTokenVerifier {
+export function createCallbackTokenVerifier(keys: KeyRing | CryptoKey, options: VerifierOptions): CallbackTokenVerifier {
+  const ring = asKeyRing(keys);
+
+  async function decrypt(token: string): Promise<string> {
+    const key = ring.encryption.get(keyIdOf(token));
+    if (!key) throw invalid();
+    try {
+      const { plaintext, protectedHeader } = await compactDecrypt(token, key.key, {
+        keyManagementAlgorithms: ['dir'],
+        contentEncryptionAlgorithms: ['A256GCM'],
+      });
+      if (protectedHeader.cty !== 'JWT') throw invalid();
+      return new TextDecoder().decode(plaintext);
+    } catch (err) {
+      throw invalid(err);
+    }
+  }
+
   return {
     async verify(token) {
       if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalid();
+      const parts = token.split('.').length;
+      const signed = parts === 5 ? await decrypt(token) : parts === 3 ? token : undefined;
+      if (signed === undefined) throw invalid();
+      const key = ring.signing.get(keyIdOf(signed));
+      if (!key) throw invalid();
       let payload: unknown;
       try {
-        ({ payload } = await jwtVerify(token, key, {
-          algorithms: [CALLBACK_TOKEN_ALGORITHM],
+        ({ payload } = await jwtVerify(signed, key.verifyKey, {
+          algorithms: [key.alg],
           typ: CALLBACK_TOKEN_TYPE,
           issuer: options.issuer,
           audience: options.audience,
@@ -72,6 +102,7 @@ export function createCallbackTokenVerifier(key: CryptoKey, options: VerifierOpt
         expiresAt: new Date(claims.data.exp * 1000),
         requiresApiKey: claims.data.akr === true,
         allowGet: claims.data.get === true,
+        ...(claims.data.whs ? { signatureSender: claims.data.whs } : {}),
       };
     },
   };

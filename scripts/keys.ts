@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { EXECUTE_SCOPE, FileApiKeyStore, type ApiKeyInfo } from '../lib/api-keys';
 import { loadKeysConfig } from '../lib/config';
 import { runMain } from '../lib/run-main';
+import { signingKeysMain } from './signing-keys';
 
 /**
  * `npm run keys -- <command>`: creates, lists and revokes the API keys the callback gateway
@@ -22,6 +23,7 @@ const COMMAND_USAGE = {
   list: ['npm run keys -- list [--json]', '  Lists every key (revoked ones included) as a table, or as JSON with --json.'],
   revoke: ['npm run keys -- revoke <id>', '  Revokes a key; the gateway refuses it from the next request on.'],
   help: ['npm run keys -- help [<command>]', '  Shows this help, or the help of one command.'],
+  'signing-keys': ['npm run keys -- signing-keys <command>', '  Manages the token key ring (rotation, EdDSA, opaque URLs); `signing-keys help` for details.'],
 } as const;
 
 type Command = keyof typeof COMMAND_USAGE;
@@ -155,6 +157,10 @@ async function main(): Promise<void> {
   try {
     if (command === undefined) throw new UsageError('No command given.');
     if (command === 'help' || command === '--help' || command === '-h') return help(args);
+    if (command === 'signing-keys') {
+      process.exitCode = await signingKeysMain(args);
+      return;
+    }
     if (!isCommand(command)) throw new UsageError(`Unknown command '${command}'.`);
     const store = new FileApiKeyStore(loadKeysConfig().apiKeysFile);
     if (command === 'create') await create(store, args);

@@ -18,7 +18,7 @@ describe('configuration', () => {
   test('defaults need nothing set outside production', () => {
     const config = loadGatewayConfig({});
     expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', maxBodyBytes: 256 * 1024, temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'callbacks' } });
-    expect(config.token.signingSecret.kind).toBe('dev-file');
+    expect(config.token.keys.kind).toBe('dev-file');
     expect(loadWorkerConfig({ GATEWAY_PORT: '9000' }).callbackBaseUrl).toBe('http://localhost:9000');
   });
 
@@ -26,6 +26,12 @@ describe('configuration', () => {
     const err = errorOf(() => loadGatewayConfig({ NODE_ENV: 'production' }));
     expect(err.message).toContain('CALLBACK_SIGNING_SECRET');
     expect(err.message).toContain('openssl rand');
+  });
+
+  test('a key ring file and a single secret at once is ambiguous, and refused', () => {
+    const err = errorOf(() => loadGatewayConfig({ CALLBACK_SIGNING_SECRET: 'x'.repeat(44), CALLBACK_KEY_RING_FILE: '/etc/ring.json' }));
+    expect(err.message).toContain('CALLBACK_KEY_RING_FILE');
+    expect(loadGatewayConfig({ NODE_ENV: 'production', CALLBACK_KEY_RING_FILE: '/etc/ring.json' }).token.keys).toEqual({ kind: 'ring-file', path: '/etc/ring.json' });
   });
 
   test('a production worker needs the public gateway URL', () => {
