@@ -51,6 +51,7 @@ export function createCallbackActivities(deps: CallbackActivityDeps): CallbackAc
         expiresAt: new Date(input.expiresAt),
         requiresApiKey: input.requireApiKey || input.includeApiKey,
         allowGet: input.allowGet,
+        ...(input.signatureSender === undefined ? {} : { signatureSender: input.signatureSender }),
       });
       const url = new URL(`callbacks/${token}`, base);
       if (input.includeApiKey && deps.callbackApiKey) url.searchParams.set('api_key', deps.callbackApiKey);

@@ -10,6 +10,9 @@ import { DEFAULT_MAX_BODY_BYTES, readBody } from './read-body';
 import { requestContext } from './request-context';
 import { errorHandler, routeNotFound } from './respond-with-error';
 import { signalWorkflow } from './signal-workflow';
+import { RateLimiter, type RateDecision, type RateLimit } from './rate-limiter';
+import { securityHeaders } from './security-headers';
+import { verifyWebhookSignature } from './webhook-signature';
 import { deliverSync, requestedWaitSeconds } from './sync-delivery';
 import type { DeliveryKind } from '../workflows/types';
 
@@ -27,6 +30,12 @@ export interface GatewayDeps {
   maxBodyBytes?: number;
   /** Bound on each Temporal call. Default {@link DEFAULT_TEMPORAL_CALL_TIMEOUT_MS}. */
   temporalCallTimeoutMs?: number;
+  /** Standard Webhooks secrets by sender name, for callbacks created with `requireSignature`. */
+  webhookSecrets?: ReadonlyMap<string, Uint8Array>;
+  /** Request limits per client IP and per API key; off unless given. */
+  rateLimits?: { perIp?: RateLimit; perKey?: RateLimit };
+  /** Express's `trust proxy` setting, so the per-IP limit sees the client behind a load balancer. Default off. */
+  trustProxy?: boolean | number | string;
 }
 
 const DELIVERY_METHODS = 'POST, PUT';
@@ -39,6 +48,13 @@ function checkFailureReport(data: unknown): void {
     'INVALID_FAILURE_REPORT',
     'A failure report must be JSON like {"error":{"message":"what went wrong","type":"OptionalType","details":{}}}.',
   );
+}
+
+function enforce(decision: RateDecision, who: string): void {
+  if (decision.allowed) return;
+  throw new CallbackError('RATE_LIMITED', `Too many requests from ${who}; retry after ${decision.retryAfterSeconds} s.`, {
+    retryAfterSeconds: decision.retryAfterSeconds,
+  });
 }
 
 function methodNotAllowed(message: string, allow: string): CallbackError {
@@ -84,6 +100,8 @@ export function createGateway(deps: GatewayDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(securityHeaders);
   app.use(logRequests(logger));
 
   app.get('/healthz', (_req, res) => {
@@ -99,8 +117,32 @@ export function createGateway(deps: GatewayDeps): express.Express {
     }
   });
 
+  const perIp = new RateLimiter(deps.rateLimits?.perIp ?? { perMinute: 0 });
+  const perKey = new RateLimiter(deps.rateLimits?.perKey ?? { perMinute: 0 });
+  const limitIp: RequestHandler = (req, _res, next) => {
+    enforce(perIp.take(req.ip ?? 'unknown'), 'this client');
+    next();
+  };
   const auth = authenticate(deps.verifier, deps.apiKeys);
-  const body = readBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  const limitKey: RequestHandler = (_req, res, next) => {
+    const key = requestContext(res).apiKey;
+    if (key) enforce(perKey.take(key.id), `API key ${key.id}`);
+    next();
+  };
+  const readAndCheckBody = readBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  const checkSignature: RequestHandler = (req, res, next) => {
+    const context = requestContext(res);
+    const sender = context.claims?.signatureSender;
+    if (sender === undefined) return next();
+    const key = deps.webhookSecrets?.get(sender);
+    if (!key) {
+      logger.error('callback requires a signature from an unknown sender; set WEBHOOK_SECRETS', { sender });
+      throw new CallbackError('INTERNAL_ERROR', 'The gateway cannot check this callback\'s signature; the delivery was not accepted.');
+    }
+    verifyWebhookSignature(req, context.body?.raw ?? Buffer.alloc(0), key);
+    next();
+  };
+  const body = [readAndCheckBody, checkSignature];
 
   const deliver =
     (kind: DeliveryKind): RequestHandler =>
@@ -151,10 +193,19 @@ export function createGateway(deps: GatewayDeps): express.Express {
 
   // The plain URL completes, so a sender that only knows "POST JSON to the URL" just works.
   for (const path of ['/callbacks/:token', '/callbacks/:token/complete']) {
-    app.route(path).post(auth, body, deliver('complete')).put(auth, body, deliver('complete')).get(auth, getAllowed, deliver('complete')).all(refuseOtherMethods);
+    app
+      .route(path)
+      .post(limitIp, auth, limitKey, body, deliver('complete'))
+      .put(limitIp, auth, limitKey, body, deliver('complete'))
+      .get(limitIp, auth, limitKey, getAllowed, checkSignature, deliver('complete'))
+      .all(refuseOtherMethods);
   }
   for (const kind of ['fail', 'heartbeat'] as const) {
-    app.route(`/callbacks/:token/${kind}`).post(auth, body, deliver(kind)).put(auth, body, deliver(kind)).all(refuseOtherMethods);
+    app
+      .route(`/callbacks/:token/${kind}`)
+      .post(limitIp, auth, limitKey, body, deliver(kind))
+      .put(limitIp, auth, limitKey, body, deliver(kind))
+      .all(refuseOtherMethods);
   }
 
   app.use(routeNotFound);

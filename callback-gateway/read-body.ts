@@ -8,6 +8,37 @@ export const ACCEPTED_CONTENT_TYPES = ['application/json', 'application/*+json',
 /** Default body size limit: 256 KiB, well under Temporal's 2 MB payload limit. */
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
+/** The deepest JSON nesting accepted: enough for any real payload, far from what exhausts a parser or a workflow. */
+export const MAX_JSON_DEPTH = 32;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The depth of a parsed JSON value, measured without recursion. */
+export function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_JSON_DEPTH) return deepest;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** Keeps the raw bytes (signatures are computed over them) and refuses bodies that are not UTF-8 when they say they are. */
+function keepRaw(req: Request, _res: unknown, buf: Buffer, encoding: string): void {
+  (req as Request & { rawBody?: Buffer }).rawBody = buf;
+  if (encoding.toLowerCase().replace('-', '') === 'utf8') {
+    try {
+      utf8.decode(buf);
+    } catch {
+      throw new CallbackError('MALFORMED_BODY', 'The body is not valid UTF-8.');
+    }
+  }
+}
+
 type Parser = 'json' | 'form' | 'text';
 
 function parserFor(mediaType: string): Parser | undefined {
@@ -28,6 +59,15 @@ function mediaTypeOf(req: Request): string | undefined {
   return type || undefined;
 }
 
+function findCallbackError(err: unknown): CallbackError | undefined {
+  for (let current = err, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof CallbackError) return current;
+  }
+  // body-parser keeps the thrown error's status and message but not always the instance.
+  const message = (err as { message?: string }).message;
+  return message?.includes('UTF-8') ? new CallbackError('MALFORMED_BODY', 'The body is not valid UTF-8.', { cause: err }) : undefined;
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -36,6 +76,10 @@ interface BodyParserError {
 }
 
 function bodyError(err: unknown, maxBytes: number): CallbackError {
+  if (err instanceof CallbackError) return err;
+  // body-parser wraps errors thrown by `verify` (our UTF-8 check) as entity.verify.failed.
+  const verified = (err as { type?: string; cause?: unknown } | null)?.type === 'entity.verify.failed' ? findCallbackError(err) : undefined;
+  if (verified) return verified;
   const { type, status, encoding, charset } = (err ?? {}) as BodyParserError;
   switch (type) {
     case 'entity.too.large':
@@ -68,14 +112,14 @@ function bodyError(err: unknown, maxBytes: number): CallbackError {
 export function readBody(maxBytes: number = DEFAULT_MAX_BODY_BYTES): RequestHandler {
   const always = () => true;
   const parsers: Record<Parser, RequestHandler> = {
-    json: express.json({ limit: maxBytes, strict: false, type: always }),
-    form: express.urlencoded({ limit: maxBytes, extended: false, parameterLimit: 1000, type: always }),
-    text: express.text({ limit: maxBytes, type: always }),
+    json: express.json({ limit: maxBytes, strict: false, type: always, verify: keepRaw }),
+    form: express.urlencoded({ limit: maxBytes, extended: false, parameterLimit: 1000, type: always, verify: keepRaw }),
+    text: express.text({ limit: maxBytes, type: always, verify: keepRaw }),
   };
   return (req, res, next) => {
     const context = requestContext(res);
     if (!hasBody(req)) {
-      context.body = { contentType: null, data: null };
+      context.body = { contentType: null, data: null, raw: Buffer.alloc(0) };
       return next();
     }
     const mediaType = mediaTypeOf(req);
@@ -86,7 +130,11 @@ export function readBody(maxBytes: number = DEFAULT_MAX_BODY_BYTES): RequestHand
     }
     parsers[parser](req, res, (err?: unknown) => {
       if (err) return next(bodyError(err, maxBytes));
-      context.body = { contentType: mediaType, data: req.body as unknown };
+      if (parser === 'json' && jsonDepth(req.body) > MAX_JSON_DEPTH) {
+        return next(new CallbackError('BODY_TOO_DEEP', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`));
+      }
+      const raw = (req as Request & { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
+      context.body = { contentType: mediaType, data: req.body as unknown, raw };
       next();
     });
   };

@@ -7,7 +7,8 @@ import type { CallbackErrorCode } from '../lib/errors';
 export interface CallbackRequestContext {
   claims?: CallbackClaims;
   apiKey?: ApiKeyInfo;
-  body?: { contentType: string | null; data: unknown };
+  /** The parsed body, and its raw bytes (what signatures are computed over). */
+  body?: { contentType: string | null; data: unknown; raw: Buffer };
   deliveryId?: string;
   errorCode?: CallbackErrorCode;
 }

@@ -1,18 +1,16 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { FileApiKeyStore } from '../lib/api-keys';
-import { loadGatewayConfig, type GatewayConfig } from '../lib/config';
+import { ConfigError, loadGatewayConfig, type GatewayConfig } from '../lib/config';
 import { createLogger, describeError, type Logger } from '../lib/logger';
 import { runMain } from '../lib/run-main';
 import { loadKeyRing } from '../lib/key-ring';
 import { createTemporalClient } from '../lib/temporal-connection';
 import { createCallbackTokenVerifier } from '../lib/verify-callback-token';
 import { createGateway } from './create-gateway';
+import { createGatewayServer } from './http-server';
+import { decodeWebhookSecret } from './webhook-signature';
 
-/** Slow senders are cut off: the whole request within this, headers within {@link HEADERS_TIMEOUT_MS}. */
-export const REQUEST_TIMEOUT_MS = 30_000;
-/** Bound on receiving a request's headers. */
-export const HEADERS_TIMEOUT_MS = 10_000;
 /** How long shutdown waits for in-flight requests. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -21,6 +19,18 @@ export interface RunningGateway {
   server: Server;
   url: string;
   close(): Promise<void>;
+}
+
+function decodeWebhookSecrets(secrets: ReadonlyMap<string, string>): Map<string, Uint8Array> {
+  const keys = new Map<string, Uint8Array>();
+  for (const [sender, secret] of secrets) {
+    try {
+      keys.set(sender, decodeWebhookSecret(secret));
+    } catch (err) {
+      throw new ConfigError(`WEBHOOK_SECRETS: the secret for '${sender}' is not usable: ${(err as Error).message}.`);
+    }
+  }
+  return keys;
 }
 
 /**
@@ -38,10 +48,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     logger,
     maxBodyBytes: config.maxBodyBytes,
     temporalCallTimeoutMs: config.temporalCallTimeoutMs,
+    webhookSecrets: decodeWebhookSecrets(config.webhookSecrets),
+    rateLimits: { perIp: { perMinute: config.rateLimitPerIp }, perKey: { perMinute: config.rateLimitPerKey } },
+    trustProxy: config.trustProxy,
   });
-  const server = app.listen(config.port, config.host);
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  const server = createGatewayServer(app, { requestTimeoutMs: config.requestTimeoutMs });
+  server.listen(config.port, config.host);
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

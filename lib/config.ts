@@ -55,6 +55,11 @@ const gatewaySchema = temporalSchema.extend(commonSchema.shape).extend({
   API_KEYS_FILE: nonEmpty.optional(),
   MAX_BODY_BYTES: z.coerce.number().int().min(1).max(2 * 1024 * 1024).default(256 * 1024),
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  WEBHOOK_SECRETS: z.string().optional(),
+  RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(0),
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).default(600),
+  GATEWAY_TRUST_PROXY: z.string().optional(),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
 });
 
 const keysSchema = commonSchema.pick({ DURABLE_CALLBACKS_DATA_DIR: true, CALLBACK_KEY_RING_FILE: true }).extend({
@@ -128,6 +133,14 @@ export interface GatewayConfig {
   apiKeysFile: string;
   maxBodyBytes: number;
   temporalCallTimeoutMs: number;
+  /** Standard Webhooks secrets (`whsec_…`) by sender name, from `WEBHOOK_SECRETS=name=whsec_…,…`. */
+  webhookSecrets: Map<string, string>;
+  /** Requests per minute per client IP (0 = off) and per API key. */
+  rateLimitPerIp: number;
+  rateLimitPerKey: number;
+  /** Express `trust proxy`: `true`, a hop count, or a list of proxy addresses. */
+  trustProxy: boolean | number | string;
+  requestTimeoutMs: number;
 }
 
 /** Everything the `keys` command needs. */
@@ -232,7 +245,32 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     apiKeysFile: apiKeysFile(parsed),
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     temporalCallTimeoutMs: parsed.TEMPORAL_CALL_TIMEOUT_MS,
+    webhookSecrets: webhookSecrets(parsed.WEBHOOK_SECRETS),
+    rateLimitPerIp: parsed.RATE_LIMIT_PER_IP,
+    rateLimitPerKey: parsed.RATE_LIMIT_PER_KEY,
+    trustProxy: trustProxy(parsed.GATEWAY_TRUST_PROXY),
+    requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
   };
+}
+
+function webhookSecrets(value: string | undefined): Map<string, string> {
+  const secrets = new Map<string, string>();
+  for (const entry of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+    const separator = entry.indexOf('=');
+    const name = entry.slice(0, separator);
+    const secret = entry.slice(separator + 1);
+    if (separator <= 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(name) || !secret.startsWith('whsec_')) {
+      throw new ConfigError('WEBHOOK_SECRETS must be a comma-separated list of <sender>=whsec_<base64 secret> (sender: 1 to 64 of A-Z a-z 0-9 . _ -).');
+    }
+    secrets.set(name, secret);
+  }
+  return secrets;
+}
+
+function trustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 /** Parses the `keys` command's configuration. @throws {@link ConfigError} naming each bad variable. */

@@ -33,6 +33,22 @@ export const ERROR_STATUS = {
   CALLBACK_ALREADY_COMPLETED: 409,
   /** (Synchronous mode) The wait is over: timed out, revoked, failed, or unknown to the current run. */
   CALLBACK_CLOSED: 410,
+  /** The JSON body nests deeper than the gateway accepts. */
+  BODY_TOO_DEEP: 400,
+  /** The request could not be parsed as HTTP. */
+  MALFORMED_REQUEST: 400,
+  /** The callback requires a Standard Webhooks signature and the request has none. */
+  SIGNATURE_MISSING: 401,
+  /** The Standard Webhooks signature does not match the body. */
+  SIGNATURE_INVALID: 401,
+  /** The Standard Webhooks timestamp is missing, malformed, or outside the tolerance (replay protection). */
+  SIGNATURE_TIMESTAMP_INVALID: 401,
+  /** The request did not arrive completely within the request timeout. */
+  REQUEST_TIMEOUT: 408,
+  /** Too many requests from this client or API key; `Retry-After` says when to retry. */
+  RATE_LIMITED: 429,
+  /** The request line and headers together exceed the gateway's limit. */
+  HEADERS_TOO_LARGE: 431,
   /** The body's content type is not one the gateway accepts. */
   UNSUPPORTED_CONTENT_TYPE: 415,
   /** The body is larger than the configured limit. */

@@ -121,8 +121,16 @@ async function list(store: FileApiKeyStore, args: string[]): Promise<void> {
     process.stdout.write(`No API keys in ${store.file}.\nCreate one with \`npm run keys -- create --name <name>\`.\n`);
     return;
   }
-  const rows = keys.map((info) => [info.id, info.name, info.scopes.join(',') || '-', formatTime(info.createdAt, '-'), expiresText(info), formatTime(info.revokedAt, '-')]);
-  process.stdout.write(`${table([['ID', 'NAME', 'SCOPES', 'CREATED', 'EXPIRES', 'REVOKED'], ...rows])}\n`);
+  const rows = keys.map((info) => [
+    info.id,
+    info.name,
+    info.scopes.join(',') || '-',
+    formatTime(info.createdAt, '-'),
+    expiresText(info),
+    formatTime(info.lastUsedAt, 'never'),
+    formatTime(info.revokedAt, '-'),
+  ]);
+  process.stdout.write(`${table([['ID', 'NAME', 'SCOPES', 'CREATED', 'EXPIRES', 'LAST USED', 'REVOKED'], ...rows])}\n`);
 }
 
 async function revoke(store: FileApiKeyStore, args: string[]): Promise<void> {

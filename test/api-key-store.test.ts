@@ -69,3 +69,17 @@ describe('API keys', () => {
     expect(await codeOf(store.verify('dcb_0000000000000000_' + 'A'.repeat(43), 'workflows:execute'))).toBe('API_KEY_INVALID');
   });
 });
+
+describe('last use', () => {
+  test('is recorded beside the key file, never in it, and shown by list()', async () => {
+    const store = new FileApiKeyStore(file);
+    const { key, info } = await store.create({ name: 'ticketing', scopes: ['workflows:execute'] });
+    const before = await fs.readFile(file, 'utf8');
+    await store.verify(key, 'workflows:execute');
+    await store.flushUsage();
+    expect(await fs.readFile(file, 'utf8')).toBe(before);
+    const [listed] = await store.list();
+    expect(listed).toMatchObject({ id: info.id });
+    expect(Date.parse(listed!.lastUsedAt!)).toBeGreaterThan(Date.now() - 60_000);
+  });
+});

@@ -6,7 +6,7 @@ import type { CallbackWaitResult, CreateCallbackOptions } from './types';
 
 /** Arguments of the {@link awaitCallback} workflow. */
 export interface AwaitCallbackInput
-  extends Pick<CreateCallbackOptions, 'timeout' | 'expiresIn' | 'includeApiKey' | 'requireApiKey' | 'allowGet' | 'mode' | 'mintWith'> {
+  extends Pick<CreateCallbackOptions, 'timeout' | 'expiresIn' | 'includeApiKey' | 'requireApiKey' | 'allowGet' | 'mode' | 'mintWith' | 'requireSignature'> {
   /** End with `heartbeat_timed_out` when this long passes without a heartbeat. */
   heartbeatTimeout?: Duration;
 }

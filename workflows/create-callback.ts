@@ -63,6 +63,10 @@ export async function createCallback<T = unknown>(options: CreateCallbackOptions
         : durationMs(DEFAULT_EXPIRES_IN, 'expiresIn');
   if (expiresInMs > MAX_EXPIRES_IN_MS) throw invalidOption(`A callback URL may live at most 366 days; got ${expiresInMs} ms.`);
   const mode = options.mode ?? 'once';
+  const signatureSender = options.requireSignature;
+  if (signatureSender !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(signatureSender)) {
+    throw invalidOption(`requireSignature names a sender configured on the gateway (1 to 64 of A-Z a-z 0-9 . _ -); got ${JSON.stringify(signatureSender)}.`);
+  }
   if (mode !== 'once' && mode !== 'stream') throw invalidOption(`mode must be 'once' or 'stream'; got ${JSON.stringify(mode)}.`);
 
   const id = uuid4();
@@ -94,6 +98,7 @@ export async function createCallback<T = unknown>(options: CreateCallbackOptions
       includeApiKey,
       requireApiKey: includeApiKey || options.requireApiKey === true,
       allowGet: options.allowGet === true,
+      ...(signatureSender === undefined ? {} : { signatureSender }),
     });
     entry.url = url;
   } catch (err) {

@@ -147,6 +147,12 @@ export interface CreateCallbackOptions<T = unknown> {
   /** Require every request to present a valid API key with the `workflows:execute` scope (header or query). */
   requireApiKey?: boolean;
   /**
+   * Require every request to carry a Standard Webhooks signature made with the named sender's
+   * secret (configured on the gateway as `WEBHOOK_SECRETS=<name>=whsec_…`), so the URL alone is
+   * not enough and a replay outside five minutes is refused.
+   */
+  requireSignature?: string;
+  /**
    * Accept GET requests as deliveries (data = query parameters). Off by default: link previews in
    * chat and mail tools, crawlers and prefetchers issue GETs, and must never complete a callback.
    */
@@ -255,6 +261,8 @@ export interface GenerateCallbackUrlInput {
   includeApiKey: boolean;
   requireApiKey: boolean;
   allowGet: boolean;
+  /** Sender whose Standard Webhooks signature requests must carry. */
+  signatureSender?: string;
 }
 
 /** Output of the `generateCallbackUrl` activity. */

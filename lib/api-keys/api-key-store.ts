@@ -13,8 +13,8 @@ export interface ApiKeyRecord {
   expiresAt?: string;
 }
 
-/** What callers may see of a key: everything but its hash. */
-export type ApiKeyInfo = Omit<ApiKeyRecord, 'hash'>;
+/** What callers may see of a key: everything but its hash, plus when it was last used (if known). */
+export type ApiKeyInfo = Omit<ApiKeyRecord, 'hash'> & { lastUsedAt?: string };
 
 /**
  * Checks API keys presented with callback requests. The gateway depends on this interface only,

@@ -30,15 +30,29 @@ function info({ hash: _hash, ...rest }: ApiKeyRecord): ApiKeyInfo {
   return rest;
 }
 
+/** How often a key's last use is written, at most: often enough to audit, rarely enough to cost nothing. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
 /**
  * The embedded key store: one JSON file, replaced atomically on every change, readable by any
  * number of gateways. Each check looks at the file's modification time and reloads it when it
  * changed, so a key revoked with `npm run keys -- revoke` is refused at once, without a restart.
+ *
+ * Gateways never write the key file: a write racing a revocation could undo it. When each key
+ * was last used goes to a separate file beside it (`<file>.last-used.json`), at most once a
+ * minute per key; with several gateways the latest writer wins, which is all it needs.
  */
 export class FileApiKeyStore implements ApiKeyStore {
   private cache?: { ino: number; mtimeMs: number; size: number; byId: Map<string, ApiKeyRecord> };
+  private readonly lastRecorded = new Map<string, number>();
+  private usageWrite: Promise<void> = Promise.resolve();
 
   constructor(readonly file: string) {}
+
+  /** Where last-use times are kept. */
+  get usageFile(): string {
+    return `${this.file}.last-used.json`;
+  }
 
   async verify(presented: string, scope: string): Promise<ApiKeyInfo> {
     const parsed = parseApiKey(presented);
@@ -54,7 +68,36 @@ export class FileApiKeyStore implements ApiKeyStore {
     if (!record.scopes.includes(scope)) {
       throw new CallbackError('API_KEY_FORBIDDEN', `API key ${record.id} does not have the '${scope}' scope needed to deliver callbacks.`);
     }
+    this.recordUse(record.id);
     return info(record);
+  }
+
+  /** Resolves once every last-use write started so far has finished (for tests and shutdown). */
+  flushUsage(): Promise<void> {
+    return this.usageWrite;
+  }
+
+  private recordUse(id: string): void {
+    const now = Date.now();
+    if (now - (this.lastRecorded.get(id) ?? 0) < LAST_USED_RESOLUTION_MS) return;
+    this.lastRecorded.set(id, now);
+    // Off the request path, one write at a time; a failed write only loses an audit timestamp.
+    this.usageWrite = this.usageWrite
+      .then(async () => {
+        const usage = await this.readUsage();
+        usage[id] = new Date(now).toISOString();
+        await writeFileAtomic(this.usageFile, `${JSON.stringify(usage, null, 2)}\n`);
+      })
+      .catch(() => undefined);
+  }
+
+  private async readUsage(): Promise<Record<string, string>> {
+    try {
+      const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(await fs.readFile(this.usageFile, 'utf8')));
+      return parsed.success ? parsed.data : {};
+    } catch {
+      return {};
+    }
   }
 
   /** Creates a key and returns it in full; this is the only time the key itself is available. */
@@ -74,9 +117,10 @@ export class FileApiKeyStore implements ApiKeyStore {
     return { key: generated.key, info: info(record) };
   }
 
-  /** Lists every key, revoked ones included, without hashes. */
+  /** Lists every key, revoked ones included, without hashes, with when each was last used. */
   async list(): Promise<ApiKeyInfo[]> {
-    return (await this.readFile()).keys.map(info);
+    const usage = await this.readUsage();
+    return (await this.readFile()).keys.map((record) => ({ ...info(record), ...(usage[record.id] ? { lastUsedAt: usage[record.id] } : {}) }));
   }
 
   /**

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createCallbackActivities, createTicketingActivities } from '../../activities';
-import { createGateway } from '../../callback-gateway';
+import { createGateway, type GatewayDeps } from '../../callback-gateway';
+import type { GatewayServerLimits } from '../../callback-gateway/http-server';
 import { FileApiKeyStore } from '../../lib/api-keys';
 import { importSigningKey } from '../../lib/callback-token';
 import { createJsonLogger } from '../../lib/logger';
@@ -35,6 +36,10 @@ export interface HarnessOptions {
   ticketingUrl?: string;
   maxBodyBytes?: number;
   temporalCallTimeoutMs?: number;
+  /** Standard Webhooks secrets by sender name. */
+  webhookSecrets?: ReadonlyMap<string, Uint8Array>;
+  rateLimits?: GatewayDeps['rateLimits'];
+  serverLimits?: GatewayServerLimits;
 }
 
 /** A real worker and a real gateway on a real port, against the tests' Temporal dev server. */
@@ -42,6 +47,7 @@ export interface Harness {
   client: Client;
   taskQueue: string;
   gatewayUrl: string;
+  gatewayPort: number;
   apiKeys: FileApiKeyStore;
   /** The worker's API key, when created with `workerApiKey`. */
   workerApiKey?: string;
@@ -79,8 +85,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger: createJsonLogger({ write: (line: string) => logLines.push(line) }),
     maxBodyBytes: options.maxBodyBytes,
     temporalCallTimeoutMs: options.temporalCallTimeoutMs,
+    webhookSecrets: options.webhookSecrets,
+    rateLimits: options.rateLimits,
   });
-  const gateway = await listen(app);
+  const gateway = await listen(app, options.serverLimits);
   const gatewayUrl = gateway.url;
 
   const nativeConnection = await NativeConnection.connect({ address: TEST_TEMPORAL_ADDRESS });
@@ -112,6 +120,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     client,
     taskQueue,
     gatewayUrl,
+    gatewayPort: gateway.port,
     apiKeys,
     workerApiKey,
     minter,
