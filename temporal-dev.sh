@@ -15,6 +15,7 @@
 #   TEMPORAL_START_TIMEOUT seconds to wait for the server to answer (90)
 #   TEMPORAL_CLI_VERSION   CLI version to build or download (1.5.1)
 #   TEMPORAL_CLI           path of a Temporal CLI to use instead of finding one
+#   TEMPORAL_UI_CODEC_ENDPOINT  codec server the Web UI decrypts payloads with (npm run codec-server)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -159,6 +160,7 @@ start() {
       --sqlite-pragma synchronous=normal \
       --namespace "$namespace" \
       --log-level warn \
+      ${TEMPORAL_UI_CODEC_ENDPOINT:+--ui-codec-endpoint "$TEMPORAL_UI_CODEC_ENDPOINT"} \
       >"$log_file" 2>&1 </dev/null &
     echo $! >"$pid_file"
   fi

@@ -31,6 +31,8 @@ const temporalSchema = z.object({
   TEMPORAL_TLS_KEY: nonEmpty.optional(),
   TEMPORAL_TLS_CA: nonEmpty.optional(),
   TEMPORAL_TLS_SERVER_NAME: nonEmpty.optional(),
+  PAYLOAD_CODEC_KEYS: z.string().optional(),
+  PAYLOAD_CODEC_ACTIVE_KEY: nonEmpty.optional(),
 });
 
 const commonSchema = z.object({
@@ -81,6 +83,12 @@ export interface TemporalTlsConfig {
   serverName?: string;
 }
 
+/** Payload encryption keys (base64url, 32 bytes each) by key id, and the one new payloads use. */
+export interface PayloadCodecConfig {
+  keys: Map<string, string>;
+  activeKid: string;
+}
+
 /** How to reach Temporal: a dev server, a self-hosted cluster or Temporal Cloud. */
 export interface TemporalConfig {
   address: string;
@@ -90,6 +98,8 @@ export interface TemporalConfig {
   tls?: TemporalTlsConfig;
   /** API key for Temporal Cloud (or any server that takes one); implies TLS. */
   apiKey?: string;
+  /** When set, every payload is encrypted before it reaches Temporal (`PAYLOAD_CODEC_KEYS`). */
+  codec?: PayloadCodecConfig;
 }
 
 /**
@@ -202,13 +212,34 @@ function temporalConfig(env: z.infer<typeof temporalSchema>): TemporalConfig {
   if (env.TEMPORAL_TLS === false && env.TEMPORAL_API_KEY) {
     throw new ConfigError('TEMPORAL_API_KEY is sent only over TLS: remove TEMPORAL_TLS=false (or unset TEMPORAL_API_KEY).');
   }
+  const codec = payloadCodecConfig(env.PAYLOAD_CODEC_KEYS, env.PAYLOAD_CODEC_ACTIVE_KEY);
   return {
     address: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     ...(tlsWanted ? { tls: tlsFiles } : {}),
     ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
+    ...(codec ? { codec } : {}),
   };
+}
+
+function payloadCodecConfig(keys: string | undefined, active: string | undefined): PayloadCodecConfig | undefined {
+  if (!keys?.trim()) {
+    if (active) throw new ConfigError('PAYLOAD_CODEC_ACTIVE_KEY is set but PAYLOAD_CODEC_KEYS is not.');
+    return undefined;
+  }
+  const parsed = new Map<string, string>();
+  for (const entry of keys.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const separator = entry.indexOf('=');
+    const kid = entry.slice(0, separator);
+    if (separator <= 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(kid) || !/^[A-Za-z0-9_-]{43}$/.test(entry.slice(separator + 1))) {
+      throw new ConfigError('PAYLOAD_CODEC_KEYS must be a comma-separated list of <key id>=<32 bytes in base64url, 43 characters>.');
+    }
+    parsed.set(kid, entry.slice(separator + 1));
+  }
+  const activeKid = active ?? [...parsed.keys()][0]!;
+  if (!parsed.has(activeKid)) throw new ConfigError(`PAYLOAD_CODEC_ACTIVE_KEY '${activeKid}' is not one of the keys in PAYLOAD_CODEC_KEYS.`);
+  return { keys: parsed, activeKid };
 }
 
 function apiKeysFile(env: { API_KEYS_FILE?: string; DURABLE_CALLBACKS_DATA_DIR: string }): string {
@@ -271,6 +302,36 @@ function trustProxy(value: string | undefined): boolean | number | string {
   if (value === undefined || value === '' || value === 'false') return false;
   if (value === 'true') return true;
   return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+const codecServerSchema = temporalSchema.extend({
+  CODEC_SERVER_HOST: nonEmpty.default('127.0.0.1'),
+  CODEC_SERVER_PORT: port.default(8888),
+  CODEC_CORS_ORIGIN: nonEmpty.default('http://localhost:8233'),
+  CODEC_AUTH_TOKEN: nonEmpty.optional(),
+});
+
+/** Everything `npm run codec-server` needs. */
+export interface CodecServerConfig {
+  codec: PayloadCodecConfig;
+  host: string;
+  port: number;
+  allowedOrigin: string;
+  authToken?: string;
+}
+
+/** Parses the codec server's configuration; it needs `PAYLOAD_CODEC_KEYS`. @throws {@link ConfigError}. */
+export function loadCodecServerConfig(env: Env = process.env): CodecServerConfig {
+  const parsed = parse(codecServerSchema, env);
+  const { codec } = temporalConfig(parsed);
+  if (!codec) throw new ConfigError('PAYLOAD_CODEC_KEYS is not set: the codec server decrypts with the same keys as the worker and the gateway.');
+  return {
+    codec,
+    host: parsed.CODEC_SERVER_HOST,
+    port: parsed.CODEC_SERVER_PORT,
+    allowedOrigin: parsed.CODEC_CORS_ORIGIN,
+    ...(parsed.CODEC_AUTH_TOKEN ? { authToken: parsed.CODEC_AUTH_TOKEN } : {}),
+  };
 }
 
 /** Parses the `keys` command's configuration. @throws {@link ConfigError} naming each bad variable. */

@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import type { TemporalConfig } from './config';
+import { loadPayloadCodec } from './payload-codec';
 
 /** What both the client `Connection` and the worker's `NativeConnection` take. */
 export interface TemporalConnectionOptions {
@@ -43,10 +45,17 @@ export async function temporalConnectionOptions(config: TemporalConfig): Promise
   };
 }
 
+/** The data converter for `config`: payload encryption when `PAYLOAD_CODEC_KEYS` is set. */
+export async function temporalDataConverter(config: TemporalConfig): Promise<DataConverter | undefined> {
+  const codec = await loadPayloadCodec(config.codec);
+  return codec ? { payloadCodecs: [codec] } : undefined;
+}
+
 /** A client for `config`'s namespace; lazy, so it is created even while Temporal is down. */
 export async function createTemporalClient(config: TemporalConfig): Promise<{ client: Client; connection: Connection }> {
   const connection = Connection.lazy(await temporalConnectionOptions(config));
-  return { client: new Client({ connection, namespace: config.namespace }), connection };
+  const dataConverter = await temporalDataConverter(config);
+  return { client: new Client({ connection, namespace: config.namespace, ...(dataConverter ? { dataConverter } : {}) }), connection };
 }
 
 /** The worker's connection to Temporal. */

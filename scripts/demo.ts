@@ -1,5 +1,5 @@
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { temporalConnectionOptions } from '../lib/temporal-connection';
+import { temporalConnectionOptions, temporalDataConverter } from '../lib/temporal-connection';
 import { startTicketingSystem, type TicketingSystem } from '../examples/ticketing-system/ticketing-system';
 import { loadDevServerConfig, loadGatewayConfig, loadTemporalConfig, loadWorkerConfig } from '../lib/config';
 import { runMain } from '../lib/run-main';
@@ -94,7 +94,8 @@ async function runDemo(cleanups: Array<() => Promise<void>>, started: { workflow
     throw new DemoError(`Could not connect to Temporal at ${temporal.address} (${err instanceof Error ? err.message : String(err)}).\n${NOT_RUNNING}`);
   }
   cleanups.push(() => connection.close());
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const dataConverter = await temporalDataConverter(temporal);
+  const client = new Client({ connection, namespace: temporal.namespace, ...(dataConverter ? { dataConverter } : {}) });
 
   const workflowId = `ticket-triage-demo-${Date.now()}`;
   const handle = await client.workflow.start<typeof ticketTriage>('ticketTriage', {

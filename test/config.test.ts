@@ -79,3 +79,14 @@ describe('connecting to a cluster or Temporal Cloud', () => {
     expect(errorOf(() => loadGatewayConfig({ TEMPORAL_TLS_CERT: '/certs/client.pem' })).message).toContain('TEMPORAL_TLS_KEY');
   });
 });
+
+describe('payload encryption settings', () => {
+  test('PAYLOAD_CODEC_KEYS names its keys; the first is active unless PAYLOAD_CODEC_ACTIVE_KEY says otherwise', () => {
+    const a = 'A'.repeat(43);
+    const b = 'B'.repeat(43);
+    expect(loadWorkerConfig({ PAYLOAD_CODEC_KEYS: `k1=${a},k2=${b}` }).temporal.codec).toEqual({ keys: new Map([['k1', a], ['k2', b]]), activeKid: 'k1' });
+    expect(loadWorkerConfig({ PAYLOAD_CODEC_KEYS: `k1=${a},k2=${b}`, PAYLOAD_CODEC_ACTIVE_KEY: 'k2' }).temporal.codec?.activeKid).toBe('k2');
+    expect(errorOf(() => loadWorkerConfig({ PAYLOAD_CODEC_KEYS: 'k1=short' })).message).toContain('PAYLOAD_CODEC_KEYS');
+    expect(errorOf(() => loadWorkerConfig({ PAYLOAD_CODEC_KEYS: `k1=${a}`, PAYLOAD_CODEC_ACTIVE_KEY: 'k9' })).message).toContain('PAYLOAD_CODEC_ACTIVE_KEY');
+  });
+});

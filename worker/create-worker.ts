@@ -11,6 +11,8 @@ export interface CallbackWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Passed to the worker; lower values trade memory for replays. */
   maxCachedWorkflows?: number;
+  /** E.g. payload encryption (`temporalDataConverter`); must match the clients'. */
+  dataConverter?: WorkerOptions['dataConverter'];
 }
 
 /**
@@ -25,5 +27,6 @@ export function createCallbackWorker(options: CallbackWorkerOptions): Promise<Wo
     activities: options.activities,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows/registry') }),
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

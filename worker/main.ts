@@ -1,7 +1,7 @@
 import { createTicketingActivities, loadCallbackActivities } from '../activities';
 import { loadWorkerConfig } from '../lib/config';
 import { runMain } from '../lib/run-main';
-import { connectWorker } from '../lib/temporal-connection';
+import { connectWorker, temporalDataConverter } from '../lib/temporal-connection';
 import { createCallbackWorker } from './create-worker';
 
 /**
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       activities: { ...(await loadCallbackActivities(config)), ...createTicketingActivities(config.ticketingUrl) },
       maxCachedWorkflows: config.maxCachedWorkflows,
+      dataConverter: await temporalDataConverter(config.temporal),
     });
     console.log(`worker running: task queue '${config.temporal.taskQueue}' on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
     await worker.run();

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createCallbackActivities, createTicketingActivities } from '../../activities';
 import { createGateway, type GatewayDeps } from '../../callback-gateway';
@@ -40,6 +41,8 @@ export interface HarnessOptions {
   webhookSecrets?: ReadonlyMap<string, Uint8Array>;
   rateLimits?: GatewayDeps['rateLimits'];
   serverLimits?: GatewayServerLimits;
+  /** Encrypt payloads with this codec in the gateway's client, the test client and the worker. */
+  payloadCodec?: PayloadCodec;
 }
 
 /** A real worker and a real gateway on a real port, against the tests' Temporal dev server. */
@@ -76,7 +79,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const minter = createCallbackTokenMinter(signingKey, TEST_TOKEN_IDENTITY);
 
   const connection = await Connection.connect({ address: TEST_TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: TEST_NAMESPACE });
+  const dataConverter = options.payloadCodec ? { payloadCodecs: [options.payloadCodec] } : undefined;
+  const client = new Client({ connection, namespace: TEST_NAMESPACE, ...(dataConverter ? { dataConverter } : {}) });
   const logLines: string[] = [];
   const app = createGateway({
     client,
@@ -100,6 +104,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       namespace: TEST_NAMESPACE,
       taskQueue,
       workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+      ...(dataConverter ? { dataConverter } : {}),
       activities: {
         ...createCallbackActivities({ minter, callbackBaseUrl: gatewayUrl, callbackApiKey: workerApiKey }),
         ...createTicketingActivities(options.ticketingUrl ?? 'http://127.0.0.1:9'),
