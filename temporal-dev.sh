@@ -143,6 +143,7 @@ start() {
   cli="$(find_cli)"
   if healthy "$cli"; then
     say "a Temporal server already answers on 127.0.0.1:$port; reusing it"
+    register_search_attributes "$cli"
     return 0
   fi
   if our_pid >/dev/null; then
@@ -180,7 +181,21 @@ start() {
     fi
     sleep 0.5
   done
+  register_search_attributes "$cli"
   say "ready: 127.0.0.1:$port (pid $(cat "$pid_file"))"
+}
+
+# The attribute that marks workflows waiting for a callback (workflows/waiting-attribute.ts).
+# Registering is idempotent here: an existing attribute is fine.
+register_search_attributes() {
+  local out
+  if ! out="$("$1" operator search-attribute create --address "127.0.0.1:$port" --namespace "$namespace" \
+    --name DurableCallbacksWaiting --type Bool --command-timeout 10s 2>&1)"; then
+    case "$out" in
+      *"already"*) ;;
+      *) say "could not register the DurableCallbacksWaiting search attribute: $out" ;;
+    esac
+  fi
 }
 
 stop() {

@@ -2,13 +2,19 @@ import { setHandler } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { createCallback } from './create-callback';
 import { callbackUrlQuery } from './definitions';
+import { markWaitingForCallbacks } from './waiting-attribute';
 import type { CallbackWaitResult, CreateCallbackOptions } from './types';
 
 /** Arguments of the {@link awaitCallback} workflow. */
 export interface AwaitCallbackInput
-  extends Pick<CreateCallbackOptions, 'timeout' | 'expiresIn' | 'includeApiKey' | 'requireApiKey' | 'allowGet' | 'mode' | 'mintWith' | 'requireSignature'> {
+  extends Pick<
+    CreateCallbackOptions,
+    'timeout' | 'expiresIn' | 'includeApiKey' | 'requireApiKey' | 'allowGet' | 'mode' | 'mintWith' | 'requireSignature' | 'title' | 'description' | 'form'
+  > {
   /** End with `heartbeat_timed_out` when this long passes without a heartbeat. */
   heartbeatTimeout?: Duration;
+  /** Mark the workflow with the `DurableCallbacksWaiting` search attribute while it waits (it must be registered). */
+  markWaiting?: boolean;
 }
 
 /**
@@ -19,7 +25,8 @@ export interface AwaitCallbackInput
 export async function awaitCallback(input: AwaitCallbackInput = {}): Promise<CallbackWaitResult> {
   let url: string | null = null;
   setHandler(callbackUrlQuery, () => url);
-  const { heartbeatTimeout, ...options } = input;
+  const { heartbeatTimeout, markWaiting, ...options } = input;
+  if (markWaiting) markWaitingForCallbacks();
   const callback = await createCallback(options);
   url = callback.url;
   return callback.wait(heartbeatTimeout === undefined ? {} : { heartbeatTimeout });

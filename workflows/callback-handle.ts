@@ -1,5 +1,6 @@
 import { ApplicationFailure, condition } from '@temporalio/workflow';
 import type { CallbackEntry } from './callback-registry';
+import { whileWaiting } from './waiting-attribute';
 import { durationMs, invalidOption } from './durations';
 import type { Callback, CallbackDelivery, CallbackProgress, CallbackReceived, CallbackStatus, CallbackWaitResult, WaitOptions } from './types';
 
@@ -49,18 +50,23 @@ export class CallbackHandle<T = unknown> implements Callback<T> {
     const heartbeatMs = options.heartbeatTimeout === undefined ? undefined : durationMs(options.heartbeatTimeout, 'heartbeatTimeout');
     const done = () => entry.status !== 'pending' || (until !== undefined && entry.deliveries.length > 0 && until(entry.deliveries));
 
-    while (!done()) {
-      const now = Date.now();
-      const heartbeatDeadline = heartbeatMs === undefined ? Infinity : Math.max(started, entry.lastHeartbeatAt ?? 0) + heartbeatMs;
-      if (now >= deadline || now >= heartbeatDeadline) {
-        entry.status = 'timed_out';
-        entry.heartbeatTimedOut = now < deadline;
-        break;
+    if (!done()) await whileWaiting(async () => {
+      while (!done()) {
+        const now = Date.now();
+        const heartbeatDeadline = heartbeatMs === undefined ? Infinity : Math.max(started, entry.lastHeartbeatAt ?? 0) + heartbeatMs;
+        if (now >= deadline || now >= heartbeatDeadline) {
+          entry.status = 'timed_out';
+          entry.heartbeatTimedOut = now < deadline;
+          return;
+        }
+        const lastHeartbeat = entry.lastHeartbeatAt;
+        // Wake on completion, and on each heartbeat when heartbeats extend the wait.
+        await condition(
+          () => done() || (heartbeatMs !== undefined && entry.lastHeartbeatAt !== lastHeartbeat),
+          Math.min(deadline, heartbeatDeadline) - now,
+        );
       }
-      const lastHeartbeat = entry.lastHeartbeatAt;
-      // Wake on completion, and on each heartbeat when heartbeats extend the wait.
-      await condition(() => done() || (heartbeatMs !== undefined && entry.lastHeartbeatAt !== lastHeartbeat), Math.min(deadline, heartbeatDeadline) - now);
-    }
+    });
     if (entry.status === 'pending') entry.status = 'completed';
     return this.result();
   }

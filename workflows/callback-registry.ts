@@ -144,6 +144,9 @@ function infoOf(entry: CallbackEntry): CallbackInfo {
   return {
     id: entry.id,
     ...(entry.label === undefined ? {} : { label: entry.label }),
+    ...(entry.title === undefined ? {} : { title: entry.title }),
+    ...(entry.description === undefined ? {} : { description: entry.description }),
+    ...(entry.form === undefined ? {} : { form: entry.form }),
     mode: entry.mode,
     status: entry.status,
     createdAt: new Date(entry.createdAt).toISOString(),

@@ -3,6 +3,7 @@ import type { Duration } from '@temporalio/common';
 import { CallbackHandle } from './callback-handle';
 import { callbackRegistry, restoreEntries, snapshotCallbacks, type CallbackEntry } from './callback-registry';
 import { durationMs, invalidOption } from './durations';
+import { checkPageOptions } from './page-options';
 import type { Callback, CallbackActivities, CallbackDelivery, CallbackSnapshot, CreateCallbackOptions, PayloadSchema } from './types';
 
 /** How long a URL lives when neither `expiresIn` nor `timeout` is given. */
@@ -68,6 +69,7 @@ export async function createCallback<T = unknown>(options: CreateCallbackOptions
     throw invalidOption(`requireSignature names a sender configured on the gateway (1 to 64 of A-Z a-z 0-9 . _ -); got ${JSON.stringify(signatureSender)}.`);
   }
   if (mode !== 'once' && mode !== 'stream') throw invalidOption(`mode must be 'once' or 'stream'; got ${JSON.stringify(mode)}.`);
+  const page = checkPageOptions(options);
 
   const id = uuid4();
   const createdAt = Date.now();
@@ -77,6 +79,7 @@ export async function createCallback<T = unknown>(options: CreateCallbackOptions
   const entry: CallbackEntry = {
     id,
     ...(options.label === undefined ? {} : { label: options.label }),
+    ...page,
     url: '',
     mode,
     status: 'pending',

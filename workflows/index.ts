@@ -24,7 +24,9 @@ export {
   type RestoreOptions,
 } from './create-callback';
 export { EXPIRY_GRACE_MS } from './callback-handle';
+export { WAITING_SEARCH_ATTRIBUTE, markWaitingForCallbacks } from './waiting-attribute';
 export { MAX_REJECTIONS_KEPT } from './callback-registry';
+export { MAX_TITLE_LENGTH, MAX_DESCRIPTION_LENGTH, MAX_FORM_FIELDS, MAX_SELECT_OPTIONS } from './page-options';
 export { waitForQuorum, waitForAny, waitForAll, type QuorumOptions, type QuorumResult, type QuorumAnswer } from './wait-for-many';
 export { deliverCallbackSignal, deliverCallbackUpdate, callbacksQuery, callbackUrlQuery, SYNC_REJECTION_TYPES } from './definitions';
 export type * from './types';

@@ -2,6 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { TicketingActivities } from '../activities/ticketing';
 import { createCallback } from './create-callback';
+import { markWaitingForCallbacks } from './waiting-attribute';
 import type { CallbackDelivery } from './types';
 
 /** A support request to triage. */
@@ -11,6 +12,8 @@ export interface TicketTriageInput {
   requester: string;
   /** How long to wait for the ticketing system to assign the ticket. Default `'3 days'`. */
   timeout?: Duration;
+  /** Mark the workflow with the `DurableCallbacksWaiting` search attribute while it waits (it must be registered). */
+  markWaiting?: boolean;
 }
 
 /** The assignment the ticketing system reports through the callback URL. */
@@ -48,6 +51,7 @@ function isComplete(assignment: Partial<TicketAssignment>): assignment is Ticket
  * update or several), and return the ticket with them.
  */
 export async function ticketTriage(input: TicketTriageInput): Promise<TicketTriageResult> {
+  if (input.markWaiting) markWaitingForCallbacks();
   const callback = await createCallback({ timeout: input.timeout ?? '3 days', mode: 'stream' });
   const ticket = await createTicket({
     title: input.title,

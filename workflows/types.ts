@@ -119,10 +119,42 @@ export interface PayloadIssue {
 /** `once`: the first accepted delivery completes the callback. `stream`: deliveries accumulate until `wait({ until })` holds or the workflow closes the callback. */
 export type CallbackMode = 'once' | 'stream';
 
+/** The kinds of input an approval page can show: one line, several lines, a number, or a choice. */
+export type CallbackFormFieldType = 'text' | 'textarea' | 'number' | 'select';
+
+/**
+ * One input of the form a person fills in on the callback's approval page (what a browser shows
+ * at the callback URL). Submitted values arrive in the delivery's data as strings, next to
+ * `decision` (`'approve'` or `'reject'`); an unfilled field arrives as `''`.
+ */
+export interface CallbackFormField {
+  /** The key of the value in the delivery's data: a letter, then up to 63 of A-Z a-z 0-9 _ . -; not `decision`. */
+  name: string;
+  /** What the page shows next to the input. */
+  label: string;
+  type: CallbackFormFieldType;
+  /** The choices of a `select` field (required for it, not allowed for other types). */
+  options?: string[];
+  /** The browser asks for a value before it submits an approval (a rejection may leave it empty). */
+  required?: boolean;
+}
+
 /** Options for `createCallback`. */
 export interface CreateCallbackOptions<T = unknown> {
   /** A name for this callback in results and queries, e.g. the approver's name. */
   label?: string;
+  /**
+   * What is being asked, as the approval page's heading (at most 200 characters). Not secret:
+   * shown to whoever opens the URL in a browser and listed by the `callbacks` query.
+   */
+  title?: string;
+  /** More about what is being asked, shown under the title (at most 4,000 characters, plain text). Not secret. */
+  description?: string;
+  /**
+   * Inputs the approval page shows above its Approve and Reject buttons (at most 20). Their
+   * values arrive in the delivery's data next to `decision`. Not secret.
+   */
+  form?: CallbackFormField[];
   /**
    * How long the wait lasts by default, as a Temporal duration. When given, the URL expires at
    * this deadline plus a margin, so it never outlives its wait by much.
@@ -184,6 +216,12 @@ export interface WaitOptions {
 export interface CallbackInfo {
   id: string;
   label?: string;
+  /** What is being asked, as given to `createCallback` (shown on the approval page). */
+  title?: string;
+  /** More about what is being asked, as given to `createCallback`. */
+  description?: string;
+  /** The inputs the approval page shows, as given to `createCallback`. */
+  form?: CallbackFormField[];
   mode: CallbackMode;
   status: CallbackStatus;
   createdAt: string;
@@ -279,6 +317,10 @@ export interface CallbackActivities {
 export interface CallbackState {
   id: string;
   label?: string;
+  /** The approval page's heading, description and inputs, when given. */
+  title?: string;
+  description?: string;
+  form?: CallbackFormField[];
   url: string;
   mode: CallbackMode;
   status: CallbackStatus;

@@ -2,6 +2,7 @@ import { condition } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { CallbackHandle } from './callback-handle';
 import { durationMs, invalidOption } from './durations';
+import { whileWaiting } from './waiting-attribute';
 import type { Callback, CallbackWaitResult } from './types';
 
 /** Options for {@link waitForQuorum}, {@link waitForAny} and {@link waitForAll}. */
@@ -58,7 +59,7 @@ export async function waitForQuorum(callbacks: readonly Callback[], required: nu
   const open = () => list.filter((handle) => handle.status === 'pending').length;
   const decided = () => completed() >= required || completed() + open() < required;
   const remaining = deadline - Date.now();
-  if (!decided() && remaining > 0) await condition(decided, remaining);
+  if (!decided() && remaining > 0) await whileWaiting(() => condition(decided, remaining));
 
   const status: QuorumResult['status'] = completed() >= required ? 'met' : completed() + open() < required ? 'unreachable' : 'timed_out';
   const pending = list.filter((handle) => handle.status === 'pending');
