@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { WAITING_SEARCH_ATTRIBUTE, type CallbackInfo } from '../workflows';
+import { waitForCallbackUrl } from '../lib/client';
+import { startHarness, type Harness } from './support/harness';
+import { REPO_ROOT, TEST_TEMPORAL_ADDRESS } from './support/test-env';
+
+const execFileAsync = promisify(execFile);
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['cli/main.ts', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('the durable-callbacks command', () => {
+  test('lists waiting workflows through the search attribute, shows one, and completes a callback by hand', async () => {
+    const handle = await h.start('awaitCallback', [{ timeout: '5m', markWaiting: true }]);
+    await waitForCallbackUrl(handle);
+    let listed: Array<{ workflowId: string; info: CallbackInfo }> = [];
+    for (let attempt = 0; attempt < 50 && !listed.some((row) => row.workflowId === handle.workflowId); attempt++) {
+      const { code, stdout } = await cli('callbacks', 'list', '--json', '--limit', '1000');
+      expect(code).toBe(0);
+      listed = JSON.parse(stdout) as typeof listed;
+      if (!listed.some((row) => row.workflowId === handle.workflowId)) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const row = listed.find((entry) => entry.workflowId === handle.workflowId)!;
+    expect(row.info.status).toBe('pending');
+
+    const shown = await cli('callbacks', 'show', handle.workflowId, '--json');
+    expect(JSON.parse(shown.stdout)).toEqual([expect.objectContaining({ id: row.info.id, status: 'pending' })]);
+
+    const completed = await cli('callbacks', 'complete', handle.workflowId, row.info.id, '--data', '{"by":"operator"}');
+    expect(completed.code).toBe(0);
+    expect(await handle.result()).toMatchObject({ status: 'received', data: { by: 'operator' }, headers: { 'x-delivered-by': 'operator' } });
+    // Once nothing waits any more, the workflow is no longer marked as waiting.
+    expect((await handle.describe()).typedSearchAttributes.get(WAITING_SEARCH_ATTRIBUTE)).toBe(false);
+  });
+
+  test('acts as a sender: send delivers, and fail reports failure', async () => {
+    const first = await h.start('awaitCallback', [{ timeout: '5m' }]);
+    const sent = await cli('callbacks', 'send', await waitForCallbackUrl(first), '--data', '{"via":"cli"}', '--idempotency-key', 'cli-1', '--json');
+    expect(sent.code).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ status: 202, body: { status: 'accepted', deliveryId: 'cli-1' } });
+    expect(await first.result()).toMatchObject({ data: { via: 'cli' } });
+
+    const second = await h.start('awaitCallback', [{ timeout: '5m' }]);
+    const failed = await cli('callbacks', 'send', await waitForCallbackUrl(second), '--fail', '--data', '{"error":{"message":"nope"}}');
+    expect(failed.code).toBe(0);
+    expect(await second.result()).toMatchObject({ status: 'failed', error: { message: 'nope' } });
+  });
+
+  test('usage errors exit 2 with the usage; a refused delivery exits 1', async () => {
+    const unknown = await cli('callbacks', 'frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Usage:');
+    const refused = await cli('callbacks', 'send', `${h.gatewayUrl}/callbacks/not-a-token`, '--json');
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ status: 401, body: { error: { code: 'CALLBACK_TOKEN_INVALID' } } });
+  });
+});
