@@ -1,0 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+
+/** An incoming `X-Request-Id` is kept when it looks like an id (a load balancer's), else replaced. */
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Gives every request an id, echoed in `X-Request-Id` and put on every log line about it, so a
+ * sender's report ("my request got 503 at 10:02") can be matched to the gateway's logs.
+ */
+export const assignRequestId: RequestHandler = (req, res, next) => {
+  const given = req.get('x-request-id');
+  const id = given && REQUEST_ID.test(given) ? given : randomUUID();
+  res.locals.requestId = id;
+  res.set('X-Request-Id', id);
+  next();
+};
+
+/** The id {@link assignRequestId} gave the request. */
+export function requestIdOf(locals: Record<string, unknown>): string | undefined {
+  return typeof locals.requestId === 'string' ? locals.requestId : undefined;
+}
