@@ -13,13 +13,29 @@ export interface LogSink {
   write(line: string): unknown;
 }
 
+/** Field names whose values are never written, whatever a caller passes: a safety net, not the policy. */
+const SECRET_FIELD = /token|secret|password|authorization|api[-_]?key$|signature|cookie/i;
+
+/** Replaces the values of secret-looking fields (at any depth) with `[redacted]`. */
+export function redact(fields: LogFields): LogFields {
+  const seen = new WeakSet<object>();
+  const walk = (value: unknown): unknown => {
+    if (typeof value !== 'object' || value === null) return value;
+    if (seen.has(value)) return '[circular]';
+    seen.add(value);
+    if (Array.isArray(value)) return value.map(walk);
+    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, SECRET_FIELD.test(name) ? '[redacted]' : walk(inner)]));
+  };
+  return walk(fields) as LogFields;
+}
+
 /**
  * A logger that writes one JSON object per line (`time`, `level`, `msg`, then the fields), the
  * shape log collectors ingest without configuration.
  */
 export function createJsonLogger(sink: LogSink = process.stdout, base: LogFields = {}): Logger {
   const write = (level: string, msg: string, fields?: LogFields) => {
-    sink.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields })}\n`);
+    sink.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...redact({ ...base, ...fields }) })}\n`);
   };
   return {
     info: (msg, fields) => write('info', msg, fields),
@@ -34,7 +50,7 @@ export function createJsonLogger(sink: LogSink = process.stdout, base: LogFields
  */
 export function createPrettyLogger(sink: LogSink = process.stdout, base: LogFields = {}): Logger {
   const write = (level: string, msg: string, fields?: LogFields) => {
-    const parts = Object.entries({ ...base, ...fields })
+    const parts = Object.entries(redact({ ...base, ...fields }))
       .filter(([, value]) => value !== undefined)
       .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
     sink.write(`${new Date().toISOString().slice(11, 23)} ${level.padEnd(5)} ${msg}${parts.length ? ` ${parts.join(' ')}` : ''}\n`);
