@@ -4,6 +4,8 @@ import type { ApiKeyStore } from '../lib/api-keys';
 import { CallbackError } from '../lib/errors';
 import { silentLogger, type Logger } from '../lib/logger';
 import type { CallbackTokenVerifier } from '../lib/verify-callback-token';
+import { renderThankYouPage, sendPage } from './approval-page';
+import { markHtmlRequests, showApprovalPage } from './approval-page-handler';
 import { authenticate } from './authenticate';
 import { buildDelivery, deliveryIdOf } from './build-delivery';
 import { DEFAULT_MAX_BODY_BYTES, readBody } from './read-body';
@@ -12,6 +14,9 @@ import { errorHandler, routeNotFound } from './respond-with-error';
 import { signalWorkflow } from './signal-workflow';
 import { RateLimiter, type RateDecision, type RateLimit } from './rate-limiter';
 import { securityHeaders } from './security-headers';
+import { createGatewayMetrics } from './metrics';
+import openApiDocument from './openapi.json';
+import { assignRequestId, requestIdOf } from './request-id';
 import { verifyWebhookSignature } from './webhook-signature';
 import { deliverSync, requestedWaitSeconds } from './sync-delivery';
 import type { DeliveryKind } from '../workflows/types';
@@ -36,6 +41,8 @@ export interface GatewayDeps {
   rateLimits?: { perIp?: RateLimit; perKey?: RateLimit };
   /** Express's `trust proxy` setting, so the per-IP limit sees the client behind a load balancer. Default off. */
   trustProxy?: boolean | number | string;
+  /** Serve Prometheus metrics at `/metrics` (default true); restrict the path at the load balancer. */
+  metrics?: boolean;
 }
 
 const DELIVERY_METHODS = 'POST, PUT';
@@ -68,6 +75,7 @@ function logRequests(logger: Logger): RequestHandler {
       const context = requestContext(res);
       // The path is logged as its route pattern: the real path holds the token.
       logger.info('request', {
+        requestId: requestIdOf(res.locals),
         method: req.method,
         route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched',
         status: res.statusCode,
@@ -89,9 +97,11 @@ function logRequests(logger: Logger): RequestHandler {
  * Temporal has recorded it. Listen on it yourself (`app.listen(port)`); see `server.ts`.
  *
  * Routes: `POST|PUT /callbacks/:token` (and `/complete`) complete; `/fail` reports failure;
- * `/heartbeat` reports progress; `GET /callbacks/:token` completes only for callbacks created
- * with `allowGet`; `GET /healthz`; `GET /readyz`. `Prefer: wait=N` or `?wait=N` asks for the
- * workflow's own answer (a Temporal update) instead of the default durable `202`.
+ * `/heartbeat` reports progress; `GET /callbacks/:token` with `Accept: text/html` shows the
+ * approval page (and never delivers), without it completes only for callbacks created with
+ * `allowGet`; `GET /healthz`; `GET /readyz`. `Prefer: wait=N` or `?wait=N` asks for the
+ * workflow's own answer (a Temporal update) instead of the default durable `202`. Requests from
+ * browsers (`Accept` preferring `text/html`) are answered with HTML pages, refusals included.
  */
 export function createGateway(deps: GatewayDeps): express.Express {
   const logger = deps.logger ?? silentLogger;
@@ -102,7 +112,16 @@ export function createGateway(deps: GatewayDeps): express.Express {
   app.set('query parser', 'simple');
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(securityHeaders);
+  app.use(assignRequestId);
   app.use(logRequests(logger));
+  if (deps.metrics !== false) {
+    const metrics = createGatewayMetrics();
+    app.use(metrics.middleware);
+    app.get('/metrics', metrics.handler);
+  }
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -163,17 +182,20 @@ export function createGateway(deps: GatewayDeps): express.Express {
         apiKeyId: context.apiKey?.id,
       });
       const accepted = { callbackId: claims.callbackId, deliveryId };
+      // A browser's form submission (from the approval page) is thanked with a page, not JSON.
+      const answer = (status: number, json: object) =>
+        context.html ? sendPage(res, status, renderThankYouPage({ decision: (data as { decision?: unknown } | null)?.decision })) : res.status(status).json(json);
       if (waitSeconds !== undefined) {
-        const answer = await deliverSync(deps.client, claims.workflowId, delivery, waitSeconds);
-        if (answer) {
+        const reply = await deliverSync(deps.client, claims.workflowId, delivery, waitSeconds);
+        if (reply) {
           res.set('Preference-Applied', `wait=${waitSeconds}`);
-          res.status(200).json({ status: answer.outcome, ...accepted, callbackStatus: answer.status, reply: answer.reply });
+          answer(200, { status: reply.outcome, ...accepted, callbackStatus: reply.status, reply: reply.reply });
           return;
         }
         // No worker answered in time: fall back to the durable signal, as if asynchronous.
       }
       await signalWorkflow(deps.client, claims.workflowId, delivery, timeoutMs);
-      res.status(202).json({ status: 'accepted', ...accepted });
+      answer(202, { status: 'accepted', ...accepted });
     };
 
   const getAllowed: RequestHandler = (req, res, next) => {
@@ -191,13 +213,17 @@ export function createGateway(deps: GatewayDeps): express.Express {
     throw methodNotAllowed(`${req.method} does not deliver a callback; use POST or PUT.`, DELIVERY_METHODS);
   };
 
+  // A GET that accepts HTML (a person's browser, or a link preview) gets the approval page and
+  // never delivers; other GETs deliver only with allowGet.
+  const approvalPage = showApprovalPage(deps.client, timeoutMs, logger);
+
   // The plain URL completes, so a sender that only knows "POST JSON to the URL" just works.
   for (const path of ['/callbacks/:token', '/callbacks/:token/complete']) {
     app
       .route(path)
-      .post(limitIp, auth, limitKey, body, deliver('complete'))
-      .put(limitIp, auth, limitKey, body, deliver('complete'))
-      .get(limitIp, auth, limitKey, getAllowed, checkSignature, deliver('complete'))
+      .post(markHtmlRequests, limitIp, auth, limitKey, body, deliver('complete'))
+      .put(markHtmlRequests, limitIp, auth, limitKey, body, deliver('complete'))
+      .get(markHtmlRequests, limitIp, auth, limitKey, approvalPage, getAllowed, checkSignature, deliver('complete'))
       .all(refuseOtherMethods);
   }
   for (const kind of ['fail', 'heartbeat'] as const) {

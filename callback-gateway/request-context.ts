@@ -11,6 +11,8 @@ export interface CallbackRequestContext {
   body?: { contentType: string | null; data: unknown; raw: Buffer };
   deliveryId?: string;
   errorCode?: CallbackErrorCode;
+  /** Answer in HTML (a browser): the approval page, the thank-you page, errors as pages. */
+  html?: boolean;
 }
 
 /** The request's {@link CallbackRequestContext}, created on first use. */

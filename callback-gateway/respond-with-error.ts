@@ -1,13 +1,20 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { CallbackError, isCallbackError, type ErrorBody } from '../lib/errors';
 import { describeError, type Logger } from '../lib/logger';
+import { renderErrorPage, sendPage } from './approval-page';
 import { requestContext } from './request-context';
+import { requestIdOf } from './request-id';
 
-/** Sends `error` as `{"error":{"code","message"}}` with its status and headers. */
+/**
+ * Sends `error` as `{"error":{"code","message"}}` with its status and headers; to a browser
+ * (a request marked HTML) as a page showing the same code and message, with the same status.
+ */
 export function sendError(res: Response, error: CallbackError): void {
-  requestContext(res).errorCode = error.code;
+  const context = requestContext(res);
+  context.errorCode = error.code;
   if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
   res.set(error.headers);
+  if (context.html) return sendPage(res, error.status, renderErrorPage(error));
   const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) } };
   res.status(error.status).json(body);
 }
@@ -27,7 +34,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const error = isCallbackError(err)
       ? err
       : new CallbackError('INTERNAL_ERROR', 'The gateway failed unexpectedly; the delivery was not accepted.', { cause: err });
-    if (error.status >= 500) logger.error('callback request failed', { code: error.code, error: describeError(error.cause ?? error) });
+    if (error.status >= 500) logger.error('callback request failed', { requestId: requestIdOf(res.locals), code: error.code, error: describeError(error.cause ?? error) });
     sendError(res, error);
   };
 }

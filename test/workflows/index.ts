@@ -143,3 +143,24 @@ export async function manyCallbacks(count: number): Promise<{ status: string; re
   const result = await waitForQuorum(callbacks, count, { timeout: '2m' });
   return { status: result.status, received: result.received.length };
 }
+
+/** Options of {@link approvalRequest}: the callback's approval page, and how it may be answered. */
+export interface ApprovalRequestInput
+  extends Pick<CreateCallbackOptions, 'title' | 'description' | 'form' | 'allowGet' | 'includeApiKey' | 'requireApiKey' | 'requireSignature'> {
+  /** After the wait, stay open until `release`, so a page opened later meets a running workflow. */
+  holdOpen?: boolean;
+}
+
+/** One callback with a title, description and form (the approval page); its URL via `callbackUrl`. */
+export async function approvalRequest(input: ApprovalRequestInput = {}): Promise<CallbackWaitResult> {
+  let url: string | null = null;
+  let released = false;
+  setHandler(callbackUrlQuery, () => url);
+  setHandler(releaseSignal, () => void (released = true));
+  const { holdOpen, ...options } = input;
+  const callback = await createCallback({ expiresIn: '10m', ...options });
+  url = callback.url;
+  const result = await callback.wait({ timeout: '2m' });
+  if (holdOpen) await condition(() => released);
+  return result;
+}

@@ -1,0 +1,114 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Request, RequestHandler } from 'express';
+import { describeError, type Logger } from '../lib/logger';
+import { callbacksQuery } from '../workflows/definitions';
+import type { CallbackInfo } from '../workflows/types';
+import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from './approval-page';
+import { requestContext } from './request-context';
+import { temporalCallError } from './signal-workflow';
+
+/**
+ * When a callback request is answered in HTML (browsers), and the middleware that shows the
+ * approval page. The page itself is rendered in `approval-page.ts`.
+ */
+
+/** The `q` of `text/html` in an Accept header: 0 unless the header names it. `*` wildcards do not count. */
+function htmlQuality(accept: string): number {
+  let best = 0;
+  for (const range of accept.split(',')) {
+    const [type, ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+    if (type !== 'text/html') continue;
+    const q = params.find((param) => param.startsWith('q='));
+    const quality = q === undefined ? 1 : Number(q.slice(2));
+    if (Number.isFinite(quality)) best = Math.max(best, quality);
+  }
+  return best;
+}
+
+/**
+ * True when the request's `Accept` names `text/html` (with `q` > 0), as browsers, link previews
+ * in chat and mail tools and crawlers do. `*\/*` alone does not count, so `curl` and HTTP
+ * libraries keep the JSON contract.
+ */
+export function acceptsHtml(req: Request): boolean {
+  return htmlQuality(req.get('accept') ?? '') > 0;
+}
+
+/** True when the request names `text/html` in `Accept` and prefers it to JSON (a browser's form submission). */
+export function prefersHtml(req: Request): boolean {
+  return acceptsHtml(req) && req.accepts(['application/json', 'text/html']) === 'text/html';
+}
+
+/** True when the request's body is declared JSON: a machine sender, whatever its `Accept` says. */
+function sendsJson(req: Request): boolean {
+  const type = req.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || /^application\/[^/]+\+json$/.test(type);
+}
+
+/**
+ * Marks requests to be answered in HTML (on the request context): a GET that accepts HTML gets
+ * the approval page instead of any delivery; a POST or PUT that prefers HTML and does not send
+ * JSON (a browser's form submission) gets the thank-you page; every refusal of either is then an
+ * HTML page with the same status and code. HEAD, JSON bodies (some HTTP libraries put
+ * `text/html` first in their default `Accept`) and everything else keep JSON.
+ */
+export const markHtmlRequests: RequestHandler = (req, res, next) => {
+  if (req.method === 'GET') requestContext(res).html = acceptsHtml(req);
+  else if (req.method === 'POST' || req.method === 'PUT') requestContext(res).html = prefersHtml(req) && !sendsJson(req);
+  next();
+};
+
+/** What the workflow said about the callback, or why it could not say. */
+type PageState = { kind: 'info'; info: CallbackInfo | undefined } | { kind: 'workflow_closed' } | { kind: 'unavailable' };
+
+async function pageState(client: Client, workflowId: string, callbackId: string, timeoutMs: number, logger: Logger): Promise<PageState> {
+  const deadline = Date.now() + timeoutMs;
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    // A closed workflow may still answer queries (replayed by a worker); its callbacks cannot be answered.
+    const description = await client.connection.withDeadline(deadline, () => handle.describe());
+    if (description.status.name !== 'RUNNING') return { kind: 'workflow_closed' };
+    const callbacks = await client.connection.withDeadline(deadline, () => handle.query(callbacksQuery));
+    return { kind: 'info', info: callbacks.find((callback) => callback.id === callbackId) };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw await temporalCallError(client, workflowId, err, Math.max(deadline - Date.now(), 1_000));
+    // No worker answered in time, or Temporal is unreachable: show the page without details.
+    logger.warn('approval page shown without the workflow\'s details', { workflowId, callbackId, error: describeError(err) });
+    return { kind: 'unavailable' };
+  }
+}
+
+/**
+ * Shows the approval page for a GET marked HTML by {@link markHtmlRequests} (anything else
+ * passes on). Runs after the token (and any required API key) verified. Reads the callback's
+ * `title`, `description` and `form` with the workflow's `callbacks` query, bounded by
+ * `timeoutMs`: a callback that is no longer pending gets the "already answered / closed" page
+ * without buttons; when the query fails (no worker) the page still lets the person answer.
+ * Never delivers anything.
+ */
+export function showApprovalPage(client: Client, timeoutMs: number, logger: Logger): RequestHandler {
+  return async (req, res, next) => {
+    const context = requestContext(res);
+    if (req.method !== 'GET' || !context.html) return next();
+    const claims = context.claims!;
+    if (claims.signatureSender !== undefined) return sendPage(res, 200, renderSignedOnlyPage());
+    const state = await pageState(client, claims.workflowId, claims.callbackId, timeoutMs, logger);
+    if (state.kind === 'workflow_closed') return sendPage(res, 200, renderClosedPage({ reason: 'workflow_closed' }));
+    if (state.kind === 'unavailable') return sendPage(res, 200, renderApprovalPage({ expiresAt: claims.expiresAt, detailsUnavailable: true }));
+    const { info } = state;
+    if (!info) return sendPage(res, 200, renderClosedPage({ reason: 'unknown_callback' }));
+    if (info.status !== 'pending') {
+      return sendPage(res, 200, renderClosedPage({ reason: info.status, ...(info.title ? { title: info.title } : {}) }));
+    }
+    sendPage(
+      res,
+      200,
+      renderApprovalPage({
+        expiresAt: claims.expiresAt,
+        ...(info.title === undefined ? {} : { title: info.title }),
+        ...(info.description === undefined ? {} : { description: info.description }),
+        ...(info.form === undefined ? {} : { form: info.form }),
+      }),
+    );
+  };
+}

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import {
+  APPROVAL_PAGE_CSP,
+  DEFAULT_PAGE_TITLE,
+  PAGE_STYLE_HASH,
+  renderApprovalPage,
+  renderClosedPage,
+  renderErrorPage,
+  renderThankYouPage,
+} from '../callback-gateway/approval-page';
+import { escapeHtml } from '../callback-gateway/html-escape';
+
+// Unit tests of the approval page's escaping and rendering: no Temporal, no gateway.
+
+function unescape(html: string): string {
+  return html.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+}
+
+describe('escapeHtml', () => {
+  test('turns every character that means something in HTML into a reference', () => {
+    expect(escapeHtml(`<script>alert("x" + 'y')</script> & more`)).toBe(
+      '&lt;script&gt;alert(&quot;x&quot; + &#39;y&#39;)&lt;/script&gt; &amp; more',
+    );
+  });
+
+  test('leaves other text alone, non-ASCII included', () => {
+    expect(escapeHtml('Déploiement 🚀 v1.2 (prod) = ok; 100%')).toBe('Déploiement 🚀 v1.2 (prod) = ok; 100%');
+    expect(escapeHtml('')).toBe('');
+  });
+
+  test('escapes an already escaped text again, so entities in data are shown, not interpreted', () => {
+    expect(escapeHtml('&lt;b&gt;')).toBe('&amp;lt;b&amp;gt;');
+  });
+
+  test('for any string: no markup character survives, and unescaping gives the string back', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme-composite', maxLength: 200 }), (value) => {
+        const escaped = escapeHtml(value);
+        expect(escaped).not.toMatch(/[<>"']/);
+        expect(escaped.replace(/&(amp|lt|gt|quot|#39);/g, '')).not.toContain('&');
+        expect(unescape(escaped)).toBe(value);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+const HOSTILE = '<script>alert(1)</script>';
+const ATTRIBUTE_BREAKER = '" autofocus onfocus="alert(1)';
+
+describe('the approval page', () => {
+  const page = renderApprovalPage({
+    title: `Deploy ${HOSTILE}`,
+    description: `Line one\n${HOSTILE}\n<img src=x onerror=alert(1)>`,
+    form: [
+      { name: 'comment', label: `Why? ${HOSTILE}`, type: 'textarea', required: true },
+      { name: 'env', label: 'Environment', type: 'select', options: ['prod', HOSTILE, ATTRIBUTE_BREAKER] },
+      { name: 'count', label: `Count ${ATTRIBUTE_BREAKER}`, type: 'number' },
+      { name: 'ticket', label: 'Ticket', type: 'text' },
+    ],
+    expiresAt: new Date('2030-01-02T03:04:05Z'),
+  });
+
+  test('escapes title, description, labels and options: no markup from data survives', () => {
+    expect(page).not.toContain('<script');
+    expect(page).not.toContain('<img');
+    expect(page).not.toContain(ATTRIBUTE_BREAKER);
+    expect(page).toContain('<title>Deploy &lt;script&gt;alert(1)&lt;/script&gt;</title>');
+    expect(page).toContain('<h1>Deploy &lt;script&gt;alert(1)&lt;/script&gt;</h1>');
+    expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(page).toContain('Why? &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page).toContain('<option value="&lt;script&gt;alert(1)&lt;/script&gt;">&lt;script&gt;alert(1)&lt;/script&gt;</option>');
+    expect(page).toContain('<option value="&quot; autofocus onfocus=&quot;alert(1)">');
+    expect(page).toContain('Count &quot; autofocus onfocus=&quot;alert(1)');
+  });
+
+  test('posts the decision and the fields back to its own URL, as a form', () => {
+    expect(page).toContain('<form method="post" enctype="application/x-www-form-urlencoded">');
+    expect(page).not.toMatch(/<form[^>]*action=/);
+    expect(page).toContain('<button type="submit" name="decision" value="approve" class="approve">Approve</button>');
+    expect(page).toContain('<button type="submit" name="decision" value="reject" class="reject" formnovalidate>Reject</button>');
+    expect(page).toMatch(/<textarea id="field-0" name="comment" rows="4" required><\/textarea>/);
+    expect(page).toContain('<select id="field-1" name="env"><option value="">Choose…</option><option value="prod">prod</option>');
+    expect(page).toContain('<input id="field-2" name="count" type="number" step="any">');
+    expect(page).toContain('<input id="field-3" name="ticket" type="text">');
+    expect(page).toContain('2030-01-02 03:04 UTC');
+  });
+
+  test('loads nothing and runs nothing: no script, no link, no external URL; its one style matches the CSP hash', () => {
+    const benign = renderApprovalPage({
+      title: 'Deploy',
+      description: 'To production',
+      form: [
+        { name: 'why', label: 'Why', type: 'text' },
+        { name: 'env', label: 'Env', type: 'select', options: ['prod'] },
+      ],
+      expiresAt: new Date(),
+    });
+    const pages = [benign, renderThankYouPage({ decision: 'approve' }), renderClosedPage({ reason: 'completed' }), renderErrorPage({ code: 'INTERNAL_ERROR', status: 500, message: 'x' })];
+    for (const html of pages) {
+      expect(html).not.toMatch(/<script|<link|<img|<iframe|\bsrc=|\bhref=|\bstyle=|\bon\w+=|https?:/i);
+      const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((match) => match[1]!);
+      expect(styles).toHaveLength(1);
+      expect(`'sha256-${createHash('sha256').update(styles[0]!).digest('base64')}'`).toBe(PAGE_STYLE_HASH);
+    }
+    expect(APPROVAL_PAGE_CSP).toBe(`default-src 'none'; style-src ${PAGE_STYLE_HASH}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`);
+  });
+
+  test('without a title it asks generically; without a form it has only the two buttons', () => {
+    const plain = renderApprovalPage({ expiresAt: new Date(), detailsUnavailable: true });
+    expect(plain).toContain(`<h1>${DEFAULT_PAGE_TITLE}</h1>`);
+    expect(plain).toContain('could not be loaded');
+    expect(plain.match(/name="decision"/g)).toHaveLength(2);
+    expect(plain).not.toMatch(/<input|<select|<textarea/);
+  });
+
+  test('tolerates odd field data from a query: unknown types become text inputs, non-strings are escaped as text', () => {
+    const odd = renderApprovalPage({
+      expiresAt: new Date(),
+      form: [{ name: '<x>', label: 42 as unknown as string, type: 'color' as unknown as 'text', options: 'nope' as unknown as string[] }],
+    });
+    expect(odd).toContain('<label for="field-0">42</label><input id="field-0" name="&lt;x&gt;" type="text">');
+  });
+});
+
+describe('the other pages', () => {
+  test('a closed callback: what happened, the escaped title, no form and no buttons', () => {
+    const answered = renderClosedPage({ reason: 'completed', title: HOSTILE });
+    expect(answered).toContain('<h1>This request has already been answered</h1>');
+    expect(answered).toContain('&lt;script&gt;');
+    expect(answered).not.toMatch(/<script|<form|<button/);
+    expect(renderClosedPage({ reason: 'timed_out' })).toContain('<h1>This request is closed</h1>');
+  });
+
+  test('an error page shows the stable code, the status and the escaped message and issues', () => {
+    const html = renderErrorPage({
+      code: 'PAYLOAD_INVALID',
+      status: 422,
+      message: `bad ${HOSTILE}`,
+      issues: [{ path: 'decision', message: HOSTILE }],
+    });
+    expect(html).toContain('<code id="error-code">PAYLOAD_INVALID</code> (HTTP 422)');
+    expect(html).toContain('bad &lt;script&gt;');
+    expect(html).toContain('<li>decision: &lt;script&gt;alert(1)&lt;/script&gt;</li>');
+    expect(html).not.toContain('<script');
+  });
+
+  test('the thank-you page names only a known decision', () => {
+    expect(renderThankYouPage({ decision: 'reject' })).toContain('You answered: <strong>Reject</strong>');
+    expect(renderThankYouPage({ decision: HOSTILE })).not.toContain('You answered');
+    expect(renderThankYouPage()).toContain('<h1>Thank you, your answer was recorded</h1>');
+  });
+});
