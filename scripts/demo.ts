@@ -130,7 +130,7 @@ async function runDemo(cleanups: Array<() => Promise<void>>, started: { workflow
   console.log(`    assignee:  ${result.assignee}`);
   console.log(`    SLA:       ${result.sla}`);
   const ticket = ticketing.tickets.get(result.ticketId);
-  if (ticket) console.log(`    the ticketing system's callback was answered ${ticket.callback.lastStatus} after ${ticket.callback.attempts} attempt(s)`);
+  if (ticket) console.log(`    the ticketing system made ${ticket.callback.attempts} callback request(s); the last was answered ${ticket.callback.lastStatus}`);
   return 0;
 }
 
