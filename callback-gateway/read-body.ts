@@ -133,7 +133,10 @@ export function readBody(maxBytes: number = DEFAULT_MAX_BODY_BYTES): RequestHand
       if (parser === 'json' && jsonDepth(req.body) > MAX_JSON_DEPTH) {
         return next(new CallbackError('BODY_TOO_DEEP', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`));
       }
-      const raw = (req as Request & { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
+      const raw = (req as Request & { rawBody?: Buffer }).rawBody;
+      // The request announced a body, but the connection ended before it could be read: never
+      // deliver it as "no data".
+      if (raw === undefined) return next(new CallbackError('MALFORMED_BODY', 'The body was not received: the connection ended before it was read.'));
       context.body = { contentType: mediaType, data: req.body as unknown, raw };
       next();
     });

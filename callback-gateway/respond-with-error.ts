@@ -21,19 +21,29 @@ export function sendError(res: Response, error: CallbackError): void {
 
 /** The JSON 404 for every path no route matches. */
 export const routeNotFound: RequestHandler = (req, res) => {
-  sendError(res, new CallbackError('ROUTE_NOT_FOUND', `No route for ${req.method} ${req.path.startsWith('/callbacks/') ? '/callbacks/…' : req.path}.`));
+  // The path is not echoed: a mistyped route may still hold a token.
+  sendError(res, new CallbackError('ROUTE_NOT_FOUND', `No route for this ${req.method} request; callback URLs look like /callbacks/<token>.`));
 };
+
+/** Express's router cannot percent-decode a path parameter (e.g. `%ff`): the URL is malformed, not the gateway broken. */
+function isUndecodablePath(err: unknown): boolean {
+  return err instanceof URIError || (err instanceof Error && (err as { status?: number }).status === 400 && err.message.startsWith('Failed to decode param'));
+}
 
 /**
  * The last middleware: every error becomes a JSON answer with a stable code. Unexpected errors
  * are logged (without request data) and answered as `INTERNAL_ERROR`, never with their text.
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err, _req, res, next) => {
+  return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const error = isCallbackError(err)
       ? err
-      : new CallbackError('INTERNAL_ERROR', 'The gateway failed unexpectedly; the delivery was not accepted.', { cause: err });
+      : isUndecodablePath(err)
+        ? req.path.startsWith('/callbacks/')
+          ? new CallbackError('CALLBACK_TOKEN_INVALID', 'The callback URL is not valid: its token is malformed, altered, or was not issued by this service.')
+          : new CallbackError('ROUTE_NOT_FOUND', 'No route for this request.')
+        : new CallbackError('INTERNAL_ERROR', 'The gateway failed unexpectedly; the delivery was not accepted.', { cause: err });
     if (error.status >= 500) logger.error('callback request failed', { requestId: requestIdOf(res.locals), code: error.code, error: describeError(error.cause ?? error) });
     sendError(res, error);
   };
