@@ -5,7 +5,7 @@ import { callbacksQuery } from '../workflows/definitions';
 import type { CallbackInfo } from '../workflows/types';
 import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from './approval-page';
 import { requestContext } from './request-context';
-import { temporalCallError } from './signal-workflow';
+import { temporalCallError, withinDeadline } from './signal-workflow';
 
 /**
  * When a callback request is answered in HTML (browsers), and the middleware that shows the
@@ -66,9 +66,9 @@ async function pageState(client: Client, workflowId: string, callbackId: string,
   const handle = client.workflow.getHandle(workflowId);
   try {
     // A closed workflow may still answer queries (replayed by a worker); its callbacks cannot be answered.
-    const description = await client.connection.withDeadline(deadline, () => handle.describe());
+    const description = await withinDeadline(client, Math.max(deadline - Date.now(), 1), () => handle.describe());
     if (description.status.name !== 'RUNNING') return { kind: 'workflow_closed' };
-    const callbacks = await client.connection.withDeadline(deadline, () => handle.query(callbacksQuery));
+    const callbacks = await withinDeadline(client, Math.max(deadline - Date.now(), 1), () => handle.query(callbacksQuery));
     return { kind: 'info', info: callbacks.find((callback) => callback.id === callbackId) };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw await temporalCallError(client, workflowId, err, Math.max(deadline - Date.now(), 1_000));

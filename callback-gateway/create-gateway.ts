@@ -11,7 +11,7 @@ import { buildDelivery, deliveryIdOf } from './build-delivery';
 import { DEFAULT_MAX_BODY_BYTES, readBody } from './read-body';
 import { requestContext } from './request-context';
 import { errorHandler, routeNotFound } from './respond-with-error';
-import { signalWorkflow } from './signal-workflow';
+import { signalWorkflow, withinDeadline } from './signal-workflow';
 import { RateLimiter, type RateDecision, type RateLimit } from './rate-limiter';
 import { securityHeaders } from './security-headers';
 import { createGatewayMetrics } from './metrics';
@@ -129,7 +129,7 @@ export function createGateway(deps: GatewayDeps): express.Express {
 
   app.get('/readyz', async (_req, res) => {
     try {
-      await deps.client.connection.withDeadline(Date.now() + Math.min(timeoutMs, 2_000), () => deps.client.workflowService.getSystemInfo({}));
+      await withinDeadline(deps.client, Math.min(timeoutMs, 2_000), () => deps.client.workflowService.getSystemInfo({}));
       res.json({ status: 'ready', temporal: 'reachable' });
     } catch {
       res.set('Retry-After', '5').status(503).json({ status: 'unready', temporal: 'unreachable' });

@@ -23,16 +23,34 @@ export function grpcCodeOf(err: unknown): number | undefined {
   return undefined;
 }
 
-function unavailable(cause: unknown): CallbackError {
-  return new CallbackError('TEMPORAL_UNAVAILABLE', 'Temporal could not be reached; the delivery was not accepted. Retry later.', {
-    cause,
-    retryAfterSeconds: RETRY_AFTER_SECONDS,
-  });
+/** A Temporal call that outlived its bound; the call itself may still complete. */
+export class TemporalCallTimeout extends Error {
+  override readonly name = 'TemporalCallTimeout';
 }
 
-/** Runs a Temporal call bounded by `timeoutMs`, so no request waits on Temporal forever. */
-function withinDeadline<T>(client: Client, timeoutMs: number, call: () => Promise<T>): Promise<T> {
-  return client.connection.withDeadline(Date.now() + timeoutMs, call);
+function unavailable(cause: unknown): CallbackError {
+  return new CallbackError(
+    'TEMPORAL_UNAVAILABLE',
+    'Temporal did not confirm the delivery in time, so it may not have been recorded. Retry later with the same Idempotency-Key: a delivery is applied once.',
+    {
+      cause,
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+    },
+  );
+}
+
+/**
+ * Runs a Temporal call bounded by `timeoutMs`: the gRPC deadline, and a timer as well, because
+ * the client's retries can sleep past the deadline before noticing it.
+ */
+export function withinDeadline<T>(client: Client, timeoutMs: number, call: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new TemporalCallTimeout(`Temporal did not answer within ${timeoutMs} ms.`)), timeoutMs);
+  });
+  const bounded = client.connection.withDeadline(Date.now() + timeoutMs, call);
+  bounded.catch(() => undefined);
+  return Promise.race([bounded, expired]).finally(() => clearTimeout(timer));
 }
 
 async function notFoundOrClosed(client: Client, workflowId: string, timeoutMs: number, cause: unknown): Promise<CallbackError> {
@@ -50,6 +68,7 @@ async function notFoundOrClosed(client: Client, workflowId: string, timeoutMs: n
 }
 
 function classify(err: unknown): CallbackError {
+  if (err instanceof TemporalCallTimeout) return unavailable(err);
   const code = grpcCodeOf(err);
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) return unavailable(err);
   if (code === undefined && err instanceof Error && /connect|connection|transport/i.test(err.message)) return unavailable(err);

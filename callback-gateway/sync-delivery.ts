@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { CallbackError, type CallbackErrorCode } from '../lib/errors';
 import { deliverCallbackUpdate } from '../workflows/definitions';
 import type { CallbackDelivery, PayloadIssue, SyncDeliveryResult } from '../workflows/types';
-import { GRPC_RESOURCE_EXHAUSTED, grpcCodeOf, temporalCallError } from './signal-workflow';
+import { GRPC_RESOURCE_EXHAUSTED, grpcCodeOf, temporalCallError, TemporalCallTimeout, withinDeadline } from './signal-workflow';
 
 /** The query parameter that asks for a synchronous answer, for senders that cannot set `Prefer`. */
 export const WAIT_QUERY_PARAM = 'wait';
@@ -47,11 +47,11 @@ export function requestedWaitSeconds(req: Request): number | undefined {
 export async function deliverSync(client: Client, workflowId: string, delivery: CallbackDelivery, waitSeconds: number): Promise<SyncDeliveryResult | undefined> {
   const handle = client.workflow.getHandle(workflowId);
   try {
-    return await client.connection.withDeadline(Date.now() + waitSeconds * 1000, () =>
+    return await withinDeadline(client, waitSeconds * 1000, () =>
       handle.executeUpdate(deliverCallbackUpdate, { args: [delivery], updateId: `${delivery.callbackId}/${delivery.deliveryId}` }),
     );
   } catch (err) {
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return undefined;
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || err instanceof TemporalCallTimeout) return undefined;
     if (err instanceof WorkflowUpdateFailedError) {
       const cause = err.cause as { type?: string; details?: unknown[] } | undefined;
       const rejection = cause?.type ? REJECTIONS[cause.type] : undefined;

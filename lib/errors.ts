@@ -57,7 +57,7 @@ export const ERROR_STATUS = {
   WORKFLOW_NOT_FOUND: 404,
   /** The workflow that minted the callback has already closed. */
   WORKFLOW_CLOSED: 410,
-  /** Temporal could not be reached, or did not answer in time; the delivery was not accepted. */
+  /** Temporal could not be reached, or did not confirm in time; the delivery may not be recorded: retry with the same delivery id. */
   TEMPORAL_UNAVAILABLE: 503,
   /** No route matches the request path. */
   ROUTE_NOT_FOUND: 404,
