@@ -64,9 +64,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     async close() {
       // Stop accepting, let in-flight requests finish (each is bounded by the Temporal call timeout).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections that finish their last request during shutdown are closed as
+      // soon as they fall idle, not when their keep-alive expires.
       server.closeIdleConnections();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 100);
       const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
+      clearInterval(sweeper);
       clearTimeout(timer);
       await connection.close();
     },
