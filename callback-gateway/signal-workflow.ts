@@ -23,11 +23,6 @@ export function grpcCodeOf(err: unknown): number | undefined {
   return undefined;
 }
 
-/** A Temporal call that outlived its bound; the call itself may still complete. */
-export class TemporalCallTimeout extends Error {
-  override readonly name = 'TemporalCallTimeout';
-}
-
 function unavailable(cause: unknown): CallbackError {
   return new CallbackError(
     'TEMPORAL_UNAVAILABLE',
@@ -40,17 +35,13 @@ function unavailable(cause: unknown): CallbackError {
 }
 
 /**
- * Runs a Temporal call bounded by `timeoutMs`: the gRPC deadline, and a timer as well, because
- * the client's retries can sleep past the deadline before noticing it.
+ * Runs a Temporal call under a gRPC deadline of `timeoutMs`, so no request waits on Temporal
+ * forever. The client retries unavailable errors within it and may sleep one backoff interval
+ * past it before the last attempt fails at once; a timer racing the call would answer sooner but
+ * leave that retry running after the answer (and after shutdown), so the deadline is the bound.
  */
 export function withinDeadline<T>(client: Client, timeoutMs: number, call: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new TemporalCallTimeout(`Temporal did not answer within ${timeoutMs} ms.`)), timeoutMs);
-  });
-  const bounded = client.connection.withDeadline(Date.now() + timeoutMs, call);
-  bounded.catch(() => undefined);
-  return Promise.race([bounded, expired]).finally(() => clearTimeout(timer));
+  return client.connection.withDeadline(Date.now() + timeoutMs, call);
 }
 
 async function notFoundOrClosed(client: Client, workflowId: string, timeoutMs: number, cause: unknown): Promise<CallbackError> {
@@ -68,7 +59,6 @@ async function notFoundOrClosed(client: Client, workflowId: string, timeoutMs: n
 }
 
 function classify(err: unknown): CallbackError {
-  if (err instanceof TemporalCallTimeout) return unavailable(err);
   const code = grpcCodeOf(err);
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) return unavailable(err);
   if (code === undefined && err instanceof Error && /connect|connection|transport/i.test(err.message)) return unavailable(err);

@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { CallbackError, type CallbackErrorCode } from '../lib/errors';
 import { deliverCallbackUpdate } from '../workflows/definitions';
 import type { CallbackDelivery, PayloadIssue, SyncDeliveryResult } from '../workflows/types';
-import { GRPC_RESOURCE_EXHAUSTED, grpcCodeOf, temporalCallError, TemporalCallTimeout, withinDeadline } from './signal-workflow';
+import { GRPC_RESOURCE_EXHAUSTED, grpcCodeOf, temporalCallError, withinDeadline } from './signal-workflow';
 
 /** The query parameter that asks for a synchronous answer, for senders that cannot set `Prefer`. */
 export const WAIT_QUERY_PARAM = 'wait';
@@ -51,7 +51,7 @@ export async function deliverSync(client: Client, workflowId: string, delivery: 
       handle.executeUpdate(deliverCallbackUpdate, { args: [delivery], updateId: `${delivery.callbackId}/${delivery.deliveryId}` }),
     );
   } catch (err) {
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || err instanceof TemporalCallTimeout) return undefined;
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return undefined;
     if (err instanceof WorkflowUpdateFailedError) {
       const cause = err.cause as { type?: string; details?: unknown[] } | undefined;
       const rejection = cause?.type ? REJECTIONS[cause.type] : undefined;
