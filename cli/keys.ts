@@ -21,6 +21,11 @@ const COMMAND_USAGE = {
   ],
   list: ['npm run keys -- list [--json]', '  Lists every key (revoked ones included) as a table, or as JSON with --json.'],
   revoke: ['npm run keys -- revoke <id>', '  Revokes a key; the gateway refuses it from the next request on.'],
+  rotate: [
+    'npm run keys -- rotate <id> [--revoke-old]',
+    '  Creates a replacement with the same name and scopes and prints it once. The old key keeps',
+    '  working until you revoke it (once the sender has switched), or at once with --revoke-old.',
+  ],
   help: ['npm run keys -- help [<command>]', '  Shows this help, or the help of one command.'],
   'signing-keys': ['npm run keys -- signing-keys <command>', '  Manages the token key ring (rotation, EdDSA, opaque URLs); `signing-keys help` for details.'],
 } as const;
@@ -151,6 +156,32 @@ async function revoke(store: FileApiKeyStore, args: string[]): Promise<void> {
   }
 }
 
+async function rotate(store: FileApiKeyStore, args: string[]): Promise<void> {
+  const { values, positionals } = parseCommandArgs('rotate', args, { 'revoke-old': { type: 'boolean' } });
+  if (values.help) return void process.stdout.write(usage('rotate'));
+  const [id, ...extra] = positionals;
+  if (!id || extra.length > 0) throw new UsageError('rotate needs exactly one key id (`npm run keys -- list` shows the ids).', 'rotate');
+  const old = (await store.list()).find((info) => info.id === id);
+  if (!old || old.revokedAt) {
+    process.stderr.write(`No usable API key with id '${id}' in ${store.file} (unknown or revoked).\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const { key, info } = await store.create({ name: old.name, scopes: old.scopes, ...(old.expiresAt ? { expiresAt: new Date(old.expiresAt) } : {}) });
+  if (values['revoke-old']) await store.revoke(id);
+  const lines = [
+    `Created API key ${info.id} to replace ${id} ('${old.name}', scopes ${old.scopes.join(', ') || '-'}).`,
+    '',
+    `  ${key}`,
+    '',
+    'Copy the key now: it will not be shown again.',
+    values['revoke-old']
+      ? `The old key ${id} is revoked.`
+      : `The old key ${id} still works; revoke it once the sender uses the new one: \`npm run keys -- revoke ${id}\`.`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 function help(args: string[]): void {
   const [topic, ...extra] = args.filter((arg) => arg !== '--help' && arg !== '-h');
   if (extra.length > 0) throw new UsageError(`help takes at most one command (got '${args.join(' ')}').`, 'help');
@@ -177,6 +208,7 @@ export async function keysCommand(argv: string[]): Promise<number> {
     process.exitCode = 0;
     if (command === 'create') await create(store, args);
     else if (command === 'list') await list(store, args);
+    else if (command === 'rotate') await rotate(store, args);
     else await revoke(store, args);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

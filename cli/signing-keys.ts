@@ -18,6 +18,9 @@ npm run keys -- signing-keys add [--alg HS256|EdDSA] [--kid <kid>] [--activate]
   process first, then activate).
 npm run keys -- signing-keys add-encryption [--kid <kid>] [--activate]
   Adds an A256GCM key for opaque URLs.
+npm run keys -- signing-keys rotate [--alg HS256|EdDSA]
+  Adds a new signing key and activates it at once (one-host setups; with several hosts, add,
+  distribute the ring, then activate). Old keys keep verifying until retired.
 npm run keys -- signing-keys activate <kid>
 npm run keys -- signing-keys retire <kid>
   Removes a key: every URL minted with it stops working.
@@ -66,6 +69,14 @@ export async function signingKeysMain(argv: string[]): Promise<number> {
         if (alg !== 'HS256' && alg !== 'EdDSA') throw new SigningKeysUsageError(`--alg must be HS256 or EdDSA, not '${alg}'.`);
         const kid = await addSigningKey(file, { alg, ...(values.kid ? { kid: values.kid } : {}), activate: values.activate === true });
         process.stdout.write(`Added ${alg} signing key '${kid}' to ${file}.\n`);
+        return 0;
+      }
+      case 'rotate': {
+        const { values } = args(rest, { alg: { type: 'string' } });
+        const alg = values.alg ?? 'EdDSA';
+        if (alg !== 'HS256' && alg !== 'EdDSA') throw new SigningKeysUsageError(`--alg must be HS256 or EdDSA, not '${alg}'.`);
+        const kid = await addSigningKey(file, { alg, activate: true });
+        process.stdout.write(`Added and activated ${alg} signing key '${kid}' in ${file}. Restart the worker and gateways to load it; retire the old key once its URLs have expired.\n`);
         return 0;
       }
       case 'add-encryption': {
