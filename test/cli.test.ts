@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { WAITING_SEARCH_ATTRIBUTE, type CallbackInfo } from '../workflows';
@@ -9,10 +11,14 @@ import { REPO_ROOT, TEST_TEMPORAL_ADDRESS } from './support/test-env';
 const execFileAsync = promisify(execFile);
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWith({}, ...args);
+}
+
+async function cliWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await execFileAsync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['cli/main.ts', ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS },
+      env: { ...process.env, TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS, ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -73,5 +79,25 @@ describe('the durable-callbacks command', () => {
     const refused = await cli('callbacks', 'send', `${h.gatewayUrl}/callbacks/not-a-token`, '--json');
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.stdout)).toMatchObject({ status: 401, body: { error: { code: 'CALLBACK_TOKEN_INVALID' } } });
+  });
+
+  test('keys: create, rotate with the old key revoked, and list as JSON', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-cli-keys-'));
+    const env = { DURABLE_CALLBACKS_DATA_DIR: dir };
+    try {
+      const created = await cliWith(env, 'keys', 'create', '--name', 'ticketing');
+      expect(created.code).toBe(0);
+      const oldId = /Created API key ([0-9a-f]{16})/.exec(created.stdout)![1]!;
+      const rotated = await cliWith(env, 'keys', 'rotate', oldId, '--revoke-old');
+      expect(rotated.code).toBe(0);
+      expect(rotated.stdout).toMatch(/dcb_[0-9a-f]{16}_/);
+      const listed = JSON.parse((await cliWith(env, 'keys', 'list', '--json')).stdout) as Array<{ id: string; name: string; revokedAt?: string }>;
+      expect(listed).toHaveLength(2);
+      expect(listed.find((key) => key.id === oldId)?.revokedAt).toBeDefined();
+      expect(listed.find((key) => key.id !== oldId)).toMatchObject({ name: 'ticketing' });
+      expect(listed.find((key) => key.id !== oldId)?.revokedAt).toBeUndefined();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
