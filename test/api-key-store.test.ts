@@ -11,7 +11,7 @@ beforeEach(async () => {
   file = path.join(dir, 'keys', 'api-keys.json');
 });
 afterEach(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
+  await fs.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 describe('API keys', () => {

@@ -97,7 +97,7 @@ describe('the durable-callbacks command', () => {
       expect(listed.find((key) => key.id !== oldId)).toMatchObject({ name: 'ticketing' });
       expect(listed.find((key) => key.id !== oldId)?.revokedAt).toBeUndefined();
     } finally {
-      await fs.rm(dir, { recursive: true, force: true });
+      await fs.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     }
   });
 });

@@ -58,7 +58,7 @@ describe('configuration', () => {
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
     expect(Buffer.from(await loadSigningSecret({ kind: 'dev-file', path: file })).equals(Buffer.from(a))).toBe(true);
     expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
-    await fs.rm(dir, { recursive: true, force: true });
+    await fs.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   });
 });
 

@@ -15,7 +15,7 @@ export default async function globalSetup(): Promise<void> {
   const running = spawnSync('bash', [script, 'status'], { env: temporalDevEnv(), stdio: 'ignore' }).status === 0;
   if (!running) {
     // A fresh database per run keeps the test server small; nothing in it outlives the run.
-    await fs.rm(TEST_TEMPORAL_DATA_DIR, { recursive: true, force: true });
+    await fs.rm(TEST_TEMPORAL_DATA_DIR, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     const started = spawnSync('bash', [script, 'start'], { env: temporalDevEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
     if (started.status !== 0) throw new Error(`temporal-dev.sh start failed (exit ${started.status}); see its output above.`);
   }

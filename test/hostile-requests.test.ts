@@ -360,7 +360,7 @@ describe('hostile requests', () => {
     });
     afterAll(async () => {
       await ringGateway?.close();
-      await fs.rm(dir, { recursive: true, force: true });
+      await fs.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     });
 
     async function ringRefusal(token: string): Promise<void> {

@@ -26,7 +26,7 @@ beforeEach(async () => {
   file = path.join(dir, 'key-ring.json');
 });
 afterEach(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
+  await fs.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 async function ringTools(ringFile: string) {

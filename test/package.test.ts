@@ -19,7 +19,7 @@ describe('the packed package', () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-consumer-'));
   });
   afterAll(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    await fs.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   });
 
   test('installs into a fresh project and runs a user workflow end to end', async () => {

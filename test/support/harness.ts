@@ -141,7 +141,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await nativeConnection.close();
       await gateway.close();
       await connection.close();
-      await fs.rm(tmp, { recursive: true, force: true });
+      await fs.rm(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }
