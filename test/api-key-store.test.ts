@@ -21,6 +21,7 @@ describe('API keys', () => {
     expect(key).toMatch(/^dcb_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     expect(parseApiKey(key)?.id).toBe(info.id);
     expect(await store.verify(key, 'workflows:execute')).toMatchObject({ id: info.id, name: 'ticketing' });
+    await store.flushUsage();
   });
 
   test('the file holds only a hash, is private to its owner, and list() shows no hash', async () => {
@@ -58,6 +59,7 @@ describe('API keys', () => {
     const gateway = new FileApiKeyStore(file);
     const { key, info } = await cli.create({ name: 'ticketing', scopes: ['workflows:execute'] });
     await gateway.verify(key, 'workflows:execute');
+    await gateway.flushUsage();
     expect(await cli.revoke(info.id)).toBe(true);
     expect(await codeOf(gateway.verify(key, 'workflows:execute'))).toBe('API_KEY_REVOKED');
     expect(await cli.revoke('0000000000000000')).toBe(false);

@@ -140,6 +140,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await stopWorker();
       await nativeConnection.close();
       await gateway.close();
+      await apiKeys.flushUsage();
       await connection.close();
       await fs.rm(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
