@@ -100,7 +100,10 @@ describe('a worker without a configured key', () => {
       const handle = await bare.start('awaitCallback', [{ includeApiKey: true }]);
       const failure = (await handle.result().catch((err: unknown) => err)) as WorkflowFailedError;
       expect(failure).toBeInstanceOf(WorkflowFailedError);
-      const cause = failure.cause?.cause as { type?: string; message: string; nonRetryable?: boolean };
+      // The activity's failure, wherever the SDK nests it (a local activity's, by default).
+      let cause = failure.cause as { type?: string; message: string; nonRetryable?: boolean; cause?: unknown } | undefined;
+      while (cause && cause.type !== 'CALLBACK_API_KEY_NOT_CONFIGURED') cause = cause.cause as typeof cause;
+      if (!cause) throw new Error('no CALLBACK_API_KEY_NOT_CONFIGURED failure in the chain');
       expect(cause.type).toBe('CALLBACK_API_KEY_NOT_CONFIGURED');
       expect(cause.nonRetryable).toBe(true);
       expect(cause.message).toContain('CALLBACK_API_KEY');

@@ -73,8 +73,8 @@ describe('delivering to a waiting workflow', () => {
     expect(await handle.result()).toMatchObject({ status: 'received', method: 'PUT', contentType: 'text/plain', data: 'done' });
   });
 
-  test('a URL minted by a local activity works the same', async () => {
-    const { handle, url } = await awaitCallback({ mintWith: 'localActivity' });
+  test('a URL minted by a regular activity works the same as by the default local activity', async () => {
+    const { handle, url } = await awaitCallback({ mintWith: 'activity' });
     expect((await postJson(url, { local: true })).status).toBe(202);
     expect(await handle.result()).toMatchObject({ status: 'received', data: { local: true } });
   });

@@ -60,7 +60,9 @@ describe('with the codec on', () => {
       const rawText = JSON.stringify(raw, (_name, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : value));
       for (const secret of [token, url, h.workerApiKey!, 'INC-4242-confidential']) expect(rawText).not.toContain(secret);
 
-      const completed = raw.events!.find((event) => event.activityTaskCompletedEventAttributes)!.activityTaskCompletedEventAttributes!.result!.payloads!;
+      // The minting result: a local activity's marker (the default) or an activity's completion.
+      const minted = raw.events!.find((event) => event.markerRecordedEventAttributes?.details?.result || event.activityTaskCompletedEventAttributes)!;
+      const completed = (minted.markerRecordedEventAttributes?.details?.result ?? minted.activityTaskCompletedEventAttributes!.result)!.payloads!;
       const asJson = completed.map((p) => ({
         metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([name, value]) => [name, Buffer.from(value).toString('base64')])),
         data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),

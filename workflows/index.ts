@@ -21,6 +21,7 @@ export {
   MAX_EXPIRES_IN_MS,
   DEFAULT_MINT_ACTIVITY_OPTIONS,
   DEFAULT_MINT_LOCAL_ACTIVITY_OPTIONS,
+  DEFAULT_MINT_WITH,
   type RestoreOptions,
 } from './create-callback';
 export { EXPIRY_GRACE_MS } from './callback-handle';

@@ -190,9 +190,9 @@ export interface CreateCallbackOptions<T = unknown> {
    */
   allowGet?: boolean;
   /**
-   * How the URL is minted: `activity` (default; any worker on the task queue may sign) or
-   * `localActivity` (signed by the worker running the workflow, without a task-queue round trip;
-   * that worker must then have the callback activities registered).
+   * How the URL is minted: `localActivity` (default: signed by the worker running the workflow,
+   * without a task-queue round trip) or `activity` (scheduled on a task queue: use it with
+   * `activityOptions.taskQueue` to keep signing keys on dedicated workers only).
    */
   mintWith?: 'activity' | 'localActivity';
   /** Overrides for how the `generateCallbackUrl` activity is scheduled (task queue, timeouts, retries). */
