@@ -24,7 +24,7 @@ describe('a workflow with hundreds of pending callbacks', () => {
     }
     expect(await handle.result()).toEqual({ status: 'met', received: count });
     const events = (await handle.fetchHistory()).events ?? [];
-    // Per callback: its minting activity (scheduled, started, completed) and its delivery signal,
+    // Per callback: its minting (a local activity marker, or three activity events) and its delivery signal,
     // plus workflow tasks shared between many of them.
     expect(events.length).toBeLessThan(count * 6);
   });
