@@ -1,0 +1,223 @@
+/**
+ * The benchmark suite (`npm run bench`): starts its own Temporal dev server (port 37233, fresh
+ * data in .data/bench/temporal), a real gateway process and an in-process worker, runs every
+ * benchmark as a ratio against a baseline measured in the same run, prints a markdown report and
+ * saves it (with the raw figures as JSON) under .data/bench/. Stops everything it started,
+ * also on failure and Ctrl-C.
+ *
+ * Settings (environment):
+ *   BENCH_ONLY      comma-separated subset: resume,throughput,cost,minting,scale (default all)
+ *   BENCH_WAITING   N of the waiting-at-scale benchmark (default 10000)
+ *   BENCH_QUICK=1   far fewer samples: a smoke run, not figures to report
+ *   BENCH_PROFILE=0 no CPU profiles of the gateway
+ *   BENCH_NATIVE_GATEWAY=0  skip the extra path through a gateway whose Temporal client uses
+ *                   NativeConnection (a candidate improvement measured alongside)
+ *   BENCH_BUDGET_MIN   minutes the whole run should take (default 24): the waiting-at-scale
+ *                      benchmark starts fewer than BENCH_WAITING workflows when they would not fit
+ *                      (and says so); 0 for no budget
+ *   BENCH_TIMEOUT_MIN  give up (and clean up) after this many minutes (default 45)
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { importSigningKey } from '../lib/callback-token';
+import { runMain } from '../lib/run-main';
+import { GATEWAY_COST_DEFAULTS, runGatewayCost } from './gateway-cost';
+import { MINTING_DEFAULTS, runMinting } from './minting';
+import { RESUME_LATENCY_DEFAULTS, runResumeLatency } from './resume-latency';
+import { THROUGHPUT_DEFAULTS, runThroughput } from './throughput';
+import { WAITING_DEFAULTS, runWaitingAtScale } from './waiting-at-scale';
+import { startBenchWorker } from './support/bench-worker';
+import { Cleanup } from './support/cleanup';
+import type { BenchContext } from './support/context';
+import { startGatewayProcess } from './support/gateway-process';
+import { keepAliveAgent } from './support/http-client';
+import { machineInfo } from './support/machine';
+import { BENCH_DATA_DIR, BENCH_TEMPORAL_DATA_DIR } from './support/paths';
+import { Probe } from './support/probe';
+import { renderReport, type BenchResults } from './support/report';
+import { startBenchTemporal } from './support/temporal-server';
+
+/** Token identity of the bench run; never accepted by a real gateway. */
+const BENCH_TOKEN_IDENTITY = { issuer: 'durable-callbacks-bench', audience: 'durable-callbacks-bench-gateway' };
+
+const BENCHMARKS = ['resume', 'throughput', 'cost', 'minting', 'scale'] as const;
+type Benchmark = (typeof BENCHMARKS)[number];
+
+function log(message: string): void {
+  console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+function selectedBenchmarks(): Set<Benchmark> {
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!only?.length) return new Set(BENCHMARKS);
+  const unknown = only.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));
+  if (unknown.length) throw new Error(`BENCH_ONLY: unknown benchmark(s) ${unknown.join(', ')}; choose from ${BENCHMARKS.join(', ')}`);
+  return new Set(only as Benchmark[]);
+}
+
+function settings(): Record<string, string> {
+  return Object.fromEntries(
+    ['BENCH_ONLY', 'BENCH_WAITING', 'BENCH_QUICK', 'BENCH_PROFILE', 'BENCH_NATIVE_GATEWAY', 'BENCH_BUDGET_MIN'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+  );
+}
+
+async function main(): Promise<void> {
+  const began = performance.now();
+  const selected = selectedBenchmarks();
+  const quick = process.env.BENCH_QUICK === '1';
+  const waiting = Number(process.env.BENCH_WAITING ?? (quick ? 500 : WAITING_DEFAULTS.n));
+  if (!Number.isInteger(waiting) || waiting < 2) throw new Error(`BENCH_WAITING must be a whole number ≥ 2; got ${process.env.BENCH_WAITING}`);
+  const cleanup = new Cleanup();
+  cleanup.onSignals();
+  const timeoutMin = Number(process.env.BENCH_TIMEOUT_MIN ?? 45);
+  const budgetMin = Number(process.env.BENCH_BUDGET_MIN ?? 24);
+  const guard = setTimeout(() => {
+    log(`the run exceeded ${timeoutMin} minutes; stopping`);
+    void cleanup.run().finally(() => process.exit(1));
+  }, timeoutMin * 60_000);
+  guard.unref();
+
+  const runId = `bench-${Date.now().toString(36)}`;
+  const results: BenchResults = {};
+  const machine = machineInfo();
+  const file = path.join(BENCH_DATA_DIR, `results-${runId}`);
+  // Written after every benchmark, so a run cut short keeps what it measured.
+  const save = async (): Promise<string> => {
+    const report = renderReport({ command: 'npm run bench', machine, wallSeconds: (performance.now() - began) / 1000, settings: settings() }, results);
+    await fs.writeFile(`${file}.md`, `${report}\n`);
+    await fs.writeFile(`${file}.json`, JSON.stringify({ machine, results }, null, 2));
+    return report;
+  };
+  try {
+    await fs.mkdir(BENCH_DATA_DIR, { recursive: true });
+    log('starting the bench Temporal dev server (fresh data)');
+    const temporal = await startBenchTemporal(BENCH_TEMPORAL_DATA_DIR);
+    cleanup.add('Temporal dev server', () => temporal.stop());
+
+    log('bundling the bench workflows');
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./workflows'),
+      logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+    });
+    const workflowBundlePath = path.join(BENCH_DATA_DIR, 'workflow-bundle.js');
+    await fs.writeFile(workflowBundlePath, bundle.code);
+
+    const secret = randomBytes(32);
+    const signingKey = await importSigningKey(secret);
+    const signingKeyBase64 = secret.toString('base64');
+    const gateway = await startGatewayProcess({
+      mode: 'temporal',
+      temporalAddress: temporal.address,
+      namespace: temporal.namespace,
+      signingKey: signingKeyBase64,
+      identity: BENCH_TOKEN_IDENTITY,
+      logs: 'silent',
+    });
+    cleanup.add('gateway process', () => gateway.close());
+    log(`gateway (pid ${gateway.pid}) on ${gateway.url}`);
+    const gatewayNative =
+      process.env.BENCH_NATIVE_GATEWAY === '0'
+        ? undefined
+        : await startGatewayProcess({
+            mode: 'temporal-native',
+            temporalAddress: temporal.address,
+            namespace: temporal.namespace,
+            signingKey: signingKeyBase64,
+            identity: BENCH_TOKEN_IDENTITY,
+            logs: 'silent',
+          });
+    if (gatewayNative) {
+      cleanup.add('NativeConnection gateway process', () => gatewayNative.close());
+      log(`NativeConnection gateway (pid ${gatewayNative.pid}) on ${gatewayNative.url}`);
+    }
+
+    const connection = await Connection.connect({ address: temporal.address });
+    cleanup.add('client connection', () => connection.close());
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const agent = keepAliveAgent(64);
+    cleanup.add('HTTP agent', () => agent.destroy());
+
+    const probe = new Probe();
+    const mintLog = new Map<string, number[]>();
+    const taskQueue = `${runId}-main`;
+    const worker = await startBenchWorker({
+      address: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue,
+      workflowBundle: { code: bundle.code },
+      signingKey,
+      identity: BENCH_TOKEN_IDENTITY,
+      callbackBaseUrl: gateway.url,
+      probe,
+      onMint: (workflowId, at) => {
+        const list = mintLog.get(workflowId) ?? [];
+        list.push(at);
+        mintLog.set(workflowId, list);
+      },
+    });
+    const stopWorker = cleanup.add('in-process worker', () => worker.stop());
+
+    const ctx: BenchContext = {
+      runId,
+      temporalAddress: temporal.address,
+      namespace: temporal.namespace,
+      client,
+      taskQueue,
+      probe,
+      mintLog,
+      gateway,
+      ...(gatewayNative ? { gatewayNative } : {}),
+      agent,
+      signingKey,
+      signingKeyBase64,
+      identity: BENCH_TOKEN_IDENTITY,
+      workflowBundlePath,
+      pids: { temporal: temporal.pid, gateway: gateway.pid, bench: process.pid, ...(gatewayNative ? { gatewayNative: gatewayNative.pid } : {}) },
+      quick,
+      profile: process.env.BENCH_PROFILE !== '0',
+      log,
+    };
+
+    if (selected.has('resume')) {
+      log('1/5 resume latency');
+      results.resumeLatency = await runResumeLatency(ctx, quick ? { ...RESUME_LATENCY_DEFAULTS, warmup: 5, samples: 20 } : RESUME_LATENCY_DEFAULTS);
+      await save();
+    }
+    if (selected.has('throughput')) {
+      log('2/5 throughput');
+      results.throughput = await runThroughput(ctx, quick ? { ...THROUGHPUT_DEFAULTS, perRound: 100, rounds: 1, warmup: 20 } : THROUGHPUT_DEFAULTS);
+      await save();
+    }
+    if (selected.has('cost')) {
+      log('3/5 gateway cost');
+      results.gatewayCost = await runGatewayCost(ctx, quick ? { ...GATEWAY_COST_DEFAULTS, roundMs: 1_000, rounds: 2 } : GATEWAY_COST_DEFAULTS);
+      await save();
+    }
+    if (selected.has('minting')) {
+      log('4/5 minting');
+      results.minting = await runMinting(ctx, quick ? { ...MINTING_DEFAULTS, workflows: 3, warmup: 1 } : MINTING_DEFAULTS);
+      await save();
+    }
+    // The scale benchmark's worker runs alone: the in-process one stops first.
+    await stopWorker();
+    if (selected.has('scale')) {
+      log(`5/5 waiting at scale (N = ${waiting})`);
+      const deadline = budgetMin > 0 ? began + (budgetMin - 0.5) * 60_000 : undefined;
+      results.waitingAtScale = await runWaitingAtScale(ctx, { ...WAITING_DEFAULTS, n: waiting, ...(deadline === undefined ? {} : { deadline }) });
+      await save();
+    }
+  } finally {
+    log('stopping what the benchmark started');
+    await cleanup.run();
+  }
+
+  const report = await save();
+  console.log(report);
+  log(`report saved to ${path.relative(process.cwd(), file)}.md (raw figures in .json); ${((performance.now() - began) / 1000).toFixed(0)} s in all`);
+}
+
+runMain(main);

@@ -1,0 +1,83 @@
+import { performance } from 'node:perf_hooks';
+import { Context } from '@temporalio/activity';
+import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
+import type { CryptoKey } from 'jose';
+import { createCallbackActivities } from '../../activities';
+import type { TokenIdentity } from '../../lib/callback-token';
+import { createCallbackTokenMinter } from '../../lib/mint-callback-token';
+import { createCallbackWorker } from '../../worker';
+import { probeActivities, type ProbeSink } from './probe';
+
+let runtimeInstalled = false;
+
+/** Installs a Temporal runtime that logs warnings and errors only (once per process). */
+export function quietTemporalRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+/** Options for {@link startBenchWorker}. */
+export interface BenchWorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  workflowBundle: NonNullable<WorkerOptions['workflowBundle']>;
+  signingKey: CryptoKey;
+  identity: TokenIdentity;
+  /** The gateway's URL: every minted URL starts with it. */
+  callbackBaseUrl: string;
+  /** Where the probe local activities report. */
+  probe: ProbeSink;
+  /** Called at the start of every `generateCallbackUrl` run with the workflow id and `performance.now()`. */
+  onMint?: (workflowId: string, at: number) => void;
+  maxCachedWorkflows?: number;
+}
+
+/** A running bench worker. */
+export interface BenchWorker {
+  worker: Worker;
+  /** The cache size the worker runs with (the SDK's default unless set). */
+  maxCachedWorkflows: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the product's worker (`createCallbackWorker`) with the bench workflows, the real minting
+ * activity (timed through `onMint`) and the probe local activities.
+ */
+export async function startBenchWorker(options: BenchWorkerOptions): Promise<BenchWorker> {
+  quietTemporalRuntime();
+  const connection = await NativeConnection.connect({ address: options.address });
+  const callbacks = createCallbackActivities({
+    minter: createCallbackTokenMinter(options.signingKey, options.identity),
+    callbackBaseUrl: options.callbackBaseUrl,
+  });
+  const onMint = options.onMint;
+  const worker = await createCallbackWorker({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowBundle: options.workflowBundle,
+    ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
+    activities: {
+      ...probeActivities(options.probe),
+      generateCallbackUrl: onMint
+        ? (input: Parameters<typeof callbacks.generateCallbackUrl>[0]) => {
+            onMint(Context.current().info.workflowExecution?.workflowId ?? 'unknown', performance.now());
+            return callbacks.generateCallbackUrl(input);
+          }
+        : callbacks.generateCallbackUrl,
+    },
+  });
+  const running = worker.run();
+  return {
+    worker,
+    maxCachedWorkflows: worker.options.maxCachedWorkflows,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * A bench worker in its own process, so its memory is measured alone; driven by
+ * bench/waiting-at-scale.ts over IPC. Not an entry point of its own.
+ */
+import { importSigningKey } from '../../lib/callback-token';
+import type { TokenIdentity } from '../../lib/callback-token';
+import { runMain } from '../../lib/run-main';
+import { startBenchWorker } from './bench-worker';
+import { childConfig, sendEvent, serveRequests } from './ipc';
+
+/** Configuration of a worker host child (sent as JSON). */
+export interface WorkerHostConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  workflowBundlePath: string;
+  signingKey: string;
+  identity: TokenIdentity;
+  callbackBaseUrl: string;
+  maxCachedWorkflows?: number;
+}
+
+/** What the worker host reports about its memory; heap figures are after a full GC. */
+export interface WorkerHostMemory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+
+async function main(): Promise<void> {
+  const config = childConfig<WorkerHostConfig>();
+  const worker = await startBenchWorker({
+    address: config.address,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    workflowBundle: { codePath: config.workflowBundlePath },
+    signingKey: await importSigningKey(Buffer.from(config.signingKey, 'base64')),
+    identity: config.identity,
+    callbackBaseUrl: config.callbackBaseUrl,
+    ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
+    probe: {
+      ready: (info) => sendEvent('ready', info),
+      resumed: (key, status) => sendEvent('resumed', { key, status }),
+    },
+  });
+  serveRequests({
+    memory: (): WorkerHostMemory => {
+      (globalThis as { gc?: () => void }).gc?.();
+      const usage = process.memoryUsage();
+      return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external };
+    },
+    cpu: () => process.cpuUsage(),
+    stop: async () => {
+      await worker.stop();
+      setTimeout(() => process.exit(0), 20);
+    },
+  });
+  sendEvent('started', { maxCachedWorkflows: worker.maxCachedWorkflows });
+}
+
+runMain(main);
