@@ -79,6 +79,18 @@ export const WAITING_DEFAULTS: WaitingAtScaleOptions = { n: 10_000, caches: [und
 
 const MiB = 2 ** 20;
 
+/**
+ * The order to resume in: the evicted workflows (`keys` before `heldFrom`) and the cached ones
+ * (from `heldFrom`) spread evenly over the run, so both meet the same load and the comparison
+ * between them is fair.
+ */
+function resumeOrder(keys: readonly string[], heldFrom: number): string[] {
+  const evicted = keys.slice(0, heldFrom);
+  const cached = keys.slice(heldFrom);
+  const placed = [...evicted.map((key, i) => ({ key, at: (i + 0.5) / evicted.length })), ...cached.map((key, j) => ({ key, at: (j + 0.5) / cached.length }))];
+  return placed.sort((a, b) => a.at - b.at).map((x) => x.key);
+}
+
 async function runOne(ctx: BenchContext, options: WaitingAtScaleOptions, cache: number | undefined, label: string, endBy: number): Promise<WaitingAtScaleRun> {
   const probe = new Probe();
   const taskQueue = `${ctx.runId}-scale-${label}`;
@@ -131,6 +143,8 @@ async function runOne(ctx: BenchContext, options: WaitingAtScaleOptions, cache: 
     const latencies: Record<ScalePath, number[]> = { gateway: [], direct: [] };
     // The cache evicts the least recently used: of workflows started in order, it holds the last ones.
     const heldFrom = keys.length - started.maxCachedWorkflows;
+    const cachedKeys = new Set(keys.slice(Math.max(0, heldFrom)));
+    const order = resumeOrder(keys, Math.max(0, heldFrom));
     const byCache = { cached: [] as number[], evicted: [] as number[] };
     let failedSends = 0;
     let last = 0;
@@ -138,7 +152,7 @@ async function runOne(ctx: BenchContext, options: WaitingAtScaleOptions, cache: 
     const resumeBegan = performance.now();
     // Closed loop: each lane sends its next delivery once its previous workflow resumed, so the
     // per-resume latency is service time at this concurrency, not time spent queued behind a backlog.
-    await forEachBounded(keys, options.resumeConcurrency, async (key, i) => {
+    await forEachBounded(order, options.resumeConcurrency, async (key, i) => {
       const path: ScalePath = i % 2 === 0 ? 'gateway' : 'direct';
       const info = await probe.whenReady(key);
       const resumed = probe.whenResumed(key);
@@ -152,7 +166,7 @@ async function runOne(ctx: BenchContext, options: WaitingAtScaleOptions, cache: 
       const outcome = await withTimeout(resumed, 5 * 60_000, `workflow ${key} resuming`).catch(() => undefined);
       if (!outcome) return;
       latencies[path].push(outcome.at - sent);
-      (i >= heldFrom ? byCache.cached : byCache.evicted).push(outcome.at - sent);
+      (cachedKeys.has(key) ? byCache.cached : byCache.evicted).push(outcome.at - sent);
       last = Math.max(last, outcome.at);
     });
     const resumeCpu = endCpu();

@@ -285,7 +285,7 @@ function scaleSection(r: WaitingAtScaleResult): string[] {
     ...r.runs.flatMap((x) =>
       x.byCache
         ? [
-            `With cache ${x.maxCachedWorkflows} and N ${x.n}, the last ${x.maxCachedWorkflows} started were still cached at resume, the first ${x.n - x.maxCachedWorkflows} had been evicted: ` +
+            `With cache ${x.maxCachedWorkflows} and N ${x.n}, the last ${x.maxCachedWorkflows} started were still cached at resume, the first ${x.n - x.maxCachedWorkflows} had been evicted (both resumed spread evenly over the run): ` +
               `per-resume p50 / p99 ${fixed(x.byCache.cached.p50, 0)} / ${fixed(x.byCache.cached.p99, 0)} ms cached vs ${fixed(x.byCache.evicted.p50, 0)} / ${fixed(x.byCache.evicted.p99, 0)} ms evicted (replayed) ` +
               `(${ratio(x.byCache.evicted.p50 / x.byCache.cached.p50)} at p50).`,
             '',

@@ -5,8 +5,11 @@ import { REPO_ROOT } from './paths';
 
 /** The benchmarks' own dev server: apart from npm start (7233), the tests (17233) and the fault suite (27233). */
 export const BENCH_TEMPORAL_PORT = 37233;
+/** The bench dev server's web UI port. */
 export const BENCH_TEMPORAL_UI_PORT = 38233;
+/** Where the bench dev server listens (loopback only). */
 export const BENCH_TEMPORAL_ADDRESS = `127.0.0.1:${BENCH_TEMPORAL_PORT}`;
+/** The namespace every benchmark uses. */
 export const BENCH_NAMESPACE = 'default';
 
 const SCRIPT = path.join(REPO_ROOT, 'temporal-dev.sh');
