@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Request, RequestHandler } from 'express';
 import { describeError, type Logger } from '../lib/logger';
-import { callbacksQuery } from '../workflows/definitions';
+import { callbacksQuery } from '../workflows/protocol';
 import type { CallbackInfo } from '../workflows/types';
 import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from './approval-page';
 import { requestContext } from './request-context';

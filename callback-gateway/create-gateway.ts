@@ -20,6 +20,7 @@ import { assignRequestId, requestIdOf } from './request-id';
 import { verifyWebhookSignature } from './webhook-signature';
 import { deliverSync, requestedWaitSeconds } from './sync-delivery';
 import type { DeliveryKind } from '../workflows/types';
+import { parseFailureReport, WORKFLOW_REFUSALS } from '../workflows/protocol';
 
 /** Default bound on each Temporal call a request makes. */
 export const DEFAULT_TEMPORAL_CALL_TIMEOUT_MS = 5_000;
@@ -47,14 +48,9 @@ export interface GatewayDeps {
 
 const DELIVERY_METHODS = 'POST, PUT';
 
-/** A `fail` report must say what failed: `{ "error": { "message": string, "type"?: string, "details"?: any } }`. */
+/** A `fail` report must say what failed, by the protocol's one rule for failure reports. */
 function checkFailureReport(data: unknown): void {
-  const error = (data as { error?: { message?: unknown; type?: unknown } } | null)?.error;
-  if (typeof error?.message === 'string' && error.message.length > 0 && (error.type === undefined || typeof error.type === 'string')) return;
-  throw new CallbackError(
-    'INVALID_FAILURE_REPORT',
-    'A failure report must be JSON like {"error":{"message":"what went wrong","type":"OptionalType","details":{}}}.',
-  );
+  if (!parseFailureReport(data)) throw new CallbackError('INVALID_FAILURE_REPORT', WORKFLOW_REFUSALS.INVALID_FAILURE_REPORT);
 }
 
 function enforce(decision: RateDecision, who: string): void {

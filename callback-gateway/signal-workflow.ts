@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, isGrpcServiceError, type Client } from '@temporalio/client';
 import { CallbackError } from '../lib/errors';
-import { deliverCallbackSignal } from '../workflows/definitions';
+import { deliverCallbackSignal } from '../workflows/protocol';
 import type { CallbackDelivery } from '../workflows/types';
 
 /** What a sender is told to wait before retrying when Temporal is unreachable. */

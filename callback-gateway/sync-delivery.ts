@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { Request } from 'express';
-import { CallbackError, type CallbackErrorCode } from '../lib/errors';
-import { deliverCallbackUpdate } from '../workflows/definitions';
+import { CallbackError } from '../lib/errors';
+import { deliverCallbackUpdate, isWorkflowRefusalCode, WORKFLOW_REFUSALS } from '../workflows/protocol';
 import type { CallbackDelivery, PayloadIssue, SyncDeliveryResult } from '../workflows/types';
 import { GRPC_RESOURCE_EXHAUSTED, grpcCodeOf, temporalCallError, withinDeadline } from './signal-workflow';
 
@@ -10,14 +10,6 @@ export const WAIT_QUERY_PARAM = 'wait';
 
 /** The longest synchronous wait a sender may ask for. */
 export const MAX_SYNC_WAIT_SECONDS = 30;
-
-/** Validator failure types and the error each becomes at the gateway. */
-const REJECTIONS: Record<string, { code: CallbackErrorCode; message: string }> = {
-  CALLBACK_ALREADY_COMPLETED: { code: 'CALLBACK_ALREADY_COMPLETED', message: 'The callback was already completed by a different delivery.' },
-  CALLBACK_CLOSED: { code: 'CALLBACK_CLOSED', message: 'The wait for this callback is over (timed out, revoked or failed); the delivery was refused.' },
-  CALLBACK_PAYLOAD_INVALID: { code: 'PAYLOAD_INVALID', message: "The payload does not match the callback's schema; see issues." },
-  CALLBACK_FAILURE_INVALID: { code: 'INVALID_FAILURE_REPORT', message: 'A failure report must be {"error":{"message":"..."}}.' },
-};
 
 /**
  * The synchronous wait a request asks for, in seconds: `Prefer: wait=N` (RFC 7240) or
@@ -54,10 +46,9 @@ export async function deliverSync(client: Client, workflowId: string, delivery: 
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return undefined;
     if (err instanceof WorkflowUpdateFailedError) {
       const cause = err.cause as { type?: string; details?: unknown[] } | undefined;
-      const rejection = cause?.type ? REJECTIONS[cause.type] : undefined;
-      if (rejection) {
-        const issues = Array.isArray(cause?.details?.[0]) ? (cause.details[0] as PayloadIssue[]) : undefined;
-        throw new CallbackError(rejection.code, rejection.message, { cause: err, ...(issues ? { issues } : {}) });
+      if (isWorkflowRefusalCode(cause?.type)) {
+        const issues = Array.isArray(cause.details?.[0]) ? (cause.details[0] as PayloadIssue[]) : undefined;
+        throw new CallbackError(cause.type, WORKFLOW_REFUSALS[cause.type], { cause: err, ...(issues ? { issues } : {}) });
       }
     }
     // Too many updates in flight for this workflow: the signal path still takes the delivery.

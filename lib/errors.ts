@@ -1,6 +1,8 @@
 /**
  * The errors a callback request can end in, each with one stable machine-readable code and
- * exactly one HTTP status. Senders and tests branch on `code`; the message is for people.
+ * exactly one HTTP status. Senders and tests branch on `code`; the message is for people. The
+ * refusals a workflow itself answers with (`WORKFLOW_REFUSALS` in the protocol module) are among
+ * them under the same names.
  */
 export const ERROR_STATUS = {
   /** The token in the URL is malformed, tampered with, signed by an unknown key, or for another audience. */
@@ -31,8 +33,10 @@ export const ERROR_STATUS = {
   PAYLOAD_INVALID: 422,
   /** (Synchronous mode) The callback was already completed by a different delivery. */
   CALLBACK_ALREADY_COMPLETED: 409,
-  /** (Synchronous mode) The wait is over: timed out, revoked, failed, or unknown to the current run. */
+  /** (Synchronous mode) The wait is over: timed out, revoked or failed. */
   CALLBACK_CLOSED: 410,
+  /** (Synchronous mode) The workflow does not know this callback: an earlier run minted it and did not carry it over. */
+  CALLBACK_UNKNOWN: 410,
   /** The JSON body nests deeper than the gateway accepts. */
   BODY_TOO_DEEP: 400,
   /** The request could not be parsed as HTTP. */

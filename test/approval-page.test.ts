@@ -1,7 +1,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { APPROVAL_PAGE_CSP } from '../callback-gateway/approval-page';
 import { waitForCallbackUrl } from '../lib/client';
-import { callbacksQuery, type CallbackFormField } from '../workflows';
+import type { CallbackFormField } from '../workflows';
+import { callbacksQuery } from '../workflows/protocol';
 import { releaseSignal, type ApprovalRequestInput } from './workflows';
 import { errorOf, postJson, signalCount, startHarness, type Harness } from './support/harness';
 

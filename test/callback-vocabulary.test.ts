@@ -1,6 +1,7 @@
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { waitForCallbackUrl } from '../lib/client';
-import { callbacksQuery, type CallbackInfo, type CallbackWaitResult, type QuorumResult } from '../workflows';
+import type { CallbackInfo, CallbackWaitResult, QuorumResult } from '../workflows';
+import { callbacksQuery } from '../workflows/protocol';
 import { errorOf, postJson, signalCount, startHarness, type Harness } from './support/harness';
 import { closeSignal, labelledUrlsQuery, releaseSignal, revokeSignal, type ConfigurableWaitInput } from './workflows';
 
@@ -99,7 +100,7 @@ describe('the workflow controls the wait', () => {
     expect(await handle.result()).toMatchObject({ status: 'revoked' });
     const info = await callbackInfo(handle);
     expect(info.deliveries).toBe(0);
-    expect(info.rejected).toEqual([expect.objectContaining({ reason: 'callback_closed', kind: 'complete' })]);
+    expect(info.rejected).toEqual([expect.objectContaining({ reason: 'CALLBACK_CLOSED', kind: 'complete' })]);
   });
 
   test('cancelling the workflow while it waits propagates as Temporal cancellation', async () => {
@@ -209,7 +210,7 @@ describe('payload schemas', () => {
       info = await callbackInfo(handle);
     }
     expect(info.status).toBe('pending');
-    expect(info.rejected[0]).toMatchObject({ reason: 'invalid_payload', issues: [expect.objectContaining({ path: 'decision' })] });
+    expect(info.rejected[0]).toMatchObject({ reason: 'PAYLOAD_INVALID', issues: [expect.objectContaining({ path: 'decision' })] });
     expect((await postJson(url, { decision: 'approve' })).status).toBe(202);
     expect(await handle.result()).toMatchObject({ status: 'received', data: { decision: 'approve' } });
   });

@@ -15,7 +15,7 @@ import { loadKeyRing, readKeyRingFile } from '../lib/key-ring';
 import { addEncryptionKey, addSigningKey, exportGatewayRing } from '../lib/key-ring-file';
 import { createCallbackTokenMinter } from '../lib/mint-callback-token';
 import { createCallbackTokenVerifier } from '../lib/verify-callback-token';
-import { callbacksQuery } from '../workflows';
+import { callbacksQuery } from '../workflows/protocol';
 import { deliveryEvents } from './support/history';
 import { postJson, startHarness, TEST_TOKEN_IDENTITY, type Harness } from './support/harness';
 import { listen, type Listening } from './support/listen';

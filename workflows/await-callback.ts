@@ -1,7 +1,7 @@
 import { setHandler } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { createCallback } from './create-callback';
-import { callbackUrlQuery } from './definitions';
+import { callbackUrlQuery } from './protocol';
 import { markWaitingForCallbacks } from './waiting-attribute';
 import type { CallbackWaitResult, CreateCallbackOptions } from './types';
 

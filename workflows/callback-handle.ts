@@ -8,7 +8,7 @@ import type { Callback, CallbackDelivery, CallbackProgress, CallbackReceived, Ca
  * How long a default `wait()` keeps listening after the URL expires: a request the gateway
  * accepted just before expiry may still be on its way as a signal.
  */
-export const EXPIRY_GRACE_MS = 60_000;
+const EXPIRY_GRACE_MS = 60_000;
 
 /** The {@link Callback} the helpers return: a view of one registry entry. */
 export class CallbackHandle<T = unknown> implements Callback<T> {

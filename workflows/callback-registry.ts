@@ -1,8 +1,7 @@
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { callbacksQuery, deliverCallbackSignal, deliverCallbackUpdate, SYNC_REJECTION_TYPES } from './definitions';
+import { callbacksQuery, deliverCallbackSignal, deliverCallbackUpdate, parseFailureReport, WORKFLOW_REFUSALS } from './protocol';
 import type {
   CallbackDelivery,
-  CallbackFailureInfo,
   CallbackInfo,
   CallbackSnapshot,
   CallbackState,
@@ -14,7 +13,7 @@ import type {
 } from './types';
 
 /** The most refused deliveries kept per callback for the `callbacks` query. */
-export const MAX_REJECTIONS_KEPT = 20;
+const MAX_REJECTIONS_KEPT = 20;
 
 /** Everything the workflow knows about one of its callbacks: its state, plus what is not data. */
 export interface CallbackEntry extends CallbackState {
@@ -28,16 +27,6 @@ type Verdict = { kind: 'accept'; data: unknown } | { kind: 'duplicate' } | { kin
 
 function issuesOf(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): PayloadIssue[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
-}
-
-function failureOf(data: unknown): CallbackFailureInfo | undefined {
-  const error = (data as { error?: unknown } | null)?.error as Partial<CallbackFailureInfo> | undefined;
-  if (!error || typeof error !== 'object' || typeof error.message !== 'string') return undefined;
-  return {
-    message: error.message,
-    ...(typeof error.type === 'string' ? { type: error.type } : {}),
-    ...(error.details === undefined ? {} : { details: error.details }),
-  };
 }
 
 /**
@@ -54,8 +43,8 @@ class CallbackRegistry {
         const verdict = this.judge(delivery);
         if (verdict.kind !== 'reject') return;
         throw ApplicationFailure.create({
-          type: SYNC_REJECTION_TYPES[verdict.reason],
-          message: `The workflow refused the delivery: ${verdict.reason.replace('_', ' ')}.`,
+          type: verdict.reason,
+          message: WORKFLOW_REFUSALS[verdict.reason],
           nonRetryable: true,
           details: verdict.issues ? [verdict.issues] : [],
         });
@@ -67,16 +56,16 @@ class CallbackRegistry {
   /** What the workflow would do with `delivery`, without doing it (the update validator uses this). */
   judge(delivery: CallbackDelivery): Verdict {
     const entry = this.entries.get(delivery.callbackId);
-    if (!entry) return { kind: 'reject', reason: 'unknown_callback' };
+    if (!entry) return { kind: 'reject', reason: 'CALLBACK_UNKNOWN' };
     if (entry.seen.has(delivery.deliveryId)) return { kind: 'duplicate' };
     if (entry.status !== 'pending') {
       const alreadyCompleted = entry.status === 'completed' && delivery.kind === 'complete';
-      return { kind: 'reject', reason: alreadyCompleted ? 'already_completed' : 'callback_closed' };
+      return { kind: 'reject', reason: alreadyCompleted ? 'CALLBACK_ALREADY_COMPLETED' : 'CALLBACK_CLOSED' };
     }
-    if (delivery.kind === 'fail' && !failureOf(delivery.data)) return { kind: 'reject', reason: 'invalid_failure' };
+    if (delivery.kind === 'fail' && !parseFailureReport(delivery.data)) return { kind: 'reject', reason: 'INVALID_FAILURE_REPORT' };
     if (delivery.kind === 'complete' && entry.schema) {
       const parsed = entry.schema.safeParse(delivery.data);
-      if (!parsed.success) return { kind: 'reject', reason: 'invalid_payload', issues: issuesOf(parsed.error) };
+      if (!parsed.success) return { kind: 'reject', reason: 'PAYLOAD_INVALID', issues: issuesOf(parsed.error) };
       return { kind: 'accept', data: parsed.data };
     }
     return { kind: 'accept', data: delivery.data };
@@ -108,7 +97,7 @@ class CallbackRegistry {
         break;
       case 'fail':
         entry.status = 'failed';
-        entry.failure = { error: failureOf(delivery.data)!, deliveryId: delivery.deliveryId, receivedAt: delivery.receivedAt };
+        entry.failure = { error: parseFailureReport(delivery.data)!, deliveryId: delivery.deliveryId, receivedAt: delivery.receivedAt };
         break;
       case 'complete':
         entry.deliveries.push(accepted);

@@ -7,22 +7,22 @@ import { checkPageOptions } from './page-options';
 import type { Callback, CallbackActivities, CallbackDelivery, CallbackSnapshot, CreateCallbackOptions, PayloadSchema } from './types';
 
 /** How long a URL lives when neither `expiresIn` nor `timeout` is given. */
-export const DEFAULT_EXPIRES_IN: Duration = '7d';
+const DEFAULT_EXPIRES_IN: Duration = '7d';
 
 /** How much longer than its wait's `timeout` a URL lives: enough for clock skew and requests in flight, no more. */
-export const EXPIRY_MARGIN_MS = 5 * 60_000;
+const EXPIRY_MARGIN_MS = 5 * 60_000;
 
 /** The longest `expiresIn` accepted. */
-export const MAX_EXPIRES_IN_MS = 366 * 24 * 60 * 60 * 1000;
+const MAX_EXPIRES_IN_MS = 366 * 24 * 60 * 60 * 1000;
 
 /** Default scheduling of the `generateCallbackUrl` activity: it only signs, so it is quick. */
-export const DEFAULT_MINT_ACTIVITY_OPTIONS: ActivityOptions = {
+const DEFAULT_MINT_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 };
 
 /** Default scheduling of `generateCallbackUrl` as a local activity (`mintWith: 'localActivity'`). */
-export const DEFAULT_MINT_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
+const DEFAULT_MINT_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 };

@@ -7,16 +7,16 @@ import type { CallbackFormField, CreateCallbackOptions } from './types';
  */
 
 /** The longest accepted `title`. */
-export const MAX_TITLE_LENGTH = 200;
+const MAX_TITLE_LENGTH = 200;
 
 /** The longest accepted `description`. */
-export const MAX_DESCRIPTION_LENGTH = 4000;
+const MAX_DESCRIPTION_LENGTH = 4000;
 
 /** The most inputs a `form` may have. */
-export const MAX_FORM_FIELDS = 20;
+const MAX_FORM_FIELDS = 20;
 
 /** The most choices a `select` field may have. */
-export const MAX_SELECT_OPTIONS = 100;
+const MAX_SELECT_OPTIONS = 100;
 
 /** The longest accepted field label or choice. */
 const MAX_LABEL_LENGTH = 200;
@@ -25,7 +25,7 @@ const MAX_LABEL_LENGTH = 200;
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
 /** The body key the page's buttons use; no field may take it. */
-export const DECISION_FIELD = 'decision';
+const DECISION_FIELD = 'decision';
 
 const FIELD_TYPES: ReadonlySet<string> = new Set(['text', 'textarea', 'number', 'select']);
 

@@ -1,4 +1,5 @@
 import type { ActivityOptions, Duration } from '@temporalio/common';
+import type { WorkflowRefusalCode } from './protocol';
 
 /**
  * Types shared by workflow code, the minting activity and the gateway. Sandbox-safe: this file
@@ -151,16 +152,18 @@ export interface CreateCallbackOptions<T = unknown> {
   /** More about what is being asked, shown under the title (at most 4,000 characters, plain text). Not secret. */
   description?: string;
   /**
-   * Inputs the approval page shows above its Approve and Reject buttons (at most 20). Their
-   * values arrive in the delivery's data next to `decision`. Not secret.
+   * Inputs the approval page shows above its Approve and Reject buttons (at most 20; a `select`
+   * has 1 to 100 options; no field may be named `decision`). Their values arrive in the
+   * delivery's data next to `decision`. Not secret.
    */
   form?: CallbackFormField[];
   /**
-   * How long the wait lasts by default, as a Temporal duration. When given, the URL expires at
-   * this deadline plus a margin, so it never outlives its wait by much.
+   * How long the wait lasts by default, as a Temporal duration. When given, the URL expires five
+   * minutes after this deadline (for clock skew and requests in flight), so it never outlives its
+   * wait by much.
    */
   timeout?: Duration;
-  /** How long the URL is accepted. Default: `timeout` plus a margin, else `'7d'`; at most 366 days. */
+  /** How long the URL is accepted. Default: `timeout` plus five minutes, else `'7d'`; at most 366 days. */
   expiresIn?: Duration;
   /** Default `once`. */
   mode?: CallbackMode;
@@ -195,7 +198,11 @@ export interface CreateCallbackOptions<T = unknown> {
    * `activityOptions.taskQueue` to keep signing keys on dedicated workers only).
    */
   mintWith?: 'activity' | 'localActivity';
-  /** Overrides for how the `generateCallbackUrl` activity is scheduled (task queue, timeouts, retries). */
+  /**
+   * Overrides for how the `generateCallbackUrl` activity is scheduled (task queue, timeouts,
+   * retries). Defaults: as a local activity, a 10 s start-to-close timeout and retries from 200 ms
+   * up to 10 s apart; as an activity, 30 s and retries from 1 s up to 30 s apart.
+   */
   activityOptions?: ActivityOptions;
 }
 
@@ -236,8 +243,8 @@ export interface CallbackInfo {
 /** How far a callback has got. */
 export type CallbackStatus = 'pending' | 'completed' | 'failed' | 'timed_out' | 'revoked';
 
-/** Why the workflow refused a delivery that reached it. */
-export type RejectionReason = 'already_completed' | 'callback_closed' | 'invalid_payload' | 'unknown_callback' | 'invalid_failure';
+/** Why the workflow refused a delivery that reached it: the same code the gateway answers a synchronous sender with. */
+export type RejectionReason = WorkflowRefusalCode;
 
 /** A delivery the workflow refused, kept for the `callbacks` query. */
 export interface RejectedDelivery {
@@ -301,6 +308,16 @@ export interface GenerateCallbackUrlInput {
   allowGet: boolean;
   /** Sender whose Standard Webhooks signature requests must carry. */
   signatureSender?: string;
+}
+
+/** What the `awaitCallback` workflow answers a client that starts it with update-with-start. */
+export interface AwaitCallbackUrl {
+  /** The callback URL to hand to the external system. */
+  url: string;
+  /** The callback's id within the workflow. */
+  callbackId: string;
+  /** When the URL stops being accepted (ISO 8601). */
+  expiresAt: string;
 }
 
 /** Output of the `generateCallbackUrl` activity. */

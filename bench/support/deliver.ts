@@ -3,7 +3,7 @@ import type http from 'node:http';
 import type { Client } from '@temporalio/client';
 import { performance } from 'node:perf_hooks';
 import type { benchResume, BenchReadyInfo, MintWith } from '../workflows';
-import { deliverCallbackSignal } from '../../workflows/definitions';
+import { deliverCallbackSignal } from '../../workflows/protocol';
 import type { CallbackDelivery } from '../../workflows/types';
 import { forEachBounded } from './async';
 import type { BenchContext } from './context';

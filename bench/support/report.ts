@@ -3,7 +3,7 @@ import type { MintingResult } from '../minting';
 import type { ResumeLatencyResult } from '../resume-latency';
 import type { ThroughputResult } from '../throughput';
 import type { WaitingAtScaleResult } from '../waiting-at-scale';
-import { DEFAULT_MINT_WITH } from '../../workflows';
+import { DEFAULT_MINT_WITH } from '../../workflows/create-callback';
 import type { MachineInfo } from './machine';
 import { profileMarkdown } from './profile-summary';
 import { fixed, median, ratio, type Summary } from './stats';

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { callbacksQuery } from '../../workflows/definitions';
+import { callbacksQuery } from '../../workflows/protocol';
 import type { CallbackInfo, CallbackWaitResult } from '../../workflows/types';
 import { createLimiter, mapLimit } from './pool';
 import type { Delivery } from './sender';
@@ -81,7 +81,7 @@ function missOf(callback: WaitingCallback, result: CallbackWaitResult): Miss | u
 /** A workflow applied a callback more than once: more than one delivery taken, or one refused as `already_completed`. */
 export function appliedMoreThanOnce(infos: readonly CallbackInfo[], result?: CallbackWaitResult): boolean {
   if (result?.status === 'received' && result.deliveries.length > 1) return true;
-  return infos.some((info) => info.deliveries > 1 || info.rejected.some((rejected) => rejected.reason === 'already_completed'));
+  return infos.some((info) => info.deliveries > 1 || info.rejected.some((rejected) => rejected.reason === 'CALLBACK_ALREADY_COMPLETED'));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { callbacksQuery, deliverCallbackSignal } from '../../workflows/definitions';
+import { callbacksQuery, deliverCallbackSignal } from '../../workflows/protocol';
 import type { CallbackDelivery, CallbackFailureInfo, CallbackInfo } from '../../workflows/types';
 
 /** Options of {@link completeCallback} and {@link failCallback}. */

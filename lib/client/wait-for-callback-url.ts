@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { callbackUrlQuery } from '../../workflows/definitions';
+import { callbackUrlQuery } from '../../workflows/protocol';
 
 /** Options for {@link waitForCallbackUrl}. */
 export interface WaitForCallbackUrlOptions {

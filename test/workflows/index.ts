@@ -6,7 +6,6 @@ import { condition, continueAsNew, defineQuery, defineSignal, setHandler } from 
 import { z } from 'zod';
 import {
   callbackSnapshot,
-  callbackUrlQuery,
   createCallback,
   restoreCallbacks,
   waitForQuorum,
@@ -16,6 +15,7 @@ import {
   type CreateCallbackOptions,
   type QuorumResult,
 } from '../../workflows';
+import { callbackUrlQuery } from '../../workflows/protocol';
 
 export * from '../../workflows/registry';
 

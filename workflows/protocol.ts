@@ -1,0 +1,80 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import * as z from 'zod/mini';
+import type { AwaitCallbackUrl, CallbackDelivery, CallbackFailureInfo, CallbackInfo, SyncDeliveryResult } from './types';
+
+/**
+ * The wire protocol between the gateway (or any client) and a workflow that waits for
+ * callbacks: the signal, update and query names, and the refusals a workflow can answer with.
+ * Defined once, in sandbox-safe code, and imported by the workflow helpers, the gateway, the
+ * client helpers and the tests, so no name can drift between them. Not part of the workflow
+ * entry point: workflow authors never need it.
+ */
+
+/** Sent by the gateway for each accepted delivery: the default, durable path (`202`). */
+export const deliverCallbackSignal = defineSignal<[CallbackDelivery]>('durableCallbacks.deliver');
+
+/**
+ * Sent by the gateway when a sender asks for a synchronous answer (`Prefer: wait=N`): its
+ * validator refuses what the workflow would not take, with a {@link WorkflowRefusalCode} as the
+ * failure type; its result is the workflow's reply.
+ */
+export const deliverCallbackUpdate = defineUpdate<SyncDeliveryResult, [CallbackDelivery]>('durableCallbacks.deliverSync');
+
+/** Lists the workflow's callbacks: ids, statuses, deliveries, progress, refusals; never URLs or keys. */
+export const callbacksQuery = defineQuery<CallbackInfo[]>('durableCallbacks.callbacks');
+
+/** Answered by the `awaitCallback` workflow: its callback URL, or null until it is minted. */
+export const callbackUrlQuery = defineQuery<string | null>('durableCallbacks.callbackUrl');
+
+/**
+ * Answered by the `awaitCallback` workflow once its URL is minted: the way a client gets the URL
+ * in the same round trip that starts the workflow (update-with-start), without polling.
+ */
+export const awaitCallbackUrlUpdate = defineUpdate<AwaitCallbackUrl>('durableCallbacks.awaitCallbackUrl');
+
+/**
+ * Why a workflow refuses a delivery that reached it. The same code is the update validator's
+ * failure type, the `reason` of a refused delivery in the `callbacks` query, and the `code` of the
+ * gateway's HTTP answer: one name for each refusal from the workflow to the sender.
+ */
+export const WORKFLOW_REFUSALS = {
+  /** A different delivery already completed this one-shot callback. */
+  CALLBACK_ALREADY_COMPLETED: 'The callback was already completed by a different delivery.',
+  /** The wait is over: timed out, revoked or failed. */
+  CALLBACK_CLOSED: 'The wait for this callback is over (timed out, revoked or failed); the delivery was refused.',
+  /** The workflow has no callback with this id (minted by an earlier run that did not carry it over). */
+  CALLBACK_UNKNOWN: 'The workflow does not know this callback (it was minted by an earlier run that did not carry it over).',
+  /** The payload fails the callback's schema. */
+  PAYLOAD_INVALID: "The payload does not match the callback's schema; see issues.",
+  /** A `fail` report without `{ "error": { "message": "…" } }`. */
+  INVALID_FAILURE_REPORT: 'A failure report must be JSON like {"error":{"message":"what went wrong","type":"OptionalType","details":{}}}.',
+} as const;
+
+/** A stable code for a refusal by the workflow; see {@link WORKFLOW_REFUSALS}. */
+export type WorkflowRefusalCode = keyof typeof WORKFLOW_REFUSALS;
+
+/** True when `type` (e.g. an update failure's type) is a {@link WorkflowRefusalCode}. */
+export function isWorkflowRefusalCode(type: unknown): type is WorkflowRefusalCode {
+  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(WORKFLOW_REFUSALS, type);
+}
+
+/**
+ * What a sender must POST to a callback's `fail` route. The gateway refuses other bodies with
+ * `INVALID_FAILURE_REPORT` before they reach Temporal; the workflow applies the same rule to
+ * deliveries that reach it another way.
+ */
+export const failureReportSchema = z.object({
+  error: z.object({
+    message: z.string().check(z.minLength(1)),
+    type: z.optional(z.string()),
+    details: z.optional(z.unknown()),
+  }),
+});
+
+/** The sender's error from a `fail` body, or undefined when the body is not a valid failure report. */
+export function parseFailureReport(data: unknown): CallbackFailureInfo | undefined {
+  const parsed = failureReportSchema.safeParse(data);
+  if (!parsed.success) return undefined;
+  const { message, type, details } = parsed.data.error;
+  return { message, ...(type === undefined ? {} : { type }), ...(details === undefined ? {} : { details }) };
+}
