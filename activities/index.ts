@@ -1,6 +1,6 @@
 /**
- * Activities for durable callbacks (Node only): register them on your worker.
+ * The minting activity (Node only). Most workers get it through the `durableCallbacks` plugin;
+ * build it yourself with {@link createCallbackActivities} to register it by hand.
  */
 export { createCallbackActivities, type CallbackActivityDeps } from './generate-callback-url';
 export { loadCallbackActivities } from './load-callback-activities';
-export { createTicketingActivities, type TicketingActivities, type CreateTicketInput, type CreatedTicket } from './ticketing';

@@ -5,7 +5,7 @@
 import { proxyLocalActivities } from '@temporalio/workflow';
 import { createCallback, type CallbackWaitResult } from '../workflows';
 
-export * from '../workflows/registry';
+export { awaitCallback } from '../workflows';
 
 /** How a bench workflow mints its URL: the `mintWith` option of `createCallback`. */
 export type MintWith = 'activity' | 'localActivity';

@@ -5,7 +5,7 @@ import { ConfigError, loadGatewayConfig, type GatewayConfig } from '../lib/confi
 import { createLogger, describeError, type Logger } from '../lib/logger';
 import { runMain } from '../lib/run-main';
 import { loadKeyRing } from '../lib/key-ring';
-import { createTemporalClient } from '../lib/temporal-connection';
+import { createTemporalClient } from '../lib/temporal-client';
 import { createCallbackTokenVerifier } from '../lib/verify-callback-token';
 import { createGateway } from './create-gateway';
 import { createGatewayServer } from './http-server';
@@ -77,11 +77,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   };
 }
 
-async function main(): Promise<void> {
+/**
+ * `durable-callbacks gateway` (`npm run gateway`): reads the configuration from the environment,
+ * starts the gateway and stops it gracefully on SIGINT/SIGTERM.
+ */
+export async function runGateway(): Promise<void> {
   const config = loadGatewayConfig();
   const logger = createLogger({ pretty: process.stdout.isTTY || process.env.LOG_FORMAT === 'pretty' }, { service: 'gateway' });
   const gateway = await startGateway(config, logger);
-  logger.info('gateway listening', { url: gateway.url, temporal: config.temporal.address, namespace: config.temporal.namespace });
+  logger.info('gateway listening', { url: gateway.url, temporal: config.temporal.connection.address, namespace: config.temporal.namespace });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -99,4 +103,4 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-if (require.main === module) runMain(main);
+if (require.main === module) runMain(runGateway);

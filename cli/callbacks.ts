@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { completeCallback, failCallback, listCallbacks } from '../lib/client';
 import { loadTemporalConfig } from '../lib/config';
-import { createTemporalClient } from '../lib/temporal-connection';
+import { createTemporalClient } from '../lib/temporal-client';
 import type { CallbackInfo } from '../workflows/types';
 
 /** Usage of the `callbacks` commands. */

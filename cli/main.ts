@@ -7,6 +7,8 @@ import { keysCommand } from './keys';
 const USAGE = `durable-callbacks: callback URLs and durable waits for Temporal workflows.
 
 Usage:
+durable-callbacks gateway                          run the callback gateway (settings from the environment)
+durable-callbacks worker                           run a worker for the ready-made awaitCallback workflow
 durable-callbacks keys create|list|revoke ...      API keys senders present
 durable-callbacks keys signing-keys ...            the token key ring (rotation, EdDSA, opaque URLs)
 durable-callbacks callbacks list|show|complete|fail|send ...
@@ -15,9 +17,18 @@ durable-callbacks help [keys|callbacks]
 Every command takes --help; most take --json. Exit codes: 0 done, 1 refused or failed, 2 usage error.
 `;
 
+/** Runs a long-lived service; it exits the process itself when it stops. */
+async function runService(run: () => Promise<void>): Promise<number> {
+  await run();
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [group, ...rest] = argv;
   try {
+    // Loaded on demand: the gateway is a Temporal client only and never loads the worker's native module.
+    if (group === 'gateway') return await runService(() => (require('../callback-gateway/server') as typeof import('../callback-gateway/server')).runGateway());
+    if (group === 'worker') return await runService(() => (require('../worker/main') as typeof import('../worker/main')).runWorker());
     if (group === 'keys') return await keysCommand(rest);
     if (group === 'callbacks') {
       if (rest.includes('--help') || rest.includes('-h') || rest[0] === 'help') return void process.stdout.write(CALLBACKS_USAGE), 0;

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { TLSConfig } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 
 /**
@@ -21,16 +23,11 @@ const nonEmpty = z.string().trim().min(1);
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
+// Where and how to connect to Temporal is Temporal's own environment configuration
+// (@temporalio/envconfig: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*,
+// TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE), read in temporalConfig(); this schema keeps only what is ours.
 const temporalSchema = z.object({
-  TEMPORAL_ADDRESS: nonEmpty.default('localhost:7233'),
-  TEMPORAL_NAMESPACE: nonEmpty.default('default'),
   TEMPORAL_TASK_QUEUE: nonEmpty.default('callbacks'),
-  TEMPORAL_API_KEY: nonEmpty.optional(),
-  TEMPORAL_TLS: flag.optional(),
-  TEMPORAL_TLS_CERT: nonEmpty.optional(),
-  TEMPORAL_TLS_KEY: nonEmpty.optional(),
-  TEMPORAL_TLS_CA: nonEmpty.optional(),
-  TEMPORAL_TLS_SERVER_NAME: nonEmpty.optional(),
   PAYLOAD_CODEC_KEYS: z.string().optional(),
   PAYLOAD_CODEC_ACTIVE_KEY: nonEmpty.optional(),
 });
@@ -49,7 +46,6 @@ const workerSchema = temporalSchema.extend(commonSchema.shape).extend({
   CALLBACK_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   CALLBACK_API_KEY: z.string().optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
-  TICKETING_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8090'),
 });
 
 const gatewaySchema = temporalSchema.extend(commonSchema.shape).extend({
@@ -72,15 +68,19 @@ const devServerSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
 });
 
-/** TLS settings for Temporal: files are read when connecting, not at parse time. */
-export interface TemporalTlsConfig {
-  /** Client certificate and key (PEM files) for mTLS, e.g. Temporal Cloud with certificates. */
-  clientCertPath?: string;
-  clientKeyPath?: string;
-  /** CA certificate (PEM file) for a server whose certificate the system does not trust. */
-  caPath?: string;
-  /** Overrides the name checked against the server's certificate. */
-  serverName?: string;
+/**
+ * How to connect to Temporal, as Temporal's environment configuration gives it: the same
+ * `TEMPORAL_*` variables and profile file (`TEMPORAL_PROFILE`, `TEMPORAL_CONFIG_FILE`) that drive
+ * the `temporal` CLI. Fits both the client's `Connection` and the worker's `NativeConnection`.
+ */
+export interface TemporalConnectionSettings {
+  address: string;
+  /** TLS settings (certificate data already read from files), or true for the system's trust store. */
+  tls?: TLSConfig | boolean;
+  /** API key for Temporal Cloud or any server that takes one. */
+  apiKey?: string;
+  /** gRPC metadata sent with every call (`TEMPORAL_GRPC_META_*`). */
+  metadata?: Record<string, string>;
 }
 
 /** Payload encryption keys (base64url, 32 bytes each) by key id, and the one new payloads use. */
@@ -89,15 +89,12 @@ export interface PayloadCodecConfig {
   activeKid: string;
 }
 
-/** How to reach Temporal: a dev server, a self-hosted cluster or Temporal Cloud. */
+/** How to reach Temporal (a dev server, a self-hosted cluster or Temporal Cloud), and this project's settings on top. */
 export interface TemporalConfig {
-  address: string;
+  connection: TemporalConnectionSettings;
   namespace: string;
+  /** The task queue the worker polls and `awaitCallback` clients start on (`TEMPORAL_TASK_QUEUE`). */
   taskQueue: string;
-  /** TLS, when enabled (`TEMPORAL_TLS=true`, or any `TEMPORAL_TLS_*` file, or an API key). */
-  tls?: TemporalTlsConfig;
-  /** API key for Temporal Cloud (or any server that takes one); implies TLS. */
-  apiKey?: string;
   /** When set, every payload is encrypted before it reaches Temporal (`PAYLOAD_CODEC_KEYS`). */
   codec?: PayloadCodecConfig;
 }
@@ -128,8 +125,6 @@ export interface WorkerConfig {
   callbackBaseUrl: string;
   /** The API key appended to URLs minted with `includeApiKey`, if configured. */
   callbackApiKey?: string;
-  /** Base URL of the ticketing system the `ticketTriage` example talks to. */
-  ticketingUrl: string;
   /** Workflows kept in the worker's cache; the SDK's default when unset. */
   maxCachedWorkflows?: number;
 }
@@ -198,29 +193,53 @@ function tokenConfig(env: z.infer<typeof commonSchema>): TokenConfig {
   return { keys: keySource(env), issuer: env.CALLBACK_TOKEN_ISSUER, audience: env.CALLBACK_TOKEN_AUDIENCE };
 }
 
-function temporalConfig(env: z.infer<typeof temporalSchema>): TemporalConfig {
-  if (Boolean(env.TEMPORAL_TLS_CERT) !== Boolean(env.TEMPORAL_TLS_KEY)) {
-    throw new ConfigError('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: set both (client certificate and its key, PEM files) or neither.');
+/** This project's names for Temporal settings before it read Temporal's own; each now has Temporal's name. */
+const RENAMED_TEMPORAL_VARIABLES: Record<string, string> = {
+  TEMPORAL_TLS_CERT: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  TEMPORAL_TLS_KEY: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  TEMPORAL_TLS_CA: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+};
+
+const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
+const DEFAULT_TEMPORAL_NAMESPACE = 'default';
+
+/**
+ * The connection settings from Temporal's environment configuration: the `TEMPORAL_PROFILE`
+ * profile of the TOML file (`TEMPORAL_CONFIG_FILE`, else Temporal's default path) with the
+ * `TEMPORAL_*` variables on top, exactly as the `temporal` CLI reads them.
+ */
+function temporalConnection(env: Env): { connection: TemporalConnectionSettings; namespace: string } {
+  const renamed = Object.keys(RENAMED_TEMPORAL_VARIABLES).filter((name) => env[name] !== undefined);
+  if (renamed.length > 0) {
+    throw new ConfigError(
+      `Temporal's own variable names are used for its connection settings: rename ${renamed.map((name) => `${name} to ${RENAMED_TEMPORAL_VARIABLES[name]}`).join(', ')}.`,
+    );
   }
-  const tlsFiles = {
-    ...(env.TEMPORAL_TLS_CERT ? { clientCertPath: path.resolve(env.TEMPORAL_TLS_CERT) } : {}),
-    ...(env.TEMPORAL_TLS_KEY ? { clientKeyPath: path.resolve(env.TEMPORAL_TLS_KEY) } : {}),
-    ...(env.TEMPORAL_TLS_CA ? { caPath: path.resolve(env.TEMPORAL_TLS_CA) } : {}),
-    ...(env.TEMPORAL_TLS_SERVER_NAME ? { serverName: env.TEMPORAL_TLS_SERVER_NAME } : {}),
-  };
-  const tlsWanted = env.TEMPORAL_TLS ?? (Object.keys(tlsFiles).length > 0 || env.TEMPORAL_API_KEY !== undefined);
-  if (env.TEMPORAL_TLS === false && env.TEMPORAL_API_KEY) {
+  const definedEnv = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  let loaded: ReturnType<typeof loadClientConnectConfig>;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars: definedEnv });
+  } catch (err) {
+    throw new ConfigError(`Cannot read Temporal's connection settings (TEMPORAL_* variables, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE): ${(err as Error).message}`);
+  }
+  const { address, tls, apiKey, metadata } = loaded.connectionOptions;
+  if (tls === false && apiKey) {
     throw new ConfigError('TEMPORAL_API_KEY is sent only over TLS: remove TEMPORAL_TLS=false (or unset TEMPORAL_API_KEY).');
   }
-  const codec = payloadCodecConfig(env.PAYLOAD_CODEC_KEYS, env.PAYLOAD_CODEC_ACTIVE_KEY);
   return {
-    address: env.TEMPORAL_ADDRESS,
-    namespace: env.TEMPORAL_NAMESPACE,
-    taskQueue: env.TEMPORAL_TASK_QUEUE,
-    ...(tlsWanted ? { tls: tlsFiles } : {}),
-    ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
-    ...(codec ? { codec } : {}),
+    connection: {
+      address: address ?? DEFAULT_TEMPORAL_ADDRESS,
+      ...(tls === undefined || tls === null ? {} : { tls }),
+      ...(apiKey && typeof apiKey === 'string' ? { apiKey } : {}),
+      ...(metadata && Object.keys(metadata).length > 0 ? { metadata: metadata as Record<string, string> } : {}),
+    },
+    namespace: loaded.namespace ?? DEFAULT_TEMPORAL_NAMESPACE,
   };
+}
+
+function temporalConfig(env: Env, parsed: z.infer<typeof temporalSchema>): TemporalConfig {
+  const codec = payloadCodecConfig(parsed.PAYLOAD_CODEC_KEYS, parsed.PAYLOAD_CODEC_ACTIVE_KEY);
+  return { ...temporalConnection(env), taskQueue: parsed.TEMPORAL_TASK_QUEUE, ...(codec ? { codec } : {}) };
 }
 
 function payloadCodecConfig(keys: string | undefined, active: string | undefined): PayloadCodecConfig | undefined {
@@ -256,11 +275,10 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     );
   }
   return {
-    temporal: temporalConfig(parsed),
+    temporal: temporalConfig(env, parsed),
     token: tokenConfig(parsed),
     callbackBaseUrl: baseUrl,
     callbackApiKey: parsed.CALLBACK_API_KEY?.trim() || undefined,
-    ticketingUrl: parsed.TICKETING_URL,
     ...(parsed.WORKER_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: parsed.WORKER_MAX_CACHED_WORKFLOWS }),
   };
 }
@@ -269,7 +287,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const parsed = parse(gatewaySchema, env);
   return {
-    temporal: temporalConfig(parsed),
+    temporal: temporalConfig(env, parsed),
     token: tokenConfig(parsed),
     host: parsed.GATEWAY_HOST,
     port: parsed.GATEWAY_PORT,
@@ -323,7 +341,7 @@ export interface CodecServerConfig {
 /** Parses the codec server's configuration; it needs `PAYLOAD_CODEC_KEYS`. @throws {@link ConfigError}. */
 export function loadCodecServerConfig(env: Env = process.env): CodecServerConfig {
   const parsed = parse(codecServerSchema, env);
-  const { codec } = temporalConfig(parsed);
+  const codec = payloadCodecConfig(parsed.PAYLOAD_CODEC_KEYS, parsed.PAYLOAD_CODEC_ACTIVE_KEY);
   if (!codec) throw new ConfigError('PAYLOAD_CODEC_KEYS is not set: the codec server decrypts with the same keys as the worker and the gateway.');
   return {
     codec,
@@ -345,7 +363,7 @@ export function loadKeysConfig(env: Env = process.env): KeysConfig {
 
 /** Parses only the Temporal connection settings, for clients such as the demo. */
 export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
-  return temporalConfig(parse(temporalSchema, env));
+  return temporalConfig(env, parse(temporalSchema, env));
 }
 
 /** Parses the local dev server's settings (`TEMPORAL_UI_PORT`). @throws {@link ConfigError} naming each bad variable. */

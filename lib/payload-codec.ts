@@ -75,16 +75,30 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   }
 }
 
+function rawKey(kid: string, secret: string): Buffer {
+  const raw = Buffer.from(secret, 'base64url');
+  if (raw.byteLength !== 32) {
+    throw new ConfigError(`PAYLOAD_CODEC_KEYS: key '${kid}' must be 32 bytes in base64url (make one with \`openssl rand -base64 32 | tr '+/' '-_' | tr -d =\`).`);
+  }
+  return raw;
+}
+
+/**
+ * Checks the configured payload keys synchronously (sizes, the active key), so a plugin reports
+ * a bad key when it is created rather than on the first payload.
+ * @throws {@link ConfigError} naming the bad key.
+ */
+export function checkPayloadCodecKeys(config: PayloadCodecConfig): void {
+  for (const [kid, secret] of config.keys) rawKey(kid, secret);
+  if (!config.keys.has(config.activeKid)) throw new ConfigError(`The active payload key '${config.activeKid}' is not among the payload keys.`);
+}
+
 /** Imports the configured payload keys once and builds the codec, or returns undefined when none are configured. */
 export async function loadPayloadCodec(config: PayloadCodecConfig | undefined): Promise<AesGcmPayloadCodec | undefined> {
   if (!config) return undefined;
   const keys = new Map<string, CryptoKey>();
   for (const [kid, secret] of config.keys) {
-    const raw = Buffer.from(secret, 'base64url');
-    if (raw.byteLength !== 32) {
-      throw new ConfigError(`PAYLOAD_CODEC_KEYS: key '${kid}' must be 32 bytes in base64url (make one with \`openssl rand -base64 32 | tr '+/' '-_' | tr -d =\`).`);
-    }
-    keys.set(kid, (await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt'])) as CryptoKey);
+    keys.set(kid, (await crypto.subtle.importKey('raw', rawKey(kid, secret), 'AES-GCM', false, ['encrypt', 'decrypt'])) as CryptoKey);
   }
   return new AesGcmPayloadCodec(keys, config.activeKid);
 }

@@ -190,7 +190,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 
   // (a) Temporal.
-  const address = workerConfig.temporal.address;
+  const address = workerConfig.temporal.connection.address;
   if (!isLocalAddress(address)) {
     say(`TEMPORAL_ADDRESS is ${address}, not this machine: using that server, not starting a local one`);
   } else {

@@ -17,7 +17,7 @@ function errorOf(fn: () => unknown): ConfigError {
 describe('configuration', () => {
   test('defaults need nothing set outside production', () => {
     const config = loadGatewayConfig({});
-    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', maxBodyBytes: 256 * 1024, temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'callbacks' } });
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', maxBodyBytes: 256 * 1024, temporal: { connection: { address: 'localhost:7233' }, namespace: 'default', taskQueue: 'callbacks' } });
     expect(config.token.keys.kind).toBe('dev-file');
     expect(loadWorkerConfig({ GATEWAY_PORT: '9000' }).callbackBaseUrl).toBe('http://localhost:9000');
   });
@@ -62,21 +62,47 @@ describe('configuration', () => {
   });
 });
 
-describe('connecting to a cluster or Temporal Cloud', () => {
-  test('TLS files and an API key are read from the environment', () => {
+describe('connecting to a cluster or Temporal Cloud: Temporal\'s own environment configuration', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-envconfig-'));
+    await fs.writeFile(path.join(dir, 'client.pem'), 'CERT');
+    await fs.writeFile(path.join(dir, 'client.key'), 'KEY');
+    await fs.writeFile(
+      path.join(dir, 'temporal.toml'),
+      ['[profile.cloud]', 'address = "my-ns.a1b2c.tmprl.cloud:7233"', 'namespace = "my-ns.a1b2c"', 'api_key = "from-profile"', ''].join('\n'),
+    );
+  });
+  afterAll(() => fs.rm(dir, { recursive: true, force: true }));
+
+  test('the TEMPORAL_* variables the temporal CLI reads: address, namespace, TLS files (read at startup), API key', () => {
     const config = loadGatewayConfig({
       TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233',
       TEMPORAL_NAMESPACE: 'my-ns.a1b2c',
-      TEMPORAL_TLS_CERT: '/certs/client.pem',
-      TEMPORAL_TLS_KEY: '/certs/client.key',
+      TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'client.pem'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: path.join(dir, 'client.key'),
     });
-    expect(config.temporal).toMatchObject({ address: 'my-ns.a1b2c.tmprl.cloud:7233', tls: { clientCertPath: '/certs/client.pem', clientKeyPath: '/certs/client.key' } });
-    expect(loadWorkerConfig({ TEMPORAL_API_KEY: 'secret' }).temporal).toMatchObject({ apiKey: 'secret', tls: {} });
-    expect(loadWorkerConfig({}).temporal.tls).toBeUndefined();
+    expect(config.temporal.namespace).toBe('my-ns.a1b2c');
+    expect(config.temporal.connection.address).toBe('my-ns.a1b2c.tmprl.cloud:7233');
+    const tls = config.temporal.connection.tls as { clientCertPair?: { crt: Uint8Array; key: Uint8Array } };
+    expect(Buffer.from(tls.clientCertPair!.crt).toString()).toBe('CERT');
+    expect(Buffer.from(tls.clientCertPair!.key).toString()).toBe('KEY');
+    expect(loadWorkerConfig({ TEMPORAL_API_KEY: 'secret' }).temporal.connection).toMatchObject({ apiKey: 'secret', tls: true });
+    expect(loadWorkerConfig({}).temporal.connection).toEqual({ address: 'localhost:7233' });
+    expect(loadWorkerConfig({}).temporal.namespace).toBe('default');
   });
 
-  test('a certificate without its key is a startup error', () => {
-    expect(errorOf(() => loadGatewayConfig({ TEMPORAL_TLS_CERT: '/certs/client.pem' })).message).toContain('TEMPORAL_TLS_KEY');
+  test('a profile from the config file (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE), with variables on top', () => {
+    const env = { TEMPORAL_CONFIG_FILE: path.join(dir, 'temporal.toml'), TEMPORAL_PROFILE: 'cloud' };
+    expect(loadWorkerConfig(env).temporal).toMatchObject({ namespace: 'my-ns.a1b2c', connection: { address: 'my-ns.a1b2c.tmprl.cloud:7233', apiKey: 'from-profile' } });
+    expect(loadWorkerConfig({ ...env, TEMPORAL_NAMESPACE: 'other' }).temporal.namespace).toBe('other');
+  });
+
+  test('an unreadable certificate, or a variable under its old name, is a startup error that says what to set', () => {
+    expect(errorOf(() => loadGatewayConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'missing.pem'), TEMPORAL_TLS_CLIENT_KEY_PATH: path.join(dir, 'client.key') })).message).toContain(
+      'TEMPORAL_',
+    );
+    expect(errorOf(() => loadGatewayConfig({ TEMPORAL_TLS_CERT: '/certs/client.pem' })).message).toContain('TEMPORAL_TLS_CLIENT_CERT_PATH');
   });
 });
 

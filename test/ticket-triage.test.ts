@@ -1,5 +1,5 @@
-import { startTicketingSystem, type TicketingSystem } from '../examples/ticketing-system/ticketing-system';
-import type { TicketTriageResult } from '../workflows/ticket-triage';
+import { startTicketingSystem, type TicketingSystem } from '../examples/ticket-triage/ticketing-system';
+import type { TicketTriageResult } from '../examples/ticket-triage/workflows';
 import { startHarness, type Harness } from './support/harness';
 
 let ticketing: TicketingSystem;

@@ -1,32 +1,41 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
+import { durableCallbacks, type DurableCallbacksOptions } from './plugin';
 
 /** Options for {@link createCallbackWorker}. */
 export interface CallbackWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  /** The callback activities (from `loadCallbackActivities`) plus any of your own. */
-  activities: object;
-  /** A pre-built workflow bundle; by default the workflows in `workflows/registry.ts` are bundled at startup. */
+  /** What the {@link durableCallbacks} plugin installs: URL minting, payload encryption. */
+  callbacks: DurableCallbacksOptions;
+  /** Your workflows. Default: this package's ready-made `awaitCallback` workflow alone. */
+  workflowsPath?: string;
+  /** A pre-built workflow bundle, instead of `workflowsPath`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Passed to the worker; lower values trade memory for replays. */
+  /** Your activities, next to the minting activity the plugin adds. */
+  activities?: object;
+  /** More plugins, after this package's. */
+  plugins?: WorkerPlugin[];
+  /** Workflows kept in the worker's cache; lower values trade memory for replays. */
   maxCachedWorkflows?: number;
-  /** E.g. payload encryption (`temporalDataConverter`); must match the clients'. */
-  dataConverter?: WorkerOptions['dataConverter'];
 }
 
 /**
- * Creates the worker that runs this package's workflows (`awaitCallback`, `ticketTriage`) and
- * the activities given. Call `run()` on the result.
+ * Sugar for `Worker.create` with the {@link durableCallbacks} plugin: a worker that runs your
+ * workflows (or, by default, the ready-made `awaitCallback`) with callback URL minting installed.
+ * Call `run()` on the result.
  */
 export function createCallbackWorker(options: CallbackWorkerOptions): Promise<Worker> {
+  const workflows = options.workflowBundle
+    ? { workflowBundle: options.workflowBundle }
+    : { workflowsPath: options.workflowsPath ?? require.resolve('../workflows/await-callback') };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: options.activities,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows/registry') }),
+    ...workflows,
+    ...(options.activities ? { activities: options.activities } : {}),
+    plugins: [durableCallbacks(options.callbacks), ...(options.plugins ?? [])],
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
-    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

@@ -1,2 +1,19 @@
-/** The worker (Node only). */
+/**
+ * durable-callbacks for workers and clients (Node only): the Temporal plugin that installs
+ * callback URL minting and payload encryption, and the sugar around it.
+ *
+ * @example
+ * ```ts
+ * import { Worker } from '@temporalio/worker';
+ * import { durableCallbacksFromEnv } from 'durable-callbacks';
+ *
+ * const worker = await Worker.create({ taskQueue: 'callbacks', workflowsPath, plugins: [durableCallbacksFromEnv()] });
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { durableCallbacks, durableCallbacksFromEnv, type DurableCallbacksOptions, type CallbackMintingOptions } from './plugin';
 export { createCallbackWorker, type CallbackWorkerOptions } from './create-worker';
+export { connectWorker } from './connect-worker';
+export { createCallbackActivities, type CallbackActivityDeps } from '../activities';
+export { loadWorkerConfig, ConfigError, type WorkerConfig, type TemporalConfig, type TokenConfig, type KeySource, type PayloadCodecConfig } from '../lib/config';

@@ -1,14 +1,14 @@
-import { createTicketingActivities, loadCallbackActivities } from '../activities';
 import { loadWorkerConfig } from '../lib/config';
 import { runMain } from '../lib/run-main';
-import { connectWorker, temporalDataConverter } from '../lib/temporal-connection';
+import { connectWorker } from './connect-worker';
 import { createCallbackWorker } from './create-worker';
 
 /**
- * `npm run worker`: connects to Temporal and runs the bundled workflows and activities until
- * SIGINT/SIGTERM, when the SDK drains in-flight tasks before exiting.
+ * `durable-callbacks worker` (`npm run worker`): runs the ready-made `awaitCallback` workflow with
+ * URL minting until SIGINT/SIGTERM, when the SDK drains in-flight tasks before exiting. Your own
+ * workflows run on your own worker with the `durableCallbacks` plugin instead.
  */
-async function main(): Promise<void> {
+export async function runWorker(): Promise<void> {
   const config = loadWorkerConfig();
   const connection = await connectWorker(config.temporal);
   try {
@@ -16,15 +16,19 @@ async function main(): Promise<void> {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: { ...(await loadCallbackActivities(config)), ...createTicketingActivities(config.ticketingUrl) },
+      callbacks: {
+        minting: { token: config.token, callbackBaseUrl: config.callbackBaseUrl, ...(config.callbackApiKey ? { callbackApiKey: config.callbackApiKey } : {}) },
+        ...(config.temporal.codec ? { payloadCodec: config.temporal.codec } : {}),
+      },
       maxCachedWorkflows: config.maxCachedWorkflows,
-      dataConverter: await temporalDataConverter(config.temporal),
     });
-    console.log(`worker running: task queue '${config.temporal.taskQueue}' on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
+    console.log(
+      `worker running: task queue '${config.temporal.taskQueue}' on ${config.temporal.connection.address} (namespace ${config.temporal.namespace})`,
+    );
     await worker.run();
   } finally {
     await connection.close();
   }
 }
 
-runMain(main);
+if (require.main === module) runMain(runWorker);

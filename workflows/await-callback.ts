@@ -1,9 +1,9 @@
-import { setHandler } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { createCallback } from './create-callback';
-import { callbackUrlQuery } from './protocol';
+import { awaitCallbackUrlUpdate, callbackUrlQuery } from './protocol';
 import { markWaitingForCallbacks } from './waiting-attribute';
-import type { CallbackWaitResult, CreateCallbackOptions } from './types';
+import type { AwaitCallbackUrl, CallbackWaitResult, CreateCallbackOptions } from './types';
 
 /** Arguments of the {@link awaitCallback} workflow. */
 export interface AwaitCallbackInput
@@ -19,15 +19,21 @@ export interface AwaitCallbackInput
 
 /**
  * A ready-made workflow for any Temporal client that wants a callback URL without writing a
- * workflow: it mints a URL (expiring shortly after `timeout`), answers the `callbackUrl` query
- * with it, waits, and returns what the wait yielded.
+ * workflow: it mints a URL (expiring shortly after `timeout`), hands it to the client that
+ * started it (the `startAwaitCallback` client helper gets it in the same round trip, through
+ * update-with-start), waits, and returns what the wait yielded. Export it from your workflows
+ * file to run it on your own worker; `durable-callbacks worker` runs it as well.
  */
 export async function awaitCallback(input: AwaitCallbackInput = {}): Promise<CallbackWaitResult> {
-  let url: string | null = null;
-  setHandler(callbackUrlQuery, () => url);
+  let minted: AwaitCallbackUrl | undefined;
+  setHandler(callbackUrlQuery, () => minted?.url ?? null);
+  setHandler(awaitCallbackUrlUpdate, async () => {
+    await condition(() => minted !== undefined);
+    return minted!;
+  });
   const { heartbeatTimeout, markWaiting, ...options } = input;
   if (markWaiting) markWaitingForCallbacks();
   const callback = await createCallback(options);
-  url = callback.url;
+  minted = { url: callback.url, callbackId: callback.id, expiresAt: callback.expiresAt.toISOString() };
   return callback.wait(heartbeatTimeout === undefined ? {} : { heartbeatTimeout });
 }

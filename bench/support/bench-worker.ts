@@ -1,10 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { Context } from '@temporalio/activity';
 import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import type { CryptoKey } from 'jose';
-import { createCallbackActivities } from '../../activities';
 import type { TokenIdentity } from '../../lib/callback-token';
-import { createCallbackTokenMinter } from '../../lib/mint-callback-token';
+import { createCallbackTokenMinter, type CallbackTokenMinter } from '../../lib/mint-callback-token';
 import { createCallbackWorker } from '../../worker';
 import { probeActivities, type ProbeSink } from './probe';
 
@@ -49,26 +47,24 @@ export interface BenchWorker {
 export async function startBenchWorker(options: BenchWorkerOptions): Promise<BenchWorker> {
   quietTemporalRuntime();
   const connection = await NativeConnection.connect({ address: options.address });
-  const callbacks = createCallbackActivities({
-    minter: createCallbackTokenMinter(options.signingKey, options.identity),
-    callbackBaseUrl: options.callbackBaseUrl,
-  });
+  const signer = createCallbackTokenMinter(options.signingKey, options.identity);
   const onMint = options.onMint;
+  const minter: CallbackTokenMinter = onMint
+    ? {
+        mint(claims) {
+          onMint(claims.workflowId, performance.now());
+          return signer.mint(claims);
+        },
+      }
+    : signer;
   const worker = await createCallbackWorker({
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle,
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
-    activities: {
-      ...probeActivities(options.probe),
-      generateCallbackUrl: onMint
-        ? (input: Parameters<typeof callbacks.generateCallbackUrl>[0]) => {
-            onMint(Context.current().info.workflowExecution?.workflowId ?? 'unknown', performance.now());
-            return callbacks.generateCallbackUrl(input);
-          }
-        : callbacks.generateCallbackUrl,
-    },
+    callbacks: { minting: { minter, callbackBaseUrl: options.callbackBaseUrl } },
+    activities: probeActivities(options.probe),
   });
   const running = worker.run();
   return {

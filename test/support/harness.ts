@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createCallbackActivities, createTicketingActivities } from '../../activities';
+import { createTicketingActivities } from '../../examples/ticket-triage/activities';
 import { createGateway, type GatewayDeps } from '../../callback-gateway';
 import type { GatewayServerLimits } from '../../callback-gateway/http-server';
 import { FileApiKeyStore } from '../../lib/api-keys';
@@ -104,11 +104,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       namespace: TEST_NAMESPACE,
       taskQueue,
       workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
-      ...(dataConverter ? { dataConverter } : {}),
-      activities: {
-        ...createCallbackActivities({ minter, callbackBaseUrl: gatewayUrl, callbackApiKey: workerApiKey }),
-        ...createTicketingActivities(options.ticketingUrl ?? 'http://127.0.0.1:9'),
+      callbacks: {
+        minting: { minter, callbackBaseUrl: gatewayUrl, callbackApiKey: workerApiKey },
+        ...(options.payloadCodec ? { payloadCodec: options.payloadCodec } : {}),
       },
+      activities: createTicketingActivities(options.ticketingUrl ?? 'http://127.0.0.1:9'),
     });
     running = { worker, done: worker.run() };
   };

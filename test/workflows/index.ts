@@ -17,7 +17,8 @@ import {
 } from '../../workflows';
 import { callbackUrlQuery } from '../../workflows/protocol';
 
-export * from '../../workflows/registry';
+export { awaitCallback } from '../../workflows';
+export { ticketTriage } from '../../examples/ticket-triage/workflows';
 
 export const releaseSignal = defineSignal('release');
 export const urlsQuery = defineQuery<string[]>('urls');

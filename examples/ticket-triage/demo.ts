@@ -1,15 +1,19 @@
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { temporalConnectionOptions, temporalDataConverter } from '../lib/temporal-connection';
-import { startTicketingSystem, type TicketingSystem } from '../examples/ticketing-system/ticketing-system';
-import { loadDevServerConfig, loadGatewayConfig, loadTemporalConfig, loadWorkerConfig } from '../lib/config';
-import { runMain } from '../lib/run-main';
-import type { TicketTriageInput, TicketTriageResult, ticketTriage } from '../workflows/ticket-triage';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadDevServerConfig, loadGatewayConfig, loadTemporalConfig } from '../../lib/config';
+import { runMain } from '../../lib/run-main';
+import { temporalDataConverter } from '../../lib/temporal-client';
+import { connectWorker } from '../../worker';
+import { startTicketingSystem, type TicketingSystem } from './ticketing-system';
+import { createTicketTriageWorker, ticketingUrlFromEnv, TICKET_TRIAGE_TASK_QUEUE } from './worker';
+import type { TicketTriageInput, TicketTriageResult, ticketTriage } from './workflows';
 
 /**
- * `npm run demo`: runs the `ticketTriage` workflow end to end against the service `npm start`
- * runs. The demo plays the external ticketing system: the workflow opens a ticket in it with a
- * callback URL, waits durably, and resumes when the "ticketing system" assigns the ticket and
- * calls that URL back through the gateway.
+ * `npm run demo`: runs the `ticketTriage` example end to end against the Temporal server and the
+ * gateway that `npm start` runs. The demo runs the example's own worker (its workflow, its
+ * activity, the durable-callbacks plugin) and plays the external ticketing system: the workflow
+ * opens a ticket in it with a callback URL, waits durably, and resumes when the "ticketing
+ * system" assigns the ticket and calls that URL back through the gateway.
  */
 
 /** How long after a ticket is opened the stand-in ticketing system assigns it and calls back. */
@@ -61,8 +65,8 @@ async function startTicketing(port: number): Promise<TicketingSystem> {
     if (code === 'EADDRINUSE' || code === 'EACCES') {
       throw new DemoError(
         `Port ${port} is ${code === 'EADDRINUSE' ? 'in use' : 'not available to this user'}, so the demo cannot run its stand-in ticketing system there ` +
-          '(the worker sends tickets to TICKETING_URL, by default http://localhost:8090). Is another `npm run demo` still running? ' +
-          'Free the port, or set TICKETING_URL to a free port for both `npm start` and `npm run demo`.',
+          '(the example sends tickets to TICKETING_URL, by default http://localhost:8090). Is another `npm run demo` still running? ' +
+          'Free the port, or set TICKETING_URL to a free port.',
       );
     }
     throw err;
@@ -73,7 +77,6 @@ async function startTicketing(port: number): Promise<TicketingSystem> {
 class DemoError extends Error {}
 
 async function runDemo(cleanups: Array<() => Promise<void>>, started: { workflowId?: string }): Promise<number> {
-  const worker = loadWorkerConfig();
   const gateway = loadGatewayConfig();
   const temporal = loadTemporalConfig();
   const { uiPort } = loadDevServerConfig();
@@ -82,34 +85,47 @@ async function runDemo(cleanups: Array<() => Promise<void>>, started: { workflow
   print(`checking the callback gateway at ${gatewayUrl}`);
   if (!(await answers(`${gatewayUrl}/healthz`))) throw new DemoError(NOT_RUNNING);
 
-  const ticketingPort = portOf(worker.ticketingUrl);
+  const ticketingUrl = ticketingUrlFromEnv();
+  const ticketingPort = portOf(ticketingUrl);
   const ticketing = await startTicketing(ticketingPort);
   cleanups.push(() => ticketing.close());
   print(`stand-in ticketing system listening on ${ticketing.url} (it assigns tickets ${ASSIGN_AFTER_MS / 1000} s after they are opened)`);
 
   let connection: Connection;
   try {
-    connection = await Connection.connect(await temporalConnectionOptions(temporal));
+    connection = await Connection.connect(temporal.connection);
   } catch (err) {
-    throw new DemoError(`Could not connect to Temporal at ${temporal.address} (${err instanceof Error ? err.message : String(err)}).\n${NOT_RUNNING}`);
+    throw new DemoError(`Could not connect to Temporal at ${temporal.connection.address} (${err instanceof Error ? err.message : String(err)}).\n${NOT_RUNNING}`);
   }
   cleanups.push(() => connection.close());
+
+  // The example's own worker, in this process: the library's worker (npm start) knows nothing of it.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const workerConnection = await connectWorker(temporal);
+  cleanups.push(() => workerConnection.close());
+  print(`starting the example's worker on task queue '${TICKET_TRIAGE_TASK_QUEUE}' (bundling its workflow takes a few seconds)`);
+  const worker = await createTicketTriageWorker({ connection: workerConnection, namespace: temporal.namespace, ticketingUrl });
+  const workerRun = worker.run();
+  cleanups.push(async () => {
+    worker.shutdown();
+    await workerRun;
+  });
   const dataConverter = await temporalDataConverter(temporal);
   const client = new Client({ connection, namespace: temporal.namespace, ...(dataConverter ? { dataConverter } : {}) });
 
   const workflowId = `ticket-triage-demo-${Date.now()}`;
   const handle = await client.workflow.start<typeof ticketTriage>('ticketTriage', {
-    taskQueue: temporal.taskQueue,
+    taskQueue: TICKET_TRIAGE_TASK_QUEUE,
     workflowId,
     args: [TICKET],
   });
   started.workflowId = workflowId;
-  print(`workflow started: ticketTriage, id ${workflowId}, task queue '${temporal.taskQueue}'`);
+  print(`workflow started: ticketTriage, id ${workflowId}, task queue '${TICKET_TRIAGE_TASK_QUEUE}'`);
   print(`follow it in the Temporal UI: http://localhost:${uiPort}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`);
   print(`the workflow mints a callback URL, opens the ticket "${TICKET.title}" with it, and waits for the callback (up to ${String(TICKET.timeout)})`);
 
   const slow = setTimeout(() => {
-    print('still waiting: is the worker running? `npm start` shows "[worker] worker running" when it is; the Temporal UI link above shows where the workflow is.');
+    print('still waiting: is the gateway still running (`npm start`)? The Temporal UI link above shows where the workflow is.');
   }, SLOW_NOTICE_MS);
   let result: TicketTriageResult;
   try {

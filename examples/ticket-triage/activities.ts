@@ -21,7 +21,7 @@ export interface TicketingActivities {
 
 /**
  * Builds the `ticketTriage` example's activities against a ticketing system's HTTP API at
- * `ticketingUrl` (the stand-in in `examples/ticketing-system` speaks it).
+ * `ticketingUrl` (the stand-in in `ticketing-system.ts` beside this file speaks it).
  */
 export function createTicketingActivities(ticketingUrl: string): TicketingActivities {
   return {

@@ -1,9 +1,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import type { TicketingActivities } from '../activities/ticketing';
-import { createCallback } from './create-callback';
-import { markWaitingForCallbacks } from './waiting-attribute';
-import type { CallbackDelivery } from './types';
+// In your own project: import { createCallback, markWaitingForCallbacks, type CallbackDelivery } from 'durable-callbacks/workflows';
+import { createCallback, markWaitingForCallbacks, type CallbackDelivery } from '../../workflows';
+import type { TicketingActivities } from './activities';
 
 /** A support request to triage. */
 export interface TicketTriageInput {

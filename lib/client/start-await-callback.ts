@@ -1,0 +1,39 @@
+import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { awaitCallback, AwaitCallbackInput } from '../../workflows/await-callback';
+import { awaitCallbackUrlUpdate } from '../../workflows/protocol';
+import type { AwaitCallbackUrl } from '../../workflows/types';
+
+/** Options for {@link startAwaitCallback}. */
+export interface StartAwaitCallbackOptions {
+  /** The task queue of a worker that runs `awaitCallback` (e.g. `durable-callbacks worker`, `TEMPORAL_TASK_QUEUE`). */
+  taskQueue: string;
+  /** The workflow id; a random one by default. Starting an id that is already running fails. */
+  workflowId?: string;
+  /** What to mint and how long to wait: the `awaitCallback` workflow's input. */
+  input?: AwaitCallbackInput;
+}
+
+/** A started `awaitCallback` workflow and its callback URL. */
+export interface StartedAwaitCallback extends AwaitCallbackUrl {
+  /** The workflow; `await handle.result()` for what the wait yielded. */
+  handle: WorkflowHandle<typeof awaitCallback>;
+}
+
+/**
+ * Starts the ready-made `awaitCallback` workflow and returns its callback URL, in one round trip
+ * (Temporal update-with-start): the update waits until the URL is minted and answers with it, so
+ * the caller never polls. Hand `url` to the external system, then `await handle.result()`.
+ *
+ * @throws the SDK's `WorkflowExecutionAlreadyStartedError` when `workflowId` is already running,
+ *   or `WorkflowUpdateFailedError` when the URL could not be minted (e.g. a bad option).
+ */
+export async function startAwaitCallback(client: Client, options: StartAwaitCallbackOptions): Promise<StartedAwaitCallback> {
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof awaitCallback>('awaitCallback', {
+    taskQueue: options.taskQueue,
+    workflowId: options.workflowId ?? `await-callback-${crypto.randomUUID()}`,
+    args: [options.input ?? {}],
+    workflowIdConflictPolicy: 'FAIL',
+  });
+  const minted = await client.workflow.executeUpdateWithStart(awaitCallbackUrlUpdate, { startWorkflowOperation });
+  return { ...minted, handle: await startWorkflowOperation.workflowHandle() };
+}

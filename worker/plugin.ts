@@ -1,0 +1,130 @@
+import type { PayloadCodec, Payload, DataConverter } from '@temporalio/common';
+import { SimplePlugin } from '@temporalio/plugin';
+import { createCallbackActivities, type CallbackActivityDeps } from '../activities/generate-callback-url';
+import { loadCallbackActivities } from '../activities/load-callback-activities';
+import { loadWorkerConfig, type Env, type PayloadCodecConfig, type TokenConfig } from '../lib/config';
+import { checkPayloadCodecKeys, loadPayloadCodec } from '../lib/payload-codec';
+import type { CallbackActivities, GenerateCallbackUrlInput } from '../workflows/types';
+
+/** The plugin's name, as Temporal lists it among a worker's or client's plugins. */
+export const PLUGIN_NAME = 'durable-callbacks';
+
+/**
+ * How a worker mints callback URLs: either the token settings (keys are loaded and imported once,
+ * when the worker starts) or an already built minter.
+ */
+export type CallbackMintingOptions =
+  | CallbackActivityDeps
+  | {
+      /** Where the token keys come from and the token's issuer and audience; must match the gateway's. */
+      token: TokenConfig;
+      /** The gateway's public URL, the prefix of every callback URL (e.g. `https://callbacks.example.com`). */
+      callbackBaseUrl: string;
+      /** API key appended to URLs minted with `includeApiKey`. */
+      callbackApiKey?: string;
+    };
+
+/** Options for {@link durableCallbacks}. */
+export interface DurableCallbacksOptions {
+  /**
+   * Mint callback URLs on this worker: registers the `generateCallbackUrl` activity that
+   * `createCallback` runs. Needed on every worker that runs workflows calling `createCallback`;
+   * leave it out on clients.
+   */
+  minting?: CallbackMintingOptions;
+  /**
+   * Encrypt every payload with AES-256-GCM before it reaches Temporal (the keys of
+   * `PAYLOAD_CODEC_KEYS`, or any codec). Give workers, clients and the gateway the same keys.
+   */
+  payloadCodec?: PayloadCodecConfig | PayloadCodec;
+}
+
+function isMinterDeps(options: CallbackMintingOptions): options is CallbackActivityDeps {
+  return 'minter' in options;
+}
+
+/** A codec whose keys are imported on first use (Temporal takes plugins synchronously; WebCrypto imports keys asynchronously). */
+function deferredCodec(config: PayloadCodecConfig): { codec: PayloadCodec; ready: Promise<unknown> } {
+  checkPayloadCodecKeys(config);
+  const loaded = loadPayloadCodec(config).then((codec) => codec!);
+  return {
+    codec: {
+      encode: async (payloads: Payload[]) => (await loaded).encode(payloads),
+      decode: async (payloads: Payload[]) => (await loaded).decode(payloads),
+    },
+    ready: loaded,
+  };
+}
+
+/**
+ * The Temporal plugin for durable callbacks: the one line that adds callbacks to an existing
+ * worker or client. On a worker it registers the minting activity (with `minting`) and, like on
+ * a client, the payload codec (with `payloadCodec`).
+ *
+ * ```ts
+ * const worker = await Worker.create({
+ *   connection, taskQueue, workflowsPath,
+ *   activities: yourActivities,
+ *   plugins: [durableCallbacksFromEnv()],
+ * });
+ * ```
+ *
+ * Keys given as settings are loaded when the plugin is created and awaited before the worker
+ * polls, so a bad key file stops `worker.run()` with its error instead of failing the first mint.
+ */
+export function durableCallbacks(options: DurableCallbacksOptions = {}): SimplePlugin {
+  const { minting, payloadCodec } = options;
+  let activities: CallbackActivities | Promise<CallbackActivities> | undefined;
+  if (minting) activities = isMinterDeps(minting) ? createCallbackActivities(minting) : loadCallbackActivities(minting);
+  const waitFor: Array<Promise<unknown>> = [];
+  if (activities instanceof Promise) {
+    // Surfaced by runContext (worker.run) and by the activity itself; never an unhandled rejection.
+    activities.catch(() => undefined);
+    waitFor.push(activities);
+  }
+  let codec: PayloadCodec | undefined;
+  if (payloadCodec && 'encode' in payloadCodec) codec = payloadCodec;
+  else if (payloadCodec) {
+    const deferred = deferredCodec(payloadCodec);
+    deferred.ready.catch(() => undefined);
+    waitFor.push(deferred.ready);
+    codec = deferred.codec;
+  }
+  const minter = activities;
+  return new SimplePlugin({
+    name: PLUGIN_NAME,
+    ...(minter
+      ? {
+          activities: {
+            generateCallbackUrl: async (input: GenerateCallbackUrlInput) => (await minter).generateCallbackUrl(input),
+          } satisfies CallbackActivities,
+        }
+      : {}),
+    ...(codec
+      ? {
+          dataConverter: (existing: DataConverter | undefined): DataConverter => ({
+            ...existing,
+            payloadCodecs: [...(existing?.payloadCodecs ?? []), codec],
+          }),
+        }
+      : {}),
+    runContext: async (next) => {
+      await Promise.all(waitFor);
+      return next();
+    },
+  });
+}
+
+/**
+ * {@link durableCallbacks} configured from the environment, as `durable-callbacks worker` is:
+ * token keys (`CALLBACK_SIGNING_SECRET` or `CALLBACK_KEY_RING_FILE`), `CALLBACK_BASE_URL`,
+ * `CALLBACK_API_KEY` and `PAYLOAD_CODEC_KEYS`.
+ * @throws `ConfigError` naming each missing or malformed variable.
+ */
+export function durableCallbacksFromEnv(env: Env = process.env): SimplePlugin {
+  const config = loadWorkerConfig(env);
+  return durableCallbacks({
+    minting: { token: config.token, callbackBaseUrl: config.callbackBaseUrl, ...(config.callbackApiKey ? { callbackApiKey: config.callbackApiKey } : {}) },
+    ...(config.temporal.codec ? { payloadCodec: config.temporal.codec } : {}),
+  });
+}
