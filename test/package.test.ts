@@ -1,50 +1,113 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { REPO_ROOT, TEST_TEMPORAL_ADDRESS } from './support/test-env';
 
 const run = promisify(execFile);
+const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'package-consumer');
+const repoPackage = JSON.parse(require('node:fs').readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+
+type ModuleKind = 'commonjs' | 'module';
+
+/** A fresh user project: its own package.json, tsconfig, workflow, worker and client, with the tarball installed. */
+async function createConsumer(root: string, kind: ModuleKind, tarball: string): Promise<string> {
+  const dir = path.join(root, kind === 'module' ? 'consumer-esm' : 'consumer-cjs');
+  await fs.mkdir(dir);
+  for (const file of ['workflows.ts', 'main.ts', 'tsconfig.json']) await fs.copyFile(path.join(FIXTURE, file), path.join(dir, file));
+  await fs.copyFile(path.join(FIXTURE, kind === 'module' ? 'workflows-path.esm.ts' : 'workflows-path.cjs.ts'), path.join(dir, 'workflows-path.ts'));
+  const dependency = (name: string) => [name, repoPackage.dependencies[name] ?? repoPackage.devDependencies[name]!];
+  await fs.writeFile(
+    path.join(dir, 'package.json'),
+    JSON.stringify({
+      name: `consumer-${kind}`,
+      private: true,
+      type: kind,
+      dependencies: Object.fromEntries([['durable-callbacks', `file:${tarball}`], ...['@temporalio/client', '@temporalio/worker', '@temporalio/workflow'].map(dependency)]),
+      devDependencies: Object.fromEntries(['typescript', 'tsx', '@types/node'].map(dependency)),
+    }),
+  );
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: dir, timeout: 300_000 });
+  return dir;
+}
+
+/** The package's gateway, started with its bin as an operator would, with a trace of the Temporal packages it loads. */
+async function startGatewayBin(dir: string, env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess; loaded(): Promise<string[]> }> {
+  const traceFile = path.join(dir, 'gateway-loads.txt');
+  const child = spawn(path.join(dir, 'node_modules', '.bin', 'durable-callbacks'), ['gateway'], {
+    cwd: dir,
+    env: { ...env, GATEWAY_PORT: '0', LOG_FORMAT: 'json', DC_LOAD_TRACE_FILE: traceFile, NODE_OPTIONS: `--require ${path.join(FIXTURE, 'trace-temporal-loads.cjs')}` },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`the gateway exited (code ${code}) before it listened`);
+  });
+  const listening = (async () => {
+    for await (const line of lines) {
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === 'gateway listening' && entry.url) return entry.url;
+    }
+    throw new Error('the gateway closed its output before it listened');
+  })();
+  const url = await Promise.race([listening, exited]);
+  return { url, child, loaded: async () => (await fs.readFile(traceFile, 'utf8')).trim().split('\n') };
+}
 
 /**
- * What a user gets from the package: build it, `npm pack` it, install the tarball into a fresh
- * project, bundle a workflow that imports `durable-callbacks/workflows` with the Temporal worker,
- * and run it against the dev server through the package's own gateway.
+ * What a user gets from the package: `npm pack` it (its `prepack` builds it afresh), install the tarball into two fresh
+ * projects (CommonJS and ES module), type-check each project's own workflow, worker and client
+ * with `tsc --noEmit`, start the package's gateway with its bin, and complete callbacks end to end
+ * through the plugin on a plain `Worker.create`: the user's own workflow, and the ready-made
+ * `awaitCallback` started with `startAwaitCallback`.
  */
 describe('the packed package', () => {
-  let dir: string;
+  let root: string;
+  let tarball: string;
   beforeAll(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-consumer-'));
-  });
-  afterAll(async () => {
-    await fs.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-  });
-
-  test('installs into a fresh project and runs a user workflow end to end', async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT });
-    const { stdout: packed } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: REPO_ROOT });
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-consumer-'));
+    const { stdout: packed } = await run('npm', ['pack', '--json', '--pack-destination', root], { cwd: REPO_ROOT });
     const { filename, files } = (JSON.parse(packed) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
     const paths = files.map((file) => file.path);
-    expect(paths).toEqual(expect.arrayContaining(['dist/workflows/index.js', 'dist/workflows/index.d.ts', 'dist/cli/main.js']));
-    expect(paths.some((file) => file.startsWith('test/') || file.startsWith('.data/'))).toBe(false);
+    expect(paths).toEqual(expect.arrayContaining(['dist/workflows/index.js', 'dist/workflows/index.d.ts', 'dist/worker/index.js', 'dist/cli/main.js']));
+    expect(paths.some((file) => /^(test|examples|bench|faults|\.data)\//.test(file) || file.startsWith('dist/examples/'))).toBe(false);
+    tarball = path.join(root, filename);
+  }, 120_000);
+  afterAll(async () => {
+    await fs.rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  });
 
-    const fixture = path.join(REPO_ROOT, 'test', 'fixtures', 'package-consumer');
-    await fs.copyFile(path.join(fixture, 'workflows.ts'), path.join(dir, 'workflows.ts'));
-    await fs.copyFile(path.join(fixture, 'run.js'), path.join(dir, 'run.js'));
-    await fs.writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, dependencies: { 'durable-callbacks': `file:./${filename}` } }));
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: dir, timeout: 300_000 });
+  test.each<ModuleKind>(['commonjs', 'module'])(
+    'installs into a fresh %s project, type-checks, and completes callbacks through the plugin and the gateway bin',
+    async (kind) => {
+      const dir = await createConsumer(root, kind, tarball);
+      await run(path.join(dir, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.'], { cwd: dir });
 
-    const { stdout } = await run(process.execPath, ['run.js'], {
-      cwd: dir,
-      timeout: 120_000,
-      env: { ...process.env, TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS, CALLBACK_SIGNING_SECRET: randomBytes(32).toString('base64'), DURABLE_CALLBACKS_DATA_DIR: path.join(dir, '.data') },
-    });
-    const outcome = JSON.parse(stdout.trim().split('\n').pop()!) as { urlPrefix: boolean; status: number; result: { user: string; answer: { status: string; data: unknown } } };
-    expect(outcome).toMatchObject({ urlPrefix: true, status: 202, result: { user: 'dana', answer: { status: 'received', data: { decision: 'approve' } } } });
+      const env = { ...process.env, TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS, CALLBACK_SIGNING_SECRET: randomBytes(32).toString('base64'), DURABLE_CALLBACKS_DATA_DIR: path.join(dir, '.data') };
+      const gateway = await startGatewayBin(dir, env);
+      try {
+        const { stdout } = await run(path.join(dir, 'node_modules', '.bin', 'tsx'), ['main.ts'], { cwd: dir, timeout: 180_000, env: { ...env, CALLBACK_BASE_URL: gateway.url } });
+        const outcome = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+        const received = { status: 'received', data: { decision: 'approve' } };
+        expect(outcome).toMatchObject({ own: { user: 'dana', posted: 202, answer: received }, ready: { urlPrefix: true, posted: 202, answer: received } });
+        const loaded = await gateway.loaded();
+        expect(loaded).toContain('@temporalio/client');
+        expect(loaded.filter((name) => name === '@temporalio/worker' || name === '@temporalio/core-bridge')).toEqual([]);
+      } finally {
+        gateway.child.kill('SIGTERM');
+        await once(gateway.child, 'exit');
+      }
 
-    const { stdout: help } = await run(path.join(dir, 'node_modules', '.bin', 'durable-callbacks'), ['help'], { cwd: dir });
-    expect(help).toContain('durable-callbacks keys');
-  }, 480_000);
+      const { stdout: help } = await run(path.join(dir, 'node_modules', '.bin', 'durable-callbacks'), ['help'], { cwd: dir });
+      expect(help).toContain('durable-callbacks gateway');
+    },
+    480_000,
+  );
 });
