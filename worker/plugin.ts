@@ -1,5 +1,6 @@
 import type { PayloadCodec, Payload, DataConverter } from '@temporalio/common';
-import { SimplePlugin } from '@temporalio/plugin';
+import { SimplePlugin, type SimplePluginOptions } from '@temporalio/plugin';
+import type { Worker } from '@temporalio/worker';
 import { createCallbackActivities, type CallbackActivityDeps } from '../activities/generate-callback-url';
 import { loadCallbackActivities } from '../activities/load-callback-activities';
 import { loadWorkerConfig, type Env, type PayloadCodecConfig, type TokenConfig } from '../lib/config';
@@ -39,6 +40,32 @@ export interface DurableCallbacksOptions {
   payloadCodec?: PayloadCodecConfig | PayloadCodec;
 }
 
+/**
+ * A {@link SimplePlugin} that holds a worker back until the plugin's keys are loaded. When they
+ * cannot be, the worker is started and stopped at once, so it releases its connection like any
+ * stopped worker, and `run()` rejects with the loading error.
+ */
+class DurableCallbacksPlugin extends SimplePlugin {
+  constructor(
+    options: SimplePluginOptions,
+    private readonly ready: Promise<unknown>,
+  ) {
+    super(options);
+  }
+
+  override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
+    const failure = await this.ready.then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    );
+    if (!failure) return next(worker);
+    const running = next(worker);
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running.catch(() => undefined);
+    throw failure.err;
+  }
+}
+
 function isMinterDeps(options: CallbackMintingOptions): options is CallbackActivityDeps {
   return 'minter' in options;
 }
@@ -74,24 +101,24 @@ function deferredCodec(config: PayloadCodecConfig): { codec: PayloadCodec; ready
  */
 export function durableCallbacks(options: DurableCallbacksOptions = {}): SimplePlugin {
   const { minting, payloadCodec } = options;
+  const loading: Array<Promise<unknown>> = [];
   let activities: CallbackActivities | Promise<CallbackActivities> | undefined;
   if (minting) activities = isMinterDeps(minting) ? createCallbackActivities(minting) : loadCallbackActivities(minting);
-  const waitFor: Array<Promise<unknown>> = [];
-  if (activities instanceof Promise) {
-    // Surfaced by runContext (worker.run) and by the activity itself; never an unhandled rejection.
-    activities.catch(() => undefined);
-    waitFor.push(activities);
-  }
+  if (activities instanceof Promise) loading.push(activities);
   let codec: PayloadCodec | undefined;
   if (payloadCodec && 'encode' in payloadCodec) codec = payloadCodec;
   else if (payloadCodec) {
     const deferred = deferredCodec(payloadCodec);
-    deferred.ready.catch(() => undefined);
-    waitFor.push(deferred.ready);
+    loading.push(deferred.ready);
     codec = deferred.codec;
   }
+  // A loading error is reported by worker.run() and by the first use; never as an unhandled rejection.
+  for (const promise of loading) promise.catch(() => undefined);
+  const ready = Promise.all(loading);
+  ready.catch(() => undefined);
+
   const minter = activities;
-  return new SimplePlugin({
+  const pluginOptions: SimplePluginOptions = {
     name: PLUGIN_NAME,
     ...(minter
       ? {
@@ -108,11 +135,8 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
           }),
         }
       : {}),
-    runContext: async (next) => {
-      await Promise.all(waitFor);
-      return next();
-    },
-  });
+  };
+  return new DurableCallbacksPlugin(pluginOptions, ready);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { awaitCallback, AwaitCallbackInput } from '../../workflows/await-callback';
 import { awaitCallbackUrlUpdate } from '../../workflows/protocol';
 import type { AwaitCallbackUrl } from '../../workflows/types';
@@ -25,7 +25,8 @@ export interface StartedAwaitCallback extends AwaitCallbackUrl {
  * the caller never polls. Hand `url` to the external system, then `await handle.result()`.
  *
  * @throws the SDK's `WorkflowExecutionAlreadyStartedError` when `workflowId` is already running,
- *   or `WorkflowUpdateFailedError` when the URL could not be minted (e.g. a bad option).
+ *   or its `WorkflowFailedError` when the workflow failed before minting (its `cause` says why, e.g.
+ *   an `ApplicationFailure` of type `INVALID_CALLBACK_OPTIONS`).
  */
 export async function startAwaitCallback(client: Client, options: StartAwaitCallbackOptions): Promise<StartedAwaitCallback> {
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof awaitCallback>('awaitCallback', {
@@ -34,6 +35,13 @@ export async function startAwaitCallback(client: Client, options: StartAwaitCall
     args: [options.input ?? {}],
     workflowIdConflictPolicy: 'FAIL',
   });
-  const minted = await client.workflow.executeUpdateWithStart(awaitCallbackUrlUpdate, { startWorkflowOperation });
+  let minted: AwaitCallbackUrl;
+  try {
+    minted = await client.workflow.executeUpdateWithStart(awaitCallbackUrlUpdate, { startWorkflowOperation });
+  } catch (err) {
+    // The update only fails when the workflow ended before minting: its own failure says why.
+    if (err instanceof WorkflowUpdateFailedError) await (await startWorkflowOperation.workflowHandle()).result();
+    throw err;
+  }
   return { ...minted, handle: await startWorkflowOperation.workflowHandle() };
 }
