@@ -1,4 +1,4 @@
-import { mapLimit } from '../support/pool';
+import { mapLimit } from '../../test/support/pool';
 import type { Scenario } from '../support/scenario';
 import { alternating, deliver, describeDeliveries } from '../support/sender';
 

@@ -1,4 +1,4 @@
-import { describeExit } from '../support/processes';
+import { describeExit } from '../../test/support/processes';
 import type { Scenario } from '../support/scenario';
 import { alternating, describeDeliveries, sendLoad } from '../support/sender';
 import type { GatewayProcess } from '../support/services';

@@ -1,10 +1,10 @@
-import { describeExit, exitWithin } from '../support/processes';
-import { mapLimit } from '../support/pool';
+import { pollUntil, seconds } from '../../test/support/async';
+import { mapLimit } from '../../test/support/pool';
+import { describeExit, exitWithin } from '../../test/support/processes';
 import type { Scenario, ScenarioContext } from '../support/scenario';
 import { deliver, describeAttempts, describeDeliveries, sendLoad, toGateway, type Delivery } from '../support/sender';
 import type { GatewayProcess, WorkerProcess } from '../support/services';
 import { connectionRefused, openSlowRequest } from '../support/slow-request';
-import { pollUntil, seconds } from '../support/timing';
 import type { WaitingCallback } from '../support/workflows';
 
 const WORKFLOWS = 200;

@@ -1,6 +1,6 @@
+import { pollUntil } from '../../test/support/async';
 import type { Scenario } from '../support/scenario';
 import { describeDeliveries, sendLoad, toGateway } from '../support/sender';
-import { pollUntil } from '../support/timing';
 
 const WORKFLOWS = 400;
 /** The `TASK_QUEUE_TYPE_WORKFLOW` value of Temporal's `TaskQueueType` enum. */

@@ -1,11 +1,11 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { describeExit } from '../support/processes';
-import { mapLimit } from '../support/pool';
+import { pollUntil, seconds, sleep } from '../../test/support/async';
+import { mapLimit } from '../../test/support/pool';
+import { describeExit } from '../../test/support/processes';
+import { temporal } from '../support/paths';
 import type { Scenario, ScenarioContext } from '../support/scenario';
 import { describeDeliveries, postCallback, sendLoad, toGateway, type Attempt } from '../support/sender';
 import { httpStatus, type GatewayProcess } from '../support/services';
-import { startTemporal, stopTemporal } from '../support/temporal-server';
-import { pollUntil, seconds, sleep } from '../support/timing';
 
 const WORKFLOWS = 100;
 /** The gateway's `TEMPORAL_CALL_TIMEOUT_MS` in this scenario. */
@@ -51,7 +51,7 @@ export const temporalDown: Scenario = {
     const callbacks = await ctx.startWorkflows(WORKFLOWS);
 
     ctx.step('stopping the Temporal dev server (temporal-dev.sh stop)');
-    await stopTemporal(say);
+    await temporal.stop(say);
     const downAt = Date.now();
 
     const [probe, readyz] = await Promise.all([postCallback(callbacks[0]!, gateway.url, 60_000), timedReadyz(gateway)]);
@@ -66,7 +66,7 @@ export const temporalDown: Scenario = {
 
     const restartAt = Date.now();
     ctx.step('starting the Temporal dev server again on the same SQLite file');
-    await startTemporal(say);
+    await temporal.start(say);
     const upAt = Date.now();
     ctx.step(`Temporal back after ${seconds(upAt - downAt)} down`);
 

@@ -1,7 +1,7 @@
-import { describeExit } from '../support/processes';
+import { mapLimit } from '../../test/support/pool';
+import { describeExit } from '../../test/support/processes';
 import type { Scenario } from '../support/scenario';
 import { describeDeliveries, sendLoad, toGateway } from '../support/sender';
-import { mapLimit } from '../support/pool';
 
 const WORKFLOWS = 1_000;
 const SAMPLE = 20;

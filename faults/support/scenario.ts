@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { ManagedProcess } from './processes';
+import type { ManagedProcess } from '../../test/support/processes';
 import type { Delivery } from './sender';
 import {
   startGateway as spawnGateway,
@@ -11,7 +11,7 @@ import {
   type WorkerOptions,
   type WorkerProcess,
 } from './services';
-import { seconds } from './timing';
+import { seconds } from '../../test/support/async';
 import { errorText, verifyCallbacks, type ScenarioCounts, type VerifyOptions } from './verify';
 import { startWaitingWorkflows, type WaitingCallback } from './workflows';
 
