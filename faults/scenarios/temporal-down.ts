@@ -3,7 +3,7 @@ import { pollUntil, seconds, sleep } from '../../test/support/async';
 import { mapLimit } from '../../test/support/pool';
 import { describeExit } from '../../test/support/processes';
 import { temporal } from '../support/paths';
-import type { Scenario, ScenarioContext } from '../support/scenario';
+import { defineScenario, type ScenarioContext } from '../support/scenario';
 import { describeDeliveries, postCallback, sendLoad, toGateway, type Attempt } from '../support/sender';
 import { httpStatus, type GatewayProcess } from '../support/services';
 
@@ -39,16 +39,12 @@ function checkOutageAnswer(ctx: ScenarioContext, what: string, answer: { status?
  * hanging) and `/readyz` 503; Temporal restarts on the same SQLite file, the gateway recovers by
  * itself, and the senders' retries resume every workflow.
  */
-export const temporalDown: Scenario = {
+export const temporalDown = defineScenario({
   name: 'temporal-down',
   summary: 'while Temporal is down the gateway answers 503 + Retry-After promptly; after a restart every retried callback resumes its workflow',
-  async run(ctx) {
+  setup: { gateways: [{ name: 'gateway', temporalCallTimeoutMs: CALL_TIMEOUT_MS }], workers: ['worker-1'], workflows: WORKFLOWS },
+  async run(ctx, { gateways: [gateway], workers: [worker], callbacks }) {
     const say = (line: string) => ctx.step(`  ${line}`);
-    const [gateway, worker] = await Promise.all([
-      ctx.startGateway({ name: 'gateway', port: ctx.gatewayPorts[0], temporalCallTimeoutMs: CALL_TIMEOUT_MS }),
-      ctx.startWorker({ name: 'worker-1' }),
-    ]);
-    const callbacks = await ctx.startWorkflows(WORKFLOWS);
 
     ctx.step('stopping the Temporal dev server (temporal-dev.sh stop)');
     await temporal.stop(say);
@@ -102,4 +98,4 @@ export const temporalDown: Scenario = {
     ctx.step(`${retried} callbacks needed retries; the last was accepted ${seconds(Math.max(...deliveries.map((delivery) => delivery.attempts.at(-1)!.endedAt)) - restartAt)} after the restart began`);
     return ctx.verify(callbacks, deliveries);
   },
-};
+});
