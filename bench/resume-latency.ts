@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { sleep, withTimeout } from './support/async';
+import { sleep, withTimeout } from '../test/support/async';
 import type { BenchContext } from './support/context';
 import { send, startWaiting, type Path } from './support/deliver';
 import { cpuWindow, type CpuWindow } from './support/proc-cpu';

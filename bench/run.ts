@@ -36,10 +36,9 @@ import type { BenchContext } from './support/context';
 import { startGatewayProcess } from './support/gateway-process';
 import { keepAliveAgent } from './support/http-client';
 import { machineInfo } from './support/machine';
-import { BENCH_DATA_DIR, BENCH_TEMPORAL_DATA_DIR } from './support/paths';
+import { BENCH_DATA_DIR, benchTemporal } from './support/paths';
 import { Probe } from './support/probe';
 import { renderReport, type BenchResults } from './support/report';
-import { startBenchTemporal } from './support/temporal-server';
 
 /** Token identity of the bench run; never accepted by a real gateway. */
 const BENCH_TOKEN_IDENTITY = { issuer: 'durable-callbacks-bench', audience: 'durable-callbacks-bench-gateway' };
@@ -95,7 +94,8 @@ async function main(): Promise<void> {
   try {
     await fs.mkdir(BENCH_DATA_DIR, { recursive: true });
     log('starting the bench Temporal dev server (fresh data)');
-    const temporal = await startBenchTemporal(BENCH_TEMPORAL_DATA_DIR);
+    const temporal = benchTemporal;
+    await temporal.startFresh();
     cleanup.add('Temporal dev server', () => temporal.stop());
 
     log('bundling the bench workflows');
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
       signingKeyBase64,
       identity: BENCH_TOKEN_IDENTITY,
       workflowBundlePath,
-      pids: { temporal: temporal.pid, gateway: gateway.pid, bench: process.pid, ...(gatewayNative ? { gatewayNative: gatewayNative.pid } : {}) },
+      pids: { temporal: await temporal.pid(), gateway: gateway.pid, bench: process.pid, ...(gatewayNative ? { gatewayNative: gatewayNative.pid } : {}) },
       quick,
       profile: process.env.BENCH_PROFILE !== '0',
       log,

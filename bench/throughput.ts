@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { forEachBounded, sleep, withTimeout } from './support/async';
+import { sleep, withTimeout } from '../test/support/async';
+import { mapLimit } from '../test/support/pool';
 import type { BenchContext } from './support/context';
 import { send, startWaiting, type Path } from './support/deliver';
 import { BENCH_PROFILE_DIR } from './support/paths';
-import { summarizeProfile, type ProfileSummary } from './support/profile-summary';
 import { cpuWindow, type CpuWindow } from './support/proc-cpu';
+import { summarizeProfile, type ProfileSummary } from './support/profile-summary';
 import { median } from './support/stats';
 
 /** Options for {@link runThroughput}. */
@@ -80,7 +81,7 @@ async function round(ctx: BenchContext, path: Path, n: number, label: string, co
   let failedSends = 0;
   const endCpu = cpuWindow(ctx.pids);
   const started = performance.now();
-  await forEachBounded(keys, concurrency, async (key, i) => {
+  await mapLimit(keys, concurrency, async (key, i) => {
     const info = await ctx.probe.whenReady(key);
     try {
       await send(ctx, path, info, i);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { forEachBounded, sleep, withTimeout } from './support/async';
+import { sleep, withTimeout } from '../test/support/async';
+import { mapLimit } from '../test/support/pool';
 import type { BenchContext } from './support/context';
 import { send, startWaiting, type Path } from './support/deliver';
 import { forkChild } from './support/ipc';
@@ -125,7 +126,7 @@ async function runOne(ctx: BenchContext, options: WaitingAtScaleOptions, cache: 
     const startBegan = performance.now();
     const stopAt = startBegan + 0.45 * Math.max(0, endBy - startBegan);
     const keys: string[] = [];
-    await forEachBounded(asked, options.startConcurrency, async (key) => {
+    await mapLimit(asked, options.startConcurrency, async (key) => {
       if (performance.now() >= stopAt) return;
       keys.push(...(await startWaiting(ctx.client, taskQueue, [key], 1, options.mintWith ? { mintWith: options.mintWith } : {})));
       await withTimeout(probe.whenReady(key), 10 * 60_000, `workflow ${key} reaching its wait`);
@@ -152,7 +153,7 @@ async function runOne(ctx: BenchContext, options: WaitingAtScaleOptions, cache: 
     const resumeBegan = performance.now();
     // Closed loop: each lane sends its next delivery once its previous workflow resumed, so the
     // per-resume latency is service time at this concurrency, not time spent queued behind a backlog.
-    await forEachBounded(order, options.resumeConcurrency, async (key, i) => {
+    await mapLimit(order, options.resumeConcurrency, async (key, i) => {
       const path: ScalePath = i % 2 === 0 ? 'gateway' : 'direct';
       const info = await probe.whenReady(key);
       const resumed = probe.whenResumed(key);

@@ -3,13 +3,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { runMain } from '../lib/run-main';
+import { seconds, withTimeout } from '../test/support/async';
+import { killAllProcesses } from '../test/support/processes';
 import { SCENARIOS } from './scenarios';
-import { LOGS_DIR, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } from './support/paths';
-import { ensureDir, killAllProcesses } from './support/processes';
+import { LOGS_DIR, temporal } from './support/paths';
 import { ScenarioContext, type Scenario, type SuiteResources } from './support/scenario';
 import { freeGatewayPorts } from './support/services';
-import { freshTemporalData, startTemporal, stopTemporal, stopTemporalSync, temporalIsUp } from './support/temporal-server';
-import { seconds } from './support/timing';
 import { errorText, formatCounts, type ScenarioCounts } from './support/verify';
 
 /**
@@ -58,17 +57,11 @@ async function pruneOldLogs(): Promise<void> {
   for (const old of runs.slice(0, Math.max(0, runs.length - KEPT_RUNS))) await fs.rm(path.join(LOGS_DIR, old), { recursive: true, force: true });
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${seconds(ms)}`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** What every scenario needs before it starts: Temporal up (a failed scenario may have left it down) and two free gateway ports. */
 async function prepare(scenario: Scenario, suite: SuiteResources): Promise<ScenarioContext> {
-  if (!(await temporalIsUp())) {
+  if ((await temporal.status()) === 'down') {
     say('the Temporal dev server is not running (a previous scenario stopped it); starting it');
-    await startTemporal((line) => say(line));
+    await temporal.start(say);
   }
   const [first, second] = await freeGatewayPorts(2);
   return new ScenarioContext(scenario.name, suite, [first!, second!]);
@@ -121,13 +114,13 @@ function installExitHandlers(): void {
     exiting = true;
     say(`${signal}: killing every process the suite started and stopping its Temporal server`);
     killAllProcesses();
-    stopTemporalSync();
+    temporal.stopSync();
     process.exit(130);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   process.on('exit', () => {
     killAllProcesses();
-    stopTemporalSync();
+    temporal.stopSync();
   });
 }
 
@@ -136,19 +129,18 @@ async function main(): Promise<void> {
   installExitHandlers();
   const suiteStarted = Date.now();
   const logDir = path.join(LOGS_DIR, new Date().toISOString().replace(/[:.]/g, '-'));
-  await ensureDir(logDir);
+  await fs.mkdir(logDir, { recursive: true });
   await pruneOldLogs();
   say(`scenarios: ${scenarios.map((scenario) => scenario.name).join(', ')}; process logs in ${path.relative(process.cwd(), logDir)}`);
-  say('starting a fresh Temporal dev server on 127.0.0.1:27233 (data in .data/faults/temporal)');
-  await freshTemporalData((line) => say(line));
-  await startTemporal((line) => say(line));
+  say(`starting a fresh Temporal dev server on ${temporal.address} (data in ${path.relative(process.cwd(), temporal.dataDir)})`);
+  await temporal.startFresh(say);
 
   const outcomes: ScenarioOutcome[] = [];
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address: TEMPORAL_ADDRESS });
+    connection = await Connection.connect({ address: temporal.address });
     const suite: SuiteResources = {
-      client: new Client({ connection, namespace: TEMPORAL_NAMESPACE }),
+      client: new Client({ connection, namespace: temporal.namespace }),
       signingSecret: randomBytes(32).toString('base64'),
       logDir,
     };
@@ -157,7 +149,7 @@ async function main(): Promise<void> {
     await connection?.close().catch(() => undefined);
     killAllProcesses();
     say('stopping the Temporal dev server');
-    await stopTemporal((line) => say(line)).catch((err: unknown) => say(`could not stop Temporal: ${String(err)}`));
+    await temporal.stop(say).catch((err: unknown) => say(`could not stop Temporal: ${String(err)}`));
   }
   printSummary(outcomes, Date.now() - suiteStarted);
   const failed = outcomes.filter((outcome) => !passed(outcome));

@@ -1,30 +1,18 @@
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { WAITING_SEARCH_ATTRIBUTE, type CallbackInfo } from '../workflows';
 import { waitForCallbackUrl } from '../lib/client';
 import { startHarness, type Harness } from './support/harness';
-import { REPO_ROOT, TEST_TEMPORAL_ADDRESS } from './support/test-env';
+import { runTsx, type CommandResult } from './support/processes';
+import { TEST_TEMPORAL_ADDRESS } from './support/test-env';
 
-const execFileAsync = promisify(execFile);
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(...args: string[]): Promise<CommandResult> {
   return cliWith({}, ...args);
 }
 
-async function cliWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['cli/main.ts', ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const failed = err as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function cliWith(env: Record<string, string>, ...args: string[]): Promise<CommandResult> {
+  return runTsx('cli/main.ts', args, { TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS, ...env });
 }
 
 let h: Harness;

@@ -1,18 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import zlib from 'node:zlib';
-import type { WorkflowHandle } from '@temporalio/client';
 import fc from 'fast-check';
-import { SignJWT, base64url, type JWTHeaderParameters } from 'jose';
+import { SignJWT, type JWTHeaderParameters } from 'jose';
 import { webhookSignature } from '../callback-gateway/webhook-signature';
 import { generateApiKey } from '../lib/api-keys';
-import { waitForCallbackUrl } from '../lib/client';
 import { ERROR_STATUS } from '../lib/errors';
 import { createCallbackTokenVerifier, type CallbackTokenVerifier } from '../lib/verify-callback-token';
-import type { CallbackClaims } from '../lib/callback-token';
 import { deliveryEvents } from './support/history';
 import { startHarness, TEST_TOKEN_IDENTITY, type Harness } from './support/harness';
 import { rawExchange, type RawResponse } from './support/raw-http';
+import { decodeSegment, encodeSegment, mintFor, startWaiting, type WaitingCallback } from './support/tokens';
 
 /**
  * Property-based fuzzing of a real gateway over real HTTP: random tokens (mostly invalid, plus
@@ -37,7 +35,7 @@ const MAX_BODY_BYTES = 2048;
 
 let h: Harness;
 let verifier: CallbackTokenVerifier;
-let target: { handle: WorkflowHandle; token: string; callbackId: string };
+let target: WaitingCallback;
 /** Valid tokens for the target callback: as minted, requiring an API key, allowing GET, requiring a signature. */
 let valid: string[];
 let apiKey: string;
@@ -49,24 +47,12 @@ const statuses = new Map<string, number>();
 beforeAll(async () => {
   h = await startHarness({ maxBodyBytes: MAX_BODY_BYTES, webhookSecrets: new Map([[SENDER, webhookKey]]) });
   verifier = createCallbackTokenVerifier(h.signingKey, { ...TEST_TOKEN_IDENTITY, namespace: 'default' });
-  const handle = await h.start('awaitCallback', [{ timeout: '10m', mode: 'stream' }]);
-  const url = await waitForCallbackUrl(handle);
-  const token = new URL(url).pathname.split('/')[2]!;
-  const callbackId = (JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1]!))) as { jti: string }).jti;
-  target = { handle, token, callbackId };
-  const claims: CallbackClaims = {
-    namespace: 'default',
-    workflowId: handle.workflowId,
-    callbackId,
-    expiresAt: new Date(Date.now() + 10 * 60_000),
-    requiresApiKey: false,
-    allowGet: false,
-  };
+  target = await startWaiting(h, { mode: 'stream' });
   valid = [
-    token,
-    await h.minter.mint({ ...claims, requiresApiKey: true }),
-    await h.minter.mint({ ...claims, allowGet: true }),
-    await h.minter.mint({ ...claims, signatureSender: SENDER }),
+    target.token,
+    await mintFor(h.minter, target, { requiresApiKey: true }),
+    await mintFor(h.minter, target, { allowGet: true }),
+    await mintFor(h.minter, target, { signatureSender: SENDER }),
   ];
   apiKey = (await h.apiKeys.create({ name: 'fuzz', scopes: ['workflows:execute'] })).key;
 });
@@ -157,10 +143,6 @@ const tokenRecipe: fc.Arbitrary<TokenRecipe> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('text' as const), text: fc.oneof(printable(80), fc.string({ unit: 'binary', maxLength: 40 })) }) },
 );
 
-function encodeJson(value: unknown): string {
-  return base64url.encode(new TextEncoder().encode(JSON.stringify(value)));
-}
-
 function resolveClaims(changes: Record<string, unknown>): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
   const claims: Record<string, unknown> = {
@@ -199,21 +181,21 @@ function applyMutation(token: string, m: Mutation): string {
       const [header, ...rest] = token.split('.');
       let decoded: Record<string, unknown> = {};
       try {
-        decoded = JSON.parse(new TextDecoder().decode(base64url.decode(header ?? ''))) as Record<string, unknown>;
+        decoded = decodeSegment(header ?? '');
       } catch {
         // keep {}
       }
-      return [encodeJson({ ...decoded, ...m.header }), ...rest].join('.');
+      return [encodeSegment({ ...decoded, ...m.header }), ...rest].join('.');
     }
     case 'payload': {
       const [header, payload, ...rest] = token.split('.');
       let decoded: Record<string, unknown> = {};
       try {
-        decoded = JSON.parse(new TextDecoder().decode(base64url.decode(payload ?? ''))) as Record<string, unknown>;
+        decoded = decodeSegment(payload ?? '');
       } catch {
         // keep {}
       }
-      return [header, encodeJson({ ...decoded, ...resolveClaims(m.claims) }), ...rest].join('.');
+      return [header, encodeSegment({ ...decoded, ...resolveClaims(m.claims) }), ...rest].join('.');
     }
   }
 }
@@ -231,7 +213,7 @@ async function makeToken(recipe: TokenRecipe): Promise<string> {
       return new SignJWT(claims).setProtectedHeader(header).sign(recipe.rightKey ? h.signingKey : randomBytes(32));
     }
     case 'unsigned':
-      return `${encodeJson({ alg: 'none', typ: 'dcb+jwt', kid: 'default' })}.${encodeJson(resolveClaims(recipe.claims))}.`;
+      return `${encodeSegment({ alg: 'none', typ: 'dcb+jwt', kid: 'default' })}.${encodeSegment(resolveClaims(recipe.claims))}.`;
     case 'segments':
       return recipe.parts.join('.');
     case 'text':

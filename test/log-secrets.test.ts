@@ -1,17 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
-import { base64url } from 'jose';
 import { createGateway, type GatewayDeps } from '../callback-gateway';
-import { webhookSignature, WEBHOOK_SECRET_PREFIX } from '../callback-gateway/webhook-signature';
+import { WEBHOOK_SECRET_PREFIX } from '../callback-gateway/webhook-signature';
 import { generateApiKey } from '../lib/api-keys';
 import { importSigningKey, type CallbackClaims } from '../lib/callback-token';
-import { waitForCallbackUrl } from '../lib/client';
 import { createJsonLogger, createPrettyLogger, type Logger } from '../lib/logger';
 import { createCallbackTokenMinter, type CallbackTokenMinter } from '../lib/mint-callback-token';
 import { createCallbackTokenVerifier } from '../lib/verify-callback-token';
 import { postJson, startHarness, TEST_TOKEN_IDENTITY, type Harness } from './support/harness';
 import { listen, type Listening } from './support/listen';
+import { mintFor, nowSeconds, startWaiting, webhookHeaders, type WaitingCallback } from './support/tokens';
 
 /**
  * Every gateway log line written while the main paths run (deliveries with tokens, API keys in
@@ -26,13 +25,6 @@ const SENDER = 'acme';
 const webhookKey = randomBytes(32);
 /** The signing secret of this file's own gateway, known here so its bytes can be searched for. */
 const signingSecret = randomBytes(32);
-
-interface Waiting {
-  handle: WorkflowHandle;
-  url: string;
-  token: string;
-  callbackId: string;
-}
 
 let h: Harness;
 let gateway: Listening;
@@ -67,37 +59,23 @@ function bothFormats(sink: string[]): Logger {
   };
 }
 
-async function waiting(input: Record<string, unknown>): Promise<Waiting> {
-  const handle = await h.start('awaitCallback', [{ timeout: '10m', mode: 'stream', ...input }]);
-  handles.push(handle);
-  const url = await waitForCallbackUrl(handle);
-  const token = new URL(url).pathname.split('/')[2]!;
-  rememberToken('minted token', token);
-  const callbackId = (JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1]!))) as { jti: string }).jti;
-  return { handle, url, token, callbackId };
+async function waiting(input: Record<string, unknown>): Promise<WaitingCallback> {
+  const w = await startWaiting(h, { mode: 'stream', ...input }, handles);
+  rememberToken('minted token', w.token);
+  return w;
 }
 
 /** A token for `w` signed with this file's gateway key (so the secret bytes are known). */
-async function ownToken(w: Waiting, changes: Partial<CallbackClaims> = {}): Promise<string> {
-  const token = await minter.mint({
-    namespace: 'default',
-    workflowId: w.handle.workflowId,
-    callbackId: w.callbackId,
-    expiresAt: new Date(Date.now() + 10 * 60_000),
-    requiresApiKey: false,
-    allowGet: false,
-    ...changes,
-  });
+async function ownToken(w: WaitingCallback, changes: Partial<CallbackClaims> = {}): Promise<string> {
+  const token = await mintFor(minter, w, changes);
   rememberToken('own token', token);
   return token;
 }
 
 function signedHeaders(body: string, options: { timestamp?: number; key?: Uint8Array } = {}): Record<string, string> {
-  const id = `evt_${randomUUID()}`;
-  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const signature = webhookSignature(options.key ?? webhookKey, id, timestamp, body);
-  remember('webhook signature', signature);
-  return { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` };
+  const headers = webhookHeaders(webhookKey, body, options);
+  remember('webhook signature', headers['webhook-signature']!.slice('v1,'.length));
+  return headers;
 }
 
 beforeAll(async () => {
@@ -209,7 +187,7 @@ describe('gateway logs', () => {
     await record('signed', fetch(at(signedToken), { method: 'POST', headers: signedHeaders(body), body }));
     await record('signed sync', fetch(at(signedToken), { method: 'POST', headers: { ...signedHeaders(body), prefer: 'wait=10' }, body }));
     await record('signature missing', fetch(at(signedToken), { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
-    await record('signature stale', fetch(at(signedToken), { method: 'POST', headers: signedHeaders(body, { timestamp: Math.floor(Date.now() / 1000) - 3_600 }), body }));
+    await record('signature stale', fetch(at(signedToken), { method: 'POST', headers: signedHeaders(body, { timestamp: nowSeconds() - 3_600 }), body }));
     await record('signature wrong', fetch(at(signedToken), { method: 'POST', headers: signedHeaders(body, { key: randomBytes(32) }), body }));
     await record('signature other body', fetch(at(signedToken), { method: 'POST', headers: signedHeaders(body), body: JSON.stringify({ signed: false }) }));
     await record('unknown sender', postJson(at(await ownToken(plain, { signatureSender: 'unconfigured-sender' })), {}));

@@ -3,9 +3,9 @@ import type http from 'node:http';
 import type { Client } from '@temporalio/client';
 import { performance } from 'node:perf_hooks';
 import type { benchResume, BenchReadyInfo, MintWith } from '../workflows';
+import { mapLimit } from '../../test/support/pool';
 import { deliverCallbackSignal } from '../../workflows/protocol';
 import type { CallbackDelivery } from '../../workflows/types';
-import { forEachBounded } from './async';
 import type { BenchContext } from './context';
 import { postJson } from './http-client';
 
@@ -80,7 +80,7 @@ export async function startWaiting(
   options: { mintWith?: MintWith; stopAt?: number } = {},
 ): Promise<string[]> {
   const started: string[] = [];
-  await forEachBounded(keys, concurrency, async (key) => {
+  await mapLimit(keys, concurrency, async (key) => {
     if (options.stopAt !== undefined && performance.now() >= options.stopAt) return;
     await client.workflow.start<typeof benchResume>('benchResume', {
       taskQueue,

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { deferred, withTimeout, type Deferred } from './async';
+import { deferred, withTimeout, type Deferred } from '../../test/support/async';
 
 /**
  * A small request/response protocol over Node's IPC channel between the bench driver and the

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { temporalCliVersion } from '../../test/support/dev-server';
 import { REPO_ROOT } from './paths';
-import { temporalVersion } from './temporal-server';
 
 /** Where and with what a run was measured. */
 export interface MachineInfo {
@@ -52,7 +52,7 @@ function cpuModel(): string {
 
 /** Collects {@link MachineInfo} now. */
 export function machineInfo(): MachineInfo {
-  const temporal = temporalVersion();
+  const temporal = temporalCliVersion();
   return {
     date: new Date().toISOString(),
     nproc: os.availableParallelism(),

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { deferred, type Deferred } from '../../test/support/async';
 import type { BenchProbeActivities, BenchReadyInfo } from '../workflows';
-import { deferred, type Deferred } from './async';
 
 /** Where the bench workflows' probes report: in process ({@link Probe}) or over IPC. */
 export interface ProbeSink {

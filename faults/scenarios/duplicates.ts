@@ -1,8 +1,7 @@
-import { mapLimit } from '../support/pool';
-import type { Scenario } from '../support/scenario';
+import { mapLimit } from '../../test/support/pool';
+import { defineScenario } from '../support/scenario';
 import { alternating, deliver, describeDeliveries } from '../support/sender';
 
-const WORKFLOWS = 200;
 /** Copies of each callback, sent at once with the same `Idempotency-Key` and data. */
 const COPIES = 5;
 /** Workflows whose histories are read to show every copy reached the workflow. */
@@ -14,18 +13,11 @@ const HISTORY_SAMPLE = 20;
  * after the workflow had already completed, 410; each wait resolves once, with the (identical)
  * data of the first.
  */
-export const duplicates: Scenario = {
+export const duplicates = defineScenario({
   name: 'duplicates',
-  summary: 'five concurrent copies of each callback (one Idempotency-Key, two gateways) resolve each wait exactly once',
-  async run(ctx) {
-    const [gatewayA, gatewayB] = await Promise.all([
-      ctx.startGateway({ name: 'gateway-a', port: ctx.gatewayPorts[0] }),
-      ctx.startGateway({ name: 'gateway-b', port: ctx.gatewayPorts[1] }),
-      ctx.startWorker({ name: 'worker' }),
-    ]);
-    const callbacks = await ctx.startWorkflows(WORKFLOWS);
-
-    const gateways = [gatewayA.url, gatewayB.url];
+  summary: `${COPIES} concurrent copies of each callback (one Idempotency-Key, two gateways) resolve each wait exactly once`,
+  setup: { gateways: ['gateway-a', 'gateway-b'], workers: ['worker'], workflows: 200 },
+  async run(ctx, { urls: gateways, callbacks }) {
     ctx.step(`sending each of ${callbacks.length} callbacks ${COPIES} times at once (copies alternate gateway-a / gateway-b), 20 callbacks at a time`);
     const deliveries = (
       await mapLimit(callbacks, 20, (callback) =>
@@ -58,4 +50,4 @@ export const duplicates: Scenario = {
     );
     return ctx.verify(callbacks, deliveries);
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { Scenario } from '../support/scenario';
+import { defineScenario } from '../support/scenario';
 import { describeDeliveries, sendLoad, toGateway } from '../support/sender';
 
 const WORKFLOWS = 200;
@@ -9,19 +9,15 @@ const CACHE_SIZE = 2;
  * A worker that caches only two workflows: the 200 waiting workflows are evicted and rebuilt by
  * replay, and each still resumes on its callback with exactly its own data.
  */
-export const evicted: Scenario = {
+export const evicted = defineScenario({
   name: 'evicted',
   summary: `a worker caching ${CACHE_SIZE} workflows: ${WORKFLOWS} evicted waits resume by replay`,
-  async run(ctx) {
-    const [gateway] = await Promise.all([
-      ctx.startGateway({ name: 'gateway', port: ctx.gatewayPorts[0] }),
-      ctx.startWorker({ name: 'worker', maxCachedWorkflows: CACHE_SIZE }),
-    ]);
-    const callbacks = await ctx.startWorkflows(WORKFLOWS, 20);
+  setup: { gateways: ['gateway'], workers: [{ name: 'worker', maxCachedWorkflows: CACHE_SIZE }], workflows: WORKFLOWS, concurrency: 20 },
+  async run(ctx, { gateways: [gateway], callbacks }) {
     ctx.step(`sending ${callbacks.length} callbacks, 20 at a time`);
     const deliveries = await sendLoad(callbacks, { concurrency: 20, policyFor: () => toGateway(gateway.url) });
     ctx.step(describeDeliveries(deliveries));
     // Two workflow-task slots (the SDK caps them at the cache size): let the waits finish, then query gently.
     return ctx.verify(callbacks, deliveries, { queryAfterAll: true, queryConcurrency: 2 });
   },
-};
+});

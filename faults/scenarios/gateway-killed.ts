@@ -1,9 +1,8 @@
-import { describeExit } from '../support/processes';
-import type { Scenario } from '../support/scenario';
+import { describeExit } from '../../test/support/processes';
+import { defineScenario } from '../support/scenario';
 import { alternating, describeDeliveries, sendLoad } from '../support/sender';
 import type { GatewayProcess } from '../support/services';
 
-const WORKFLOWS = 300;
 /** Gateway A is killed once this many callbacks were accepted. */
 const KILL_AFTER_ACCEPTED = 100;
 /** Spreads the load over about 270 × 20 ms = 5.4 s, so it runs on while A dies. */
@@ -16,18 +15,11 @@ const HELD_BACK = 30;
  * 5xx at the other gateway, with the same `Idempotency-Key`, so every callback lands, each
  * workflow taking exactly one delivery. The killed gateway is restarted and takes the last ones.
  */
-export const gatewayKilled: Scenario = {
+export const gatewayKilled = defineScenario({
   name: 'gateway-killed',
   summary: 'a gateway SIGKILLed mid-load: senders fail over to the other gateway and every callback lands exactly once',
-  async run(ctx) {
-    const [gatewayA, gatewayB] = await Promise.all([
-      ctx.startGateway({ name: 'gateway-a', port: ctx.gatewayPorts[0] }),
-      ctx.startGateway({ name: 'gateway-b', port: ctx.gatewayPorts[1] }),
-      ctx.startWorker({ name: 'worker' }),
-    ]);
-    const callbacks = await ctx.startWorkflows(WORKFLOWS);
-
-    const gateways = [gatewayA.url, gatewayB.url];
+  setup: { gateways: ['gateway-a', 'gateway-b'], workers: ['worker'], workflows: 300 },
+  async run(ctx, { gateways: [gatewayA, gatewayB], urls: gateways, callbacks }) {
     const load = callbacks.slice(0, -HELD_BACK);
     const heldBack = callbacks.slice(-HELD_BACK);
     let accepted = 0;
@@ -63,4 +55,4 @@ export const gatewayKilled: Scenario = {
     deliveries.push(...last);
     return ctx.verify(callbacks, deliveries);
   },
-};
+});

@@ -1,10 +1,9 @@
-import { describeExit, exitWithin } from '../support/processes';
-import { mapLimit } from '../support/pool';
-import type { Scenario, ScenarioContext } from '../support/scenario';
+import { pollUntil, seconds } from '../../test/support/async';
+import { describeExit, exitWithin } from '../../test/support/processes';
+import { defineScenario, type ScenarioContext } from '../support/scenario';
 import { deliver, describeAttempts, describeDeliveries, sendLoad, toGateway, type Delivery } from '../support/sender';
 import type { GatewayProcess, WorkerProcess } from '../support/services';
 import { connectionRefused, openSlowRequest } from '../support/slow-request';
-import { pollUntil, seconds } from '../support/timing';
 import type { WaitingCallback } from '../support/workflows';
 
 const WORKFLOWS = 200;
@@ -103,24 +102,19 @@ async function workerShutdown(ctx: ScenarioContext, worker: WorkerProcess, gatew
   return deliveries;
 }
 
-export const gracefulShutdown: Scenario = {
+export const gracefulShutdown = defineScenario({
   name: 'graceful-shutdown',
   summary: 'SIGTERM to a gateway finishes its in-flight requests and refuses new ones; SIGTERM to the worker drains it; nothing accepted is lost',
-  async run(ctx) {
-    const [gatewayA, gatewayB, worker] = await Promise.all([
-      ctx.startGateway({ name: 'gateway-a', port: ctx.gatewayPorts[0] }),
-      ctx.startGateway({ name: 'gateway-b', port: ctx.gatewayPorts[1] }),
-      ctx.startWorker({ name: 'worker-1' }),
-    ]);
-    const callbacks = await ctx.startWorkflows(WORKFLOWS);
+  setup: { gateways: ['gateway-a', 'gateway-b'], workers: ['worker-1'], workflows: WORKFLOWS },
+  async run(ctx, { gateways: [gatewayA, gatewayB], workers: [worker], callbacks }) {
     const half = callbacks.length / 2;
 
     const first = await gatewayShutdown(ctx, gatewayA, gatewayB, callbacks.slice(0, half));
     const second = await workerShutdown(ctx, worker, gatewayB, callbacks.slice(half));
 
-    const running = (await mapLimit(callbacks.slice(half), 20, async (callback) => (await callback.handle.describe()).status.name)).filter((status) => status === 'RUNNING').length;
+    const running = await ctx.countRunning(callbacks.slice(half), 20);
     ctx.step(`${running} of the second half still wait (accepted while no worker ran); starting worker-2`);
     await ctx.startWorker({ name: 'worker-2' });
     return ctx.verify(callbacks, [...first, ...second]);
   },
-};
+});

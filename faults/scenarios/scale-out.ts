@@ -1,6 +1,6 @@
-import type { Scenario } from '../support/scenario';
+import { pollUntil } from '../../test/support/async';
+import { defineScenario } from '../support/scenario';
 import { describeDeliveries, sendLoad, toGateway } from '../support/sender';
-import { pollUntil } from '../support/timing';
 
 const WORKFLOWS = 400;
 /** The `TASK_QUEUE_TYPE_WORKFLOW` value of Temporal's `TaskQueueType` enum. */
@@ -10,16 +10,11 @@ const WORKFLOW_TASK_QUEUE = 1;
  * Two gateways and two workers on one task queue split the load: callbacks alternate between
  * the gateways, tasks go to either worker, and nothing is lost or applied twice.
  */
-export const scaleOut: Scenario = {
+export const scaleOut = defineScenario({
   name: 'scale-out',
   summary: 'two gateways and two workers on one task queue share the load without losing or repeating a callback',
-  async run(ctx) {
-    const [gatewayA, gatewayB] = await Promise.all([
-      ctx.startGateway({ name: 'gateway-a', port: ctx.gatewayPorts[0] }),
-      ctx.startGateway({ name: 'gateway-b', port: ctx.gatewayPorts[1] }),
-      ctx.startWorker({ name: 'worker-1' }),
-      ctx.startWorker({ name: 'worker-2' }),
-    ]);
+  setup: { gateways: ['gateway-a', 'gateway-b'], workers: ['worker-1', 'worker-2'] },
+  async run(ctx, { urls: gateways }) {
     let identities = new Set<string>();
     await pollUntil(
       'two pollers on the task queue',
@@ -38,10 +33,9 @@ export const scaleOut: Scenario = {
     ctx.check(identities.size >= 2, `both workers poll the task queue (${identities.size} pollers: ${[...identities].join(', ')})`);
 
     const callbacks = await ctx.startWorkflows(WORKFLOWS);
-    const gateways = [gatewayA.url, gatewayB.url];
     ctx.step(`sending ${callbacks.length} callbacks alternating gateway-a / gateway-b, 40 at a time`);
     const deliveries = await sendLoad(callbacks, { concurrency: 40, policyFor: (callback) => toGateway(gateways[callback.index % 2]!) });
     ctx.step(describeDeliveries(deliveries));
     return ctx.verify(callbacks, deliveries);
   },
-};
+});

@@ -1,11 +1,11 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { describeExit } from '../support/processes';
-import { mapLimit } from '../support/pool';
-import type { Scenario, ScenarioContext } from '../support/scenario';
+import { pollUntil, seconds, sleep } from '../../test/support/async';
+import { mapLimit } from '../../test/support/pool';
+import { describeExit } from '../../test/support/processes';
+import { temporal } from '../support/paths';
+import { defineScenario, type ScenarioContext } from '../support/scenario';
 import { describeDeliveries, postCallback, sendLoad, toGateway, type Attempt } from '../support/sender';
 import { httpStatus, type GatewayProcess } from '../support/services';
-import { startTemporal, stopTemporal } from '../support/temporal-server';
-import { pollUntil, seconds, sleep } from '../support/timing';
 
 const WORKFLOWS = 100;
 /** The gateway's `TEMPORAL_CALL_TIMEOUT_MS` in this scenario. */
@@ -39,19 +39,15 @@ function checkOutageAnswer(ctx: ScenarioContext, what: string, answer: { status?
  * hanging) and `/readyz` 503; Temporal restarts on the same SQLite file, the gateway recovers by
  * itself, and the senders' retries resume every workflow.
  */
-export const temporalDown: Scenario = {
+export const temporalDown = defineScenario({
   name: 'temporal-down',
   summary: 'while Temporal is down the gateway answers 503 + Retry-After promptly; after a restart every retried callback resumes its workflow',
-  async run(ctx) {
+  setup: { gateways: [{ name: 'gateway', temporalCallTimeoutMs: CALL_TIMEOUT_MS }], workers: ['worker-1'], workflows: WORKFLOWS },
+  async run(ctx, { gateways: [gateway], workers: [worker], callbacks }) {
     const say = (line: string) => ctx.step(`  ${line}`);
-    const [gateway, worker] = await Promise.all([
-      ctx.startGateway({ name: 'gateway', port: ctx.gatewayPorts[0], temporalCallTimeoutMs: CALL_TIMEOUT_MS }),
-      ctx.startWorker({ name: 'worker-1' }),
-    ]);
-    const callbacks = await ctx.startWorkflows(WORKFLOWS);
 
     ctx.step('stopping the Temporal dev server (temporal-dev.sh stop)');
-    await stopTemporal(say);
+    await temporal.stop(say);
     const downAt = Date.now();
 
     const [probe, readyz] = await Promise.all([postCallback(callbacks[0]!, gateway.url, 60_000), timedReadyz(gateway)]);
@@ -66,7 +62,7 @@ export const temporalDown: Scenario = {
 
     const restartAt = Date.now();
     ctx.step('starting the Temporal dev server again on the same SQLite file');
-    await startTemporal(say);
+    await temporal.start(say);
     const upAt = Date.now();
     ctx.step(`Temporal back after ${seconds(upAt - downAt)} down`);
 
@@ -102,4 +98,4 @@ export const temporalDown: Scenario = {
     ctx.step(`${retried} callbacks needed retries; the last was accepted ${seconds(Math.max(...deliveries.map((delivery) => delivery.attempts.at(-1)!.endedAt)) - restartAt)} after the restart began`);
     return ctx.verify(callbacks, deliveries);
   },
-};
+});

@@ -1,7 +1,6 @@
-import { describeExit } from '../support/processes';
-import type { Scenario } from '../support/scenario';
+import { describeExit } from '../../test/support/processes';
+import { defineScenario } from '../support/scenario';
 import { describeDeliveries, sendLoad, toGateway } from '../support/sender';
-import { mapLimit } from '../support/pool';
 
 const WORKFLOWS = 1_000;
 const SAMPLE = 20;
@@ -10,13 +9,11 @@ const SAMPLE = 20;
  * 1,000 workflows wait; the worker is SIGKILLed; every callback is still answered 202 (the
  * gateway only needs Temporal); a new worker resumes each workflow with exactly its own data.
  */
-export const workerDown: Scenario = {
+export const workerDown = defineScenario({
   name: 'worker-down',
   summary: 'callbacks sent while no worker runs are answered 202 and resume their workflows once a worker is back',
-  async run(ctx) {
-    const [gateway, worker] = await Promise.all([ctx.startGateway({ name: 'gateway', port: ctx.gatewayPorts[0] }), ctx.startWorker({ name: 'worker-1' })]);
-    const callbacks = await ctx.startWorkflows(WORKFLOWS, 50);
-
+  setup: { gateways: ['gateway'], workers: ['worker-1'], workflows: WORKFLOWS, concurrency: 50 },
+  async run(ctx, { gateways: [gateway], workers: [worker], callbacks }) {
     ctx.step('SIGKILL to worker-1 (its whole process group)');
     ctx.step(`worker-1 gone (${describeExit(await worker.kill())})`);
 
@@ -27,10 +24,10 @@ export const workerDown: Scenario = {
     ctx.check(firstAnswers === callbacks.length, `every callback answered 202 on its first request (${firstAnswers}/${callbacks.length})`);
 
     const sample = callbacks.slice(0, SAMPLE);
-    const running = (await mapLimit(sample, 10, async (callback) => (await callback.handle.describe()).status.name)).filter((status) => status === 'RUNNING').length;
+    const running = await ctx.countRunning(sample, 10);
     ctx.check(running === sample.length, `no worker, so nothing resumed yet: ${running}/${sample.length} sampled workflows still RUNNING`);
 
     await ctx.startWorker({ name: 'worker-2' });
     return ctx.verify(callbacks, deliveries, { completionTimeoutMs: 240_000 });
   },
-};
+});

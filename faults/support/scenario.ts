@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { ManagedProcess } from './processes';
+import { seconds } from '../../test/support/async';
+import { mapLimit } from '../../test/support/pool';
+import type { ManagedProcess } from '../../test/support/processes';
 import type { Delivery } from './sender';
 import {
   startGateway as spawnGateway,
@@ -11,7 +13,6 @@ import {
   type WorkerOptions,
   type WorkerProcess,
 } from './services';
-import { seconds } from './timing';
 import { errorText, verifyCallbacks, type ScenarioCounts, type VerifyOptions } from './verify';
 import { startWaitingWorkflows, type WaitingCallback } from './workflows';
 
@@ -22,6 +23,44 @@ export interface Scenario {
   /** One sentence on what it proves. */
   summary: string;
   run(ctx: ScenarioContext): Promise<ScenarioCounts>;
+}
+
+/** A gateway a scenario starts: its name, or its name and options; its port comes from its place in the list. */
+export type GatewaySpec = string | ({ name: string } & Omit<GatewayOptions, 'name' | 'port'>);
+/** A worker a scenario starts: its name, or its options. */
+export type WorkerSpec = string | WorkerOptions;
+
+/** What {@link ScenarioContext.setUp} starts. */
+export interface ScenarioSetup<G extends readonly GatewaySpec[], W extends readonly WorkerSpec[]> {
+  /** At most two: the first on `gatewayPorts[0]`, the one the workers mint URLs for; the second on `gatewayPorts[1]`. */
+  gateways: G;
+  workers: W;
+  /** Waiting `awaitCallback` workflows to start once every process runs (none unless set). */
+  workflows?: number;
+  /** How many of them start at once (25 unless set). */
+  concurrency?: number;
+}
+
+/** The processes and workflows {@link ScenarioContext.setUp} started, in the order asked for. */
+export interface ScenarioStarted<G extends readonly unknown[], W extends readonly unknown[]> {
+  gateways: { -readonly [K in keyof G]: GatewayProcess };
+  workers: { -readonly [K in keyof W]: WorkerProcess };
+  /** The gateways' URLs, in the same order. */
+  urls: string[];
+  callbacks: WaitingCallback[];
+}
+
+/**
+ * A scenario that declares the processes and workflows it needs: they are started (see
+ * {@link ScenarioContext.setUp}) before `run` is called with them.
+ */
+export function defineScenario<const G extends readonly GatewaySpec[], const W extends readonly WorkerSpec[]>(definition: {
+  name: string;
+  summary: string;
+  setup: ScenarioSetup<G, W>;
+  run(ctx: ScenarioContext, started: ScenarioStarted<G, W>): Promise<ScenarioCounts>;
+}): Scenario {
+  return { name: definition.name, summary: definition.summary, run: async (ctx) => definition.run(ctx, await ctx.setUp(definition.setup)) };
 }
 
 /** What the suite shares with every scenario. */
@@ -99,6 +138,34 @@ export class ScenarioContext {
     this.processes.push(gateway);
     this.step(`${options.name} listening on ${gateway.url} (pid ${gateway.pid}, ready in ${seconds(Date.now() - started)})`);
     return gateway;
+  }
+
+  /**
+   * The prologue most scenarios share: starts the gateways and workers at once, then (when asked)
+   * the waiting workflows, e.g.
+   * `const { gateways: [a, b], workers: [worker], callbacks } = await ctx.setUp({ gateways: ['gateway-a', 'gateway-b'], workers: ['worker'], workflows: 200 })`.
+   */
+  async setUp<const G extends readonly GatewaySpec[], const W extends readonly WorkerSpec[]>(setup: ScenarioSetup<G, W>): Promise<ScenarioStarted<G, W>> {
+    if (setup.gateways.length > this.gatewayPorts.length) throw new Error(`a scenario has ${this.gatewayPorts.length} gateway ports; ${setup.gateways.length} gateways asked for`);
+    const gateways = setup.gateways.map((spec, index) => {
+      const options = typeof spec === 'string' ? { name: spec } : spec;
+      return this.startGateway({ ...options, port: this.gatewayPorts[index]! });
+    });
+    const workers = setup.workers.map((spec) => this.startWorker(typeof spec === 'string' ? { name: spec } : spec));
+    const [startedGateways, startedWorkers] = await Promise.all([Promise.all(gateways), Promise.all(workers)]);
+    const callbacks = setup.workflows ? await this.startWorkflows(setup.workflows, setup.concurrency) : [];
+    return {
+      gateways: startedGateways as ScenarioStarted<G, W>['gateways'],
+      workers: startedWorkers as ScenarioStarted<G, W>['workers'],
+      urls: startedGateways.map((gateway) => gateway.url),
+      callbacks,
+    };
+  }
+
+  /** How many of `callbacks`' workflows still run (wait), asking `concurrency` at a time. */
+  async countRunning(callbacks: readonly WaitingCallback[], concurrency: number): Promise<number> {
+    const statuses = await mapLimit(callbacks, concurrency, async (callback) => (await callback.handle.describe()).status.name);
+    return statuses.filter((status) => status === 'RUNNING').length;
   }
 
   /** Starts `count` waiting `awaitCallback` workflows and reads their URLs. */

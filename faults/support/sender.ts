@@ -1,4 +1,4 @@
-import { sleep } from './timing';
+import { sleep } from '../../test/support/async';
 import { atGateway, type WaitingCallback } from './workflows';
 
 /**

@@ -1,8 +1,8 @@
 import net from 'node:net';
 import path from 'node:path';
-import { FAULTS_DATA_DIR, GATEWAY_PORT_RANGE, TEMPORAL_ADDRESS, TSX } from './paths';
-import { spawnManaged, type ManagedProcess } from './processes';
-import { pollUntil } from './timing';
+import { pollUntil } from '../../test/support/async';
+import { spawnTsx, type ManagedProcess } from '../../test/support/processes';
+import { FAULTS_DATA_DIR, GATEWAY_PORT_RANGE, temporal } from './paths';
 
 /**
  * The worker and gateway as real processes (`tsx worker/main.ts`, `tsx callback-gateway/server.ts`),
@@ -44,7 +44,7 @@ function serviceEnv(settings: ServiceSettings, extra: Record<string, string>): N
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLE.test(name)));
   return {
     ...inherited,
-    TEMPORAL_ADDRESS,
+    TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_TASK_QUEUE: settings.taskQueue,
     CALLBACK_SIGNING_SECRET: settings.signingSecret,
     CALLBACK_BASE_URL: settings.callbackBaseUrl,
@@ -52,6 +52,11 @@ function serviceEnv(settings: ServiceSettings, extra: Record<string, string>): N
     LOG_FORMAT: 'json',
     ...extra,
   };
+}
+
+/** Starts `tsx <script>` as service `name`, its output in `<logDir>/<name>.log`. */
+function spawnService(settings: ServiceSettings, name: string, script: string, extra: Record<string, string>): Promise<ManagedProcess> {
+  return spawnTsx({ name, script, env: serviceEnv(settings, extra), logFile: path.join(settings.logDir, `${name}.log`) });
 }
 
 /** Options for {@link startWorker}. */
@@ -65,14 +70,7 @@ export interface WorkerOptions {
 export async function startWorker(settings: ServiceSettings, options: WorkerOptions): Promise<WorkerProcess> {
   const extra: Record<string, string> = {};
   if (options.maxCachedWorkflows !== undefined) extra.WORKER_MAX_CACHED_WORKFLOWS = String(options.maxCachedWorkflows);
-  const worker = await spawnManaged({
-    name: options.name,
-    command: TSX,
-    args: ['worker/main.ts'],
-    env: serviceEnv(settings, extra),
-    logFile: path.join(settings.logDir, `${options.name}.log`),
-    codeMarker: 'worker/main.ts',
-  });
+  const worker = await spawnService(settings, options.name, 'worker/main.ts', extra);
   try {
     await worker.waitForLine(WORKER_READY_LINE, WORKER_START_TIMEOUT_MS);
   } catch (err) {
@@ -107,14 +105,7 @@ export async function httpStatus(url: string, timeoutMs = 3_000): Promise<number
 export async function startGateway(settings: ServiceSettings, options: GatewayOptions): Promise<GatewayProcess> {
   const extra: Record<string, string> = { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(options.port) };
   if (options.temporalCallTimeoutMs !== undefined) extra.TEMPORAL_CALL_TIMEOUT_MS = String(options.temporalCallTimeoutMs);
-  const child = await spawnManaged({
-    name: options.name,
-    command: TSX,
-    args: ['callback-gateway/server.ts'],
-    env: serviceEnv(settings, extra),
-    logFile: path.join(settings.logDir, `${options.name}.log`),
-    codeMarker: 'callback-gateway/server.ts',
-  });
+  const child = await spawnService(settings, options.name, 'callback-gateway/server.ts', extra);
   const url = `http://127.0.0.1:${options.port}`;
   try {
     const wanted = options.waitForTemporal === false ? [200, 503] : [200];

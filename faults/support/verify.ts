@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Client } from '@temporalio/client';
+import { seconds } from '../../test/support/async';
+import { createLimiter, mapLimit } from '../../test/support/pool';
 import { callbacksQuery } from '../../workflows/protocol';
 import type { CallbackInfo, CallbackWaitResult } from '../../workflows/types';
-import { createLimiter, mapLimit } from './pool';
 import type { Delivery } from './sender';
-import { seconds } from './timing';
 import type { WaitingCallback } from './workflows';
 
 /**

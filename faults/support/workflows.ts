@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { waitForCallbackUrl } from '../../lib/client';
+import { sleep } from '../../test/support/async';
+import { mapLimit } from '../../test/support/pool';
 import type { awaitCallback } from '../../workflows/await-callback';
-import { mapLimit } from './pool';
-import { sleep } from './timing';
 
 /**
  * Waiting `awaitCallback` workflows and the one callback each expects: its URL, the data a sender

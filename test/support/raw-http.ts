@@ -43,6 +43,20 @@ export interface RawExchangeOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * An HTTP/1.1 request as exact bytes: the request line, `Host: 127.0.0.1`, `headers` as given,
+ * a blank line, then `body`. Nothing is added or checked (no Content-Length): for requests no
+ * HTTP client would send.
+ */
+export function rawRequest(method: string, target: string, headers: readonly string[] = [], body = ''): string {
+  return [`${method} ${target} HTTP/1.1`, 'Host: 127.0.0.1', ...headers, '', body].join('\r\n');
+}
+
+/** A POST to `target` with `headers`, then the Content-Length of `body`, and `body`. */
+export function rawPost(target: string, headers: readonly string[], body = ''): string {
+  return rawRequest('POST', target, [...headers, `Content-Length: ${Buffer.byteLength(body)}`], body);
+}
+
 /** Parses as many complete `Content-Length`-framed responses as `raw` holds. */
 export function parseResponses(raw: Buffer): RawResponse[] {
   const responses: RawResponse[] = [];

@@ -8,6 +8,9 @@ export const REQUIRED_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'no-referrer',
 };
 
+/** A refusal's stable code. */
+export type RefusalCode = keyof typeof ERROR_STATUS;
+
 /** A refusal, reduced to what the tests compare. */
 export interface Refusal {
   status: number;
@@ -52,7 +55,7 @@ export function rawRefusalOf(response: RawResponse): Refusal {
  * Asserts a refusal: its status, its stable code (and that the code maps to that status), a JSON
  * body, the security headers, and that the body repeats none of `secrets` (tokens, keys).
  */
-export function expectRefusal(got: Refusal, status: number, code: keyof typeof ERROR_STATUS, secrets: ReadonlyArray<string | undefined> = []): void {
+export function expectRefusal(got: Refusal, status: number, code: RefusalCode, secrets: ReadonlyArray<string | undefined> = []): void {
   expect({ status: got.status, code: got.code }).toEqual({ status, code });
   expect(ERROR_STATUS[code]).toBe(status);
   expect(got.contentType).toMatch(/^application\/json/);

@@ -1,6 +1,9 @@
+/** Bounded concurrency, shared by the tests, the fault suite and the benchmarks. */
+
 /**
- * Runs `task` for every item with at most `limit` running at once, and resolves with the results
- * in the items' order. A task that throws rejects the whole run (after the running ones settle).
+ * Runs `task` for every item with at most `limit` running at once, started in the items' order,
+ * and resolves with the results in that order. A task that throws rejects the whole run with the
+ * first failure, once the tasks still running have settled; no new task starts after a failure.
  */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);

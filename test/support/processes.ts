@@ -1,7 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, promises as fs, readdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import readline from 'node:readline';
-import { ROOT } from './paths';
+import { REPO_ROOT, TSX } from './repo';
 
 /**
  * Child processes in their own process groups. `tsx` runs the code in a grandchild, so a
@@ -23,10 +23,12 @@ export interface SpawnOptions {
   command: string;
   args: string[];
   env: NodeJS.ProcessEnv;
-  /** Every line of output goes to this file. */
-  logFile: string;
+  /** Every line of output also goes to this file; without it, output is only kept in memory. */
+  logFile?: string;
   /** Found in the command line of the process that runs the code (the tsx grandchild). */
   codeMarker?: string;
+  /** The working folder; the repository's root unless set. */
+  cwd?: string;
 }
 
 /** A running child process and what is known about it. */
@@ -34,6 +36,7 @@ export interface ManagedProcess {
   readonly name: string;
   /** The pid of the child, which is also its process group id. */
   readonly pid: number;
+  /** Where the output is written, or `(memory only)`. */
   readonly logFile: string;
   /** Resolves once the process exited and its output closed (its grandchildren are gone too). */
   readonly exited: Promise<ExitInfo>;
@@ -96,11 +99,15 @@ function groupMembers(pgid: number): Array<{ pid: number; cmdline: string }> {
 
 /** Starts a child in its own process group, with its output in `logFile` and kept in memory. */
 export async function spawnManaged(options: SpawnOptions): Promise<ManagedProcess> {
-  const log: WriteStream = createWriteStream(options.logFile, { flags: 'a' });
-  await new Promise<void>((resolve, reject) => log.once('open', () => resolve()).once('error', reject));
-  const child = spawn(options.command, options.args, { cwd: ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let log: WriteStream | undefined;
+  if (options.logFile !== undefined) {
+    const file = createWriteStream(options.logFile, { flags: 'a' });
+    await new Promise<void>((resolve, reject) => file.once('open', () => resolve()).once('error', reject));
+    log = file;
+  }
+  const child = spawn(options.command, options.args, { cwd: options.cwd ?? REPO_ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (child.pid === undefined) {
-    log.end();
+    log?.end();
     throw new Error(`could not start ${options.name} (${options.command})`);
   }
   const pid = child.pid;
@@ -110,7 +117,7 @@ export async function spawnManaged(options: SpawnOptions): Promise<ManagedProces
   const seen = new Set<string>();
   const waiters = new Set<{ text: string; resolve: () => void }>();
   const onLine = (line: string) => {
-    log.write(`${line}\n`);
+    log?.write(`${line}\n`);
     lines.push(line);
     if (lines.length > TAIL_LINES * 5) lines.splice(0, lines.length - TAIL_LINES);
     for (const waiter of waiters) {
@@ -130,17 +137,17 @@ export async function spawnManaged(options: SpawnOptions): Promise<ManagedProces
       exit = { code, signal };
       live.delete(child);
       void Promise.all(outputs).then(() => {
-        log.end();
+        log?.end();
         resolve(exit!);
       });
     });
-    child.once('error', (err) => onLine(`[faults] could not run ${options.name}: ${err.message}`));
+    child.once('error', (err) => onLine(`could not run ${options.name}: ${err.message}`));
   });
 
   const managed: ManagedProcess = {
     name: options.name,
     pid,
-    logFile: options.logFile,
+    logFile: options.logFile ?? '(memory only)',
     exited,
     isRunning: () => exit === undefined,
     printed: (text) => seen.has(text) || lines.some((line) => line.includes(text)),
@@ -196,12 +203,33 @@ export async function exitWithin(processHandle: ManagedProcess, timeoutMs: numbe
   }
 }
 
-/** Runs a short command to completion (no group handling); for `temporal-dev.sh stop` on exit paths. */
-export function runSync(command: string, args: string[], env: NodeJS.ProcessEnv): number {
-  return spawnSync(command, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], timeout: 30_000 }).status ?? 1;
+/** What {@link spawnTsx} needs: {@link SpawnOptions} without the command, which is tsx running `script`. */
+export interface TsxSpawnOptions extends Omit<SpawnOptions, 'command' | 'args' | 'codeMarker'> {
+  /** The TypeScript entry point, relative to the working folder, e.g. `worker/main.ts`. */
+  script: string;
+  args?: string[];
 }
 
-/** Creates `dir` and its parents. */
-export async function ensureDir(dir: string): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
+/** Starts `tsx <script>` as a {@link spawnManaged} child; a graceful signal goes to the process running `script`. */
+export function spawnTsx(options: TsxSpawnOptions): Promise<ManagedProcess> {
+  const { script, args = [], ...rest } = options;
+  return spawnManaged({ ...rest, command: TSX, args: [script, ...args], codeMarker: script });
+}
+
+/** How a command run to completion ended, with its whole output. */
+export interface CommandResult {
+  /** The exit code (1 when it was killed by a signal). */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tsx <script> <args>` to completion in the repository's root, with `env` added to this process's environment. */
+export function runTsx(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    execFile(TSX, [script, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
