@@ -15,7 +15,7 @@ import { signalWorkflow, withinDeadline } from './signal-workflow';
 import { RateLimiter, type RateDecision, type RateLimit } from './rate-limiter';
 import { securityHeaders } from './security-headers';
 import { createGatewayMetrics } from './metrics';
-import openApiDocument from './openapi.json';
+import { serveOpenApiDocument } from './openapi';
 import { assignRequestId, requestIdOf } from './request-id';
 import { verifyWebhookSignature } from './webhook-signature';
 import { deliverSync, requestedWaitSeconds } from './sync-delivery';
@@ -115,9 +115,7 @@ export function createGateway(deps: GatewayDeps): express.Express {
     app.use(metrics.middleware);
     app.get('/metrics', metrics.handler);
   }
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument);
-  });
+  app.get('/openapi.json', serveOpenApiDocument);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

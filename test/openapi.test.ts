@@ -1,70 +1,154 @@
 import Ajv2020 from 'ajv/dist/2020';
-import openApiDocument from '../callback-gateway/openapi.json';
-import { ERROR_STATUS } from '../lib/errors';
+import { buildOpenApiDocument } from '../callback-gateway/openapi';
 import { waitForCallbackUrl } from '../lib/client';
-import { postJson, startHarness, type Harness } from './support/harness';
+import { startHarness, type Harness } from './support/harness';
 
 type Json = Record<string, any>;
-const doc = openApiDocument as Json;
+const doc = buildOpenApiDocument() as Json;
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 ajv.addSchema(doc, 'openapi');
 
-/** Validates a real response against the operation the document declares for it. */
-async function conforms(response: Response, path: string, method: string): Promise<void> {
-  const operation = doc.paths[path]?.[method];
-  expect(operation).toBeDefined();
-  const declared = operation.responses[String(response.status)];
-  if (!declared) throw new Error(`${method.toUpperCase()} ${path} answered ${response.status}, which the document does not declare`);
-  const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!;
-  const content = declared.content?.[mediaType];
-  if (!content) throw new Error(`${method.toUpperCase()} ${path} ${response.status} answered ${mediaType}, which the document does not declare`);
-  if (mediaType !== 'application/json') return;
-  const schema = content.schema as Json;
-  const validate = schema.$ref ? ajv.getSchema(`openapi${schema.$ref}`)! : ajv.compile(schema);
-  const body: unknown = await response.json();
-  if (!validate(body)) throw new Error(`${method.toUpperCase()} ${path} ${response.status}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(body)}`);
+/** `node`, or what its `$ref` points to in the document. */
+function resolve(node: Json): Json {
+  if (typeof node.$ref !== 'string') return node;
+  const keys = (node.$ref as string).slice(2).split('/').map((key) => key.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return resolve(keys.reduce((at: Json, key) => at[key], doc));
 }
+
+/** The document's path template that `pathname` matches, if any. */
+function templateOf(pathname: string): string | undefined {
+  return Object.keys(doc.paths).find((template) => new RegExp(`^${template.replace(/\./g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}/?$`).test(pathname));
+}
+
+function validateJson(schema: Json, body: unknown, where: string): void {
+  const validate = schema.$ref ? ajv.getSchema(`openapi${schema.$ref}`)! : ajv.compile(schema);
+  if (!validate(body)) throw new Error(`${where}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(body)}`);
+}
+
+/**
+ * Sends a request and checks the gateway's real answer against the document: the operation for
+ * its path and method declares the status and the content type, the declared required headers
+ * are there, and a JSON body matches the declared schema. A path or method the document does not
+ * list must answer 404 `ROUTE_NOT_FOUND`, as its description says.
+ */
+async function answer(expectedStatus: number, url: string, init: RequestInit = {}): Promise<{ response: Response; text: string }> {
+  const method = (init.method ?? 'GET').toLowerCase();
+  const response = await fetch(url, init);
+  const text = await response.text();
+  const template = templateOf(new URL(url).pathname);
+  const where = `${method.toUpperCase()} ${template ?? new URL(url).pathname} ${response.status}`;
+  expect({ where, status: response.status }).toEqual({ where, status: expectedStatus });
+  const mediaType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+  const operation = template === undefined ? undefined : doc.paths[template][method];
+  if (!operation) {
+    const body = JSON.parse(text);
+    expect({ where, mediaType, code: body.error?.code }).toEqual({ where, mediaType: 'application/json', code: 'ROUTE_NOT_FOUND' });
+    validateJson({ $ref: '#/components/schemas/Error404' }, body, where);
+    return { response, text };
+  }
+  const declared = operation.responses[String(response.status)];
+  if (!declared) throw new Error(`${where}: the document does not declare this status`);
+  const { content, headers = {} } = resolve(declared);
+  const media = content?.[mediaType];
+  if (!media) throw new Error(`${where}: the document does not declare ${mediaType || 'no content type'} for it`);
+  for (const [name, header] of Object.entries(headers as Json)) {
+    if (resolve(header).required && !response.headers.has(name)) throw new Error(`${where}: required header ${name} is missing`);
+  }
+  if (method === 'head') expect(text).toBe('');
+  else if (mediaType === 'application/json') validateJson(media.schema, JSON.parse(text), where);
+  else if (mediaType === 'text/html') expect(text).toMatch(/^<!doctype html>/);
+  return { response, text };
+}
+
+const json = (body: unknown, headers: Record<string, string> = {}, method = 'POST'): RequestInit => ({
+  method,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+const asBrowser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ maxBodyBytes: 1024 });
+  h = await startHarness({ maxBodyBytes: 1024, rateLimits: { perKey: { perMinute: 1 } } });
 });
 afterAll(async () => {
   await h?.close();
 });
 
 describe('the OpenAPI document', () => {
-  test('is OpenAPI 3.1, served at /openapi.json, and names every error code', async () => {
-    expect(doc.openapi).toBe('3.1.0');
-    const served = await fetch(`${h.gatewayUrl}/openapi.json`);
-    expect(await served.json()).toEqual(doc);
-    expect([...doc.components.schemas.ErrorCode.enum].sort()).toEqual(Object.keys(ERROR_STATUS).sort());
+  test('is served at /openapi.json', async () => {
+    const { text } = await answer(200, `${h.gatewayUrl}/openapi.json`);
+    expect(JSON.parse(text)).toEqual(doc);
+    await answer(200, `${h.gatewayUrl}/openapi.json`, { method: 'HEAD' });
   });
 
   test('describes the real answers of every route', async () => {
-    const start = async (input: Record<string, unknown> = {}) => {
-      const handle = await h.start('awaitCallback', [{ timeout: '1m', ...input }]);
+    const start = async (input: Record<string, unknown> = {}, workflow = 'awaitCallback') => {
+      const handle = await h.start(workflow, [{ timeout: '1m', ...input }]);
       return { handle, url: await waitForCallbackUrl(handle) };
     };
+    const gateway = h.gatewayUrl;
     const a = await start();
-    await conforms(await postJson(a.url, { ok: true }), '/callbacks/{token}', 'post');
+    await answer(200, a.url, { headers: asBrowser }); // the approval page
+    await answer(400, `${a.url}?wait=soon`, json({ ok: true })); // INVALID_WAIT
+    await answer(400, a.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }); // MALFORMED_BODY
+    await answer(202, a.url, json({ ok: true }));
     await a.handle.result();
-    await conforms(await postJson(a.url, { late: true }), '/callbacks/{token}', 'post'); // 410
-    await conforms(await postJson(`${h.gatewayUrl}/callbacks/not-a-token`, {}), '/callbacks/{token}', 'post'); // 401
-    await conforms(await fetch(a.url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: 'x' }), '/callbacks/{token}', 'post'); // 415
+    await answer(410, a.url, json({ late: true })); // WORKFLOW_CLOSED
+    await answer(405, a.url, { method: 'HEAD' });
+    await answer(405, a.url, { method: 'DELETE' });
+    await answer(405, `${a.url}/complete`, { method: 'OPTIONS' });
+    await answer(405, `${a.url}/fail`); // GET
+    await answer(401, `${gateway}/callbacks/not-a-token`, json({}));
+    await answer(401, `${gateway}/callbacks/not-a-token`, { headers: asBrowser }); // as a page
+    await answer(401, `${gateway}/callbacks/%ff`, { method: 'PATCH' });
+    await answer(415, a.url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: 'x' });
 
-    const b = await start({ allowGet: false });
-    await conforms(await fetch(b.url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(2000) }), '/callbacks/{token}', 'put'); // 413
-    await conforms(await postJson(`${b.url}/fail`, { nope: true }), '/callbacks/{token}/fail', 'post'); // 422
-    await conforms(await postJson(`${b.url}/heartbeat`, { pct: 5 }), '/callbacks/{token}/heartbeat', 'post'); // 202
-    await conforms(await fetch(b.url, { headers: { accept: 'application/json' } }), '/callbacks/{token}', 'get'); // 405
-    await conforms(await postJson(`${b.url}/complete`, { ok: 1 }, { prefer: 'wait=10' }), '/callbacks/{token}/complete', 'post'); // 200
-    await conforms(await postJson(`${b.url}/complete`, { ok: 2 }, { prefer: 'wait=10' }), '/callbacks/{token}/complete', 'post'); // 409
+    const browser = await start();
+    const form = { method: 'POST', headers: { ...asBrowser, 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' };
+    await answer(202, browser.url, form); // the thank-you page
+    await browser.handle.result();
+
+    const b = await start({ holdOpen: true }, 'configurableWait'); // stays open after it completes
+    await answer(413, b.url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(2000) });
+    await answer(422, `${b.url}/fail`, json({ nope: true }));
+    await answer(202, `${b.url}/heartbeat`, json({ pct: 5 }, {}, 'PUT'));
+    await answer(405, b.url, { headers: { accept: 'application/json' } });
+    await answer(200, `${b.url}/complete`, json({ ok: 1 }, { prefer: 'wait=10' }));
+    await answer(409, `${b.url}/complete`, json({ ok: 2 }, { prefer: 'wait=10' }));
+    await b.handle.signal('release');
     await b.handle.result();
 
-    await conforms(await fetch(`${h.gatewayUrl}/healthz`), '/healthz', 'get');
-    await conforms(await fetch(`${h.gatewayUrl}/readyz`), '/readyz', 'get');
-    await conforms(await fetch(`${h.gatewayUrl}/metrics`), '/metrics', 'get');
+    const c = await start({ allowGet: true });
+    await answer(200, `${c.url}?wait=10&x=1`, { headers: { accept: 'application/json' } });
+    const d = await start({ allowGet: true });
+    await answer(202, `${d.url}/complete?x=1`);
+
+    const keyed = await start({ requireApiKey: true });
+    const { key } = await h.apiKeys.create({ name: 'sender', scopes: ['workflows:execute'] });
+    const { key: unscoped } = await h.apiKeys.create({ name: 'reader', scopes: [] });
+    await answer(401, keyed.url, json({})); // API_KEY_MISSING
+    await answer(403, keyed.url, json({}, { 'x-api-key': unscoped }));
+    await answer(202, keyed.url, json({ ok: true }, { 'x-api-key': key }));
+    await answer(429, keyed.url, json({ again: true }, { authorization: `Bearer ${key}` }));
+
+    const token = await h.minter.mint({
+      namespace: 'default',
+      workflowId: `never-started-${Date.now()}`,
+      callbackId: 'cb',
+      expiresAt: new Date(Date.now() + 60_000),
+      requiresApiKey: false,
+      allowGet: false,
+    });
+    await answer(404, `${gateway}/callbacks/${token}/heartbeat`, json({})); // WORKFLOW_NOT_FOUND
+
+    await answer(200, `${gateway}/healthz`);
+    await answer(200, `${gateway}/healthz`, { method: 'HEAD' });
+    await answer(200, `${gateway}/readyz`);
+    await answer(200, `${gateway}/metrics`);
+    await answer(431, `${gateway}/healthz`, { headers: { 'x-padding': 'x'.repeat(20_000) } });
+    await answer(404, `${gateway}/nowhere`);
+    await answer(404, `${gateway}/healthz`, { method: 'POST' });
   });
 });
 
