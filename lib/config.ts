@@ -42,9 +42,14 @@ const commonSchema = z.object({
   GATEWAY_PORT: port.default(8080),
 });
 
-const workerSchema = temporalSchema.extend(commonSchema.shape).extend({
+const mintingSchema = commonSchema.extend({
   CALLBACK_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   CALLBACK_API_KEY: z.string().optional(),
+  PAYLOAD_CODEC_KEYS: z.string().optional(),
+  PAYLOAD_CODEC_ACTIVE_KEY: nonEmpty.optional(),
+});
+
+const workerSchema = temporalSchema.extend(mintingSchema.shape).extend({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
 });
 
@@ -117,14 +122,20 @@ export interface TokenConfig {
   audience: string;
 }
 
-/** Everything `npm run worker` needs. */
-export interface WorkerConfig {
-  temporal: TemporalConfig;
+/** What a worker needs to mint callback URLs, whoever makes its connection (the `durableCallbacks` plugin). */
+export interface MintingConfig {
   token: TokenConfig;
   /** Prefix of every callback URL, e.g. `https://callbacks.example.com`. */
   callbackBaseUrl: string;
   /** The API key appended to URLs minted with `includeApiKey`, if configured. */
   callbackApiKey?: string;
+  /** Payload encryption keys (`PAYLOAD_CODEC_KEYS`), when set. */
+  codec?: PayloadCodecConfig;
+}
+
+/** Everything `durable-callbacks worker` needs: minting plus the connection it makes itself. */
+export interface WorkerConfig extends MintingConfig {
+  temporal: TemporalConfig;
   /** Workflows kept in the worker's cache; the SDK's default when unset. */
   maxCachedWorkflows?: number;
 }
@@ -265,20 +276,37 @@ function apiKeysFile(env: { API_KEYS_FILE?: string; DURABLE_CALLBACKS_DATA_DIR: 
   return path.resolve(env.API_KEYS_FILE ?? path.join(env.DURABLE_CALLBACKS_DATA_DIR, 'api-keys.json'));
 }
 
-/** Parses the worker's configuration. @throws {@link ConfigError} naming each bad variable. */
-export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
-  const parsed = parse(workerSchema, env);
-  const baseUrl = parsed.CALLBACK_BASE_URL ?? `http://localhost:${parsed.GATEWAY_PORT}`;
+function mintingConfig(parsed: z.infer<typeof mintingSchema>): MintingConfig {
   if (isProduction(parsed) && !parsed.CALLBACK_BASE_URL) {
     throw new ConfigError(
       'CALLBACK_BASE_URL is not set. In production set it to the public URL of the callback gateway (e.g. https://callbacks.example.com), the prefix of every minted callback URL.',
     );
   }
+  const callbackApiKey = parsed.CALLBACK_API_KEY?.trim();
+  const codec = payloadCodecConfig(parsed.PAYLOAD_CODEC_KEYS, parsed.PAYLOAD_CODEC_ACTIVE_KEY);
   return {
-    temporal: temporalConfig(env, parsed),
     token: tokenConfig(parsed),
-    callbackBaseUrl: baseUrl,
-    callbackApiKey: parsed.CALLBACK_API_KEY?.trim() || undefined,
+    callbackBaseUrl: parsed.CALLBACK_BASE_URL ?? `http://localhost:${parsed.GATEWAY_PORT}`,
+    ...(callbackApiKey ? { callbackApiKey } : {}),
+    ...(codec ? { codec } : {}),
+  };
+}
+
+/**
+ * Parses what minting needs (token keys, `CALLBACK_BASE_URL`, `CALLBACK_API_KEY`,
+ * `PAYLOAD_CODEC_KEYS`) and nothing of the connection, which the caller's own worker makes.
+ * @throws {@link ConfigError} naming each bad variable.
+ */
+export function loadMintingConfig(env: Env = process.env): MintingConfig {
+  return mintingConfig(parse(mintingSchema, env));
+}
+
+/** Parses the worker's configuration. @throws {@link ConfigError} naming each bad variable. */
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  const parsed = parse(workerSchema, env);
+  return {
+    ...mintingConfig(parsed),
+    temporal: temporalConfig(env, parsed),
     ...(parsed.WORKER_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: parsed.WORKER_MAX_CACHED_WORKFLOWS }),
   };
 }

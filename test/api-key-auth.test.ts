@@ -1,5 +1,5 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { waitForCallbackUrl } from '../lib/client';
+import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import { errorOf, postJson, signalCount, startHarness, type Harness } from './support/harness';
 
 let h: Harness;

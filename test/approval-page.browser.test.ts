@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { waitForCallbackUrl } from '../lib/client';
+import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { CallbackFormField } from '../workflows';
 import type { ApprovalRequestInput } from './workflows';
 import { CHROMIUM_ARGS, ensureChromium } from './support/chromium';

@@ -1,6 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { APPROVAL_PAGE_CSP } from '../callback-gateway/approval-page';
-import { waitForCallbackUrl } from '../lib/client';
+import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { CallbackFormField } from '../workflows';
 import { callbacksQuery } from '../workflows/protocol';
 import { releaseSignal, type ApprovalRequestInput } from './workflows';

@@ -1,5 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { waitForCallbackUrl } from '../lib/client';
+import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { CallbackWaitResult } from '../workflows';
 import { releaseSignal, urlsQuery } from './workflows';
 import { errorOf, postJson, signalCount, startHarness, type Harness } from './support/harness';

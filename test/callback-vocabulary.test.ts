@@ -1,5 +1,5 @@
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { waitForCallbackUrl } from '../lib/client';
+import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { CallbackInfo, CallbackWaitResult, QuorumResult } from '../workflows';
 import { callbacksQuery } from '../workflows/protocol';
 import { errorOf, postJson, signalCount, startHarness, type Harness } from './support/harness';

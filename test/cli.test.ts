@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WAITING_SEARCH_ATTRIBUTE, type CallbackInfo } from '../workflows';
-import { waitForCallbackUrl } from '../lib/client';
+import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import { startHarness, type Harness } from './support/harness';
 import { runTsx, type CommandResult } from './support/processes';
 import { TEST_TEMPORAL_ADDRESS } from './support/test-env';

@@ -1,6 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { buildOpenApiDocument } from '../callback-gateway/openapi';
-import { waitForCallbackUrl } from '../lib/client';
+import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import { startHarness, type Harness } from './support/harness';
 
 type Json = Record<string, any>;

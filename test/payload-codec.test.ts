@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { createCodecServer } from '../lib/codec-server';
 import { loadPayloadCodec } from '../lib/payload-codec';
-import { waitForCallbackUrl } from '../lib/client';
+import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import { postJson, startHarness, type Harness } from './support/harness';
 import { listen, type Listening } from './support/listen';
 import { TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS } from './support/test-env';

@@ -1,4 +1,4 @@
-import { waitForCallbackUrl } from '../lib/client';
+import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import { postJson, startHarness, type Harness } from './support/harness';
 
 let h: Harness;

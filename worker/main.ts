@@ -2,6 +2,7 @@ import { loadWorkerConfig } from '../lib/config';
 import { runMain } from '../lib/run-main';
 import { connectWorker } from './connect-worker';
 import { createCallbackWorker } from './create-worker';
+import { pluginOptionsFrom } from './plugin';
 
 /**
  * `durable-callbacks worker` (`npm run worker`): runs the ready-made `awaitCallback` workflow with
@@ -16,10 +17,7 @@ export async function runWorker(): Promise<void> {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      callbacks: {
-        minting: { token: config.token, callbackBaseUrl: config.callbackBaseUrl, ...(config.callbackApiKey ? { callbackApiKey: config.callbackApiKey } : {}) },
-        ...(config.temporal.codec ? { payloadCodec: config.temporal.codec } : {}),
-      },
+      callbacks: pluginOptionsFrom(config),
       maxCachedWorkflows: config.maxCachedWorkflows,
     });
     console.log(

@@ -3,7 +3,7 @@ import { SimplePlugin, type SimplePluginOptions } from '@temporalio/plugin';
 import type { Worker } from '@temporalio/worker';
 import { createCallbackActivities, type CallbackActivityDeps } from '../activities/generate-callback-url';
 import { loadCallbackActivities } from '../activities/load-callback-activities';
-import { loadWorkerConfig, type Env, type PayloadCodecConfig, type TokenConfig } from '../lib/config';
+import { loadMintingConfig, type Env, type MintingConfig, type PayloadCodecConfig, type TokenConfig } from '../lib/config';
 import { checkPayloadCodecKeys, loadPayloadCodec } from '../lib/payload-codec';
 import type { CallbackActivities, GenerateCallbackUrlInput } from '../workflows/types';
 
@@ -139,16 +139,22 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
   return new DurableCallbacksPlugin(pluginOptions, ready);
 }
 
+/** {@link DurableCallbacksOptions} from parsed configuration: minting with its keys, and the payload codec when configured. */
+export function pluginOptionsFrom(config: MintingConfig): DurableCallbacksOptions {
+  const { token, callbackBaseUrl, callbackApiKey, codec } = config;
+  return {
+    minting: { token, callbackBaseUrl, ...(callbackApiKey ? { callbackApiKey } : {}) },
+    ...(codec ? { payloadCodec: codec } : {}),
+  };
+}
+
 /**
  * {@link durableCallbacks} configured from the environment, as `durable-callbacks worker` is:
  * token keys (`CALLBACK_SIGNING_SECRET` or `CALLBACK_KEY_RING_FILE`), `CALLBACK_BASE_URL`,
- * `CALLBACK_API_KEY` and `PAYLOAD_CODEC_KEYS`.
+ * `CALLBACK_API_KEY` and `PAYLOAD_CODEC_KEYS`. It reads nothing of the Temporal connection, which
+ * your worker makes.
  * @throws `ConfigError` naming each missing or malformed variable.
  */
 export function durableCallbacksFromEnv(env: Env = process.env): SimplePlugin {
-  const config = loadWorkerConfig(env);
-  return durableCallbacks({
-    minting: { token: config.token, callbackBaseUrl: config.callbackBaseUrl, ...(config.callbackApiKey ? { callbackApiKey: config.callbackApiKey } : {}) },
-    ...(config.temporal.codec ? { payloadCodec: config.temporal.codec } : {}),
-  });
+  return durableCallbacks(pluginOptionsFrom(loadMintingConfig(env)));
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { waitForCallbackUrl } from '../../lib/client';
+import { waitForCallbackUrl } from '../../test/support/wait-for-callback-url';
 import { sleep } from '../../test/support/async';
 import { mapLimit } from '../../test/support/pool';
 import type { awaitCallback } from '../../workflows/await-callback';

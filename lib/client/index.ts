@@ -1,15 +1,16 @@
 /**
  * durable-callbacks for Temporal clients (Node only): start the ready-made `awaitCallback`
- * workflow and get its URL in one round trip, and inspect or settle any workflow's callbacks as
- * an operator. Uses `@temporalio/client` alone.
+ * workflow and get its URL in one round trip, inspect or settle any workflow's callbacks as an
+ * operator, and install the payload codec with the same plugin workers use. Never loads
+ * `@temporalio/worker` (the protocol's definitions come from `@temporalio/workflow`, which is
+ * plain JavaScript).
  *
  * @packageDocumentation
  */
 export { startAwaitCallback, type StartAwaitCallbackOptions, type StartedAwaitCallback } from './start-await-callback';
 export { listCallbacks, completeCallback, failCallback, type OperatorDeliveryOptions } from './operate-callbacks';
 export { createTemporalClient } from '../temporal-client';
+export { durableCallbacks, type DurableCallbacksOptions } from '../../worker/plugin';
 export { loadTemporalConfig, type TemporalConfig } from '../config';
 export type { AwaitCallbackInput } from '../../workflows/await-callback';
 export type { AwaitCallbackUrl, CallbackInfo, CallbackWaitResult, CallbackFailureInfo, RejectedDelivery } from '../../workflows/types';
-// Kept for this repository's tests and drills, which start their own workflows; not part of the documented surface.
-export { waitForCallbackUrl, type WaitForCallbackUrlOptions } from './wait-for-callback-url';

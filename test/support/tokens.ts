@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { SignJWT, base64url, type CryptoKey, type JWTHeaderParameters } from 'jose';
 import { webhookSignature } from '../../callback-gateway/webhook-signature';
 import type { CallbackClaims } from '../../lib/callback-token';
-import { waitForCallbackUrl } from '../../lib/client';
+import { waitForCallbackUrl } from './wait-for-callback-url';
 import type { CallbackTokenMinter } from '../../lib/mint-callback-token';
 import { TEST_TOKEN_IDENTITY, type Harness } from './harness';
 

@@ -10,7 +10,7 @@ export interface WaitForCallbackUrlOptions {
 }
 
 /**
- * Reads the callback URL of a running `awaitCallback` workflow (or any workflow answering the
+ * Test and drill helper (users call `startAwaitCallback`): reads the callback URL of a running `awaitCallback` workflow (or any workflow answering the
  * `callbackUrl` query), waiting until it has been minted. For clients that start a workflow and
  * need its URL to hand to an external system.
  * @throws Error when no URL is available within the timeout.
