@@ -5,7 +5,7 @@ import { callbacksQuery } from '../workflows/protocol';
 import type { CallbackInfo } from '../workflows/types';
 import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from './approval-page';
 import { requestContext } from './request-context';
-import { temporalCallError, withinDeadline } from './signal-workflow';
+import { temporalCallError, withinDeadline } from './temporal-calls';
 
 /**
  * When a callback request is answered in HTML (browsers), and the middleware that shows the
