@@ -4,7 +4,7 @@ import { describeError, type Logger } from '../lib/logger';
 import { callbacksQuery } from '../workflows/protocol';
 import type { CallbackInfo } from '../workflows/types';
 import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from './approval-page';
-import { requestContext } from './request-context';
+import { authenticated, requestState } from './request-context';
 import { temporalCallError, withinDeadline } from './temporal-calls';
 
 /**
@@ -53,8 +53,8 @@ function sendsJson(req: Request): boolean {
  * `text/html` first in their default `Accept`) and everything else keep JSON.
  */
 export const markHtmlRequests: RequestHandler = (req, res, next) => {
-  if (req.method === 'GET') requestContext(res).html = acceptsHtml(req);
-  else if (req.method === 'POST' || req.method === 'PUT') requestContext(res).html = prefersHtml(req) && !sendsJson(req);
+  if (req.method === 'GET') requestState(res).html = acceptsHtml(req);
+  else if (req.method === 'POST' || req.method === 'PUT') requestState(res).html = prefersHtml(req) && !sendsJson(req);
   next();
 };
 
@@ -88,9 +88,8 @@ async function pageState(client: Client, workflowId: string, callbackId: string,
  */
 export function showApprovalPage(client: Client, timeoutMs: number, logger: Logger): RequestHandler {
   return async (req, res, next) => {
-    const context = requestContext(res);
-    if (req.method !== 'GET' || !context.html) return next();
-    const claims = context.claims!;
+    if (req.method !== 'GET' || !requestState(res).html) return next();
+    const { claims } = authenticated(res);
     if (claims.signatureSender !== undefined) return sendPage(res, 200, renderSignedOnlyPage());
     const state = await pageState(client, claims.workflowId, claims.callbackId, timeoutMs, logger);
     if (state.kind === 'workflow_closed') return sendPage(res, 200, renderClosedPage({ reason: 'workflow_closed' }));

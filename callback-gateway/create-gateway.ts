@@ -9,7 +9,7 @@ import { markHtmlRequests, showApprovalPage } from './approval-page-handler';
 import { authenticate } from './authenticate';
 import { buildDelivery, deliveryIdOf } from './build-delivery';
 import { DEFAULT_MAX_BODY_BYTES, readBody } from './read-body';
-import { requestContext } from './request-context';
+import { authenticated, receivedBody, requestState } from './request-context';
 import { errorHandler, routeNotFound } from './respond-with-error';
 import { signalWorkflow } from './signal-workflow';
 import { withinDeadline } from './temporal-calls';
@@ -17,7 +17,7 @@ import { RateLimiter, type RateDecision, type RateLimit } from './rate-limiter';
 import { securityHeaders } from './security-headers';
 import { createGatewayMetrics } from './metrics';
 import openApiDocument from './openapi.json';
-import { assignRequestId, requestIdOf } from './request-id';
+import { assignRequestId } from './request-id';
 import { verifyWebhookSignature } from './webhook-signature';
 import { deliverSync, requestedWaitSeconds } from './sync-delivery';
 import type { DeliveryKind } from '../workflows/types';
@@ -69,19 +69,19 @@ function logRequests(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const context = requestContext(res);
+      const state = requestState(res);
       // The path is logged as its route pattern: the real path holds the token.
       logger.info('request', {
-        requestId: requestIdOf(res.locals),
+        requestId: state.requestId,
         method: req.method,
         route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched',
         status: res.statusCode,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
-        workflowId: context.claims?.workflowId,
-        callbackId: context.claims?.callbackId,
-        deliveryId: context.deliveryId,
-        apiKeyId: context.apiKey?.id,
-        errorCode: context.errorCode,
+        workflowId: state.claims?.workflowId,
+        callbackId: state.claims?.callbackId,
+        deliveryId: state.deliveryId,
+        apiKeyId: state.callback?.apiKey?.id,
+        errorCode: state.errorCode,
       });
     });
     next();
@@ -141,21 +141,20 @@ export function createGateway(deps: GatewayDeps): express.Express {
   };
   const auth = authenticate(deps.verifier, deps.apiKeys);
   const limitKey: RequestHandler = (_req, res, next) => {
-    const key = requestContext(res).apiKey;
+    const key = authenticated(res).apiKey;
     if (key) enforce(perKey.take(key.id), `API key ${key.id}`);
     next();
   };
   const readAndCheckBody = readBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   const checkSignature: RequestHandler = (req, res, next) => {
-    const context = requestContext(res);
-    const sender = context.claims?.signatureSender;
+    const sender = authenticated(res).claims.signatureSender;
     if (sender === undefined) return next();
     const key = deps.webhookSecrets?.get(sender);
     if (!key) {
       logger.error('callback requires a signature from an unknown sender; set WEBHOOK_SECRETS', { sender });
       throw new CallbackError('INTERNAL_ERROR', 'The gateway cannot check this callback\'s signature; the delivery was not accepted.');
     }
-    verifyWebhookSignature(req, context.body?.raw ?? Buffer.alloc(0), key);
+    verifyWebhookSignature(req, receivedBody(res).raw, key);
     next();
   };
   const body = [readAndCheckBody, checkSignature];
@@ -163,25 +162,26 @@ export function createGateway(deps: GatewayDeps): express.Express {
   const deliver =
     (kind: DeliveryKind): RequestHandler =>
     async (req, res) => {
-      const context = requestContext(res);
-      const claims = context.claims!;
+      const { claims, apiKey } = authenticated(res);
+      const body = receivedBody(res);
+      const state = requestState(res);
       const waitSeconds = requestedWaitSeconds(req);
       const deliveryId = deliveryIdOf(req);
-      context.deliveryId = deliveryId;
-      const data = context.body?.data ?? null;
+      state.deliveryId = deliveryId;
+      const data = body.data;
       if (kind === 'fail') checkFailureReport(data);
       const delivery = buildDelivery(req, {
         callbackId: claims.callbackId,
         kind,
         deliveryId,
-        contentType: context.body?.contentType ?? null,
+        contentType: body.contentType,
         data,
-        apiKeyId: context.apiKey?.id,
+        apiKeyId: apiKey?.id,
       });
       const accepted = { callbackId: claims.callbackId, deliveryId };
       // A browser's form submission (from the approval page) is thanked with a page, not JSON.
       const answer = (status: number, json: object) =>
-        context.html ? sendPage(res, status, renderThankYouPage({ decision: (data as { decision?: unknown } | null)?.decision })) : res.status(status).json(json);
+        state.html ? sendPage(res, status, renderThankYouPage({ decision: (data as { decision?: unknown } | null)?.decision })) : res.status(status).json(json);
       if (waitSeconds !== undefined) {
         const reply = await deliverSync(deps.client, claims.workflowId, delivery, waitSeconds);
         if (reply) {
@@ -198,7 +198,7 @@ export function createGateway(deps: GatewayDeps): express.Express {
   const getAllowed: RequestHandler = (req, res, next) => {
     // Express routes HEAD to GET handlers; a HEAD must never deliver anything.
     if (req.method === 'HEAD') throw methodNotAllowed('HEAD does not deliver a callback; use POST.', DELIVERY_METHODS);
-    if (!requestContext(res).claims?.allowGet) {
+    if (!authenticated(res).claims.allowGet) {
       throw methodNotAllowed(
         'This callback does not accept GET (link previews and crawlers send GETs); send the delivery with POST or PUT.',
         DELIVERY_METHODS,

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { requestContext } from './request-context';
+import { requestState } from './request-context';
 
 /** The gateway's Prometheus metrics and the middleware that feeds them. */
 export interface GatewayMetrics {
@@ -54,7 +54,7 @@ export function createGatewayMetrics(): GatewayMetrics {
         const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
         stop({ route, method: req.method, status: String(res.statusCode) });
         if (route.startsWith('/callbacks/')) {
-          const { errorCode } = requestContext(res);
+          const { errorCode } = requestState(res);
           deliveries.inc({ route, outcome: errorCode ?? (res.statusCode === 200 ? 'answered' : 'accepted') });
           if (errorCode && TEMPORAL_FAILURES.has(errorCode)) temporalErrors.inc({ code: errorCode });
         }
