@@ -3,13 +3,13 @@ import type { Request, RequestHandler } from 'express';
 import { describeError, type Logger } from '../lib/logger';
 import { callbacksQuery } from '../workflows/protocol';
 import type { CallbackInfo } from '../workflows/types';
-import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from './approval-page';
-import { authenticated, requestState } from './request-context';
+import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from './html-pages';
+import { authenticated, requestState } from './request-state';
 import { temporalCallError, withinDeadline } from './temporal-calls';
 
 /**
  * When a callback request is answered in HTML (browsers), and the middleware that shows the
- * approval page. The page itself is rendered in `approval-page.ts`.
+ * approval page. The page itself is rendered in `html-pages.ts`.
  */
 
 /** The `q` of `text/html` in an Accept header: 0 unless the header names it. `*` wildcards do not count. */

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { requestState } from './request-context';
+import { requestState } from './request-state';
 
 /** The gateway's Prometheus metrics and the middleware that feeds them. */
 export interface GatewayMetrics {

@@ -1,8 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { CallbackError, isCallbackError, type ErrorBody } from '../lib/errors';
 import { describeError, type Logger } from '../lib/logger';
-import { renderErrorPage, sendPage } from './approval-page';
-import { requestState } from './request-context';
+import { renderErrorPage, sendPage } from './html-pages';
+import { requestState } from './request-state';
 
 /**
  * Sends `error` as `{"error":{"code","message"}}` with its status and headers; to a browser
