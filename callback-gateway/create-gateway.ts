@@ -5,20 +5,23 @@ import { CallbackError } from '../lib/errors';
 import { silentLogger, type Logger } from '../lib/logger';
 import type { CallbackTokenVerifier } from '../lib/verify-callback-token';
 import { renderThankYouPage, sendPage } from './html-pages';
-import { markHtmlRequests, showApprovalPage } from './approval-page-handler';
-import { authenticate } from './authenticate';
+import { showApprovalPage } from './approval-page-handler';
 import { buildDelivery, deliveryIdOf } from './build-delivery';
-import { DEFAULT_MAX_BODY_BYTES, readBody } from './read-body';
+import { authenticate } from './middleware/authenticate';
+import { checkWebhookSignature } from './middleware/check-webhook-signature';
+import { markHtmlRequests } from './middleware/detect-html';
+import { logRequests } from './middleware/log-requests';
+import { limitPerApiKey, limitPerClientIp } from './middleware/rate-limit';
+import { DEFAULT_MAX_BODY_BYTES, readBody } from './middleware/read-body';
+import { assignRequestId } from './middleware/request-id';
+import { securityHeaders } from './middleware/security-headers';
 import { authenticated, receivedBody, requestState } from './request-state';
 import { errorHandler, routeNotFound } from './respond-with-error';
 import { signalWorkflow } from './signal-workflow';
 import { withinDeadline } from './temporal-calls';
-import { RateLimiter, type RateDecision, type RateLimit } from './rate-limiter';
-import { securityHeaders } from './security-headers';
+import type { RateLimit } from './rate-limiter';
 import { createGatewayMetrics } from './metrics';
 import openApiDocument from './openapi.json';
-import { assignRequestId } from './request-id';
-import { verifyWebhookSignature } from './webhook-signature';
 import { deliverSync, requestedWaitSeconds } from './sync-delivery';
 import type { DeliveryKind } from '../workflows/types';
 import { parseFailureReport, WORKFLOW_REFUSALS } from '../workflows/protocol';
@@ -54,39 +57,11 @@ function checkFailureReport(data: unknown): void {
   if (!parseFailureReport(data)) throw new CallbackError('INVALID_FAILURE_REPORT', WORKFLOW_REFUSALS.INVALID_FAILURE_REPORT);
 }
 
-function enforce(decision: RateDecision, who: string): void {
-  if (decision.allowed) return;
-  throw new CallbackError('RATE_LIMITED', `Too many requests from ${who}; retry after ${decision.retryAfterSeconds} s.`, {
-    retryAfterSeconds: decision.retryAfterSeconds,
-  });
-}
 
 function methodNotAllowed(message: string, allow: string): CallbackError {
   return new CallbackError('METHOD_NOT_ALLOWED', message, { headers: { Allow: allow } });
 }
 
-function logRequests(logger: Logger): RequestHandler {
-  return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const state = requestState(res);
-      // The path is logged as its route pattern: the real path holds the token.
-      logger.info('request', {
-        requestId: state.requestId,
-        method: req.method,
-        route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched',
-        status: res.statusCode,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
-        workflowId: state.claims?.workflowId,
-        callbackId: state.claims?.callbackId,
-        deliveryId: state.deliveryId,
-        apiKeyId: state.callback?.apiKey?.id,
-        errorCode: state.errorCode,
-      });
-    });
-    next();
-  };
-}
 
 /**
  * Builds the callback gateway: an Express app that verifies each request to
@@ -133,30 +108,11 @@ export function createGateway(deps: GatewayDeps): express.Express {
     }
   });
 
-  const perIp = new RateLimiter(deps.rateLimits?.perIp ?? { perMinute: 0 });
-  const perKey = new RateLimiter(deps.rateLimits?.perKey ?? { perMinute: 0 });
-  const limitIp: RequestHandler = (req, _res, next) => {
-    enforce(perIp.take(req.ip ?? 'unknown'), 'this client');
-    next();
-  };
+  const limitIp = limitPerClientIp(deps.rateLimits?.perIp);
   const auth = authenticate(deps.verifier, deps.apiKeys);
-  const limitKey: RequestHandler = (_req, res, next) => {
-    const key = authenticated(res).apiKey;
-    if (key) enforce(perKey.take(key.id), `API key ${key.id}`);
-    next();
-  };
+  const limitKey = limitPerApiKey(deps.rateLimits?.perKey);
   const readAndCheckBody = readBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-  const checkSignature: RequestHandler = (req, res, next) => {
-    const sender = authenticated(res).claims.signatureSender;
-    if (sender === undefined) return next();
-    const key = deps.webhookSecrets?.get(sender);
-    if (!key) {
-      logger.error('callback requires a signature from an unknown sender; set WEBHOOK_SECRETS', { sender });
-      throw new CallbackError('INTERNAL_ERROR', 'The gateway cannot check this callback\'s signature; the delivery was not accepted.');
-    }
-    verifyWebhookSignature(req, receivedBody(res).raw, key);
-    next();
-  };
+  const checkSignature = checkWebhookSignature(deps.webhookSecrets, logger);
   const body = [readAndCheckBody, checkSignature];
 
   const deliver =

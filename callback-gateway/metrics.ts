@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { routePattern } from './middleware/log-requests';
 import { requestState } from './request-state';
 
 /** The gateway's Prometheus metrics and the middleware that feeds them. */
@@ -51,7 +52,7 @@ export function createGatewayMetrics(): GatewayMetrics {
       inflight.inc();
       res.once('close', () => {
         inflight.dec();
-        const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+        const route = routePattern(req);
         stop({ route, method: req.method, status: String(res.statusCode) });
         if (route.startsWith('/callbacks/')) {
           const { errorCode } = requestState(res);

@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express';
-import { EXECUTE_SCOPE, type ApiKeyInfo, type ApiKeyStore } from '../lib/api-keys';
-import { CallbackError } from '../lib/errors';
-import type { CallbackTokenVerifier } from '../lib/verify-callback-token';
-import { requestState } from './request-state';
+import { EXECUTE_SCOPE, type ApiKeyInfo, type ApiKeyStore } from '../../lib/api-keys';
+import { CallbackError } from '../../lib/errors';
+import type { CallbackTokenVerifier } from '../../lib/verify-callback-token';
+import { requestState } from '../request-state';
 
 /** The query parameter that may carry an API key, for senders that cannot set headers. */
 export const API_KEY_QUERY_PARAM = 'api_key';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { requestState } from './request-state';
+import { requestState } from '../request-state';
 
 /** An incoming `X-Request-Id` is kept when it looks like an id (a load balancer's), else replaced. */
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;

@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler } from 'express';
-import { CallbackError } from '../lib/errors';
-import { requestState } from './request-state';
+import { CallbackError } from '../../lib/errors';
+import { requestState } from '../request-state';
 
 /** Media types a callback body may have. */
 export const ACCEPTED_CONTENT_TYPES = ['application/json', 'application/*+json', 'application/x-www-form-urlencoded', 'text/*'] as const;
