@@ -1,11 +1,19 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { RequestHandler } from 'express';
-import { describeError, type Logger } from '../lib/logger';
-import { callbacksQuery } from '../workflows/protocol';
-import type { CallbackInfo } from '../workflows/types';
-import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from './html-pages';
-import { authenticated, requestState } from './request-state';
-import { temporalCallError, withinDeadline } from './temporal-calls';
+import { describeError, type Logger } from '../../lib/logger';
+import { callbacksQuery } from '../../workflows/protocol';
+import type { CallbackInfo } from '../../workflows/types';
+import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from '../html-pages';
+import { authenticated, requestState } from '../request-state';
+import { temporalCallError, withinDeadline } from '../temporal-calls';
+
+/** What the approval page needs: the workflow's `callbacks` query, bounded, and a log for when it fails. */
+export interface ApprovalPageDeps {
+  client: Client;
+  /** Bound on the Temporal calls that read the callback's details. */
+  timeoutMs: number;
+  logger: Logger;
+}
 
 /** What the workflow said about the callback, or why it could not say. */
 type PageState = { kind: 'info'; info: CallbackInfo | undefined } | { kind: 'workflow_closed' } | { kind: 'unavailable' };
@@ -28,14 +36,18 @@ async function pageState(client: Client, workflowId: string, callbackId: string,
 }
 
 /**
- * Shows the approval page for a GET marked HTML by `markHtmlRequests` (anything else
- * passes on). Runs after the token (and any required API key) verified. Reads the callback's
- * `title`, `description` and `form` with the workflow's `callbacks` query, bounded by
- * `timeoutMs`: a callback that is no longer pending gets the "already answered / closed" page
- * without buttons; when the query fails (no worker) the page still lets the person answer.
- * Never delivers anything.
+ * The browser's view of a callback URL: answers a GET marked HTML (by `markHtmlRequests`) with
+ * the approval page, and passes every other request on to the delivery handlers. It sits in the
+ * callback URL's GET chain after authentication rather than on a route of its own, so a person's
+ * browser and a machine's GET share one token check and one rate-limit count, and a browser's
+ * GET (or a link preview's) can never fall through to a delivery.
+ *
+ * Reads the callback's `title`, `description` and `form` with the workflow's `callbacks` query,
+ * bounded by `timeoutMs`: a callback that is no longer pending gets the "already answered /
+ * closed" page without buttons; when the query fails (no worker) the page still lets the person
+ * answer. Never delivers anything.
  */
-export function showApprovalPage(client: Client, timeoutMs: number, logger: Logger): RequestHandler {
+export function approvalPage({ client, timeoutMs, logger }: ApprovalPageDeps): RequestHandler {
   return async (req, res, next) => {
     if (req.method !== 'GET' || !requestState(res).html) return next();
     const { claims } = authenticated(res);
