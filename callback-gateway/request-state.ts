@@ -17,7 +17,9 @@ import { CallbackError, type CallbackErrorCode } from '../lib/errors';
  * scopes), never its secret.
  */
 export interface AuthenticatedCallback {
+  /** The verified token's claims: which workflow and callback, and what the callback accepts. */
   claims: CallbackClaims;
+  /** The API key presented, for callbacks that require one. */
   apiKey?: ApiKeyInfo;
 }
 
@@ -39,7 +41,10 @@ export interface ReceivedBody {
 export interface RequestState {
   /** Set by the request-id middleware on every request. */
   requestId?: string;
-  /** What the callback token says, recorded as soon as it verifies: log lines of refused requests name their workflow. */
+  /**
+   * What the callback token says, recorded as soon as it verifies (before any API key check), so
+   * the log lines of refused requests still name their workflow and callback.
+   */
   claims?: CallbackClaims;
   /** Set once authentication has passed (token and any API key); read with {@link authenticated}. */
   callback?: AuthenticatedCallback;
@@ -81,8 +86,8 @@ export function authenticated(res: Response): AuthenticatedCallback {
 const NO_BODY: Readonly<ReceivedBody> = Object.freeze({ contentType: null, data: null, raw: Buffer.alloc(0) });
 
 /**
- * The body the body-reading middleware recorded, or the empty body for routes that read none (a GET delivers
- * its query parameters instead, and is signed over an empty body).
+ * The body the body-reading middleware recorded, or the empty body for routes that read none (a
+ * GET delivers its query parameters instead, and is signed over an empty body).
  */
 export function receivedBody(res: Response): ReceivedBody {
   return requestState(res).body ?? NO_BODY;

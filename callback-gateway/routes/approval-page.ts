@@ -9,9 +9,11 @@ import { temporalCallError, withinDeadline } from '../temporal-calls';
 
 /** What the approval page needs: the workflow's `callbacks` query, bounded, and a log for when it fails. */
 export interface ApprovalPageDeps {
+  /** A Temporal client for the namespace the gateway serves. */
   client: Client;
   /** Bound on the Temporal calls that read the callback's details. */
   timeoutMs: number;
+  /** Where a page shown without the workflow's details is noted. */
   logger: Logger;
 }
 

@@ -21,9 +21,13 @@ import { approvalPage } from './approval-page';
 
 /** What the callback URL routes need; defaults are resolved by `createGateway`. */
 export interface DeliveryRouteDeps {
+  /** A Temporal client for the namespace the gateway serves. */
   client: Client;
+  /** Verifies the callback tokens in request paths. */
   verifier: CallbackTokenVerifier;
+  /** Checks the API keys of callbacks that require one. */
   apiKeys: ApiKeyStore;
+  /** Where a callback that cannot be checked (its signature sender has no secret) and an approval page shown without details are logged. */
   logger: Logger;
   /** Largest accepted body, in bytes. */
   maxBodyBytes: number;
@@ -38,31 +42,33 @@ export interface DeliveryRouteDeps {
 /** The methods that deliver, as an `Allow` header names them. */
 const DELIVERY_METHODS = 'POST, PUT';
 
-function methodNotAllowed(message: string, allow: string): CallbackError {
-  return new CallbackError('METHOD_NOT_ALLOWED', message, { headers: { Allow: allow } });
+function methodNotAllowed(message: string): CallbackError {
+  return new CallbackError('METHOD_NOT_ALLOWED', message, { headers: { Allow: DELIVERY_METHODS } });
 }
 
 /** Lets through only the GETs that may deliver: not HEAD, and only for callbacks created with `allowGet`. */
 const getAllowed: RequestHandler = (req, res, next) => {
   // Express routes HEAD to GET handlers; a HEAD must never deliver anything.
-  if (req.method === 'HEAD') throw methodNotAllowed('HEAD does not deliver a callback; use POST.', DELIVERY_METHODS);
+  if (req.method === 'HEAD') throw methodNotAllowed('HEAD does not deliver a callback; use POST.');
   if (!authenticated(res).claims.allowGet) {
-    throw methodNotAllowed(
-      'This callback does not accept GET (link previews and crawlers send GETs); send the delivery with POST or PUT.',
-      DELIVERY_METHODS,
-    );
+    throw methodNotAllowed('This callback does not accept GET (link previews and crawlers send GETs); send the delivery with POST or PUT.');
   }
   next();
 };
 
 /** Refuses every method but the delivering ones, before any check of the token. */
 const refuseOtherMethods: RequestHandler = (req) => {
-  throw methodNotAllowed(`${req.method} does not deliver a callback; use POST or PUT.`, DELIVERY_METHODS);
+  throw methodNotAllowed(`${req.method} does not deliver a callback; use POST or PUT.`);
 };
 
 /** A `fail` report must say what failed, by the protocol's one rule for failure reports. */
 function checkFailureReport(data: unknown): void {
   if (!parseFailureReport(data)) throw new CallbackError('INVALID_FAILURE_REPORT', WORKFLOW_REFUSALS.INVALID_FAILURE_REPORT);
+}
+
+/** The approval page's form posts the person's answer as `decision`; the thank-you page repeats it. */
+function decisionOf(data: unknown): unknown {
+  return (data as { decision?: unknown } | null)?.decision;
 }
 
 /**
@@ -84,7 +90,7 @@ function deliver(kind: DeliveryKind, client: Client, timeoutMs: number): Request
     const delivery = buildDelivery(req, { callbackId: claims.callbackId, kind, deliveryId, contentType, data, apiKeyId: apiKey?.id });
     const accepted = { callbackId: claims.callbackId, deliveryId };
     const answer = (status: number, json: object) =>
-      state.html ? sendPage(res, status, renderThankYouPage({ decision: (data as { decision?: unknown } | null)?.decision })) : res.status(status).json(json);
+      state.html ? sendPage(res, status, renderThankYouPage({ decision: decisionOf(data) })) : res.status(status).json(json);
     if (waitSeconds !== undefined) {
       const reply = await deliverSync(client, claims.workflowId, delivery, waitSeconds);
       if (reply) {

@@ -6,6 +6,7 @@ import { RETRY_AFTER_SECONDS, withinDeadline } from '../temporal-calls';
 
 /** What the probe routes need: Temporal to check readiness against, and the metrics to serve, if on. */
 export interface ProbeDeps {
+  /** The Temporal client whose connection `/readyz` checks. */
   client: Client;
   /** Bound on each Temporal call; the readiness check uses at most {@link READINESS_TIMEOUT_MS} of it. */
   timeoutMs: number;
