@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { CallbackError } from '../lib/errors';
 import type { CallbackDelivery, CallbackMethod, DeliveryKind } from '../workflows/types';
-import { API_KEY_QUERY_PARAM } from './authenticate';
+import { API_KEY_QUERY_PARAM } from './middleware/authenticate';
 import { WAIT_QUERY_PARAM } from './sync-delivery';
 
 /** Headers never forwarded to the workflow: credentials, and framing that means nothing there. */

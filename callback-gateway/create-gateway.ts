@@ -1,26 +1,17 @@
 import type { Client } from '@temporalio/client';
-import express, { type RequestHandler } from 'express';
+import express from 'express';
 import type { ApiKeyStore } from '../lib/api-keys';
-import { CallbackError } from '../lib/errors';
 import { silentLogger, type Logger } from '../lib/logger';
 import type { CallbackTokenVerifier } from '../lib/verify-callback-token';
-import { renderThankYouPage, sendPage } from './approval-page';
-import { markHtmlRequests, showApprovalPage } from './approval-page-handler';
-import { authenticate } from './authenticate';
-import { buildDelivery, deliveryIdOf } from './build-delivery';
-import { DEFAULT_MAX_BODY_BYTES, readBody } from './read-body';
-import { requestContext } from './request-context';
-import { errorHandler, routeNotFound } from './respond-with-error';
-import { signalWorkflow, withinDeadline } from './signal-workflow';
-import { RateLimiter, type RateDecision, type RateLimit } from './rate-limiter';
-import { securityHeaders } from './security-headers';
 import { createGatewayMetrics } from './metrics';
-import { serveOpenApiDocument } from './openapi';
-import { assignRequestId, requestIdOf } from './request-id';
-import { verifyWebhookSignature } from './webhook-signature';
-import { deliverSync, requestedWaitSeconds } from './sync-delivery';
-import type { DeliveryKind } from '../workflows/types';
-import { parseFailureReport, WORKFLOW_REFUSALS } from '../workflows/protocol';
+import { logRequests } from './middleware/log-requests';
+import { DEFAULT_MAX_BODY_BYTES } from './middleware/read-body';
+import { assignRequestId } from './middleware/request-id';
+import { securityHeaders } from './middleware/security-headers';
+import type { GatewayRateLimits } from './rate-limiter';
+import { errorHandler, routeNotFound } from './respond-with-error';
+import { deliveryRoutes } from './routes/delivery';
+import { probeRoutes } from './routes/probes';
 
 /** Default bound on each Temporal call a request makes. */
 export const DEFAULT_TEMPORAL_CALL_TIMEOUT_MS = 5_000;
@@ -29,8 +20,11 @@ export const DEFAULT_TEMPORAL_CALL_TIMEOUT_MS = 5_000;
 export interface GatewayDeps {
   /** A Temporal client for the namespace the gateway serves. */
   client: Client;
+  /** Verifies the callback tokens in request paths (signature, expiry, audience). */
   verifier: CallbackTokenVerifier;
+  /** Checks the API keys of callbacks that require one. */
   apiKeys: ApiKeyStore;
+  /** Where request lines and failures are logged. Default: nowhere. */
   logger?: Logger;
   /** Largest accepted body, in bytes. Default {@link DEFAULT_MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
@@ -39,52 +33,11 @@ export interface GatewayDeps {
   /** Standard Webhooks secrets by sender name, for callbacks created with `requireSignature`. */
   webhookSecrets?: ReadonlyMap<string, Uint8Array>;
   /** Request limits per client IP and per API key; off unless given. */
-  rateLimits?: { perIp?: RateLimit; perKey?: RateLimit };
+  rateLimits?: GatewayRateLimits;
   /** Express's `trust proxy` setting, so the per-IP limit sees the client behind a load balancer. Default off. */
   trustProxy?: boolean | number | string;
   /** Serve Prometheus metrics at `/metrics` (default true); restrict the path at the load balancer. */
   metrics?: boolean;
-}
-
-const DELIVERY_METHODS = 'POST, PUT';
-
-/** A `fail` report must say what failed, by the protocol's one rule for failure reports. */
-function checkFailureReport(data: unknown): void {
-  if (!parseFailureReport(data)) throw new CallbackError('INVALID_FAILURE_REPORT', WORKFLOW_REFUSALS.INVALID_FAILURE_REPORT);
-}
-
-function enforce(decision: RateDecision, who: string): void {
-  if (decision.allowed) return;
-  throw new CallbackError('RATE_LIMITED', `Too many requests from ${who}; retry after ${decision.retryAfterSeconds} s.`, {
-    retryAfterSeconds: decision.retryAfterSeconds,
-  });
-}
-
-function methodNotAllowed(message: string, allow: string): CallbackError {
-  return new CallbackError('METHOD_NOT_ALLOWED', message, { headers: { Allow: allow } });
-}
-
-function logRequests(logger: Logger): RequestHandler {
-  return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const context = requestContext(res);
-      // The path is logged as its route pattern: the real path holds the token.
-      logger.info('request', {
-        requestId: requestIdOf(res.locals),
-        method: req.method,
-        route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched',
-        status: res.statusCode,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
-        workflowId: context.claims?.workflowId,
-        callbackId: context.claims?.callbackId,
-        deliveryId: context.deliveryId,
-        apiKeyId: context.apiKey?.id,
-        errorCode: context.errorCode,
-      });
-    });
-    next();
-  };
 }
 
 /**
@@ -102,131 +55,32 @@ function logRequests(logger: Logger): RequestHandler {
 export function createGateway(deps: GatewayDeps): express.Express {
   const logger = deps.logger ?? silentLogger;
   const timeoutMs = deps.temporalCallTimeoutMs ?? DEFAULT_TEMPORAL_CALL_TIMEOUT_MS;
+  const metrics = deps.metrics === false ? undefined : createGatewayMetrics();
+
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.set('trust proxy', deps.trustProxy ?? false);
+
   app.use(securityHeaders);
   app.use(assignRequestId);
   app.use(logRequests(logger));
-  if (deps.metrics !== false) {
-    const metrics = createGatewayMetrics();
-    app.use(metrics.middleware);
-    app.get('/metrics', metrics.handler);
-  }
-  app.get('/openapi.json', serveOpenApiDocument);
+  if (metrics) app.use(metrics.middleware);
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  app.get('/readyz', async (_req, res) => {
-    try {
-      await withinDeadline(deps.client, Math.min(timeoutMs, 2_000), () => deps.client.workflowService.getSystemInfo({}));
-      res.json({ status: 'ready', temporal: 'reachable' });
-    } catch {
-      res.set('Retry-After', '5').status(503).json({ status: 'unready', temporal: 'unreachable' });
-    }
-  });
-
-  const perIp = new RateLimiter(deps.rateLimits?.perIp ?? { perMinute: 0 });
-  const perKey = new RateLimiter(deps.rateLimits?.perKey ?? { perMinute: 0 });
-  const limitIp: RequestHandler = (req, _res, next) => {
-    enforce(perIp.take(req.ip ?? 'unknown'), 'this client');
-    next();
-  };
-  const auth = authenticate(deps.verifier, deps.apiKeys);
-  const limitKey: RequestHandler = (_req, res, next) => {
-    const key = requestContext(res).apiKey;
-    if (key) enforce(perKey.take(key.id), `API key ${key.id}`);
-    next();
-  };
-  const readAndCheckBody = readBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-  const checkSignature: RequestHandler = (req, res, next) => {
-    const context = requestContext(res);
-    const sender = context.claims?.signatureSender;
-    if (sender === undefined) return next();
-    const key = deps.webhookSecrets?.get(sender);
-    if (!key) {
-      logger.error('callback requires a signature from an unknown sender; set WEBHOOK_SECRETS', { sender });
-      throw new CallbackError('INTERNAL_ERROR', 'The gateway cannot check this callback\'s signature; the delivery was not accepted.');
-    }
-    verifyWebhookSignature(req, context.body?.raw ?? Buffer.alloc(0), key);
-    next();
-  };
-  const body = [readAndCheckBody, checkSignature];
-
-  const deliver =
-    (kind: DeliveryKind): RequestHandler =>
-    async (req, res) => {
-      const context = requestContext(res);
-      const claims = context.claims!;
-      const waitSeconds = requestedWaitSeconds(req);
-      const deliveryId = deliveryIdOf(req);
-      context.deliveryId = deliveryId;
-      const data = context.body?.data ?? null;
-      if (kind === 'fail') checkFailureReport(data);
-      const delivery = buildDelivery(req, {
-        callbackId: claims.callbackId,
-        kind,
-        deliveryId,
-        contentType: context.body?.contentType ?? null,
-        data,
-        apiKeyId: context.apiKey?.id,
-      });
-      const accepted = { callbackId: claims.callbackId, deliveryId };
-      // A browser's form submission (from the approval page) is thanked with a page, not JSON.
-      const answer = (status: number, json: object) =>
-        context.html ? sendPage(res, status, renderThankYouPage({ decision: (data as { decision?: unknown } | null)?.decision })) : res.status(status).json(json);
-      if (waitSeconds !== undefined) {
-        const reply = await deliverSync(deps.client, claims.workflowId, delivery, waitSeconds);
-        if (reply) {
-          res.set('Preference-Applied', `wait=${waitSeconds}`);
-          answer(200, { status: reply.outcome, ...accepted, callbackStatus: reply.status, reply: reply.reply });
-          return;
-        }
-        // No worker answered in time: fall back to the durable signal, as if asynchronous.
-      }
-      await signalWorkflow(deps.client, claims.workflowId, delivery, timeoutMs);
-      answer(202, { status: 'accepted', ...accepted });
-    };
-
-  const getAllowed: RequestHandler = (req, res, next) => {
-    // Express routes HEAD to GET handlers; a HEAD must never deliver anything.
-    if (req.method === 'HEAD') throw methodNotAllowed('HEAD does not deliver a callback; use POST.', DELIVERY_METHODS);
-    if (!requestContext(res).claims?.allowGet) {
-      throw methodNotAllowed(
-        'This callback does not accept GET (link previews and crawlers send GETs); send the delivery with POST or PUT.',
-        DELIVERY_METHODS,
-      );
-    }
-    next();
-  };
-  const refuseOtherMethods: RequestHandler = (req) => {
-    throw methodNotAllowed(`${req.method} does not deliver a callback; use POST or PUT.`, DELIVERY_METHODS);
-  };
-
-  // A GET that accepts HTML (a person's browser, or a link preview) gets the approval page and
-  // never delivers; other GETs deliver only with allowGet.
-  const approvalPage = showApprovalPage(deps.client, timeoutMs, logger);
-
-  // The plain URL completes, so a sender that only knows "POST JSON to the URL" just works.
-  for (const path of ['/callbacks/:token', '/callbacks/:token/complete']) {
-    app
-      .route(path)
-      .post(markHtmlRequests, limitIp, auth, limitKey, body, deliver('complete'))
-      .put(markHtmlRequests, limitIp, auth, limitKey, body, deliver('complete'))
-      .get(markHtmlRequests, limitIp, auth, limitKey, approvalPage, getAllowed, checkSignature, deliver('complete'))
-      .all(refuseOtherMethods);
-  }
-  for (const kind of ['fail', 'heartbeat'] as const) {
-    app
-      .route(`/callbacks/:token/${kind}`)
-      .post(limitIp, auth, limitKey, body, deliver(kind))
-      .put(limitIp, auth, limitKey, body, deliver(kind))
-      .all(refuseOtherMethods);
-  }
+  app.use(probeRoutes({ client: deps.client, timeoutMs, metrics }));
+  app.use(
+    deliveryRoutes({
+      client: deps.client,
+      verifier: deps.verifier,
+      apiKeys: deps.apiKeys,
+      logger,
+      maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      timeoutMs,
+      webhookSecrets: deps.webhookSecrets,
+      rateLimits: deps.rateLimits,
+    }),
+  );
 
   app.use(routeNotFound);
   app.use(errorHandler(logger));

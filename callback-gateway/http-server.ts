@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { ERROR_STATUS, type CallbackErrorCode, type ErrorBody } from '../lib/errors';
-import { SECURITY_HEADERS } from './security-headers';
+import { SECURITY_HEADERS } from './middleware/security-headers';
 
 /** Limits of the HTTP server in front of the gateway app. */
 export interface GatewayServerLimits {

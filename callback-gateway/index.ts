@@ -4,5 +4,5 @@
  */
 export { createGateway, DEFAULT_TEMPORAL_CALL_TIMEOUT_MS, type GatewayDeps } from './create-gateway';
 export { startGateway, type RunningGateway } from './server';
-export { ACCEPTED_CONTENT_TYPES, DEFAULT_MAX_BODY_BYTES } from './read-body';
-export { API_KEY_QUERY_PARAM } from './authenticate';
+export { ACCEPTED_CONTENT_TYPES, DEFAULT_MAX_BODY_BYTES } from './middleware/read-body';
+export { API_KEY_QUERY_PARAM } from './middleware/authenticate';

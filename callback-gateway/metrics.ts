@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { requestContext } from './request-context';
+import { routePattern } from './middleware/log-requests';
+import { requestState } from './request-state';
 
 /** The gateway's Prometheus metrics and the middleware that feeds them. */
 export interface GatewayMetrics {
@@ -51,10 +52,10 @@ export function createGatewayMetrics(): GatewayMetrics {
       inflight.inc();
       res.once('close', () => {
         inflight.dec();
-        const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+        const route = routePattern(req);
         stop({ route, method: req.method, status: String(res.statusCode) });
         if (route.startsWith('/callbacks/')) {
-          const { errorCode } = requestContext(res);
+          const { errorCode } = requestState(res);
           deliveries.inc({ route, outcome: errorCode ?? (res.statusCode === 200 ? 'answered' : 'accepted') });
           if (errorCode && TEMPORAL_FAILURES.has(errorCode)) temporalErrors.inc({ code: errorCode });
         }

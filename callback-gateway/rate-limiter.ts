@@ -6,6 +6,12 @@ export interface RateLimit {
   maxClients?: number;
 }
 
+/** The gateway's request limits: per client IP, and per API key; each off unless given. */
+export interface GatewayRateLimits {
+  perIp?: RateLimit;
+  perKey?: RateLimit;
+}
+
 /** The answer of {@link RateLimiter.take}. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 

@@ -1,20 +1,19 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { CallbackError, isCallbackError, type ErrorBody } from '../lib/errors';
 import { describeError, type Logger } from '../lib/logger';
-import { renderErrorPage, sendPage } from './approval-page';
-import { requestContext } from './request-context';
-import { requestIdOf } from './request-id';
+import { renderErrorPage, sendPage } from './html-pages';
+import { requestState } from './request-state';
 
 /**
  * Sends `error` as `{"error":{"code","message"}}` with its status and headers; to a browser
  * (a request marked HTML) as a page showing the same code and message, with the same status.
  */
 export function sendError(res: Response, error: CallbackError): void {
-  const context = requestContext(res);
-  context.errorCode = error.code;
+  const state = requestState(res);
+  state.errorCode = error.code;
   if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
   res.set(error.headers);
-  if (context.html) return sendPage(res, error.status, renderErrorPage(error));
+  if (state.html) return sendPage(res, error.status, renderErrorPage(error));
   const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) } };
   res.status(error.status).json(body);
 }
@@ -44,7 +43,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
           ? new CallbackError('CALLBACK_TOKEN_INVALID', 'The callback URL is not valid: its token is malformed, altered, or was not issued by this service.')
           : new CallbackError('ROUTE_NOT_FOUND', 'No route for this request.')
         : new CallbackError('INTERNAL_ERROR', 'The gateway failed unexpectedly; the delivery was not accepted.', { cause: err });
-    if (error.status >= 500) logger.error('callback request failed', { requestId: requestIdOf(res.locals), code: error.code, error: describeError(error.cause ?? error) });
+    if (error.status >= 500) logger.error('callback request failed', { requestId: requestState(res).requestId, code: error.code, error: describeError(error.cause ?? error) });
     sendError(res, error);
   };
 }

@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { CallbackError } from '../lib/errors';
 import { deliverCallbackUpdate, isWorkflowRefusalCode, WORKFLOW_REFUSALS } from '../workflows/protocol';
 import type { CallbackDelivery, PayloadIssue, SyncDeliveryResult } from '../workflows/types';
-import { GRPC_RESOURCE_EXHAUSTED, grpcCodeOf, temporalCallError, withinDeadline } from './signal-workflow';
+import { isResourceExhausted, temporalCallError, withinDeadline } from './temporal-calls';
 
 /** The query parameter that asks for a synchronous answer, for senders that cannot set `Prefer`. */
 export const WAIT_QUERY_PARAM = 'wait';
@@ -52,7 +52,7 @@ export async function deliverSync(client: Client, workflowId: string, delivery: 
       }
     }
     // Too many updates in flight for this workflow: the signal path still takes the delivery.
-    if (grpcCodeOf(err) === GRPC_RESOURCE_EXHAUSTED) return undefined;
+    if (isResourceExhausted(err)) return undefined;
     throw await temporalCallError(client, workflowId, err, waitSeconds * 1000);
   }
 }

@@ -1,5 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { APPROVAL_PAGE_CSP } from '../callback-gateway/approval-page';
+import { APPROVAL_PAGE_CSP } from '../callback-gateway/html-pages';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { CallbackFormField } from '../workflows';
 import { callbacksQuery } from '../workflows/protocol';

@@ -8,7 +8,7 @@ import {
   renderClosedPage,
   renderErrorPage,
   renderThankYouPage,
-} from '../callback-gateway/approval-page';
+} from '../callback-gateway/html-pages';
 import { escapeHtml } from '../callback-gateway/html-escape';
 
 // Unit tests of the approval page's escaping and rendering: no Temporal, no gateway.

@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express';
-import { EXECUTE_SCOPE, type ApiKeyStore } from '../lib/api-keys';
-import { CallbackError } from '../lib/errors';
-import type { CallbackTokenVerifier } from '../lib/verify-callback-token';
-import { requestContext } from './request-context';
+import { EXECUTE_SCOPE, type ApiKeyInfo, type ApiKeyStore } from '../../lib/api-keys';
+import { CallbackError } from '../../lib/errors';
+import type { CallbackTokenVerifier } from '../../lib/verify-callback-token';
+import { requestState } from '../request-state';
 
 /** The query parameter that may carry an API key, for senders that cannot set headers. */
 export const API_KEY_QUERY_PARAM = 'api_key';
@@ -25,15 +25,18 @@ export function presentedApiKey(req: Request): string | undefined {
 
 /**
  * Verifies the callback token in the path, then the API key when the token requires one, and
- * records both on the request context. Runs before the body is read, so a request without a
- * valid token costs no body parsing and learns nothing about any workflow. A callback that
- * requires no key ignores any credentials a sender attaches for its own reasons.
+ * records both on the request state, where handlers read them with `authenticated`. Runs before
+ * the body is read, so a request without a valid token costs no body parsing and learns nothing
+ * about any workflow. A callback that requires no key ignores any credentials a sender attaches
+ * for its own reasons.
  */
 export function authenticate(verifier: CallbackTokenVerifier, apiKeys: ApiKeyStore): RequestHandler<{ token: string }> {
   return async (req, res, next) => {
-    const context = requestContext(res);
     const claims = await verifier.verify(req.params.token);
-    context.claims = claims;
+    const state = requestState(res);
+    // Recorded before the key is checked, so a refused key is still logged with its workflow.
+    state.claims = claims;
+    let apiKey: ApiKeyInfo | undefined;
     if (claims.requiresApiKey) {
       const presented = presentedApiKey(req);
       if (!presented) {
@@ -42,8 +45,9 @@ export function authenticate(verifier: CallbackTokenVerifier, apiKeys: ApiKeySto
           'This callback requires an API key: send it in the X-API-Key header, as Authorization: Bearer, or as the api_key query parameter.',
         );
       }
-      context.apiKey = await apiKeys.verify(presented, EXECUTE_SCOPE);
+      apiKey = await apiKeys.verify(presented, EXECUTE_SCOPE);
     }
+    state.callback = { claims, apiKey };
     next();
   };
 }

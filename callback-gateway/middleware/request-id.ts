@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { requestState } from '../request-state';
 
 /** An incoming `X-Request-Id` is kept when it looks like an id (a load balancer's), else replaced. */
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -11,12 +12,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export const assignRequestId: RequestHandler = (req, res, next) => {
   const given = req.get('x-request-id');
   const id = given && REQUEST_ID.test(given) ? given : randomUUID();
-  res.locals.requestId = id;
+  requestState(res).requestId = id;
   res.set('X-Request-Id', id);
   next();
 };
-
-/** The id {@link assignRequestId} gave the request. */
-export function requestIdOf(locals: Record<string, unknown>): string | undefined {
-  return typeof locals.requestId === 'string' ? locals.requestId : undefined;
-}

@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler } from 'express';
-import { CallbackError } from '../lib/errors';
-import { requestContext } from './request-context';
+import { CallbackError } from '../../lib/errors';
+import { requestState } from '../request-state';
 
 /** Media types a callback body may have. */
 export const ACCEPTED_CONTENT_TYPES = ['application/json', 'application/*+json', 'application/x-www-form-urlencoded', 'text/*'] as const;
@@ -105,9 +105,9 @@ function bodyError(err: unknown, maxBytes: number): CallbackError {
 
 /**
  * Reads and parses the body by its declared content type (JSON, form-urlencoded, text) within
- * `maxBytes`, and records `{ contentType, data }` on the request context. No body means
- * `data: null`; a body without a content type, or of a type not in
- * {@link ACCEPTED_CONTENT_TYPES}, is refused with 415 before it is read.
+ * `maxBytes`, and records it on the request state, where handlers read it with `receivedBody`.
+ * A request without a body delivers `data: null`; a body without a content type, or of a type
+ * not in {@link ACCEPTED_CONTENT_TYPES}, is refused with 415 before it is read.
  */
 export function readBody(maxBytes: number = DEFAULT_MAX_BODY_BYTES): RequestHandler {
   const always = () => true;
@@ -117,11 +117,8 @@ export function readBody(maxBytes: number = DEFAULT_MAX_BODY_BYTES): RequestHand
     text: express.text({ limit: maxBytes, type: always, verify: keepRaw }),
   };
   return (req, res, next) => {
-    const context = requestContext(res);
-    if (!hasBody(req)) {
-      context.body = { contentType: null, data: null, raw: Buffer.alloc(0) };
-      return next();
-    }
+    // A request without a body has nothing to record: `receivedBody` answers the empty body.
+    if (!hasBody(req)) return next();
     const mediaType = mediaTypeOf(req);
     const parser = mediaType && parserFor(mediaType);
     if (!mediaType || !parser) {
@@ -137,7 +134,7 @@ export function readBody(maxBytes: number = DEFAULT_MAX_BODY_BYTES): RequestHand
       // The request announced a body, but the connection ended before it could be read: never
       // deliver it as "no data".
       if (raw === undefined) return next(new CallbackError('MALFORMED_BODY', 'The body was not received: the connection ended before it was read.'));
-      context.body = { contentType: mediaType, data: req.body as unknown, raw };
+      requestState(res).body = { contentType: mediaType, data: (req.body as unknown) ?? null, raw };
       next();
     });
   };
