@@ -1,8 +1,27 @@
 /**
- * The callback gateway (Node only): build it with {@link createGateway} and listen, or start it
- * from configuration with {@link startGateway}.
+ * The callback gateway (Node only): start it from configuration with {@link runGateway} (what
+ * `durable-callbacks gateway` runs) or {@link startGateway}, or build the Express app yourself
+ * with {@link createGateway} from a Temporal client, a token verifier and an API key store, and
+ * listen. A Temporal client only: this entry never loads `@temporalio/worker`.
+ *
+ * @example
+ * ```ts
+ * import { createGateway, createCallbackTokenVerifier, loadGatewayConfig, loadKeyRing, FileApiKeyStore } from 'durable-callbacks/gateway';
+ *
+ * const config = loadGatewayConfig();
+ * const verifier = createCallbackTokenVerifier(await loadKeyRing(config.token.keys), { ...config.token, namespace: config.temporal.namespace });
+ * const app = createGateway({ client, verifier, apiKeys: new FileApiKeyStore(config.apiKeysFile) });
+ * ```
+ *
+ * @packageDocumentation
  */
-export { createGateway, DEFAULT_TEMPORAL_CALL_TIMEOUT_MS, type GatewayDeps } from './create-gateway';
-export { startGateway, type RunningGateway } from './server';
-export { ACCEPTED_CONTENT_TYPES, DEFAULT_MAX_BODY_BYTES } from './middleware/read-body';
-export { API_KEY_QUERY_PARAM } from './middleware/authenticate';
+export { createGateway, type GatewayDeps } from './create-gateway';
+export { runGateway, startGateway, type RunningGateway } from './server';
+export { createGatewayServer, type GatewayServerLimits } from './http-server';
+export { loadGatewayConfig, ConfigError, type GatewayConfig } from '../lib/config';
+export { loadKeyRing, type KeyRing } from '../lib/key-ring';
+export { createCallbackTokenVerifier, type CallbackTokenVerifier, type VerifierOptions } from '../lib/verify-callback-token';
+export { FileApiKeyStore, type ApiKeyInfo, type ApiKeyStore } from '../lib/api-keys';
+export { createLogger, createJsonLogger, type Logger } from '../lib/logger';
+export { CallbackError, ERROR_STATUS, type CallbackErrorCode, type ErrorBody } from '../lib/errors';
+export { createTemporalClient } from '../lib/temporal-client';

@@ -12,8 +12,20 @@
  *
  * @packageDocumentation
  */
-export { durableCallbacks, durableCallbacksFromEnv, type DurableCallbacksOptions, type CallbackMintingOptions } from './plugin';
+export { durableCallbacks, durableCallbacksFromEnv, pluginOptionsFrom, type DurableCallbacksOptions, type CallbackMintingOptions } from './plugin';
 export { createCallbackWorker, type CallbackWorkerOptions } from './create-worker';
 export { connectWorker } from './connect-worker';
 export { createCallbackActivities, type CallbackActivityDeps } from '../activities';
-export { loadWorkerConfig, ConfigError, type WorkerConfig, type TemporalConfig, type TokenConfig, type KeySource, type PayloadCodecConfig } from '../lib/config';
+export { createCallbackTokenMinter, type CallbackTokenMinter } from '../lib/mint-callback-token';
+export { loadKeyRing, type KeyRing } from '../lib/key-ring';
+export {
+  loadMintingConfig,
+  loadWorkerConfig,
+  ConfigError,
+  type MintingConfig,
+  type WorkerConfig,
+  type TemporalConfig,
+  type TokenConfig,
+  type KeySource,
+  type PayloadCodecConfig,
+} from '../lib/config';
