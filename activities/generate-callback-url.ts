@@ -52,6 +52,7 @@ export function createCallbackActivities(deps: CallbackActivityDeps): CallbackAc
         requiresApiKey: input.requireApiKey || input.includeApiKey,
         allowGet: input.allowGet,
         ...(input.signatureSender === undefined ? {} : { signatureSender: input.signatureSender }),
+        ...(input.executionChain === undefined ? {} : { executionChain: input.executionChain }),
       });
       const url = new URL(`callbacks/${token}`, base);
       if (input.includeApiKey && deps.callbackApiKey) url.searchParams.set('api_key', deps.callbackApiKey);

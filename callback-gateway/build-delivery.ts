@@ -53,9 +53,21 @@ export function forwardedQuery(req: Request): Record<string, string | string[]> 
 /**
  * The delivery id: the sender's `Idempotency-Key`, else its `webhook-id` (Standard Webhooks),
  * else a fresh UUID. The workflow applies each id once, so a sender's retry is harmless.
+ *
+ * For a callback that requires a signature (`signed`), the id is the signed `webhook-id` alone:
+ * the signature covers it, so a captured request replayed, even with a fresh `Idempotency-Key`,
+ * is the same delivery and changes nothing. An `Idempotency-Key` that disagrees with it is refused.
  */
-export function deliveryIdOf(req: Request): string {
-  const given = req.get('idempotency-key') ?? req.get('webhook-id');
+export function deliveryIdOf(req: Request, signed = false): string {
+  const idempotencyKey = req.get('idempotency-key');
+  const webhookId = req.get('webhook-id');
+  if (signed && idempotencyKey !== undefined && idempotencyKey.trim() !== webhookId?.trim()) {
+    throw new CallbackError(
+      'DELIVERY_ID_MISMATCH',
+      'This callback requires a signature, so its delivery id is the signed webhook-id; send Idempotency-Key equal to it, or leave Idempotency-Key out.',
+    );
+  }
+  const given = signed ? webhookId : (idempotencyKey ?? webhookId);
   if (given === undefined) return randomUUID();
   const id = given.trim();
   if (id.length === 0 || id.length > MAX_DELIVERY_ID_LENGTH || !/^[\x21-\x7e]+$/.test(id)) {

@@ -10,6 +10,7 @@ import { assignRequestId } from './middleware/request-id';
 import { securityHeaders } from './middleware/security-headers';
 import type { GatewayRateLimits } from './rate-limiter';
 import { errorHandler, routeNotFound } from './respond-with-error';
+import { ExecutionChains } from './execution-chain';
 import { deliveryRoutes } from './routes/delivery';
 import { probeRoutes } from './routes/probes';
 
@@ -71,7 +72,7 @@ export function createGateway(deps: GatewayDeps): express.Express {
   app.use(probeRoutes({ client: deps.client, timeoutMs, metrics }));
   app.use(
     deliveryRoutes({
-      client: deps.client,
+      chains: new ExecutionChains(deps.client),
       verifier: deps.verifier,
       apiKeys: deps.apiKeys,
       logger,

@@ -1,9 +1,10 @@
-import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Request } from 'express';
 import { CallbackError } from '../lib/errors';
 import { deliverCallbackUpdate, isWorkflowRefusalCode, WORKFLOW_REFUSALS } from '../workflows/protocol';
 import type { CallbackDelivery, PayloadIssue, SyncDeliveryResult } from '../workflows/types';
-import { isResourceExhausted, temporalCallError, withinDeadline } from './temporal-calls';
+import type { ExecutionChains } from './execution-chain';
+import { isResourceExhausted, temporalCallError, withinDeadline, type CallbackTarget } from './temporal-calls';
 
 /** The query parameter that asks for a synchronous answer, for senders that cannot set `Prefer`. */
 export const WAIT_QUERY_PARAM = 'wait';
@@ -30,17 +31,29 @@ export function requestedWaitSeconds(req: Request): number | undefined {
   return seconds >= 1 ? Math.min(seconds, MAX_SYNC_WAIT_SECONDS) : undefined;
 }
 
+/** The update id of a synchronous delivery: one per callback and delivery id, so Temporal dedupes retries too. */
+export function syncUpdateId(delivery: Pick<CallbackDelivery, 'callbackId' | 'deliveryId'>): string {
+  return `${delivery.callbackId}/${delivery.deliveryId}`;
+}
+
 /**
  * Delivers through a Temporal update, so the workflow itself says whether it took the delivery.
  * Returns the workflow's answer, or `undefined` when no worker answered within `waitSeconds` (the
  * caller then falls back to the durable signal; the delivery id keeps that safe). Refusals by the
  * workflow become {@link CallbackError}s: 409, 410 or 422.
  */
-export async function deliverSync(client: Client, workflowId: string, delivery: CallbackDelivery, waitSeconds: number): Promise<SyncDeliveryResult | undefined> {
-  const handle = client.workflow.getHandle(workflowId);
+export async function deliverSync(
+  chains: ExecutionChains,
+  target: CallbackTarget,
+  delivery: CallbackDelivery,
+  waitSeconds: number,
+): Promise<SyncDeliveryResult | undefined> {
+  const { client } = chains;
   try {
-    return await withinDeadline(client, waitSeconds * 1000, () =>
-      handle.executeUpdate(deliverCallbackUpdate, { args: [delivery], updateId: `${delivery.callbackId}/${delivery.deliveryId}` }),
+    return await chains.call(target, waitSeconds * 1000, (handle) =>
+      withinDeadline(client, waitSeconds * 1000, () =>
+        handle.executeUpdate(deliverCallbackUpdate, { args: [delivery], updateId: syncUpdateId(delivery) }),
+      ),
     );
   } catch (err) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return undefined;
@@ -53,6 +66,6 @@ export async function deliverSync(client: Client, workflowId: string, delivery: 
     }
     // Too many updates in flight for this workflow: the signal path still takes the delivery.
     if (isResourceExhausted(err)) return undefined;
-    throw await temporalCallError(client, workflowId, err, waitSeconds * 1000);
+    throw await temporalCallError(client, target, err, waitSeconds * 1000);
   }
 }

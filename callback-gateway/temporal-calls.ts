@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError, isGrpcServiceError, type Client } from '@temporalio/client';
+import type { CallbackClaims } from '../lib/callback-token';
 import { CallbackError } from '../lib/errors';
 
 /**
@@ -46,7 +47,8 @@ export function withinDeadline<T>(client: Client, timeoutMs: number, call: () =>
   return client.connection.withDeadline(Date.now() + timeoutMs, call);
 }
 
-function unavailable(cause: unknown): CallbackError {
+/** `TEMPORAL_UNAVAILABLE` (503, `Retry-After`): Temporal did not confirm, so the delivery may or may not be recorded. */
+export function unavailable(cause: unknown): CallbackError {
   return new CallbackError(
     'TEMPORAL_UNAVAILABLE',
     'Temporal did not confirm the delivery in time, so it may not have been recorded. Retry later with the same Idempotency-Key: a delivery is applied once.',
@@ -64,28 +66,59 @@ function classify(err: unknown): CallbackError {
   return new CallbackError('INTERNAL_ERROR', 'Temporal refused the delivery unexpectedly; it was not accepted.', { cause: err });
 }
 
-async function notFoundOrClosed(client: Client, workflowId: string, timeoutMs: number, cause: unknown): Promise<CallbackError> {
-  // Temporal answers "not found" for a closed run too; only its description tells the two apart.
+/** Which workflow a callback's deliveries go to: its id, and the execution chain its token names (if any). */
+export type CallbackTarget = Pick<CallbackClaims, 'workflowId' | 'executionChain'>;
+
+/**
+ * Where a callback's execution chain stands: its latest run (`running` or `closed`), `replaced`
+ * when the latest execution with the workflow id belongs to another chain (a later start that
+ * reused the id), or `missing` when no execution with the id exists (any more).
+ */
+export type ChainHead = { kind: 'running' | 'closed'; runId: string } | { kind: 'replaced' } | { kind: 'missing' };
+
+/** Asks Temporal where `target`'s chain stands: one describe of the latest run with its workflow id. */
+export async function chainHead(client: Client, target: CallbackTarget, timeoutMs: number): Promise<ChainHead> {
   try {
-    const description = await withinDeadline(client, timeoutMs, () => client.workflow.getHandle(workflowId).describe());
-    if (description.status.name !== 'RUNNING') {
-      return new CallbackError('WORKFLOW_CLOSED', 'The workflow waiting for this callback has already finished; the delivery was not accepted.', { cause });
-    }
+    const description = await withinDeadline(client, timeoutMs, () => client.workflow.getHandle(target.workflowId).describe());
+    const firstRunId = description.raw.workflowExecutionInfo?.firstRunId;
+    if (target.executionChain && firstRunId && firstRunId !== target.executionChain) return { kind: 'replaced' };
+    return { kind: description.status.name === 'RUNNING' ? 'running' : 'closed', runId: description.runId };
   } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) return classify(err);
+    if (err instanceof WorkflowNotFoundError) return { kind: 'missing' };
+    throw classify(err);
   }
-  return new CallbackError('WORKFLOW_NOT_FOUND', 'The workflow this callback belongs to does not exist (it may have been deleted after its retention period).', {
-    cause,
-  });
+}
+
+/** The refusal for a chain that is not running, or undefined when it runs (a retry may reach it). */
+export function chainRefusal(head: ChainHead, cause?: unknown): CallbackError | undefined {
+  switch (head.kind) {
+    case 'running':
+      return undefined;
+    case 'closed':
+      return new CallbackError('WORKFLOW_CLOSED', 'The workflow waiting for this callback has already finished; the delivery was not accepted.', { cause });
+    case 'replaced':
+      return new CallbackError(
+        'EXECUTION_REPLACED',
+        'The workflow that minted this callback URL has finished, and a later execution reuses its workflow id; the URL does not reach that execution, so the delivery was not accepted.',
+        { cause },
+      );
+    case 'missing':
+      return new CallbackError('WORKFLOW_NOT_FOUND', 'The workflow this callback belongs to does not exist (it may have been deleted after its retention period).', {
+        cause,
+      });
+  }
 }
 
 /**
- * The {@link CallbackError} for a failed Temporal call about `workflowId`: `WORKFLOW_NOT_FOUND`
- * (404), `WORKFLOW_CLOSED` (410), `TEMPORAL_UNAVAILABLE` (503, with `Retry-After`
- * {@link RETRY_AFTER_SECONDS}) or `INTERNAL_ERROR` (500). Telling "closed" from "not found" takes
- * one more call, bounded by `timeoutMs`.
+ * The {@link CallbackError} for a failed Temporal call about `target`: `WORKFLOW_NOT_FOUND` (404),
+ * `WORKFLOW_CLOSED` (410), `EXECUTION_REPLACED` (410), `TEMPORAL_UNAVAILABLE` (503, with
+ * `Retry-After` {@link RETRY_AFTER_SECONDS}) or `INTERNAL_ERROR` (500). Telling these apart after
+ * Temporal's "not found" takes one describe, bounded by `timeoutMs`.
  */
-export async function temporalCallError(client: Client, workflowId: string, err: unknown, timeoutMs: number): Promise<CallbackError> {
-  if (err instanceof WorkflowNotFoundError) return notFoundOrClosed(client, workflowId, timeoutMs, err);
-  return classify(err);
+export async function temporalCallError(client: Client, target: CallbackTarget, err: unknown, timeoutMs: number): Promise<CallbackError> {
+  if (!(err instanceof WorkflowNotFoundError)) return classify(err);
+  const head = await chainHead(client, target, timeoutMs).catch((failure: unknown) => failure as CallbackError);
+  if (head instanceof CallbackError) return head;
+  // "Not found" while the chain runs: its head moved (continue-as-new) under the call; a retry reaches it.
+  return chainRefusal(head, err) ?? unavailable(err);
 }

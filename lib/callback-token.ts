@@ -32,6 +32,12 @@ export interface CallbackClaims {
   allowGet: boolean;
   /** When set, requests must carry a Standard Webhooks signature made with this sender's secret. */
   signatureSender?: string;
+  /**
+   * The first run id of the execution chain that minted the callback (runs linked by
+   * continue-as-new share it). Deliveries go only to that chain, never to a later execution that
+   * reuses the workflow id. Absent in tokens minted before chains were recorded.
+   */
+  executionChain?: string;
 }
 
 /** Issuer and audience every token carries and every verification demands. */
@@ -49,6 +55,7 @@ export const tokenPayloadSchema = z.object({
   akr: z.literal(true).optional(),
   get: z.literal(true).optional(),
   whs: z.string().min(1).max(64).optional(),
+  run: z.string().min(1).max(128).optional(),
 });
 
 /** The JWT payload on the wire. */

@@ -25,6 +25,8 @@ export const ERROR_STATUS = {
   MALFORMED_BODY: 400,
   /** An `Idempotency-Key` or `webhook-id` header is present but unusable. */
   INVALID_DELIVERY_ID: 400,
+  /** A signed callback's `Idempotency-Key` differs from the signed `webhook-id`, which is its delivery id. */
+  DELIVERY_ID_MISMATCH: 400,
   /** `?wait=` is not a whole number of seconds. */
   INVALID_WAIT: 400,
   /** The body of a `fail` report lacks `{ "error": { "message": "..." } }`. */
@@ -61,6 +63,8 @@ export const ERROR_STATUS = {
   WORKFLOW_NOT_FOUND: 404,
   /** The workflow that minted the callback has already closed. */
   WORKFLOW_CLOSED: 410,
+  /** The execution that minted the callback has closed and a later execution reuses its workflow id; the URL never reaches it. */
+  EXECUTION_REPLACED: 410,
   /** Temporal could not be reached, or did not confirm in time; the delivery may not be recorded: retry with the same delivery id. */
   TEMPORAL_UNAVAILABLE: 503,
   /** No route matches the request path. */

@@ -30,6 +30,7 @@ export function createCallbackTokenMinter(keys: KeyRing | CryptoKey, identity: T
       if (claims.requiresApiKey) payload.akr = true;
       if (claims.allowGet) payload.get = true;
       if (claims.signatureSender) payload.whs = claims.signatureSender;
+      if (claims.executionChain) payload.run = claims.executionChain;
       const signed = await new SignJWT(payload)
         .setProtectedHeader({ alg, typ: CALLBACK_TOKEN_TYPE, kid })
         .setIssuer(identity.issuer)

@@ -103,6 +103,7 @@ export function createCallbackTokenVerifier(keys: KeyRing | CryptoKey, options: 
         requiresApiKey: claims.data.akr === true,
         allowGet: claims.data.get === true,
         ...(claims.data.whs ? { signatureSender: claims.data.whs } : {}),
+        ...(claims.data.run ? { executionChain: claims.data.run } : {}),
       };
     },
   };

@@ -1,10 +1,12 @@
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { callbacksQuery, deliverCallbackSignal, deliverCallbackUpdate, parseFailureReport, WORKFLOW_REFUSALS } from './protocol';
+import { toJSONSchema, type $ZodType } from 'zod/v4/core';
+import { callbacksQuery, callbackStatusQuery, deliverCallbackSignal, deliverCallbackUpdate, parseFailureReport, WORKFLOW_REFUSALS } from './protocol';
 import type {
   CallbackDelivery,
   CallbackInfo,
   CallbackSnapshot,
   CallbackState,
+  CallbackStatusReport,
   PayloadIssue,
   PayloadSchema,
   RejectedDelivery,
@@ -51,6 +53,10 @@ class CallbackRegistry {
       },
     });
     setHandler(callbacksQuery, () => [...this.entries.values()].map(infoOf));
+    setHandler(callbackStatusQuery, (callbackId, deliveryId) => {
+      const entry = this.entries.get(callbackId);
+      return entry ? statusOf(entry, deliveryId) : null;
+    });
   }
 
   /** What the workflow would do with `delivery`, without doing it (the update validator uses this). */
@@ -127,6 +133,28 @@ class CallbackRegistry {
       })),
     };
   }
+}
+
+/** The schema's JSON Schema when it can describe itself (zod 4, classic or mini); other schemas stay opaque. */
+function jsonSchemaOf(schema: PayloadSchema | undefined): Record<string, unknown> | undefined {
+  if (!schema || typeof schema !== 'object' || !('_zod' in schema)) return undefined;
+  try {
+    return toJSONSchema(schema as unknown as $ZodType, { unrepresentable: 'any' }) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function statusOf(entry: CallbackEntry, deliveryId: string | undefined): CallbackStatusReport {
+  const schema = jsonSchemaOf(entry.schema);
+  const report: CallbackStatusReport = { status: entry.status, mode: entry.mode, expiresAt: new Date(entry.expiresAt).toISOString(), ...(schema ? { schema } : {}) };
+  if (deliveryId === undefined) return report;
+  if (entry.seen.has(deliveryId)) return { ...report, delivery: { deliveryId, outcome: 'applied' } };
+  const refused = [...entry.rejected].reverse().find((rejected) => rejected.deliveryId === deliveryId);
+  const delivery = refused
+    ? { deliveryId, outcome: 'refused' as const, reason: refused.reason, ...(refused.issues ? { issues: refused.issues } : {}) }
+    : { deliveryId, outcome: 'unknown' as const };
+  return { ...report, delivery };
 }
 
 function infoOf(entry: CallbackEntry): CallbackInfo {

@@ -1,4 +1,4 @@
-import { proxyActivities, proxyLocalActivities, uuid4, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, uuid4, workflowInfo, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { CallbackHandle } from './callback-handle';
 import { callbackRegistry, restoreEntries, snapshotCallbacks, type CallbackEntry } from './callback-registry';
@@ -110,6 +110,7 @@ export async function createCallback<T = unknown>(options: CreateCallbackOptions
       requireApiKey: includeApiKey || options.requireApiKey === true,
       allowGet: options.allowGet === true,
       ...(signatureSender === undefined ? {} : { signatureSender }),
+      executionChain: workflowInfo().firstExecutionRunId,
     });
     entry.url = url;
   } catch (err) {

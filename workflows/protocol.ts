@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import * as z from 'zod/mini';
-import type { AwaitCallbackUrl, CallbackDelivery, CallbackFailureInfo, CallbackInfo, SyncDeliveryResult } from './types';
+import type { AwaitCallbackUrl, CallbackDelivery, CallbackFailureInfo, CallbackInfo, CallbackStatusReport, SyncDeliveryResult } from './types';
 
 /**
  * The wire protocol between the gateway (or any client) and a workflow that waits for
@@ -22,6 +22,12 @@ export const deliverCallbackUpdate = defineUpdate<SyncDeliveryResult, [CallbackD
 
 /** Lists the workflow's callbacks: ids, statuses, deliveries, progress, refusals; never URLs or keys. */
 export const callbacksQuery = defineQuery<CallbackInfo[]>('durableCallbacks.callbacks');
+
+/**
+ * What the workflow says about one callback and, given a delivery id, that delivery's outcome;
+ * null when the workflow does not know the callback. Behind the gateway's `GET …/status`.
+ */
+export const callbackStatusQuery = defineQuery<CallbackStatusReport | null, [callbackId: string, deliveryId?: string]>('durableCallbacks.status');
 
 /** Answered by the `awaitCallback` workflow: its callback URL, or null until it is minted. */
 export const callbackUrlQuery = defineQuery<string | null>('durableCallbacks.callbackUrl');

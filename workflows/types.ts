@@ -255,6 +255,25 @@ export interface RejectedDelivery {
   issues?: PayloadIssue[];
 }
 
+/** What became of one delivery, as far as the workflow knows. */
+export type DeliveryOutcome = 'applied' | 'refused' | 'unknown';
+
+/** What the workflow says about one callback: the `durableCallbacks.status` query's answer. */
+export interface CallbackStatusReport {
+  status: CallbackStatus;
+  mode: CallbackMode;
+  /** When the URL stops being accepted (ISO 8601). */
+  expiresAt: string;
+  /** JSON Schema of the data the callback takes, when the workflow gave a schema that can describe itself (zod 4). */
+  schema?: Record<string, unknown>;
+  /**
+   * The outcome of the delivery asked about: `applied` (taken once; repeats of its id change
+   * nothing), `refused` (with the refusal code and schema issues; the workflow keeps the latest
+   * 20 refusals per callback) or `unknown` (never reached this workflow, or refused longer ago).
+   */
+  delivery?: { deliveryId: string; outcome: DeliveryOutcome; reason?: RejectionReason; issues?: PayloadIssue[] };
+}
+
 /** What a synchronous delivery (a Temporal update) returns to the gateway. */
 export interface SyncDeliveryResult {
   /** `accepted` for a new delivery, `duplicate` when this delivery id was already applied. */
@@ -308,6 +327,12 @@ export interface GenerateCallbackUrlInput {
   allowGet: boolean;
   /** Sender whose Standard Webhooks signature requests must carry. */
   signatureSender?: string;
+  /**
+   * The first run id of the minting workflow's execution chain (`workflowInfo().firstExecutionRunId`),
+   * which the token records so deliveries never reach a later execution reusing the workflow id.
+   * Not a secret, and it only narrows: the workflow id still comes from the activity's context.
+   */
+  executionChain?: string;
 }
 
 /** What the `awaitCallback` workflow answers a client that starts it with update-with-start. */

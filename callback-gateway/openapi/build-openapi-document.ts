@@ -9,6 +9,7 @@ import { DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../middleware/read-body'
 import { SECURITY_HEADERS } from '../middleware/security-headers';
 import { MAX_SYNC_WAIT_SECONDS, WAIT_QUERY_PARAM } from '../sync-delivery';
 import { SIGNATURE_TOLERANCE_SECONDS } from '../webhook-signature';
+import { DELIVERY_ID_QUERY_PARAM } from '../routes/callback-status';
 import * as schemas from './schemas';
 
 /**
@@ -70,6 +71,7 @@ const GATEWAY_REFUSALS: Record<Exclude<CallbackErrorCode, WorkflowRefusalCode>, 
   METHOD_NOT_ALLOWED: ['method'],
   MALFORMED_BODY: ['body'],
   INVALID_DELIVERY_ID: ['delivery'],
+  DELIVERY_ID_MISMATCH: ['delivery'],
   INVALID_WAIT: ['delivery'],
   BODY_TOO_DEEP: ['body'],
   MALFORMED_REQUEST: ['server'],
@@ -83,6 +85,7 @@ const GATEWAY_REFUSALS: Record<Exclude<CallbackErrorCode, WorkflowRefusalCode>, 
   PAYLOAD_TOO_LARGE: ['body'],
   WORKFLOW_NOT_FOUND: ['temporal'],
   WORKFLOW_CLOSED: ['temporal'],
+  EXECUTION_REPLACED: ['temporal'],
   TEMPORAL_UNAVAILABLE: ['temporal'],
   ROUTE_NOT_FOUND: ['route'],
   INTERNAL_ERROR: ['unexpected'],
@@ -150,6 +153,7 @@ function namedSchemas(): Record<string, z.core.$ZodType> {
     ...Object.fromEntries(ERROR_STATUSES.map((status) => [`Error${status}`, schemas.errorResponseWithStatus(status)])),
     Accepted: schemas.acceptedResponseSchema,
     Answered: schemas.answeredResponseSchema,
+    CallbackStatus: schemas.callbackStatusResponseSchema,
     Health: schemas.healthResponseSchema,
     Ready: schemas.readyResponseSchema,
     Unready: schemas.unreadyResponseSchema,
@@ -169,7 +173,7 @@ const HEADERS: Record<string, Json> = {
     z.string(),
   ),
   'Retry-After': header('Seconds to wait before retrying.', z.int().min(1), true),
-  Allow: header('The methods that deliver: `POST, PUT`.', z.string(), true),
+  Allow: header('The methods the route takes: `POST, PUT` on delivery routes, `GET, HEAD` on `/status`.', z.string(), true),
   'Preference-Applied': header('`wait=N`: the answer is the workflow\'s own.', z.string(), true),
 };
 
@@ -208,6 +212,12 @@ const PARAMETERS: Record<string, Json> = {
     'header',
     'Standard Webhooks signatures (`v1,<base64>`, space-separated) over `id.timestamp.body`. Required by callbacks that require a signature.',
     z.string(),
+  ),
+  DeliveryIdQuery: param(
+    DELIVERY_ID_QUERY_PARAM,
+    'query',
+    "A delivery id (a sender's `Idempotency-Key` or `webhook-id`) whose outcome to report.",
+    z.string().min(1).max(MAX_DELIVERY_ID_LENGTH).regex(/^[\x21-\x7e]+$/),
   ),
   Fields: {
     name: 'fields',
@@ -264,6 +274,11 @@ const SUCCESS_RESPONSES: Record<string, Json> = {
     description: "The approval page, when `Accept` names `text/html`; otherwise the workflow's answer to a GET delivery (synchronous mode, with `Preference-Applied`).",
     headers: REQUEST_ID,
     content: { ...PAGE, ...json('Answered') },
+  },
+  CallbackStatus: {
+    description: 'What the callback is and takes, and the outcome of the delivery asked about.',
+    headers: REQUEST_ID,
+    content: json('CallbackStatus'),
   },
   Healthy: { description: 'The process is up.', headers: REQUEST_ID, content: json('Health') },
   Ready: { description: 'Temporal answers.', headers: REQUEST_ID, content: json('Ready') },
@@ -401,6 +416,28 @@ function callbackRoute(name: string, kind: DeliveryKind, responses: Record<strin
   return operations;
 }
 
+const STATUS_SPEC: OperationSpec = {
+  summary: "The callback's status and what it takes",
+  description:
+    "What the URL is and takes, and with `?deliveryId=` that delivery's outcome, also after the workflow closed. Never delivers: safe for link previews and crawlers. Needs the callback's API key when it requires one.",
+  tag: 'Callbacks',
+  parameters: ['DeliveryIdQuery'],
+  secured: true,
+  answers: { 200: 'CallbackStatus' },
+  refusals: ['path', 'access', 'delivery', 'temporal', 'unexpected'],
+};
+
+/** The status route: GET and HEAD; every other method 405. */
+function statusRoute(responses: Record<string, Json>): PathItem {
+  const operations: Record<string, unknown> = { parameters: [ref('parameters', 'Token')] };
+  for (const method of HTTP_METHODS) {
+    const spec =
+      method === 'get' ? STATUS_SPEC : method === 'head' ? { ...STATUS_SPEC, summary: `${STATUS_SPEC.summary} (HEAD: headers only)` } : refusedMethod(method.toUpperCase());
+    operations[method] = operation(`${method}CallbackStatus`, spec, responses);
+  }
+  return operations;
+}
+
 /** GET (and HEAD: the same answer without a body) on an operations route. */
 function operationsRoute(name: string, spec: Omit<OperationSpec, 'tag'>, responses: Record<string, Json>): PathItem {
   return {
@@ -417,6 +454,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     '/callbacks/{token}/complete': callbackRoute('CallbackComplete', 'complete', responses),
     '/callbacks/{token}/fail': callbackRoute('CallbackFail', 'fail', responses),
     '/callbacks/{token}/heartbeat': callbackRoute('CallbackHeartbeat', 'heartbeat', responses),
+    '/callbacks/{token}/status': statusRoute(responses),
     '/healthz': operationsRoute('Healthz', { summary: 'Liveness', answers: { 200: 'Healthy' }, refusals: [] }, responses),
     '/readyz': operationsRoute('Readyz', { summary: 'Readiness: whether Temporal answers', answers: { 200: 'Ready', 503: 'Unready' }, refusals: [] }, responses),
     '/metrics': operationsRoute(

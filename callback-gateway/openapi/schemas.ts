@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ERROR_STATUS, type CallbackErrorCode } from '../../lib/errors';
-import { failureReportSchema } from '../../workflows/protocol';
-import type { CallbackStatus, SyncDeliveryResult } from '../../workflows/types';
+import { failureReportSchema, WORKFLOW_REFUSALS, type WorkflowRefusalCode } from '../../workflows/protocol';
+import type { CallbackStatus, DeliveryKind, DeliveryOutcome, SyncDeliveryResult } from '../../workflows/types';
 
 /**
  * The JSON bodies the gateway reads and writes, as zod schemas: the OpenAPI document is
@@ -40,7 +40,9 @@ export function errorResponseWithStatus(status: number) {
 
 /** `202`: Temporal durably recorded the delivery. */
 export const acceptedResponseSchema = z.strictObject({
-  status: z.literal('accepted'),
+  status: z
+    .enum(['accepted', 'duplicate'])
+    .describe('`duplicate`: Temporal had already recorded this delivery id (a retry after a lost answer, a replayed signed request); it changes nothing.'),
   callbackId: z.string(),
   deliveryId: z.string(),
 }).describe('Temporal durably recorded the delivery; the workflow applies each delivery id once.');
@@ -63,6 +65,46 @@ export const answeredResponseSchema = z.strictObject({
   callbackStatus: z.enum(CALLBACK_STATUSES).describe("The callback's status after the delivery."),
   reply: z.unknown().describe("The workflow's reply for this delivery, or null."),
 }).describe("The workflow's own answer (synchronous mode).");
+
+const DELIVERY_KINDS: { [kind in DeliveryKind]: kind } = { complete: 'complete', fail: 'fail', heartbeat: 'heartbeat' };
+const DELIVERY_OUTCOMES: { [outcome in DeliveryOutcome | 'recorded']: outcome } = { applied: 'applied', refused: 'refused', recorded: 'recorded', unknown: 'unknown' };
+
+/** `GET /callbacks/{token}/status`: what the callback is and takes, and one delivery's outcome. */
+export const callbackStatusResponseSchema = z
+  .strictObject({
+    callbackId: z.string(),
+    workflow: z
+      .enum(['running', 'closed', 'replaced'])
+      .describe('The execution that minted the URL: still running, closed, or closed and replaced by a later execution reusing its workflow id.'),
+    status: z
+      .enum({ ...CALLBACK_STATUSES, unknown: 'unknown' })
+      .describe("The callback's own status; `unknown` when the workflow could not say (no worker answered, or it does not know the callback)."),
+    expiresAt: z.string().describe('When the URL stops being accepted (ISO 8601).'),
+    accepts: z.strictObject({
+      actions: z.array(z.enum(DELIVERY_KINDS)).describe('The routes that would take a delivery now: none once the callback or its workflow is closed.'),
+      methods: z.array(z.enum(['POST', 'PUT', 'GET'])).describe('The methods that deliver; GET only for callbacks created with `allowGet`.'),
+      apiKey: z.boolean().describe('Whether each delivery must present an API key with the `workflows:execute` scope.'),
+      signature: z.boolean().describe('Whether each delivery must carry a Standard Webhooks signature.'),
+    }),
+    schema: z.record(z.string(), z.unknown()).nullable().describe('JSON Schema of the data `complete` takes, when the workflow gave a schema that describes itself.'),
+    delivery: z
+      .strictObject({
+        deliveryId: z.string(),
+        outcome: z
+          .enum(DELIVERY_OUTCOMES)
+          .describe(
+            '`applied`: taken once (repeats change nothing). `refused`: see `reason`. `recorded`: Temporal holds it but the closed workflow could not be asked what became of it (no worker). `unknown`: it never reached this execution chain (or was refused longer ago than the workflow keeps).',
+          ),
+        reason: z.enum(Object.keys(WORKFLOW_REFUSALS) as [WorkflowRefusalCode, ...WorkflowRefusalCode[]]).optional(),
+        issues: z.array(errorIssueSchema).optional(),
+      })
+      .optional()
+      .describe('The outcome of the delivery named by `?deliveryId=`.'),
+  })
+  .describe('What the callback URL is and takes. Reading it never delivers anything.');
+
+/** `GET /callbacks/{token}/status`. */
+export type CallbackStatusResponse = z.infer<typeof callbackStatusResponseSchema>;
 
 /** `GET /healthz`. */
 export const healthResponseSchema = z.strictObject({ status: z.literal('ok') });

@@ -1,11 +1,11 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { RequestHandler } from 'express';
 import { describeError, type Logger } from '../../lib/logger';
 import { callbacksQuery } from '../../workflows/protocol';
 import type { CallbackInfo } from '../../workflows/types';
 import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from '../html-pages';
 import { authenticated, requestState } from '../request-state';
-import { temporalCallError, withinDeadline } from '../temporal-calls';
+import { chainHead, chainRefusal, withinDeadline, type CallbackTarget } from '../temporal-calls';
 
 /** What the approval page needs: the workflow's `callbacks` query, bounded, and a log for when it fails. */
 export interface ApprovalPageDeps {
@@ -20,17 +20,24 @@ export interface ApprovalPageDeps {
 /** What the workflow said about the callback, or why it could not say. */
 type PageState = { kind: 'info'; info: CallbackInfo | undefined } | { kind: 'workflow_closed' } | { kind: 'unavailable' };
 
-async function pageState(client: Client, workflowId: string, callbackId: string, timeoutMs: number, logger: Logger): Promise<PageState> {
+async function pageState(client: Client, target: CallbackTarget, callbackId: string, timeoutMs: number, logger: Logger): Promise<PageState> {
   const deadline = Date.now() + timeoutMs;
-  const handle = client.workflow.getHandle(workflowId);
+  const { workflowId } = target;
+  let head: Awaited<ReturnType<typeof chainHead>>;
   try {
-    // A closed workflow may still answer queries (replayed by a worker); its callbacks cannot be answered.
-    const description = await withinDeadline(client, Math.max(deadline - Date.now(), 1), () => handle.describe());
-    if (description.status.name !== 'RUNNING') return { kind: 'workflow_closed' };
+    head = await chainHead(client, target, timeoutMs);
+  } catch (err) {
+    logger.warn('approval page shown without the workflow\'s details', { workflowId, callbackId, error: describeError(err) });
+    return { kind: 'unavailable' };
+  }
+  // A closed (or replaced) chain may still answer queries (replayed by a worker); its callbacks cannot be answered.
+  if (head.kind === 'closed' || head.kind === 'replaced') return { kind: 'workflow_closed' };
+  if (head.kind === 'missing') throw chainRefusal(head);
+  try {
+    const handle = client.workflow.getHandle(workflowId, head.runId);
     const callbacks = await withinDeadline(client, Math.max(deadline - Date.now(), 1), () => handle.query(callbacksQuery));
     return { kind: 'info', info: callbacks.find((callback) => callback.id === callbackId) };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw await temporalCallError(client, workflowId, err, Math.max(deadline - Date.now(), 1_000));
     // No worker answered in time, or Temporal is unreachable: show the page without details.
     logger.warn('approval page shown without the workflow\'s details', { workflowId, callbackId, error: describeError(err) });
     return { kind: 'unavailable' };
@@ -54,7 +61,7 @@ export function approvalPage({ client, timeoutMs, logger }: ApprovalPageDeps): R
     if (req.method !== 'GET' || !requestState(res).html) return next();
     const { claims } = authenticated(res);
     if (claims.signatureSender !== undefined) return sendPage(res, 200, renderSignedOnlyPage());
-    const state = await pageState(client, claims.workflowId, claims.callbackId, timeoutMs, logger);
+    const state = await pageState(client, claims, claims.callbackId, timeoutMs, logger);
     if (state.kind === 'workflow_closed') return sendPage(res, 200, renderClosedPage({ reason: 'workflow_closed' }));
     if (state.kind === 'unavailable') return sendPage(res, 200, renderApprovalPage({ expiresAt: claims.expiresAt, detailsUnavailable: true }));
     const { info } = state;

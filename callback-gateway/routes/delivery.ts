@@ -1,11 +1,10 @@
-import type { Client } from '@temporalio/client';
 import express, { type RequestHandler } from 'express';
 import type { ApiKeyStore } from '../../lib/api-keys';
-import { CallbackError } from '../../lib/errors';
+import { CallbackError, isCallbackError, type CallbackErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { CallbackTokenVerifier } from '../../lib/verify-callback-token';
 import { parseFailureReport, WORKFLOW_REFUSALS } from '../../workflows/protocol';
-import type { DeliveryKind } from '../../workflows/types';
+import type { CallbackDelivery, DeliveryKind } from '../../workflows/types';
 import { buildDelivery, deliveryIdOf } from '../build-delivery';
 import { renderThankYouPage, sendPage } from '../html-pages';
 import { authenticate } from '../middleware/authenticate';
@@ -15,14 +14,19 @@ import { limitPerApiKey, limitPerClientIp } from '../middleware/rate-limit';
 import { readBody } from '../middleware/read-body';
 import type { GatewayRateLimits } from '../rate-limiter';
 import { authenticated, receivedBody, requestState } from '../request-state';
+import type { ExecutionChains } from '../execution-chain';
+import { findReceipt, type Receipt } from '../receipts';
+import { RecentDeliveries } from '../recent-deliveries';
 import { signalWorkflow } from '../signal-workflow';
+import { unavailable, type CallbackTarget } from '../temporal-calls';
 import { deliverSync, requestedWaitSeconds } from '../sync-delivery';
 import { approvalPage } from './approval-page';
+import { callbackStatus } from './callback-status';
 
 /** What the callback URL routes need; defaults are resolved by `createGateway`. */
 export interface DeliveryRouteDeps {
-  /** A Temporal client for the namespace the gateway serves. */
-  client: Client;
+  /** Temporal, reached through each callback's execution chain. */
+  chains: ExecutionChains;
   /** Verifies the callback tokens in request paths. */
   verifier: CallbackTokenVerifier;
   /** Checks the API keys of callbacks that require one. */
@@ -71,37 +75,65 @@ function decisionOf(data: unknown): unknown {
   return (data as { decision?: unknown } | null)?.decision;
 }
 
+/** Refusals after which a sender's earlier attempt may still have been recorded: its receipt is looked for. */
+const CHAIN_GONE: ReadonlySet<CallbackErrorCode> = new Set(['WORKFLOW_CLOSED', 'EXECUTION_REPLACED']);
+
+/**
+ * The receipt of `delivery` when Temporal refused it because its chain is closed or replaced,
+ * else the refusal itself. A history that cannot be read leaves the truth unknown: `503`, retry.
+ */
+async function receiptOr(err: unknown, chains: ExecutionChains, target: CallbackTarget, delivery: CallbackDelivery, timeoutMs: number): Promise<Receipt> {
+  if (!isCallbackError(err) || !CHAIN_GONE.has(err.code)) throw err;
+  let receipt: Receipt | undefined;
+  try {
+    receipt = await findReceipt(chains.client, target, delivery, timeoutMs);
+  } catch (cause) {
+    throw unavailable(cause);
+  }
+  if (!receipt) throw err;
+  return receipt;
+}
+
 /**
  * The handler that delivers an admitted request as a `kind` delivery: by default a durable
  * signal answered `202` once Temporal has recorded it; with `Prefer: wait=N` (or `?wait=N`) an
  * update answered `200` with the workflow's own reply, or, when no worker answers in time, the
- * signal after all. A browser's form submission is answered with the thank-you page instead of
- * JSON, with the same status.
+ * signal after all. A retry of a delivery Temporal already recorded gets the first answer again,
+ * marked `duplicate`, even after the workflow closed. A browser's form submission is answered
+ * with the thank-you page instead of JSON, with the same status.
  */
-function deliver(kind: DeliveryKind, client: Client, timeoutMs: number): RequestHandler {
+function deliver(kind: DeliveryKind, chains: ExecutionChains, recent: RecentDeliveries, timeoutMs: number): RequestHandler {
   return async (req, res) => {
     const { claims, apiKey } = authenticated(res);
     const { contentType, data } = receivedBody(res);
     const state = requestState(res);
     const waitSeconds = requestedWaitSeconds(req);
-    const deliveryId = deliveryIdOf(req);
+    const deliveryId = deliveryIdOf(req, claims.signatureSender !== undefined);
     state.deliveryId = deliveryId;
     if (kind === 'fail') checkFailureReport(data);
     const delivery = buildDelivery(req, { callbackId: claims.callbackId, kind, deliveryId, contentType, data, apiKeyId: apiKey?.id });
     const accepted = { callbackId: claims.callbackId, deliveryId };
     const answer = (status: number, json: object) =>
       state.html ? sendPage(res, status, renderThankYouPage({ decision: decisionOf(data) })) : res.status(status).json(json);
-    if (waitSeconds !== undefined) {
-      const reply = await deliverSync(client, claims.workflowId, delivery, waitSeconds);
-      if (reply) {
-        res.set('Preference-Applied', `wait=${waitSeconds}`);
-        answer(200, { status: reply.outcome, ...accepted, callbackStatus: reply.status, reply: reply.reply });
-        return;
+    const answerSync = (result: { outcome: string; status: string; reply: unknown }) => {
+      if (waitSeconds !== undefined) res.set('Preference-Applied', `wait=${waitSeconds}`);
+      answer(200, { status: result.outcome, ...accepted, callbackStatus: result.status, reply: result.reply });
+    };
+    try {
+      if (waitSeconds !== undefined) {
+        const reply = await deliverSync(chains, claims, delivery, waitSeconds);
+        if (reply) return answerSync(reply);
+        // No worker answered in time: fall back to the durable signal, as if asynchronous.
       }
-      // No worker answered in time: fall back to the durable signal, as if asynchronous.
+      const repeat = recent.has(claims.callbackId, deliveryId);
+      await signalWorkflow(chains, claims, delivery, timeoutMs);
+      recent.remember(claims.callbackId, deliveryId);
+      answer(202, { status: repeat ? 'duplicate' : 'accepted', ...accepted });
+    } catch (err) {
+      const receipt = await receiptOr(err, chains, claims, delivery, timeoutMs);
+      if (receipt.kind === 'update') return answerSync({ ...receipt.result, outcome: 'duplicate' });
+      answer(202, { status: 'duplicate', ...accepted });
     }
-    await signalWorkflow(client, claims.workflowId, delivery, timeoutMs);
-    answer(202, { status: 'accepted', ...accepted });
   };
 }
 
@@ -116,16 +148,17 @@ function deliver(kind: DeliveryKind, client: Client, timeoutMs: number): Request
  * callbacks that require one), and only then delivered.
  */
 export function deliveryRoutes(deps: DeliveryRouteDeps): express.Router {
-  const { client, timeoutMs } = deps;
+  const { chains, timeoutMs } = deps;
+  const recent = new RecentDeliveries();
   const admit = [limitPerClientIp(deps.rateLimits?.perIp), authenticate(deps.verifier, deps.apiKeys), limitPerApiKey(deps.rateLimits?.perKey)];
   const checkSignature = checkWebhookSignature(deps.webhookSecrets, deps.logger);
   const body = [readBody(deps.maxBodyBytes), checkSignature];
-  const showApprovalPage = approvalPage({ client, timeoutMs, logger: deps.logger });
+  const showApprovalPage = approvalPage({ client: chains.client, timeoutMs, logger: deps.logger });
   const router = express.Router();
 
   // The plain URL completes, so a sender that only knows "POST JSON to the URL" just works.
   for (const path of ['/callbacks/:token', '/callbacks/:token/complete']) {
-    const complete = deliver('complete', client, timeoutMs);
+    const complete = deliver('complete', chains, recent, timeoutMs);
     router
       .route(path)
       .post(markHtmlRequests, admit, body, complete)
@@ -134,8 +167,16 @@ export function deliveryRoutes(deps: DeliveryRouteDeps): express.Router {
       .get(markHtmlRequests, admit, showApprovalPage, getAllowed, checkSignature, complete)
       .all(refuseOtherMethods);
   }
+  // What the URL is and takes: GET (and HEAD) only, never a delivery.
+  const status = callbackStatus({ chains, timeoutMs });
+  router
+    .route('/callbacks/:token/status')
+    .get(admit, status)
+    .all((req) => {
+      throw new CallbackError('METHOD_NOT_ALLOWED', `${req.method} is not how a callback's status is read; use GET.`, { headers: { Allow: 'GET, HEAD' } });
+    });
   for (const kind of ['fail', 'heartbeat'] as const) {
-    const report = deliver(kind, client, timeoutMs);
+    const report = deliver(kind, chains, recent, timeoutMs);
     router
       .route(`/callbacks/:token/${kind}`)
       .post(admit, body, report)
