@@ -37,6 +37,16 @@ export function syncUpdateId(delivery: Pick<CallbackDelivery, 'callbackId' | 'de
 }
 
 /**
+ * The workflow's result as an answer to `delivery`: a result Temporal stored for an earlier
+ * request with the same update id (it answers repeats so, also after the workflow closed) is a
+ * `duplicate`.
+ */
+export function answeredTo(result: SyncDeliveryResult, delivery: Pick<CallbackDelivery, 'receivedAt'>): SyncDeliveryResult {
+  const repeat = result.receivedAt !== undefined && result.receivedAt !== delivery.receivedAt;
+  return repeat ? { ...result, outcome: 'duplicate' } : result;
+}
+
+/**
  * Delivers through a Temporal update, so the workflow itself says whether it took the delivery.
  * Returns the workflow's answer, or `undefined` when no worker answered within `waitSeconds` (the
  * caller then falls back to the durable signal; the delivery id keeps that safe). Refusals by the
@@ -50,11 +60,12 @@ export async function deliverSync(
 ): Promise<SyncDeliveryResult | undefined> {
   const { client } = chains;
   try {
-    return await chains.call(target, waitSeconds * 1000, (handle) =>
+    const result = await chains.call(target, waitSeconds * 1000, (handle) =>
       withinDeadline(client, waitSeconds * 1000, () =>
         handle.executeUpdate(deliverCallbackUpdate, { args: [delivery], updateId: syncUpdateId(delivery) }),
       ),
     );
+    return answeredTo(result, delivery);
   } catch (err) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return undefined;
     if (err instanceof WorkflowUpdateFailedError) {

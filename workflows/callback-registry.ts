@@ -121,6 +121,7 @@ class CallbackRegistry {
       outcome: verdict.kind === 'duplicate' ? 'duplicate' : 'accepted',
       status: entry.status,
       reply: entry.replies.get(delivery.deliveryId) ?? null,
+      receivedAt: delivery.receivedAt,
     };
   }
 

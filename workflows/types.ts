@@ -280,6 +280,11 @@ export interface SyncDeliveryResult {
   outcome: 'accepted' | 'duplicate';
   status: CallbackStatus;
   reply: unknown;
+  /**
+   * `receivedAt` of the request this result answered first. Temporal answers a repeated update
+   * id with the stored result, so a different `receivedAt` tells the gateway it answers a repeat.
+   */
+  receivedAt?: string;
 }
 
 /** A callback URL minted for the current workflow, and the way to wait for its deliveries. */

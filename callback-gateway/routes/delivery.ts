@@ -4,7 +4,7 @@ import { CallbackError, isCallbackError, type CallbackErrorCode } from '../../li
 import type { Logger } from '../../lib/logger';
 import type { CallbackTokenVerifier } from '../../lib/verify-callback-token';
 import { parseFailureReport, WORKFLOW_REFUSALS } from '../../workflows/protocol';
-import type { CallbackDelivery, DeliveryKind } from '../../workflows/types';
+import type { CallbackDelivery, DeliveryKind, SyncDeliveryResult } from '../../workflows/types';
 import { buildDelivery, deliveryIdOf } from '../build-delivery';
 import { renderThankYouPage, sendPage } from '../html-pages';
 import { authenticate } from '../middleware/authenticate';
@@ -115,7 +115,7 @@ function deliver(kind: DeliveryKind, chains: ExecutionChains, recent: RecentDeli
     const accepted = { callbackId: claims.callbackId, deliveryId };
     const answer = (status: number, json: object) =>
       state.html ? sendPage(res, status, renderThankYouPage({ decision: decisionOf(data) })) : res.status(status).json(json);
-    const answerSync = (result: { outcome: string; status: string; reply: unknown }) => {
+    const answerSync = (result: SyncDeliveryResult) => {
       if (waitSeconds !== undefined) res.set('Preference-Applied', `wait=${waitSeconds}`);
       answer(200, { status: result.outcome, ...accepted, callbackStatus: result.status, reply: result.reply });
     };

@@ -74,6 +74,8 @@ export interface ConfigurableWaitInput {
   withReply?: boolean;
   /** After the wait, stay open until `release`, so later deliveries meet a running workflow. */
   holdOpen?: boolean;
+  /** Require a Standard Webhooks signature from this sender. */
+  requireSignature?: string;
 }
 
 /** One callback with every option the vocabulary offers; `revoke` and `close` signals act on it. */
@@ -85,6 +87,7 @@ export async function configurableWait(input: ConfigurableWaitInput): Promise<Ca
   const callback = await createCallback({
     expiresIn: '10m',
     ...(input.mode ? { mode: input.mode } : {}),
+    ...(input.requireSignature ? { requireSignature: input.requireSignature } : {}),
     ...(input.withSchema ? { schema: z.object({ decision: z.enum(['approve', 'reject']), comment: z.string().optional() }) } : {}),
     ...(input.withReply ? { reply: (delivery: CallbackDelivery) => ({ thanks: (delivery.data as { decision?: string }).decision ?? delivery.data }) } : {}),
   });
