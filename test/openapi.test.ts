@@ -92,9 +92,16 @@ describe('the OpenAPI document', () => {
     await answer(200, a.url, { headers: asBrowser }); // the approval page
     await answer(400, `${a.url}?wait=soon`, json({ ok: true })); // INVALID_WAIT
     await answer(400, a.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }); // MALFORMED_BODY
-    await answer(202, a.url, json({ ok: true }));
+    await answer(200, `${a.url}/status`); // pending
+    await answer(202, a.url, json({ ok: true }, { 'idempotency-key': 'openapi-a' }));
     await a.handle.result();
+    await answer(202, a.url, json({ ok: true }, { 'idempotency-key': 'openapi-a' })); // a duplicate's receipt
     await answer(410, a.url, json({ late: true })); // WORKFLOW_CLOSED
+    await answer(200, `${a.url}/status?deliveryId=openapi-a`); // closed, applied
+    await answer(200, `${a.url}/status`, { method: 'HEAD' });
+    await answer(400, `${a.url}/status?deliveryId=%20`); // INVALID_DELIVERY_ID
+    await answer(405, `${a.url}/status`, json({}));
+    await answer(405, `${a.url}/status`, { method: 'DELETE' });
     await answer(405, a.url, { method: 'HEAD' });
     await answer(405, a.url, { method: 'DELETE' });
     await answer(405, `${a.url}/complete`, { method: 'OPTIONS' });
@@ -114,7 +121,8 @@ describe('the OpenAPI document', () => {
     await answer(422, `${b.url}/fail`, json({ nope: true }));
     await answer(202, `${b.url}/heartbeat`, json({ pct: 5 }, {}, 'PUT'));
     await answer(405, b.url, { headers: { accept: 'application/json' } });
-    await answer(200, `${b.url}/complete`, json({ ok: 1 }, { prefer: 'wait=10' }));
+    await answer(200, `${b.url}/complete`, json({ ok: 1 }, { prefer: 'wait=10', 'idempotency-key': 'openapi-b' }));
+    await answer(200, `${b.url}/complete`, json({ ok: 1 }, { prefer: 'wait=10', 'idempotency-key': 'openapi-b' })); // duplicate
     await answer(409, `${b.url}/complete`, json({ ok: 2 }, { prefer: 'wait=10' }));
     await b.handle.signal('release');
     await b.handle.result();
