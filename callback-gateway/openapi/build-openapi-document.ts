@@ -4,7 +4,7 @@ import { ERROR_STATUS, type CallbackErrorCode } from '../../lib/errors';
 import type { WorkflowRefusalCode } from '../../workflows/protocol';
 import type { DeliveryKind } from '../../workflows/types';
 import { API_KEY_QUERY_PARAM } from '../middleware/authenticate';
-import { MAX_DELIVERY_ID_LENGTH } from '../build-delivery';
+import { MAX_DELIVERY_ID_LENGTH, SECRET_QUERY_PARAMS } from '../build-delivery';
 import { DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../middleware/read-body';
 import { SECURITY_HEADERS } from '../middleware/security-headers';
 import { MAX_SYNC_WAIT_SECONDS, WAIT_QUERY_PARAM } from '../sync-delivery';
@@ -212,7 +212,7 @@ const PARAMETERS: Record<string, Json> = {
   Fields: {
     name: 'fields',
     in: 'query',
-    description: `Other query parameters (not \`${API_KEY_QUERY_PARAM}\` or \`${WAIT_QUERY_PARAM}\`) reach the workflow as the delivery's \`query\`; for a GET they are its data.`,
+    description: `Other query parameters reach the workflow as the delivery's \`query\`; for a GET they are its data. Never forwarded: \`${WAIT_QUERY_PARAM}\`, and, in any letter case, ${SECRET_QUERY_PARAMS.map((name) => `\`${name}\``).join(', ')}.`,
     style: 'form',
     explode: true,
     schema: inline(schemas.formBodySchema),
