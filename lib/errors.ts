@@ -39,6 +39,11 @@ export const ERROR_STATUS = {
   CALLBACK_UNKNOWN: 410,
   /** The JSON body nests deeper than the gateway accepts. */
   BODY_TOO_DEEP: 400,
+  /**
+   * The JSON body holds a number that would not arrive as sent: one beyond ±(2^53−1), where
+   * integers lose digits (a 64-bit id), or one too large for a number at all (`1e400`).
+   */
+  NUMBER_NOT_EXACT: 400,
   /** The request could not be parsed as HTTP. */
   MALFORMED_REQUEST: 400,
   /** The callback requires a Standard Webhooks signature and the request has none. */

@@ -81,6 +81,17 @@ describe('delivering to a waiting workflow', () => {
     expect(await handle.result()).toMatchObject({ status: 'received', data: { local: true } });
   });
 
+  test('JSON numbers within ±(2^53 - 1) arrive as sent, fractions as the nearest double; big ones sent as strings arrive as strings', async () => {
+    const { handle, url } = await awaitCallback();
+    const body = '{"max":9007199254740991,"min":-9007199254740991,"tenth":0.1,"thousand":1e3,"id":"9007199254740993"}';
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(202);
+    expect(await handle.result()).toMatchObject({
+      status: 'received',
+      data: { max: 9007199254740991, min: -9007199254740991, tenth: 0.1, thousand: 1000, id: '9007199254740993' },
+    });
+  });
+
   test('a POST without a body resumes the workflow with null data', async () => {
     const { handle, url } = await awaitCallback();
     expect((await fetch(url, { method: 'POST' })).status).toBe(202);

@@ -27,6 +27,28 @@ export function jsonDepth(value: unknown): number {
   return deepest;
 }
 
+/**
+ * The first number in a parsed JSON value that may not be what its literal said, or undefined:
+ * ±Infinity (the literal overflowed, `1e400`) or a magnitude beyond 2^53−1. From 2^53 up every
+ * double is an integer and its neighbours are 2 or more apart, so an integer literal there may
+ * have lost digits (`9007199254740993` reads as ...992). JSON.parse rounds each literal to the
+ * nearest double, so the parsed value alone decides, with no need for the source text; other
+ * fractions are read as the nearest double, as by any JSON parser, and pass.
+ */
+export function inexactJsonNumber(value: unknown): number | undefined {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'number') {
+      // NaN cannot come out of JSON.parse; Infinity can, and fails this test too.
+      if (!(Math.abs(current) <= Number.MAX_SAFE_INTEGER)) return current;
+    } else if (typeof current === 'object' && current !== null) {
+      for (const child of Object.values(current)) stack.push(child);
+    }
+  }
+  return undefined;
+}
+
 /** Keeps the raw bytes (signatures are computed over them) and refuses bodies that are not UTF-8 when they say they are. */
 function keepRaw(req: Request, _res: unknown, buf: Buffer, encoding: string): void {
   (req as Request & { rawBody?: Buffer }).rawBody = buf;
@@ -129,6 +151,14 @@ export function readBody(maxBytes: number = DEFAULT_MAX_BODY_BYTES): RequestHand
       if (err) return next(bodyError(err, maxBytes));
       if (parser === 'json' && jsonDepth(req.body) > MAX_JSON_DEPTH) {
         return next(new CallbackError('BODY_TOO_DEEP', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`));
+      }
+      if (parser === 'json' && inexactJsonNumber(req.body) !== undefined) {
+        return next(
+          new CallbackError(
+            'NUMBER_NOT_EXACT',
+            `The JSON body holds a number that cannot be represented exactly: beyond ±${Number.MAX_SAFE_INTEGER} (2^53−1), such as a 64-bit id, or too large for a number at all. Send it as a string.`,
+          ),
+        );
       }
       const raw = (req as Request & { rawBody?: Buffer }).rawBody;
       // The request announced a body, but the connection ended before it could be read: never
