@@ -68,6 +68,12 @@ export const ERROR_STATUS = {
   WORKFLOW_CLOSED: 410,
   /** Temporal could not be reached, or did not confirm in time; the delivery may not be recorded: retry with the same delivery id. */
   TEMPORAL_UNAVAILABLE: 503,
+  /**
+   * The callback requires a Standard Webhooks signature from a sender the gateway has no secret
+   * for (`WEBHOOK_SECRETS`): the gateway's configuration, not the request, is wrong. Nothing was
+   * delivered; a retry succeeds once an operator adds the secret.
+   */
+  SIGNATURE_SENDER_NOT_CONFIGURED: 503,
   /** No route matches the request path. */
   ROUTE_NOT_FOUND: 404,
   /** An unexpected failure inside the gateway; the delivery was not accepted. */

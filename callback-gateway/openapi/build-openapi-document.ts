@@ -85,6 +85,7 @@ const GATEWAY_REFUSALS: Record<Exclude<CallbackErrorCode, WorkflowRefusalCode>, 
   WORKFLOW_NOT_FOUND: ['temporal'],
   WORKFLOW_CLOSED: ['temporal'],
   TEMPORAL_UNAVAILABLE: ['temporal'],
+  SIGNATURE_SENDER_NOT_CONFIGURED: ['signature'],
   ROUTE_NOT_FOUND: ['route'],
   INTERNAL_ERROR: ['unexpected'],
 };
@@ -102,6 +103,7 @@ const WORKFLOW_REFUSALS_BY_KIND: Record<WorkflowRefusalCode, readonly DeliveryKi
 const REFUSAL_HEADERS: Partial<Record<CallbackErrorCode, string>> = {
   RATE_LIMITED: 'Retry-After',
   TEMPORAL_UNAVAILABLE: 'Retry-After',
+  SIGNATURE_SENDER_NOT_CONFIGURED: 'Retry-After',
   METHOD_NOT_ALLOWED: 'Allow',
 };
 
