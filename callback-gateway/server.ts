@@ -70,7 +70,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     rateLimits: { perIp: { perMinute: config.rateLimitPerIp }, perKey: { perMinute: config.rateLimitPerKey } },
     trustProxy: config.trustProxy,
   });
-  const server = createGatewayServer(app, { requestTimeoutMs: config.requestTimeoutMs });
+  const server = createGatewayServer(app, { requestTimeoutMs: config.requestTimeoutMs, maxBodyBytes: config.maxBodyBytes });
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const address = server.address();

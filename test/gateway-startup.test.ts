@@ -5,6 +5,7 @@ import path from 'node:path';
 import { startGateway, type RunningGateway } from '../callback-gateway/server';
 import { loadGatewayConfig } from '../lib/config';
 import { createJsonLogger } from '../lib/logger';
+import { rawExchange, rawRequest } from './support/raw-http';
 import { TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS } from './support/test-env';
 
 /** The gateway as `durable-callbacks gateway` starts it: from its environment, through `startGateway`. */
@@ -59,5 +60,18 @@ describe('at startup, the gateway says which signatures it can check', () => {
     expect(logged).toContainEqual(expect.objectContaining({ level: 'info', senders: ['ticketing', 'crm'] }));
     const text = JSON.stringify(logged);
     for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+});
+
+describe('the body limit reaches the HTTP server', () => {
+  test('with MAX_BODY_BYTES=1024, a 1025-byte body announced with Expect: 100-continue is refused before 100 Continue; 1024 bytes are invited', async () => {
+    const { gateway } = await start({ MAX_BODY_BYTES: '1024' });
+    const port = Number(new URL(gateway.url).port);
+    const announce = (length: number) => rawRequest('POST', '/callbacks/not-a-token', ['Content-Type: application/json', 'Expect: 100-continue', `Content-Length: ${length}`]);
+    const over = await rawExchange(port, announce(1025), { responses: Infinity });
+    expect(over.responses.map((response) => response.status)).toEqual([413]);
+    // The bad token is refused right after: the app never waits for a body it will not read.
+    const within = await rawExchange(port, announce(1024));
+    expect(within.responses[0]?.status).toBe(100);
   });
 });

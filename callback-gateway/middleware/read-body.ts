@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import express, { type Request, type RequestHandler } from 'express';
 import { CallbackError } from '../../lib/errors';
 import { requestState } from '../request-state';
@@ -70,6 +71,17 @@ function parserFor(mediaType: string): Parser | undefined {
   return undefined;
 }
 
+/**
+ * True when a request's `Content-Length` announces more than `maxBytes`: refused before any of
+ * the body is read, whatever its encoding (the HTTP server refuses it before `100 Continue`).
+ * Deflate, gzip and brotli never shrink data by more than a few bytes, so a compressed body over
+ * the limit as sent would be over it once inflated too.
+ */
+export function announcesTooLargeBody(headers: IncomingHttpHeaders, maxBytes: number): boolean {
+  const length = headers['content-length'];
+  return length !== undefined && Number(length) > maxBytes;
+}
+
 function hasBody(req: Request): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
@@ -90,6 +102,11 @@ function findCallbackError(err: unknown): CallbackError | undefined {
   return message?.includes('UTF-8') ? new CallbackError('MALFORMED_BODY', 'The body is not valid UTF-8.', { cause: err }) : undefined;
 }
 
+/** The refusal of a body over `maxBytes`, whether announced or found while reading. */
+export function tooLarge(maxBytes: number, cause?: unknown): CallbackError {
+  return new CallbackError('PAYLOAD_TOO_LARGE', `The body is larger than this gateway accepts (${maxBytes} bytes).`, cause === undefined ? {} : { cause });
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -106,7 +123,7 @@ function bodyError(err: unknown, maxBytes: number): CallbackError {
   switch (type) {
     case 'entity.too.large':
     case 'parameters.too.many':
-      return new CallbackError('PAYLOAD_TOO_LARGE', `The body is larger than this gateway accepts (${maxBytes} bytes).`, { cause: err });
+      return tooLarge(maxBytes, err);
     case 'encoding.unsupported':
       return new CallbackError('UNSUPPORTED_CONTENT_TYPE', `Content-Encoding '${encoding ?? 'unknown'}' is not supported; send gzip, deflate, br or no encoding.`, {
         cause: err,
@@ -147,6 +164,8 @@ export function readBody(maxBytes: number = DEFAULT_MAX_BODY_BYTES): RequestHand
       const declared = mediaType ? `Content-Type '${mediaType}' is not accepted` : 'The request has a body but no Content-Type';
       return next(new CallbackError('UNSUPPORTED_CONTENT_TYPE', `${declared}; send one of ${ACCEPTED_CONTENT_TYPES.join(', ')}.`));
     }
+    // body-parser compares Content-Length with the limit only for unencoded bodies.
+    if (announcesTooLargeBody(req.headers, maxBytes)) return next(tooLarge(maxBytes));
     parsers[parser](req, res, (err?: unknown) => {
       if (err) return next(bodyError(err, maxBytes));
       if (parser === 'json' && jsonDepth(req.body) > MAX_JSON_DEPTH) {

@@ -35,7 +35,10 @@ type PathItem = Record<string, unknown>;
 
 /** Where in handling a request the gateway can refuse it. */
 type Stage =
-  /** Node's HTTP parser, before any route: every request. Written on the socket, without `X-Request-Id`. */
+  /**
+   * The HTTP server, before any route: every request. Node's parser, and a body announced over
+   * the limit with `Expect: 100-continue`. Answered without `X-Request-Id`.
+   */
   | 'server'
   /** The token in a callback path cannot be percent-decoded: every method. */
   | 'path'
@@ -81,7 +84,7 @@ const GATEWAY_REFUSALS: Record<Exclude<CallbackErrorCode, WorkflowRefusalCode>, 
   RATE_LIMITED: ['access'],
   HEADERS_TOO_LARGE: ['server'],
   UNSUPPORTED_CONTENT_TYPE: ['body'],
-  PAYLOAD_TOO_LARGE: ['body'],
+  PAYLOAD_TOO_LARGE: ['server', 'body'],
   WORKFLOW_NOT_FOUND: ['temporal'],
   WORKFLOW_CLOSED: ['temporal'],
   TEMPORAL_UNAVAILABLE: ['temporal'],
@@ -278,7 +281,8 @@ const SUCCESS_RESPONSES: Record<string, Json> = {
 /** The response for refusals with `status`, with an HTML page variant when `page`. */
 function errorResponse(status: number, page: boolean): Json {
   const codes = schemas.codesWithStatus(status);
-  const headers: Json = codes.every((code) => !isWorkflowRefusal(code) && GATEWAY_REFUSALS[code].includes('server')) ? {} : { ...REQUEST_ID };
+  const onlyServer = (code: CallbackErrorCode) => !isWorkflowRefusal(code) && GATEWAY_REFUSALS[code].every((stage) => stage === 'server');
+  const headers: Json = codes.every(onlyServer) ? {} : { ...REQUEST_ID };
   const always = REFUSAL_HEADERS[codes[0]!];
   if (always && codes.every((code) => REFUSAL_HEADERS[code] === always)) headers[always] = ref('headers', always);
   return {
