@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
-import { ERROR_STATUS, type CallbackErrorCode, type ErrorBody } from '../lib/errors';
-import { announcesTooLargeBody, DEFAULT_MAX_BODY_BYTES, tooLarge } from './middleware/read-body';
+import { ERROR_STATUS, type CallbackError, type CallbackErrorCode, type ErrorBody } from '../lib/errors';
+import { announcesTooLargeBody, DEFAULT_MAX_BODY_BYTES, payloadTooLarge } from './middleware/read-body';
 import { SECURITY_HEADERS } from './middleware/security-headers';
 
 /** Limits of the HTTP server in front of the gateway app. */
@@ -94,14 +94,18 @@ function writeRawRefusal(socket: Duplex, code: CallbackErrorCode, message: strin
   socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${lines}\r\n${text}`);
 }
 
-/** Answers a parsed request with a JSON refusal and closes the connection, leaving its body unread. */
-function refuseUnread(res: http.ServerResponse, code: CallbackErrorCode, message: string): void {
-  const { status, headers, text } = serverRefusal(code, message, {});
+/** Answers a parsed request with `error` as a JSON refusal and closes the connection, leaving its body unread. */
+function refuseUnread(res: http.ServerResponse, error: CallbackError): void {
+  const { status, headers, text } = serverRefusal(error.code, error.message, error.headers);
   res.writeHead(status, headers);
   res.end(text);
 }
 
-/** An HTTP server for the gateway app, with its limits set and every parser-level refusal answered in JSON. */
+/**
+ * An HTTP server for the gateway app, with its limits set and every parser-level refusal
+ * answered in JSON. Give it the app's `maxBodyBytes` too, so a body announced over it with
+ * `Expect: 100-continue` is refused before it is uploaded.
+ */
 export function createGatewayServer(app: Express, limits: GatewayServerLimits = {}): http.Server {
   const settings: Required<GatewayServerLimits> = {
     maxHeaderSize: limits.maxHeaderSize ?? DEFAULT_SERVER_LIMITS.maxHeaderSize,
@@ -126,7 +130,7 @@ export function createGatewayServer(app: Express, limits: GatewayServerLimits = 
   // (Any other expectation still gets Node's own 417: this listener does not change that.)
   server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (announcesTooLargeBody(req.headers, settings.maxBodyBytes)) {
-      refuseUnread(res, 'PAYLOAD_TOO_LARGE', tooLarge(settings.maxBodyBytes).message);
+      refuseUnread(res, payloadTooLarge(settings.maxBodyBytes));
       return;
     }
     res.writeContinue();

@@ -74,8 +74,8 @@ function parserFor(mediaType: string): Parser | undefined {
 /**
  * True when a request's `Content-Length` announces more than `maxBytes`: refused before any of
  * the body is read, whatever its encoding (the HTTP server refuses it before `100 Continue`).
- * Deflate, gzip and brotli never shrink data by more than a few bytes, so a compressed body over
- * the limit as sent would be over it once inflated too.
+ * Compression makes incompressible data larger only by a few bytes and a fraction of a percent,
+ * so a compressed body over the limit as sent is over it, or within that margin of it, inflated.
  */
 export function announcesTooLargeBody(headers: IncomingHttpHeaders, maxBytes: number): boolean {
   const length = headers['content-length'];
@@ -103,7 +103,7 @@ function findCallbackError(err: unknown): CallbackError | undefined {
 }
 
 /** The refusal of a body over `maxBytes`, whether announced or found while reading. */
-export function tooLarge(maxBytes: number, cause?: unknown): CallbackError {
+export function payloadTooLarge(maxBytes: number, cause?: unknown): CallbackError {
   return new CallbackError('PAYLOAD_TOO_LARGE', `The body is larger than this gateway accepts (${maxBytes} bytes).`, cause === undefined ? {} : { cause });
 }
 
@@ -123,7 +123,7 @@ function bodyError(err: unknown, maxBytes: number): CallbackError {
   switch (type) {
     case 'entity.too.large':
     case 'parameters.too.many':
-      return tooLarge(maxBytes, err);
+      return payloadTooLarge(maxBytes, err);
     case 'encoding.unsupported':
       return new CallbackError('UNSUPPORTED_CONTENT_TYPE', `Content-Encoding '${encoding ?? 'unknown'}' is not supported; send gzip, deflate, br or no encoding.`, {
         cause: err,
@@ -165,7 +165,7 @@ export function readBody(maxBytes: number = DEFAULT_MAX_BODY_BYTES): RequestHand
       return next(new CallbackError('UNSUPPORTED_CONTENT_TYPE', `${declared}; send one of ${ACCEPTED_CONTENT_TYPES.join(', ')}.`));
     }
     // body-parser compares Content-Length with the limit only for unencoded bodies.
-    if (announcesTooLargeBody(req.headers, maxBytes)) return next(tooLarge(maxBytes));
+    if (announcesTooLargeBody(req.headers, maxBytes)) return next(payloadTooLarge(maxBytes));
     parsers[parser](req, res, (err?: unknown) => {
       if (err) return next(bodyError(err, maxBytes));
       if (parser === 'json' && jsonDepth(req.body) > MAX_JSON_DEPTH) {
