@@ -22,7 +22,7 @@ export interface GatewayCostOptions {
 }
 
 /** The servers compared. */
-export type GatewayArm = 'bare' | 'gateway' | 'gateway+logs';
+export type GatewayArm = 'bare' | 'gateway' | 'gateway+logs' | 'gateway-unseen';
 
 /** One arm's round. */
 export interface GatewayCostRound {
@@ -68,6 +68,10 @@ export interface GatewayCostResult {
   ratioWithLogs: number;
   /** Bare Express CPU per request over the gateway's: the ratio with the load generator taken out. */
   cpuRatio: number;
+  /** Gateway rps over bare Express rps when no token is seen twice (every request verifies its signature). */
+  ratioUnseen: number;
+  /** CPU ratio likewise. */
+  cpuRatioUnseen: number;
   errors: number;
   profiles: Partial<Record<GatewayArm, ProfileSummary>>;
 }
@@ -75,7 +79,7 @@ export interface GatewayCostResult {
 /** The default: 5 rounds of 4 s per arm at 16 in flight. */
 export const GATEWAY_COST_DEFAULTS: GatewayCostOptions = { concurrency: 16, roundMs: 4_000, rounds: 5, tokens: 1_000 };
 
-const ARMS: GatewayArm[] = ['bare', 'gateway', 'gateway+logs'];
+const ARMS: GatewayArm[] = ['bare', 'gateway', 'gateway+logs', 'gateway-unseen'];
 
 async function measure(server: GatewayProcess, arm: GatewayArm, urls: URL[], options: GatewayCostOptions, durationMs: number): Promise<GatewayCostRound> {
   const agent = keepAliveAgent(options.concurrency);
@@ -138,15 +142,16 @@ export async function runGatewayCost(ctx: BenchContext, options: GatewayCostOpti
     servers.bare = await startGatewayProcess({ ...base, mode: 'bare', logs: 'silent' });
     servers.gateway = await startGatewayProcess({ ...base, mode: 'stub', logs: 'silent' });
     servers['gateway+logs'] = await startGatewayProcess({ ...base, mode: 'stub', logs: 'json' });
+    servers['gateway-unseen'] = await startGatewayProcess({ ...base, mode: 'stub', logs: 'silent', tokenCache: 'off' });
     const urlsOf = (arm: GatewayArm) => tokens.map((token) => new URL(`/callbacks/${token}`, servers[arm].url));
-    const urls = { bare: urlsOf('bare'), gateway: urlsOf('gateway'), 'gateway+logs': urlsOf('gateway+logs') };
+    const urls = Object.fromEntries(ARMS.map((arm) => [arm, urlsOf(arm)])) as Record<GatewayArm, URL[]>;
 
     for (const arm of ARMS) await measure(servers[arm], arm, urls[arm], options, Math.min(2_000, options.roundMs));
     const rounds: GatewayCostRound[] = [];
     for (let r = 0; r < options.rounds; r++) {
       const order = ARMS.map((_, k) => ARMS[(k + r) % ARMS.length]!);
       for (const arm of order) rounds.push(await measure(servers[arm], arm, urls[arm], options, options.roundMs));
-      ctx.log(`gateway cost round ${r + 1}/${options.rounds}: ${rounds.slice(-3).map((x) => `${x.arm} ${x.rps.toFixed(0)}/s`).join(', ')}`);
+      ctx.log(`gateway cost round ${r + 1}/${options.rounds}: ${rounds.slice(-ARMS.length).map((x) => `${x.arm} ${x.rps.toFixed(0)}/s`).join(', ')}`);
     }
 
     const profiles: Partial<Record<GatewayArm, ProfileSummary>> = {};
@@ -175,7 +180,7 @@ export async function runGatewayCost(ctx: BenchContext, options: GatewayCostOpti
         rpsMax: Math.max(...mine.map((x) => x.rps)),
       };
     };
-    const arms = { bare: summaryOf('bare'), gateway: summaryOf('gateway'), 'gateway+logs': summaryOf('gateway+logs') };
+    const arms = Object.fromEntries(ARMS.map((arm) => [arm, summaryOf(arm)])) as Record<GatewayArm, GatewayArmSummary>;
     return {
       options,
       rounds,
@@ -183,6 +188,8 @@ export async function runGatewayCost(ctx: BenchContext, options: GatewayCostOpti
       ratio: arms.gateway.rps / arms.bare.rps,
       ratioWithLogs: arms['gateway+logs'].rps / arms.bare.rps,
       cpuRatio: arms.bare.serverCpuUsPerRequest / arms.gateway.serverCpuUsPerRequest,
+      ratioUnseen: arms['gateway-unseen'].rps / arms.bare.rps,
+      cpuRatioUnseen: arms.bare.serverCpuUsPerRequest / arms['gateway-unseen'].serverCpuUsPerRequest,
       errors: rounds.reduce((sum, x) => sum + x.errors, 0),
       profiles,
     };

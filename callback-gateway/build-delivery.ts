@@ -26,6 +26,31 @@ const DROPPED_HEADERS = new Set([
 /** Any header whose name suggests a credential is dropped too: workflow history is widely readable. */
 const SENSITIVE_HEADER = /auth|token|secret|signature|passw|api[-_]?key|cookie|session/i;
 
+/**
+ * Query parameters never forwarded to the workflow, matched case-insensitively: the API key's own
+ * parameter and the names senders commonly put secrets under. Workflow history is widely
+ * readable, and for a GET delivery the query is the data, so these names are dropped from both.
+ * Exact names only: a pattern (as for headers) would also drop ordinary data such as `author`.
+ */
+export const SECRET_QUERY_PARAMS: readonly string[] = [
+  API_KEY_QUERY_PARAM,
+  'access_token',
+  'token',
+  'signature',
+  'sig',
+  'password',
+  'secret',
+  'key',
+  'apikey',
+];
+
+const SECRET_QUERY_NAMES = new Set(SECRET_QUERY_PARAMS.map((name) => name.toLowerCase()));
+
+/** True when a query parameter named `name` is one of {@link SECRET_QUERY_PARAMS}, in any letter case. */
+function isSecretQueryParam(name: string): boolean {
+  return SECRET_QUERY_NAMES.has(name.toLowerCase());
+}
+
 /** The longest accepted `Idempotency-Key` / `webhook-id`. */
 export const MAX_DELIVERY_ID_LENGTH = 255;
 
@@ -39,11 +64,14 @@ export function forwardedHeaders(req: Request): Record<string, string> {
   return headers;
 }
 
-/** The request's query parameters, minus any API key and the synchronous-mode `wait`. */
+/**
+ * The request's query parameters, minus the secret-looking ones ({@link SECRET_QUERY_PARAMS})
+ * and the synchronous-mode `wait`: what the workflow gets as `query`, and as `data` for a GET.
+ */
 export function forwardedQuery(req: Request): Record<string, string | string[]> {
   const query: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(req.query as Record<string, unknown>)) {
-    if (name === API_KEY_QUERY_PARAM || name === WAIT_QUERY_PARAM) continue;
+    if (name === WAIT_QUERY_PARAM || isSecretQueryParam(name)) continue;
     if (typeof value === 'string') query[name] = value;
     else if (Array.isArray(value)) query[name] = value.filter((item): item is string => typeof item === 'string');
   }
@@ -98,7 +126,7 @@ export function buildDelivery(req: Request, parts: DeliveryParts): CallbackDeliv
     kind: parts.kind,
     method: req.method as CallbackMethod,
     contentType: parts.contentType,
-    // A GET has no body: its query parameters are the data.
+    // A GET has no body: its query parameters are the data, by the same rule as `query`.
     data: req.method === 'GET' ? query : parts.data,
     query,
     headers: forwardedHeaders(req),

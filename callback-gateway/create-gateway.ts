@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import express from 'express';
 import type { ApiKeyStore } from '../lib/api-keys';
 import { silentLogger, type Logger } from '../lib/logger';
-import type { CallbackTokenVerifier } from '../lib/verify-callback-token';
+import { cachingVerifier, type CallbackTokenVerifier } from '../lib/verify-callback-token';
 import { createGatewayMetrics } from './metrics';
 import { logRequests } from './middleware/log-requests';
 import { DEFAULT_MAX_BODY_BYTES } from './middleware/read-body';
@@ -39,6 +39,11 @@ export interface GatewayDeps {
   trustProxy?: boolean | number | string;
   /** Serve Prometheus metrics at `/metrics` (default true); restrict the path at the load balancer. */
   metrics?: boolean;
+  /**
+   * How many verified tokens to remember until their expiry, so a URL's later requests skip the
+   * signature check (default 10,000; 0 turns it off). See `cachingVerifier`.
+   */
+  verifiedTokenCache?: number;
 }
 
 /**
@@ -73,7 +78,7 @@ export function createGateway(deps: GatewayDeps): express.Express {
   app.use(
     deliveryRoutes({
       chains: new ExecutionChains(deps.client),
-      verifier: deps.verifier,
+      verifier: deps.verifiedTokenCache === 0 ? deps.verifier : cachingVerifier(deps.verifier, { maxEntries: deps.verifiedTokenCache }),
       apiKeys: deps.apiKeys,
       logger,
       maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,

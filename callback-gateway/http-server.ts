@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
-import { ERROR_STATUS, type CallbackErrorCode, type ErrorBody } from '../lib/errors';
+import { ERROR_STATUS, type CallbackError, type CallbackErrorCode, type ErrorBody } from '../lib/errors';
+import { announcesTooLargeBody, DEFAULT_MAX_BODY_BYTES, payloadTooLarge } from './middleware/read-body';
 import { SECURITY_HEADERS } from './middleware/security-headers';
 
 /** Limits of the HTTP server in front of the gateway app. */
@@ -14,6 +15,12 @@ export interface GatewayServerLimits {
   headersTimeoutMs?: number;
   /** How often slow connections are checked against the timeouts. Default 1 s. */
   connectionsCheckingIntervalMs?: number;
+  /**
+   * The largest body the app accepts, in bytes (give the server what the app was given): a
+   * request sent with `Expect: 100-continue` that announces more is refused with 413 before
+   * `100 Continue`, so its body is never uploaded. Default `DEFAULT_MAX_BODY_BYTES`.
+   */
+  maxBodyBytes?: number;
 }
 
 /** Defaults of {@link GatewayServerLimits}. */
@@ -22,6 +29,7 @@ export const DEFAULT_SERVER_LIMITS: Required<GatewayServerLimits> = {
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
   connectionsCheckingIntervalMs: 1_000,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
 };
 
 const CLIENT_ERRORS: Record<string, [CallbackErrorCode, string]> = {
@@ -60,23 +68,52 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
   writeRawRefusal(socket, code, message);
 }
 
-/** Writes a complete JSON refusal straight onto a socket and closes it (for requests Express never sees). */
-function writeRawRefusal(socket: Duplex, code: CallbackErrorCode, message: string, extraHeaders: Record<string, string> = {}): void {
-  const status = ERROR_STATUS[code];
+/** A refusal the server answers itself, before Express: status, headers and the JSON body every refusal has. */
+function serverRefusal(code: CallbackErrorCode, message: string, extraHeaders: Record<string, string>): { status: number; headers: Record<string, string>; text: string } {
   const body: ErrorBody = { error: { code, message } };
   const text = JSON.stringify(body);
-  const headers = Object.entries({ ...SECURITY_HEADERS, ...extraHeaders })
-    .map(([name, value]) => `${name}: ${value}\r\n`)
-    .join('');
-  socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n${headers}\r\n${text}`,
-  );
+  return {
+    status: ERROR_STATUS[code],
+    text,
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(text)),
+      Connection: 'close',
+      ...SECURITY_HEADERS,
+      ...extraHeaders,
+    },
+  };
 }
 
-/** An HTTP server for the gateway app, with its limits set and every parser-level refusal answered in JSON. */
+/** Writes a complete JSON refusal straight onto a socket and closes it (for requests Express never sees). */
+function writeRawRefusal(socket: Duplex, code: CallbackErrorCode, message: string, extraHeaders: Record<string, string> = {}): void {
+  const { status, headers, text } = serverRefusal(code, message, extraHeaders);
+  const lines = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${lines}\r\n${text}`);
+}
+
+/** Answers a parsed request with `error` as a JSON refusal and closes the connection, leaving its body unread. */
+function refuseUnread(res: http.ServerResponse, error: CallbackError): void {
+  const { status, headers, text } = serverRefusal(error.code, error.message, error.headers);
+  res.writeHead(status, headers);
+  res.end(text);
+}
+
+/**
+ * An HTTP server for the gateway app, with its limits set and every parser-level refusal
+ * answered in JSON. Give it the app's `maxBodyBytes` too, so a body announced over it with
+ * `Expect: 100-continue` is refused before it is uploaded.
+ */
 export function createGatewayServer(app: Express, limits: GatewayServerLimits = {}): http.Server {
-  const settings = { ...DEFAULT_SERVER_LIMITS, ...limits };
+  const settings: Required<GatewayServerLimits> = {
+    maxHeaderSize: limits.maxHeaderSize ?? DEFAULT_SERVER_LIMITS.maxHeaderSize,
+    requestTimeoutMs: limits.requestTimeoutMs ?? DEFAULT_SERVER_LIMITS.requestTimeoutMs,
+    headersTimeoutMs: limits.headersTimeoutMs ?? DEFAULT_SERVER_LIMITS.headersTimeoutMs,
+    connectionsCheckingIntervalMs: limits.connectionsCheckingIntervalMs ?? DEFAULT_SERVER_LIMITS.connectionsCheckingIntervalMs,
+    maxBodyBytes: limits.maxBodyBytes ?? DEFAULT_SERVER_LIMITS.maxBodyBytes,
+  };
   const server = http.createServer(
     {
       maxHeaderSize: settings.maxHeaderSize,
@@ -88,6 +125,17 @@ export function createGatewayServer(app: Express, limits: GatewayServerLimits = 
     app,
   );
   server.on('clientError', answerClientError);
+  // Node emits this for `Expect: 100-continue` instead of answering 100 itself. A body announced
+  // over the limit is refused now, before the sender uploads it; any other is invited as usual.
+  // (Any other expectation still gets Node's own 417: this listener does not change that.)
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (announcesTooLargeBody(req.headers, settings.maxBodyBytes)) {
+      refuseUnread(res, payloadTooLarge(settings.maxBodyBytes));
+      return;
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
   // Node hands CONNECT to 'connect' listeners and drops it without one; refuse it like any other method.
   server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
     writeRawRefusal(socket, 'METHOD_NOT_ALLOWED', 'CONNECT does not deliver a callback; use POST or PUT.', { Allow: 'POST, PUT' });

@@ -34,11 +34,29 @@ function decodeWebhookSecrets(secrets: ReadonlyMap<string, string>): Map<string,
 }
 
 /**
+ * Says at startup which Standard Webhooks senders the gateway can check: a callback created with
+ * `requireSignature` for any other sender is refused until its secret is added.
+ */
+function reportSignatureSenders(secrets: ReadonlyMap<string, unknown>, logger: Logger): void {
+  const senders = [...secrets.keys()];
+  if (senders.length === 0) {
+    logger.warn(
+      'WEBHOOK_SECRETS is empty: callbacks created with requireSignature will be refused with 503 SIGNATURE_SENDER_NOT_CONFIGURED until their sender\'s secret is added',
+    );
+    return;
+  }
+  // A configured list is no warning: warnings on every healthy start teach operators to skip them.
+  logger.info('Standard Webhooks senders with a secret (callbacks requiring any other are refused with 503 SIGNATURE_SENDER_NOT_CONFIGURED)', { senders });
+}
+
+/**
  * Starts the gateway from parsed configuration: loads and imports the signing key once, opens a
  * lazy Temporal connection (the gateway starts, and `/readyz` says unready, while Temporal is
  * down; it reconnects by itself), and listens.
  */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const webhookSecrets = decodeWebhookSecrets(config.webhookSecrets);
+  reportSignatureSenders(webhookSecrets, logger);
   const ring = await loadKeyRing(config.token.keys);
   const { client, connection } = await createTemporalClient(config.temporal);
   const app = createGateway({
@@ -48,11 +66,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     logger,
     maxBodyBytes: config.maxBodyBytes,
     temporalCallTimeoutMs: config.temporalCallTimeoutMs,
-    webhookSecrets: decodeWebhookSecrets(config.webhookSecrets),
+    webhookSecrets,
     rateLimits: { perIp: { perMinute: config.rateLimitPerIp }, perKey: { perMinute: config.rateLimitPerKey } },
     trustProxy: config.trustProxy,
   });
-  const server = createGatewayServer(app, { requestTimeoutMs: config.requestTimeoutMs });
+  const server = createGatewayServer(app, { requestTimeoutMs: config.requestTimeoutMs, maxBodyBytes: config.maxBodyBytes });
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const address = server.address();

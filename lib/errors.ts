@@ -41,6 +41,11 @@ export const ERROR_STATUS = {
   CALLBACK_UNKNOWN: 410,
   /** The JSON body nests deeper than the gateway accepts. */
   BODY_TOO_DEEP: 400,
+  /**
+   * The JSON body holds a number that would not arrive as sent: one beyond ±(2^53−1), where
+   * integers lose digits (a 64-bit id), or one too large for a number at all (`1e400`).
+   */
+  NUMBER_NOT_EXACT: 400,
   /** The request could not be parsed as HTTP. */
   MALFORMED_REQUEST: 400,
   /** The callback requires a Standard Webhooks signature and the request has none. */
@@ -67,6 +72,12 @@ export const ERROR_STATUS = {
   EXECUTION_REPLACED: 410,
   /** Temporal could not be reached, or did not confirm in time; the delivery may not be recorded: retry with the same delivery id. */
   TEMPORAL_UNAVAILABLE: 503,
+  /**
+   * The callback requires a Standard Webhooks signature from a sender the gateway has no secret
+   * for (`WEBHOOK_SECRETS`): the gateway's configuration, not the request, is wrong. Nothing was
+   * delivered; a retry succeeds once an operator adds the secret.
+   */
+  SIGNATURE_SENDER_NOT_CONFIGURED: 503,
   /** No route matches the request path. */
   ROUTE_NOT_FOUND: 404,
   /** An unexpected failure inside the gateway; the delivery was not accepted. */

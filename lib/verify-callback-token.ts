@@ -108,3 +108,39 @@ export function createCallbackTokenVerifier(keys: KeyRing | CryptoKey, options: 
     },
   };
 }
+
+/** Options for {@link cachingVerifier}. */
+export interface VerifierCacheOptions {
+  /** The most verified tokens remembered; the least recently used is forgotten first. Default 10,000. */
+  maxEntries?: number;
+  /** The clock expiry is checked against; for tests. */
+  now?: () => number;
+}
+
+/**
+ * Remembers the claims of tokens `verifier` accepted, until each token's own expiry, so the
+ * requests a callback URL receives after its first (heartbeats, stream deliveries, retries) skip
+ * the signature check, which costs tens of microseconds through WebCrypto. Safe because a token
+ * is immutable and the key ring is fixed for the life of the process: what verified once verifies
+ * again until `exp`. Refusals are never remembered.
+ */
+export function cachingVerifier(verifier: CallbackTokenVerifier, options: VerifierCacheOptions = {}): CallbackTokenVerifier {
+  const maxEntries = options.maxEntries ?? 10_000;
+  const now = options.now ?? Date.now;
+  const verified = new Map<string, CallbackClaims>();
+  return {
+    async verify(token) {
+      const cached = verified.get(token);
+      if (cached && cached.expiresAt.getTime() > now()) {
+        verified.delete(token);
+        verified.set(token, cached);
+        return cached;
+      }
+      if (cached) verified.delete(token);
+      const claims = await verifier.verify(token);
+      verified.set(token, claims);
+      if (verified.size > maxEntries) verified.delete(verified.keys().next().value!);
+      return claims;
+    },
+  };
+}

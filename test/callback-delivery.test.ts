@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { CallbackWaitResult } from '../workflows';
 import { releaseSignal, urlsQuery } from './workflows';
 import { errorOf, postJson, signalCount, startHarness, type Harness } from './support/harness';
+import { historyText } from './support/history';
 
 let h: Harness;
 beforeAll(async () => {
@@ -79,6 +81,17 @@ describe('delivering to a waiting workflow', () => {
     expect(await handle.result()).toMatchObject({ status: 'received', data: { local: true } });
   });
 
+  test('JSON numbers within ±(2^53 - 1) arrive as sent, fractions as the nearest double; big ones sent as strings arrive as strings', async () => {
+    const { handle, url } = await awaitCallback();
+    const body = '{"max":9007199254740991,"min":-9007199254740991,"tenth":0.1,"thousand":1e3,"id":"9007199254740993"}';
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(202);
+    expect(await handle.result()).toMatchObject({
+      status: 'received',
+      data: { max: 9007199254740991, min: -9007199254740991, tenth: 0.1, thousand: 1000, id: '9007199254740993' },
+    });
+  });
+
   test('a POST without a body resumes the workflow with null data', async () => {
     const { handle, url } = await awaitCallback();
     expect((await fetch(url, { method: 'POST' })).status).toBe(202);
@@ -93,6 +106,31 @@ describe('delivering to a waiting workflow', () => {
     if (result.status !== 'received') throw new Error('expected a delivery');
     expect(result.headers['x-trace']).toBe('kept');
     expect(JSON.stringify(result)).not.toContain('secret');
+  });
+});
+
+describe('secret-looking query parameters never reach workflow history', () => {
+  /** A query with a credential under each secret-looking name (some in other letter cases), and `keep=1`; the values, to search for. */
+  function secretQuery(): { query: string; values: string[] } {
+    const names = ['access_token', 'signature', 'password', 'Token', 'SIG', 'secret', 'key', 'API_KEY', 'apiKey'];
+    const values = names.map(() => `s3cr3t-${randomUUID()}`);
+    const query = [...names.map((name, i) => `${name}=${values[i]}`), 'keep=1'].join('&');
+    return { query: `?${query}`, values };
+  }
+
+  test.each(['POST', 'GET'])('a %s delivers keep=1 and none of them, in its query and data', async (method) => {
+    const { handle, url } = await awaitCallback({ allowGet: true });
+    const { query, values } = secretQuery();
+    const response = method === 'GET' ? await fetch(`${url}${query}`) : await postJson(`${url}${query}`, { decision: 'approve' });
+    expect(response.status).toBe(202);
+    const result = await handle.result();
+    expect(result).toMatchObject({ status: 'received', method, query: { keep: '1' } });
+    if (result.status !== 'received') throw new Error('expected a delivery');
+    expect(result.query).toEqual({ keep: '1' });
+    expect(result.data).toEqual(method === 'GET' ? { keep: '1' } : { decision: 'approve' });
+    const history = await historyText(handle);
+    expect(history).toContain('keep');
+    expect(values.filter((value) => history.includes(value))).toEqual([]);
   });
 });
 

@@ -226,7 +226,7 @@ describe('gateway logs', () => {
       'signature stale': 401,
       'signature wrong': 401,
       'signature other body': 401,
-      'unknown sender': 500,
+      'unknown sender': 503,
     });
 
     // A gateway that cannot reach Temporal logs its failure: scanned too.

@@ -1,6 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { buildOpenApiDocument } from '../callback-gateway/openapi';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
+import { rawExchange, rawRequest } from './support/raw-http';
 import { startHarness, type Harness } from './support/harness';
 
 type Json = Record<string, any>;
@@ -157,6 +158,21 @@ describe('the OpenAPI document', () => {
     await answer(431, `${gateway}/healthz`, { headers: { 'x-padding': 'x'.repeat(20_000) } });
     await answer(404, `${gateway}/nowhere`);
     await answer(404, `${gateway}/healthz`, { method: 'POST' });
+  });
+});
+
+describe('refusals the HTTP server answers before any route', () => {
+  test('a body announced over the limit with Expect: 100-continue gets the 413 the document declares, on any path', async () => {
+    for (const [method, path] of [['POST', '/callbacks/not-a-token'], ['GET', '/healthz']] as const) {
+      const exchange = await rawExchange(h.gatewayPort, rawRequest(method, path, ['Content-Type: application/json', 'Expect: 100-continue', 'Content-Length: 2000']), {
+        responses: Infinity,
+      });
+      const [response] = exchange.responses;
+      const declared = resolve(doc.paths[path === '/healthz' ? '/healthz' : '/callbacks/{token}'][method.toLowerCase()].responses['413']);
+      expect(response?.status).toBe(413);
+      validateJson(declared.content['application/json'].schema, JSON.parse(response!.body), `${method} ${path} 413`);
+      expect(JSON.parse(response!.body).error.code).toBe('PAYLOAD_TOO_LARGE');
+    }
   });
 });
 

@@ -31,7 +31,7 @@ export interface CallbackDelivery {
    * there was no body. For GET, the query parameters.
    */
   data: unknown;
-  /** Query parameters of the request, without `api_key` and `wait`. */
+  /** Query parameters of the request, without `wait` and secret-looking names (`api_key`, `token`, `password`, ...). */
   query: Record<string, string | string[]>;
   /** Request headers minus credentials, cookies and hop-by-hop headers; names lower-case. */
   headers: Record<string, string>;

@@ -11,7 +11,7 @@ import { createGateway } from '../../callback-gateway';
 import type { ApiKeyStore } from '../../lib/api-keys';
 import { importSigningKey } from '../../lib/callback-token';
 import { CallbackError } from '../../lib/errors';
-import { createJsonLogger, silentLogger } from '../../lib/logger';
+import { createLogger, silentLogger } from '../../lib/logger';
 import { runMain } from '../../lib/run-main';
 import { createCallbackTokenVerifier } from '../../lib/verify-callback-token';
 import { quietTemporalRuntime } from './bench-worker';
@@ -51,9 +51,12 @@ async function buildApp(config: GatewayChildConfig): Promise<{ app: express.Expr
   }
   const key = await importSigningKey(Buffer.from(config.signingKey, 'base64'));
   const verifier = createCallbackTokenVerifier(key, { ...config.identity, namespace: config.namespace });
-  const logger = config.logs === 'json' ? createJsonLogger(process.stdout, { service: 'gateway' }) : silentLogger;
+  const logger = config.logs === 'json' ? createLogger({ pretty: false }, { service: 'gateway' }) : silentLogger;
   if (config.mode === 'stub') {
-    return { app: createGateway({ client: stubClient(), verifier, apiKeys: noApiKeys, logger }), close: async () => undefined };
+    return {
+      app: createGateway({ client: stubClient(), verifier, apiKeys: noApiKeys, logger, ...(config.tokenCache === 'off' ? { verifiedTokenCache: 0 } : {}) }),
+      close: async () => undefined,
+    };
   }
   let connection: Connection | NativeConnection;
   if (config.mode === 'temporal-native') {

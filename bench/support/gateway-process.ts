@@ -24,6 +24,8 @@ export interface GatewayChildConfig {
   temporalAddress?: string;
   /** `json`: one JSON line per request to stdout (sent to /dev/null), as `npm run gateway` logs; `silent`: none. */
   logs: 'silent' | 'json';
+  /** `off`: verify every request's token afresh, as if no token were ever seen twice (the gateway's cache of verified tokens off). */
+  tokenCache?: 'off';
 }
 
 /** A gateway child process. */

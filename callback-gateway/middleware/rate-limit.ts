@@ -3,6 +3,9 @@ import { CallbackError } from '../../lib/errors';
 import { RateLimiter, type RateDecision, type RateLimit } from '../rate-limiter';
 import { authenticated } from '../request-state';
 
+/** A limit of 0 (or none) is no limit: no middleware work at all on the request path. */
+const noLimit: RequestHandler = (_req, _res, next) => next();
+
 function enforce(decision: RateDecision, who: string): void {
   if (decision.allowed) return;
   throw new CallbackError('RATE_LIMITED', `Too many requests from ${who}; retry after ${decision.retryAfterSeconds} s.`, {
@@ -17,6 +20,7 @@ function enforce(decision: RateDecision, who: string): void {
  * the `trust proxy` setting.
  */
 export function limitPerClientIp(limit: RateLimit = { perMinute: 0 }): RequestHandler {
+  if (limit.perMinute <= 0) return noLimit;
   const limiter = new RateLimiter(limit);
   return (req, _res, next) => {
     enforce(limiter.take(req.ip ?? 'unknown'), 'this client');
@@ -30,6 +34,7 @@ export function limitPerClientIp(limit: RateLimit = { perMinute: 0 }): RequestHa
  * callbacks that need no key pass.
  */
 export function limitPerApiKey(limit: RateLimit = { perMinute: 0 }): RequestHandler {
+  if (limit.perMinute <= 0) return noLimit;
   const limiter = new RateLimiter(limit);
   return (_req, res, next) => {
     const key = authenticated(res).apiKey;

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import express, { type Request, type RequestHandler } from 'express';
 import { CallbackError } from '../../lib/errors';
 import { requestState } from '../request-state';
@@ -27,6 +28,28 @@ export function jsonDepth(value: unknown): number {
   return deepest;
 }
 
+/**
+ * The first number in a parsed JSON value that may not be what its literal said, or undefined:
+ * ±Infinity (the literal overflowed, `1e400`) or a magnitude beyond 2^53−1. From 2^53 up every
+ * double is an integer and its neighbours are 2 or more apart, so an integer literal there may
+ * have lost digits (`9007199254740993` reads as ...992). JSON.parse rounds each literal to the
+ * nearest double, so the parsed value alone decides, with no need for the source text; other
+ * fractions are read as the nearest double, as by any JSON parser, and pass.
+ */
+export function inexactJsonNumber(value: unknown): number | undefined {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'number') {
+      // NaN cannot come out of JSON.parse; Infinity can, and fails this test too.
+      if (!(Math.abs(current) <= Number.MAX_SAFE_INTEGER)) return current;
+    } else if (typeof current === 'object' && current !== null) {
+      for (const child of Object.values(current)) stack.push(child);
+    }
+  }
+  return undefined;
+}
+
 /** Keeps the raw bytes (signatures are computed over them) and refuses bodies that are not UTF-8 when they say they are. */
 function keepRaw(req: Request, _res: unknown, buf: Buffer, encoding: string): void {
   (req as Request & { rawBody?: Buffer }).rawBody = buf;
@@ -46,6 +69,17 @@ function parserFor(mediaType: string): Parser | undefined {
   if (mediaType === 'application/x-www-form-urlencoded') return 'form';
   if (mediaType.startsWith('text/')) return 'text';
   return undefined;
+}
+
+/**
+ * True when a request's `Content-Length` announces more than `maxBytes`: refused before any of
+ * the body is read, whatever its encoding (the HTTP server refuses it before `100 Continue`).
+ * Compression makes incompressible data larger only by a few bytes and a fraction of a percent,
+ * so a compressed body over the limit as sent is over it, or within that margin of it, inflated.
+ */
+export function announcesTooLargeBody(headers: IncomingHttpHeaders, maxBytes: number): boolean {
+  const length = headers['content-length'];
+  return length !== undefined && Number(length) > maxBytes;
 }
 
 function hasBody(req: Request): boolean {
@@ -68,6 +102,11 @@ function findCallbackError(err: unknown): CallbackError | undefined {
   return message?.includes('UTF-8') ? new CallbackError('MALFORMED_BODY', 'The body is not valid UTF-8.', { cause: err }) : undefined;
 }
 
+/** The refusal of a body over `maxBytes`, whether announced or found while reading. */
+export function payloadTooLarge(maxBytes: number, cause?: unknown): CallbackError {
+  return new CallbackError('PAYLOAD_TOO_LARGE', `The body is larger than this gateway accepts (${maxBytes} bytes).`, cause === undefined ? {} : { cause });
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -84,7 +123,7 @@ function bodyError(err: unknown, maxBytes: number): CallbackError {
   switch (type) {
     case 'entity.too.large':
     case 'parameters.too.many':
-      return new CallbackError('PAYLOAD_TOO_LARGE', `The body is larger than this gateway accepts (${maxBytes} bytes).`, { cause: err });
+      return payloadTooLarge(maxBytes, err);
     case 'encoding.unsupported':
       return new CallbackError('UNSUPPORTED_CONTENT_TYPE', `Content-Encoding '${encoding ?? 'unknown'}' is not supported; send gzip, deflate, br or no encoding.`, {
         cause: err,
@@ -125,10 +164,20 @@ export function readBody(maxBytes: number = DEFAULT_MAX_BODY_BYTES): RequestHand
       const declared = mediaType ? `Content-Type '${mediaType}' is not accepted` : 'The request has a body but no Content-Type';
       return next(new CallbackError('UNSUPPORTED_CONTENT_TYPE', `${declared}; send one of ${ACCEPTED_CONTENT_TYPES.join(', ')}.`));
     }
+    // body-parser compares Content-Length with the limit only for unencoded bodies.
+    if (announcesTooLargeBody(req.headers, maxBytes)) return next(payloadTooLarge(maxBytes));
     parsers[parser](req, res, (err?: unknown) => {
       if (err) return next(bodyError(err, maxBytes));
       if (parser === 'json' && jsonDepth(req.body) > MAX_JSON_DEPTH) {
         return next(new CallbackError('BODY_TOO_DEEP', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`));
+      }
+      if (parser === 'json' && inexactJsonNumber(req.body) !== undefined) {
+        return next(
+          new CallbackError(
+            'NUMBER_NOT_EXACT',
+            `The JSON body holds a number that cannot be represented exactly: beyond ±${Number.MAX_SAFE_INTEGER} (2^53−1), such as a 64-bit id, or too large for a number at all. Send it as a string.`,
+          ),
+        );
       }
       const raw = (req as Request & { rawBody?: Buffer }).rawBody;
       // The request announced a body, but the connection ended before it could be read: never

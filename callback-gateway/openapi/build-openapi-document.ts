@@ -4,7 +4,7 @@ import { ERROR_STATUS, type CallbackErrorCode } from '../../lib/errors';
 import type { WorkflowRefusalCode } from '../../workflows/protocol';
 import type { DeliveryKind } from '../../workflows/types';
 import { API_KEY_QUERY_PARAM } from '../middleware/authenticate';
-import { MAX_DELIVERY_ID_LENGTH } from '../build-delivery';
+import { MAX_DELIVERY_ID_LENGTH, SECRET_QUERY_PARAMS } from '../build-delivery';
 import { DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../middleware/read-body';
 import { SECURITY_HEADERS } from '../middleware/security-headers';
 import { MAX_SYNC_WAIT_SECONDS, WAIT_QUERY_PARAM } from '../sync-delivery';
@@ -36,7 +36,10 @@ type PathItem = Record<string, unknown>;
 
 /** Where in handling a request the gateway can refuse it. */
 type Stage =
-  /** Node's HTTP parser, before any route: every request. Written on the socket, without `X-Request-Id`. */
+  /**
+   * The HTTP server, before any route: every request. Node's parser, and a body announced over
+   * the limit with `Expect: 100-continue`. Answered without `X-Request-Id`.
+   */
   | 'server'
   /** The token in a callback path cannot be percent-decoded: every method. */
   | 'path'
@@ -74,6 +77,7 @@ const GATEWAY_REFUSALS: Record<Exclude<CallbackErrorCode, WorkflowRefusalCode>, 
   DELIVERY_ID_MISMATCH: ['delivery'],
   INVALID_WAIT: ['delivery'],
   BODY_TOO_DEEP: ['body'],
+  NUMBER_NOT_EXACT: ['body'],
   MALFORMED_REQUEST: ['server'],
   SIGNATURE_MISSING: ['signature'],
   SIGNATURE_INVALID: ['signature'],
@@ -82,11 +86,12 @@ const GATEWAY_REFUSALS: Record<Exclude<CallbackErrorCode, WorkflowRefusalCode>, 
   RATE_LIMITED: ['access'],
   HEADERS_TOO_LARGE: ['server'],
   UNSUPPORTED_CONTENT_TYPE: ['body'],
-  PAYLOAD_TOO_LARGE: ['body'],
+  PAYLOAD_TOO_LARGE: ['server', 'body'],
   WORKFLOW_NOT_FOUND: ['temporal'],
   WORKFLOW_CLOSED: ['temporal'],
   EXECUTION_REPLACED: ['temporal'],
   TEMPORAL_UNAVAILABLE: ['temporal'],
+  SIGNATURE_SENDER_NOT_CONFIGURED: ['signature'],
   ROUTE_NOT_FOUND: ['route'],
   INTERNAL_ERROR: ['unexpected'],
 };
@@ -104,6 +109,7 @@ const WORKFLOW_REFUSALS_BY_KIND: Record<WorkflowRefusalCode, readonly DeliveryKi
 const REFUSAL_HEADERS: Partial<Record<CallbackErrorCode, string>> = {
   RATE_LIMITED: 'Retry-After',
   TEMPORAL_UNAVAILABLE: 'Retry-After',
+  SIGNATURE_SENDER_NOT_CONFIGURED: 'Retry-After',
   METHOD_NOT_ALLOWED: 'Allow',
 };
 
@@ -222,7 +228,7 @@ const PARAMETERS: Record<string, Json> = {
   Fields: {
     name: 'fields',
     in: 'query',
-    description: `Other query parameters (not \`${API_KEY_QUERY_PARAM}\` or \`${WAIT_QUERY_PARAM}\`) reach the workflow as the delivery's \`query\`; for a GET they are its data.`,
+    description: `Other query parameters reach the workflow as the delivery's \`query\`; for a GET they are its data. Never forwarded: \`${WAIT_QUERY_PARAM}\`, and, in any letter case, ${SECRET_QUERY_PARAMS.map((name) => `\`${name}\``).join(', ')}.`,
     style: 'form',
     explode: true,
     schema: inline(schemas.formBodySchema),
@@ -290,7 +296,8 @@ const SUCCESS_RESPONSES: Record<string, Json> = {
 /** The response for refusals with `status`, with an HTML page variant when `page`. */
 function errorResponse(status: number, page: boolean): Json {
   const codes = schemas.codesWithStatus(status);
-  const headers: Json = codes.every((code) => !isWorkflowRefusal(code) && GATEWAY_REFUSALS[code].includes('server')) ? {} : { ...REQUEST_ID };
+  const onlyServer = (code: CallbackErrorCode) => !isWorkflowRefusal(code) && GATEWAY_REFUSALS[code].every((stage) => stage === 'server');
+  const headers: Json = codes.every(onlyServer) ? {} : { ...REQUEST_ID };
   const always = REFUSAL_HEADERS[codes[0]!];
   if (always && codes.every((code) => REFUSAL_HEADERS[code] === always)) headers[always] = ref('headers', always);
   return {

@@ -38,6 +38,16 @@ const BODY_CASES: HostileCase[] = [
   bodyCase('JSON nested 33 levels deep (BODY_TOO_DEEP)', () => typed(`${'['.repeat(33)}${']'.repeat(33)}`), 400, 'BODY_TOO_DEEP'),
   bodyCase('JSON nested 1000 levels deep in objects (BODY_TOO_DEEP)', () => typed(`${'{"a":'.repeat(1_000)}1${'}'.repeat(1_000)}`), 400, 'BODY_TOO_DEEP'),
   bodyCase('JSON nested 4000 levels deep in arrays (BODY_TOO_DEEP)', () => typed(`${'['.repeat(4_000)}${']'.repeat(4_000)}`), 400, 'BODY_TOO_DEEP'),
+  bodyCase('an integer over 2^53 - 1, which would lose digits (NUMBER_NOT_EXACT)', () => typed('{"id":9007199254740993}'), 400, 'NUMBER_NOT_EXACT'),
+  bodyCase('a 30-digit integer (NUMBER_NOT_EXACT)', () => typed('{"id":123456789012345678901234567890}'), 400, 'NUMBER_NOT_EXACT'),
+  bodyCase('a number that overflows to Infinity (NUMBER_NOT_EXACT)', () => typed('{"amount":1e400}'), 400, 'NUMBER_NOT_EXACT'),
+  bodyCase('a number that overflows to -Infinity, as the whole body (NUMBER_NOT_EXACT)', () => typed('-1e400'), 400, 'NUMBER_NOT_EXACT'),
+  bodyCase(
+    'a number over 2^53 - 1 in an application/*+json body (NUMBER_NOT_EXACT)',
+    () => typed('{"data":{"id":18446744073709551615}}', 'application/cloudevents+json'),
+    400,
+    'NUMBER_NOT_EXACT',
+  ),
   bodyCase(
     'invalid UTF-8 in a JSON body (MALFORMED_BODY)',
     () => typed(Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('"}')]), 'application/json; charset=utf-8'),

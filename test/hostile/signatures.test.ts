@@ -3,7 +3,7 @@ import { callbacksQuery } from '../../workflows/protocol';
 import { deliveryEvents } from '../support/history';
 import { hostileSuite, SENDER, type HostileCase, type HostileGateway } from '../support/hostile';
 import type { RefusalCode } from '../support/refusals';
-import { nowSeconds } from '../support/tokens';
+import { mintFor, nowSeconds } from '../support/tokens';
 
 /** Missing, stale and wrong Standard Webhooks signatures on a callback that requires one. */
 
@@ -51,6 +51,23 @@ const SIGNATURE_CASES: HostileCase[] = [
 
 hostileSuite('Standard Webhooks signatures', (g) => {
   test.each(SIGNATURE_CASES)('$name', (c) => g.run(c));
+
+  // The gateway's configuration is wrong, not the request: a retry may succeed once the secret is added.
+  test('a callback requiring a signature from a sender with no secret: 503 with Retry-After, logged once per sender', async () => {
+    const sender = 'not-configured-here';
+    const token = await mintFor(g.h.minter, g.plain, { signatureSender: sender });
+    const errorsFor = () => g.h.logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.level === 'error');
+    const errorsBefore = errorsFor().length;
+    for (const prefer of [undefined, 'wait=5', undefined]) {
+      const headers: Record<string, string> = { ...g.webhookHeaders(body), ...(prefer ? { prefer } : {}) };
+      const sent = await fetch(g.url(token), { method: 'POST', headers, body });
+      await g.expectRefused(sent, 503, 'SIGNATURE_SENDER_NOT_CONFIGURED', [token, headers['webhook-signature']]);
+      expect(Number(sent.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    const logged = errorsFor().slice(errorsBefore);
+    expect(logged).toEqual([expect.objectContaining({ level: 'error', sender })]);
+    expect(String(logged[0]!.msg)).toContain('WEBHOOK_SECRETS');
+  });
 
   test('a replay inside the window with the same webhook-id is accepted again, but the workflow applies it once', async () => {
     const stream = await g.waiting({ requireSignature: SENDER, mode: 'stream' });

@@ -92,7 +92,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     webhookSecrets: options.webhookSecrets,
     rateLimits: options.rateLimits,
   });
-  const gateway = await listen(app, options.serverLimits);
+  const gateway = await listen(app, { maxBodyBytes: options.maxBodyBytes, ...options.serverLimits });
   const gatewayUrl = gateway.url;
 
   const nativeConnection = await NativeConnection.connect({ address: TEST_TEMPORAL_ADDRESS });

@@ -19,3 +19,19 @@ export async function deliveryEvents(handle: WorkflowHandle): Promise<DeliveryEv
   }
   return { signals, updates };
 }
+
+/**
+ * Everything in `handle`'s history as one text: every string field, and every byte field (the
+ * payloads) read as UTF-8. Search it for what must never reach workflow history.
+ */
+export async function historyText(handle: WorkflowHandle): Promise<string> {
+  const texts: string[] = [];
+  const stack: unknown[] = [await handle.fetchHistory()];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'string') texts.push(value);
+    else if (value instanceof Uint8Array) texts.push(Buffer.from(value).toString('utf8'));
+    else if (typeof value === 'object' && value !== null) stack.push(...Object.values(value));
+  }
+  return texts.join('\n');
+}

@@ -39,6 +39,8 @@ export interface RawExchangeOptions {
   lingerMs?: number;
   /** More bytes, written on the next turn of the event loop after `request` (a second TCP segment). */
   thenWrite?: string | Buffer;
+  /** Bytes written once the server answers `100 Continue`, as a client that sent `Expect: 100-continue` sends its body. */
+  afterContinue?: string | Buffer;
   /** Ends the exchange early (as if timed out), e.g. when a test file finishes before a slow exchange does. */
   signal?: AbortSignal;
 }
@@ -117,9 +119,15 @@ export function rawExchange(port: number, request: string | Buffer, options: Raw
     let lingerTimer: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => finish(true), options.timeoutMs ?? 5_000);
     options.signal?.addEventListener('abort', () => finish(true), { once: true });
+    let continued = false;
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
-      if (parseResponses(Buffer.concat(chunks)).length >= wanted) finish(false);
+      const responses = parseResponses(Buffer.concat(chunks));
+      if (options.afterContinue !== undefined && !continued && responses.some((response) => response.status === 100)) {
+        continued = true;
+        socket.write(options.afterContinue);
+      }
+      if (responses.length >= wanted) finish(false);
     });
     socket.on('error', () => undefined);
     const ended = () => {
