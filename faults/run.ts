@@ -6,17 +6,19 @@ import { runMain } from '../lib/run-main';
 import { seconds, withTimeout } from '../test/support/async';
 import { killAllProcesses } from '../test/support/processes';
 import { SCENARIOS } from './scenarios';
+import { CLUSTER_SCENARIOS } from './scenarios/cluster';
+import { CLUSTER_FLAG, ON_CLUSTER, TEMPORAL_KIND } from './support/cluster';
 import { LOGS_DIR, temporal } from './support/paths';
 import { ScenarioContext, type Scenario, type SuiteResources } from './support/scenario';
 import { freeGatewayPorts } from './support/services';
 import { errorText, formatCounts, type ScenarioCounts } from './support/verify';
 
 /**
- * `npm run faults [-- scenario ...]`: the fault-injection suite. Real processes (a Temporal dev
- * server, workers, gateways) on loopback, real faults (SIGKILL, SIGTERM, Temporal stopped), and
- * a count per scenario of callbacks sent, accepted, resumed, lost and applied twice. Exits 1 if
- * any scenario lost or double-applied a callback, broke an expectation or failed; always ends
- * every process it started.
+ * `npm run faults [-- [--cluster] scenario ...]`: the fault-injection suite. Real processes (a
+ * Temporal dev server, or with `--cluster` a Temporal cluster; workers, gateways) on loopback,
+ * real faults (SIGKILL, SIGTERM, Temporal stopped), and a count per scenario of callbacks sent,
+ * accepted, resumed, lost and applied twice. Exits 1 if any scenario lost or double-applied a
+ * callback, broke an expectation or failed; always ends every process it started.
  */
 
 /** Bound on one scenario (generous: the machine may be busy); past it the scenario fails and its processes are killed. */
@@ -44,12 +46,16 @@ function passed(outcome: ScenarioOutcome): boolean {
 }
 
 function selectScenarios(names: string[]): Scenario[] {
-  if (names.length === 0) return SCENARIOS;
-  const unknown = names.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));
+  // With --cluster, the scenarios that hit one process of the cluster run after the others.
+  const available = ON_CLUSTER ? [...SCENARIOS, ...CLUSTER_SCENARIOS] : SCENARIOS;
+  if (names.length === 0) return available;
+  const clusterOnly = names.filter((name) => !ON_CLUSTER && CLUSTER_SCENARIOS.some((scenario) => scenario.name === name));
+  if (clusterOnly.length > 0) throw new Error(`scenario ${clusterOnly.join(', ')} runs only against the cluster: npm run faults -- ${CLUSTER_FLAG} ${clusterOnly.join(' ')}`);
+  const unknown = names.filter((name) => !available.some((scenario) => scenario.name === name));
   if (unknown.length > 0) {
-    throw new Error(`unknown scenario ${unknown.join(', ')}; choose from: ${SCENARIOS.map((scenario) => scenario.name).join(', ')}`);
+    throw new Error(`unknown scenario ${unknown.join(', ')}; choose from: ${available.map((scenario) => scenario.name).join(', ')}`);
   }
-  return SCENARIOS.filter((scenario) => names.includes(scenario.name));
+  return available.filter((scenario) => names.includes(scenario.name));
 }
 
 async function pruneOldLogs(): Promise<void> {
@@ -60,7 +66,7 @@ async function pruneOldLogs(): Promise<void> {
 /** What every scenario needs before it starts: Temporal up (a failed scenario may have left it down) and two free gateway ports. */
 async function prepare(scenario: Scenario, suite: SuiteResources): Promise<ScenarioContext> {
   if ((await temporal.status()) === 'down') {
-    say('the Temporal dev server is not running (a previous scenario stopped it); starting it');
+    say(`the ${TEMPORAL_KIND} is not (all) running (a previous scenario stopped it); starting it`);
     await temporal.start(say);
   }
   const [first, second] = await freeGatewayPorts(2);
@@ -112,7 +118,7 @@ function installExitHandlers(): void {
   const onSignal = (signal: NodeJS.Signals) => {
     if (exiting) return;
     exiting = true;
-    say(`${signal}: killing every process the suite started and stopping its Temporal server`);
+    say(`${signal}: killing every process the suite started and stopping its ${TEMPORAL_KIND}`);
     killAllProcesses();
     temporal.stopSync();
     process.exit(130);
@@ -125,14 +131,14 @@ function installExitHandlers(): void {
 }
 
 async function main(): Promise<void> {
-  const scenarios = selectScenarios(process.argv.slice(2).filter((arg) => arg !== '--'));
+  const scenarios = selectScenarios(process.argv.slice(2).filter((arg) => arg !== '--' && arg !== CLUSTER_FLAG));
   installExitHandlers();
   const suiteStarted = Date.now();
   const logDir = path.join(LOGS_DIR, new Date().toISOString().replace(/[:.]/g, '-'));
   await fs.mkdir(logDir, { recursive: true });
   await pruneOldLogs();
   say(`scenarios: ${scenarios.map((scenario) => scenario.name).join(', ')}; process logs in ${path.relative(process.cwd(), logDir)}`);
-  say(`starting a fresh Temporal dev server on ${temporal.address} (data in ${path.relative(process.cwd(), temporal.dataDir)})`);
+  say(`starting a fresh ${TEMPORAL_KIND} on ${temporal.address} (data in ${path.relative(process.cwd(), temporal.dataDir)})`);
   await temporal.startFresh(say);
 
   const outcomes: ScenarioOutcome[] = [];
@@ -148,7 +154,7 @@ async function main(): Promise<void> {
   } finally {
     await connection?.close().catch(() => undefined);
     killAllProcesses();
-    say('stopping the Temporal dev server');
+    say(`stopping the ${TEMPORAL_KIND}`);
     await temporal.stop(say).catch((err: unknown) => say(`could not stop Temporal: ${String(err)}`));
   }
   printSummary(outcomes, Date.now() - suiteStarted);

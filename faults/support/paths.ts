@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { devServer } from '../../test/support/dev-server';
+import { devServer, type DevServer } from '../../test/support/dev-server';
 import { dataDir } from '../../test/support/repo';
+import { faultsCluster, ON_CLUSTER } from './cluster';
 
 /**
  * Where the fault suite runs things: its own Temporal dev server and ports, apart from
@@ -12,12 +13,15 @@ export const FAULTS_DATA_DIR = dataDir('faults');
 /** One folder per suite run holds every service's output. */
 export const LOGS_DIR = path.join(FAULTS_DATA_DIR, 'logs');
 
+/** What the suite does with its Temporal: a dev server, or with `--cluster` a cluster (`faults/support/cluster.ts`). */
+export type SuiteTemporal = Pick<DevServer, 'address' | 'namespace' | 'dataDir' | 'start' | 'stop' | 'status' | 'startFresh' | 'stopSync'>;
+
 /**
  * The suite's dev server on 127.0.0.1:27233, its SQLite file, log and pid file under
  * `.data/faults/temporal` (emptied at the start of each suite run), so stopping and starting it
- * keeps every workflow.
+ * keeps every workflow; with `--cluster`, the suite's cluster instead.
  */
-export const temporal = devServer({ port: 27233, uiPort: 28233, dataDir: path.join(FAULTS_DATA_DIR, 'temporal') });
+export const temporal: SuiteTemporal = ON_CLUSTER ? faultsCluster : devServer({ port: 27233, uiPort: 28233, dataDir: path.join(FAULTS_DATA_DIR, 'temporal') });
 
 /** The gateway ports the suite may use (inclusive). */
 export const GATEWAY_PORT_RANGE = { first: 28080, last: 28099 } as const;
