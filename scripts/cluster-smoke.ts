@@ -11,11 +11,11 @@ import type { CallbackWaitResult } from '../workflows/types';
 
 /**
  * `npx tsx scripts/cluster-smoke.ts`: callbacks end to end through a Temporal cluster started
- * with `./temporal-cluster.sh start` (`.ci/run` does both). Runs `durable-callbacks worker` and `durable-callbacks gateway`
- * from source as real processes against the cluster's frontend, then completes two callbacks:
- * one delivered the default way (a signal, `202`) and one with `Prefer: wait` (an update,
- * `200`), both started with update-with-start and marked with the `DurableCallbacksWaiting`
- * search attribute, which is checked in visibility. Exits 1 on anything unexpected; always
+ * with `./temporal-cluster.sh start` (`.ci/run` does both). Runs `durable-callbacks worker` and
+ * `durable-callbacks gateway` from source as real processes against the cluster's frontend,
+ * then completes two callbacks: one delivered the default way (a signal, `202`) and one with
+ * `Prefer: wait` (an update, `200`), both started with update-with-start and marked with the
+ * `DurableCallbacksWaiting` search attribute, which is checked in visibility. Exits 1 on anything unexpected; always
  * ends the processes it started. The cluster is left as it was.
  */
 
