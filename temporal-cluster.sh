@@ -136,6 +136,7 @@ find_cli() {
 # --- PostgreSQL ---------------------------------------------------------------------------------
 
 pg_bin=""
+# Finds PostgreSQL's programs; with "install", installs Debian's package when they are missing.
 find_postgres() {
   local candidate
   for candidate in "${TEMPORAL_CLUSTER_PG_BIN:-}" "$(dirname "$(readlink -f "$(command -v pg_ctl 2>/dev/null || echo /nonexistent/x)")")" \
@@ -146,7 +147,7 @@ find_postgres() {
     fi
   done
   [ -n "${TEMPORAL_CLUSTER_PG_BIN:-}" ] && die "TEMPORAL_CLUSTER_PG_BIN=$TEMPORAL_CLUSTER_PG_BIN holds no initdb and pg_ctl"
-  [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 ||
+  [ "${1:-}" = install ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 ||
     die "PostgreSQL's initdb and pg_ctl were not found; install PostgreSQL 12 or newer (Debian: apt-get install postgresql-15) or set TEMPORAL_CLUSTER_PG_BIN"
   say "PostgreSQL's initdb and pg_ctl were not found; installing Debian's postgresql-15"
   apt-get update -qq >&2 && apt-get install -y -qq postgresql-15 >&2 || die "apt-get install postgresql-15 failed"
@@ -539,7 +540,7 @@ lock_data_dir() {
 }
 
 prepare_postgres() {
-  find_postgres
+  find_postgres "${1:-}"
   choose_pg_user
   choose_pg_data
 }
@@ -549,7 +550,7 @@ start() {
   local cli
   cli="$(find_cli)"
   lock_data_dir
-  prepare_postgres
+  prepare_postgres install
   init_postgres
   start_postgres
   setup_schema
