@@ -172,6 +172,7 @@ function infoOf(entry: CallbackEntry): CallbackInfo {
     deliveries: entry.deliveries.length,
     ...(entry.progress ? { lastProgress: entry.progress } : {}),
     rejected: entry.rejected,
+    ...(entry.webhook ? { webhook: entry.webhook } : {}),
   };
 }
 
