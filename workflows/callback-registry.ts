@@ -38,7 +38,9 @@ function issuesOf(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyK
 class CallbackRegistry {
   readonly entries = new Map<string, CallbackEntry>();
 
-  constructor() {
+  /** `initial`: entries restored from a snapshot, in place before any buffered delivery is handed over. */
+  constructor(initial: readonly CallbackEntry[] = []) {
+    for (const entry of initial) this.entries.set(entry.id, entry);
     setHandler(deliverCallbackSignal, (delivery) => void this.apply(delivery));
     setHandler(deliverCallbackUpdate, (delivery) => this.applySync(delivery), {
       validator: (delivery) => {
@@ -172,6 +174,7 @@ function infoOf(entry: CallbackEntry): CallbackInfo {
     deliveries: entry.deliveries.length,
     ...(entry.progress ? { lastProgress: entry.progress } : {}),
     rejected: entry.rejected,
+    ...(entry.webhook ? { webhook: entry.webhook } : {}),
   };
 }
 
@@ -192,12 +195,15 @@ export function snapshotCallbacks(): CallbackSnapshot {
   return callbackRegistry().snapshot();
 }
 
-/** Re-creates entries from a snapshot taken in a previous run. */
+/**
+ * Re-creates entries from a snapshot taken in a previous run. When they are the run's first, they
+ * are in place before the delivery handlers are installed: a delivery that reached the new run
+ * before this call (buffered by the SDK, handed over as the handler is set) finds its callback
+ * instead of being refused as unknown.
+ */
 export function restoreEntries(snapshot: CallbackSnapshot): CallbackEntry[] {
-  const entries = callbackRegistry().entries;
-  return snapshot.callbacks.map(({ seenDeliveryIds, replies, ...rest }) => {
-    const entry: CallbackEntry = { ...rest, seen: new Set(seenDeliveryIds), replies: new Map(replies) };
-    entries.set(entry.id, entry);
-    return entry;
-  });
+  const restored = snapshot.callbacks.map(({ seenDeliveryIds, replies, ...rest }): CallbackEntry => ({ ...rest, seen: new Set(seenDeliveryIds), replies: new Map(replies) }));
+  if (!registry) registry = new CallbackRegistry(restored);
+  else for (const entry of restored) registry.entries.set(entry.id, entry);
+  return restored;
 }

@@ -3,10 +3,12 @@
  * only `@temporalio/workflow`, zod (for payload schemas) and the workflow helpers.
  */
 import { condition, continueAsNew, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
 import {
   callbackSnapshot,
   createCallback,
+  createWebhookWait,
   restoreCallbacks,
   waitForQuorum,
   type CallbackDelivery,
@@ -14,10 +16,11 @@ import {
   type CallbackWaitResult,
   type CreateCallbackOptions,
   type QuorumResult,
+  type WebhookWaitOptions,
 } from '../../workflows';
 import { callbackUrlQuery } from '../../workflows/protocol';
 
-export { awaitCallback } from '../../workflows';
+export { awaitCallback, webhookMailbox } from '../../workflows';
 export { ticketTriage } from '../../examples/ticket-triage/workflows';
 
 export const releaseSignal = defineSignal('release');
@@ -47,7 +50,7 @@ export async function twoCallbacks(): Promise<{ first: CallbackWaitResult; secon
 }
 
 /** The throwing variant: fails with CALLBACK_TIMED_OUT when nothing arrives. */
-export async function waitOrThrowWorkflow(timeout: string): Promise<unknown> {
+export async function waitOrThrowWorkflow(timeout: Duration): Promise<unknown> {
   const callback = await createCallback({ expiresIn: '10m' });
   return (await callback.waitOrThrow({ timeout })).data;
 }
@@ -63,8 +66,8 @@ export const labelledUrlsQuery = defineQuery<Array<{ label: string; url: string 
 
 /** Options of {@link configurableWait}. */
 export interface ConfigurableWaitInput {
-  timeout?: string;
-  heartbeatTimeout?: string;
+  timeout?: Duration;
+  heartbeatTimeout?: Duration;
   mode?: 'once' | 'stream';
   /** For streams: complete once this many deliveries arrived. */
   untilCount?: number;
@@ -167,4 +170,39 @@ export async function approvalRequest(input: ApprovalRequestInput = {}): Promise
   const result = await callback.wait({ timeout: '2m' });
   if (holdOpen) await condition(() => released);
   return result;
+}
+
+export const subscribedQuery = defineQuery<boolean>('subscribed');
+
+/** Options of {@link webhookWait}: a webhook wait, and how long to wait. */
+export interface WebhookWaitInput extends WebhookWaitOptions {
+  /** For streams: complete once this many events arrived. */
+  untilCount?: number;
+}
+
+/** One webhook wait; `subscribed` answers true once the mailbox has the subscription. */
+export async function webhookWait(input: WebhookWaitInput): Promise<CallbackWaitResult> {
+  let subscribed = false;
+  setHandler(subscribedQuery, () => subscribed);
+  const { untilCount, ...options } = input;
+  const wait = await createWebhookWait(options);
+  subscribed = true;
+  return wait.wait(untilCount ? { until: (all) => all.length >= untilCount } : {});
+}
+
+/** Subscribes, continues as new on `release` with the callback snapshot, and waits in the next run. */
+export async function webhookRollover(input: { options: WebhookWaitOptions; snapshot?: CallbackSnapshot }): Promise<CallbackWaitResult & { run: number }> {
+  let subscribed = false;
+  setHandler(subscribedQuery, () => subscribed);
+  if (input.snapshot) {
+    const [wait] = restoreCallbacks(input.snapshot);
+    subscribed = true;
+    return { ...(await wait!.wait()), run: 2 };
+  }
+  let released = false;
+  setHandler(releaseSignal, () => void (released = true));
+  await createWebhookWait(input.options);
+  subscribed = true;
+  await condition(() => released);
+  return continueAsNew<typeof webhookRollover>({ options: input.options, snapshot: callbackSnapshot() });
 }
