@@ -1,7 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { webhookMailboxId } from '../lib/webhook-mailbox-id';
-import { DEFAULT_WEBHOOK_HOLD_MS, WEBHOOK_MAILBOX_WORKFLOW, webhookSubscribeSignal } from '../workflows/protocol';
-import type { SubscribeWebhookInput, WebhookActivities, WebhookMailboxInput } from '../workflows/types';
+import { DEFAULT_WEBHOOK_HOLD_MS, WEBHOOK_MAILBOX_WORKFLOW, webhookSubscribeSignal, webhookUnsubscribeSignal } from '../workflows/protocol';
+import type { SubscribeWebhookInput, UnsubscribeWebhookInput, WebhookActivities, WebhookMailboxInput } from '../workflows/types';
 
 /** How the `subscribeWebhook` activity starts a mailbox that does not run yet. */
 export interface WebhookActivityOptions {
@@ -21,14 +22,7 @@ export function createWebhookActivities(options: WebhookActivityOptions = {}): W
   const holdMs = options.holdMs ?? DEFAULT_WEBHOOK_HOLD_MS;
   return {
     async subscribeWebhook(input: SubscribeWebhookInput): Promise<void> {
-      const { info, client } = Context.current();
-      if (!info.workflowExecution) {
-        throw ApplicationFailure.create({
-          type: 'CALLBACK_OUTSIDE_WORKFLOW',
-          message: 'subscribeWebhook must be scheduled by a workflow: the mailbox signals the workflow that subscribed.',
-          nonRetryable: true,
-        });
-      }
+      const { info, client } = scheduledByWorkflow('subscribeWebhook');
       const { source, key, event, callbackId, mode, expiresAt } = input;
       const mailbox: WebhookMailboxInput = { source, key, holdMs };
       await client.workflow.signalWithStart(WEBHOOK_MAILBOX_WORKFLOW, {
@@ -36,8 +30,32 @@ export function createWebhookActivities(options: WebhookActivityOptions = {}): W
         taskQueue: info.taskQueue,
         args: [mailbox],
         signal: webhookSubscribeSignal,
-        signalArgs: [{ source, key, ...(event === undefined ? {} : { event }), workflowId: info.workflowExecution.workflowId, callbackId, mode, expiresAt }],
+        signalArgs: [{ source, key, ...(event === undefined ? {} : { event }), workflowId: info.workflowExecution!.workflowId, callbackId, mode, expiresAt }],
       });
     },
+
+    async unsubscribeWebhook(input: UnsubscribeWebhookInput): Promise<void> {
+      const { info, client } = scheduledByWorkflow('unsubscribeWebhook');
+      const { source, key, callbackId } = input;
+      try {
+        await client.workflow.getHandle(webhookMailboxId(source, key)).signal(webhookUnsubscribeSignal, { source, key, workflowId: info.workflowExecution!.workflowId, callbackId });
+      } catch (err) {
+        // A mailbox that completed has no subscription left to drop.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    },
   };
+}
+
+/** The activity's context, refusing (non-retryable) an activity started outside a workflow: the mailbox only talks to workflows. */
+function scheduledByWorkflow(name: string): ReturnType<typeof Context.current> {
+  const context = Context.current();
+  if (!context.info.workflowExecution) {
+    throw ApplicationFailure.create({
+      type: 'CALLBACK_OUTSIDE_WORKFLOW',
+      message: `${name} must be scheduled by a workflow: the mailbox signals the workflow that subscribed.`,
+      nonRetryable: true,
+    });
+  }
+  return context;
 }

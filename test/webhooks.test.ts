@@ -7,11 +7,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { clickButton, slackSignatureHeaders } from '../examples/slack-approval/slack-stand-in';
 import { webhookMailboxId } from '../lib/webhook-mailbox-id';
 import { loadWebhookSources } from '../lib/webhook-sources';
-import { callbacksQuery, deliverCallbackSignal } from '../workflows/protocol';
+import { callbacksQuery, deliverCallbackSignal, webhookMailboxQuery } from '../workflows/protocol';
 import type { CallbackWaitResult, WebhookWaitOptions } from '../workflows';
 import { errorOf, startHarness, type Harness } from './support/harness';
 import { GITHUB_SECRET, SLACK_SECRET, STANDARD_SECRET, STRIPE_SECRET, sendGitHub, sendStandard, sendStripe } from './support/webhook-senders';
-import { releaseSignal, subscribedQuery, type WebhookWaitInput } from './workflows';
+import { releaseSignal, subscribedQuery, type WebhookWaitInput, type WebhookWaitThenHoldInput } from './workflows';
 
 /** Mailboxes in this file hold events for five seconds, so the tests can watch them clean up. */
 const HOLD_MS = 5_000;
@@ -72,6 +72,11 @@ async function mailboxStatus(source: string, key: string): Promise<string> {
   } catch {
     return 'NONE';
   }
+}
+
+/** What the mailbox of (source, key) holds and serves, via its query. */
+function mailboxView(source: string, key: string) {
+  return h.client.workflow.getHandle(webhookMailboxId(source, key)).query(webhookMailboxQuery);
 }
 
 async function received(handle: WorkflowHandle): Promise<Extract<CallbackWaitResult, { status: 'received' }>> {
@@ -268,6 +273,49 @@ describe('routing events to waits by key', () => {
     const deliveryId = `gh-${unique()}`;
     await sendGitHub(url('github'), { event: 'pull_request', deliveryId, body: pullRequest(repo, 7) });
     expect((await received(handle)).deliveryId).toBe(deliveryId);
+    expect(await deliverSignals(handle)).toBe(1);
+  });
+});
+
+describe('a wait that is over leaves its mailbox', () => {
+  async function heldWaiter(input: WebhookWaitThenHoldInput): Promise<WorkflowHandle> {
+    const handle = await h.start('webhookWaitThenHold', [{ timeout: '1m', ...input }]);
+    await until(async () => ((await handle.query(subscribedQuery)) ? true : undefined), 'the subscription');
+    return handle;
+  }
+
+  test('a revoked wait unsubscribes, so its mailbox completes long before the subscription would expire; a later event never reaches it', async () => {
+    const key = `octo/revoke-${unique()}#1`;
+    const handle = await heldWaiter({ source: 'github', key, revokeOnRelease: true });
+    expect((await mailboxView('github', key)).subscribers).toHaveLength(1);
+    await handle.signal(releaseSignal);
+    await until(async () => ((await mailboxStatus('github', key)) === 'COMPLETED' ? true : undefined), 'the mailbox to complete');
+    const deliveryId = `gh-${unique()}`;
+    expect((await sendGitHub(url('github'), { event: 'pull_request', deliveryId, body: pullRequest(key.split('#')[0]!, 1) })).status).toBe(202);
+    const view = await until(async () => {
+      const current = await mailboxView('github', key);
+      return current.events.length === 1 ? current : undefined;
+    }, 'the event to be held');
+    expect(view).toMatchObject({ events: [{ deliveryId, event: 'pull_request' }], subscribers: [] });
+    await handle.signal(releaseSignal);
+    expect(await handle.result()).toMatchObject({ status: 'revoked' });
+    expect(await deliverSignals(handle)).toBe(0);
+  });
+
+  test('a stream wait that got what it waited for unsubscribes; later events are held for others, not signalled to it', async () => {
+    const repo = `octo/stream-${unique()}`;
+    const key = `${repo}#2`;
+    const handle = await heldWaiter({ source: 'github', key, mode: 'stream', untilCount: 1 });
+    const first = `gh-${unique()}`;
+    expect((await sendGitHub(url('github'), { event: 'pull_request', deliveryId: first, body: pullRequest(repo, 2) })).status).toBe(202);
+    await until(async () => ((await mailboxView('github', key)).subscribers.length === 0 ? true : undefined), 'the unsubscription');
+    const second = `gh-${unique()}`;
+    expect((await sendGitHub(url('github'), { event: 'pull_request', deliveryId: second, body: pullRequest(repo, 2, 'closed') })).status).toBe(202);
+    await until(async () => ((await mailboxView('github', key)).events.length === 2 ? true : undefined), 'the second event to be held');
+    const [info] = await handle.query(callbacksQuery);
+    expect(info).toMatchObject({ status: 'completed', deliveries: 1, rejected: [] });
+    await handle.signal(releaseSignal);
+    expect(await received(handle)).toMatchObject({ deliveryId: first, deliveries: [{ deliveryId: first }] });
     expect(await deliverSignals(handle)).toBe(1);
   });
 });

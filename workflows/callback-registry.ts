@@ -4,6 +4,7 @@ import { callbacksQuery, callbackStatusQuery, deliverCallbackSignal, deliverCall
 import type {
   CallbackDelivery,
   CallbackInfo,
+  CallbackMode,
   CallbackSnapshot,
   CallbackState,
   CallbackStatusReport,
@@ -175,6 +176,28 @@ function infoOf(entry: CallbackEntry): CallbackInfo {
     ...(entry.progress ? { lastProgress: entry.progress } : {}),
     rejected: entry.rejected,
     ...(entry.webhook ? { webhook: entry.webhook } : {}),
+  };
+}
+
+/**
+ * A new pending entry created now (workflow time), living `expiresInMs` and waiting `timeoutMs`
+ * by default; `extra` adds what only one kind of callback has (label and page, or the webhook).
+ */
+export function pendingEntry(id: string, mode: CallbackMode, lifetime: { timeoutMs?: number; expiresInMs: number }, extra: Partial<CallbackEntry> = {}): CallbackEntry {
+  const createdAt = Date.now();
+  return {
+    id,
+    url: '',
+    mode,
+    status: 'pending',
+    createdAt,
+    expiresAt: createdAt + lifetime.expiresInMs,
+    ...(lifetime.timeoutMs === undefined ? {} : { timeoutAt: createdAt + lifetime.timeoutMs }),
+    deliveries: [],
+    rejected: [],
+    seen: new Set(),
+    replies: new Map(),
+    ...extra,
   };
 }
 

@@ -1,7 +1,8 @@
 import { uuid4, workflowInfo } from '@temporalio/workflow';
 import { CallbackHandle } from './callback-handle';
-import { callbackRegistry, restoreEntries, snapshotCallbacks, type CallbackEntry } from './callback-registry';
+import { callbackRegistry, pendingEntry, restoreEntries, snapshotCallbacks } from './callback-registry';
 import { invalidOption } from './durations';
+import { leaveMailboxWhenClosed } from './leave-mailbox';
 import { lifetimeOf, scheduledActivities } from './schedule-activity';
 import { checkPageOptions } from './page-options';
 import type { Callback, CallbackActivities, CallbackDelivery, CallbackSnapshot, CreateCallbackOptions, PayloadSchema } from './types';
@@ -26,7 +27,7 @@ function mintingActivities(options: CreateCallbackOptions<unknown>): CallbackAct
  */
 export async function createCallback<T = unknown>(options: CreateCallbackOptions<T> = {}): Promise<Callback<T>> {
   const registry = callbackRegistry();
-  const { timeoutMs, expiresInMs } = lifetimeOf(options);
+  const lifetime = lifetimeOf(options);
   const mode = options.mode ?? 'once';
   const signatureSender = options.requireSignature;
   if (signatureSender !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(signatureSender)) {
@@ -36,27 +37,15 @@ export async function createCallback<T = unknown>(options: CreateCallbackOptions
   const page = checkPageOptions(options);
 
   const id = uuid4();
-  const createdAt = Date.now();
   const includeApiKey = options.includeApiKey === true;
   const activities = mintingActivities(options as CreateCallbackOptions<unknown>);
   // Registered before minting, so a delivery can never find its callback unknown.
-  const entry: CallbackEntry = {
-    id,
+  const entry = pendingEntry(id, mode, lifetime, {
     ...(options.label === undefined ? {} : { label: options.label }),
     ...page,
-    url: '',
-    mode,
-    status: 'pending',
-    createdAt,
-    expiresAt: createdAt + expiresInMs,
-    ...(timeoutMs === undefined ? {} : { timeoutAt: createdAt + timeoutMs }),
-    deliveries: [],
-    rejected: [],
-    seen: new Set(),
-    replies: new Map(),
     ...(options.schema ? { schema: options.schema as PayloadSchema } : {}),
     ...(options.reply ? { reply: options.reply } : {}),
-  };
+  });
   registry.entries.set(id, entry);
   try {
     const { url } = await activities.generateCallbackUrl({
@@ -100,13 +89,15 @@ export interface RestoreOptions {
 /**
  * Re-creates the callbacks of a previous run from {@link callbackSnapshot}, in the same order,
  * with their deliveries, statuses and delivery-id memory. Schemas and reply functions are code,
- * not data: give them again with `reattach`, keyed by the callback's label or id.
+ * not data: give them again with `reattach`, keyed by the callback's label or id. A restored
+ * webhook wait leaves its mailbox when it ends, as in the run that created it.
  */
 export function restoreCallbacks(snapshot: CallbackSnapshot, reattach: (callback: { id: string; label?: string }) => RestoreOptions = () => ({})): Callback[] {
   return restoreEntries(snapshot).map((entry) => {
     const extra = reattach({ id: entry.id, ...(entry.label === undefined ? {} : { label: entry.label }) });
     if (extra.schema) entry.schema = extra.schema;
     if (extra.reply) entry.reply = extra.reply;
+    leaveMailboxWhenClosed(entry);
     return new CallbackHandle(entry);
   });
 }

@@ -1,7 +1,8 @@
 import { uuid4 } from '@temporalio/workflow';
 import { CallbackHandle } from './callback-handle';
-import { callbackRegistry, type CallbackEntry } from './callback-registry';
+import { callbackRegistry, pendingEntry } from './callback-registry';
 import { invalidOption } from './durations';
+import { leaveMailboxWhenClosed } from './leave-mailbox';
 import { MAX_WEBHOOK_KEY_LENGTH, WEBHOOK_SOURCE_PATTERN } from './protocol';
 import { lifetimeOf, scheduledActivities } from './schedule-activity';
 import type { Callback, CallbackWaitResult, WaitOptions, WebhookActivities, WebhookWaitOptions } from './types';
@@ -31,6 +32,7 @@ function checkWebhookOptions(options: WebhookWaitOptions): void {
  * Events that arrived before this call are kept by the gateway's mailbox for its hold time (24 h
  * by default) and count at once; a provider's retries of one delivery are applied once. Keys are
  * compared exactly: `octo/widgets#4` never matches `octo/widgets#42` or `Octo/widgets#4`.
+ * Once the wait is over (received, timed out, revoked, closed) it leaves the mailbox, best effort.
  * Survives continue-as-new like any callback ({@link callbackSnapshot}/{@link restoreCallbacks}).
  * The worker must run the `webhookMailbox` workflow too: export it from your workflows file.
  *
@@ -44,27 +46,13 @@ function checkWebhookOptions(options: WebhookWaitOptions): void {
 export async function createWebhookWait<T = unknown>(options: WebhookWaitOptions): Promise<Callback<T>> {
   checkWebhookOptions(options);
   const registry = callbackRegistry();
-  const { timeoutMs, expiresInMs } = lifetimeOf(options);
+  const lifetime = lifetimeOf(options);
   const mode = options.mode ?? 'once';
   const activities = scheduledActivities<WebhookActivities>(options.subscribeWith, options.activityOptions, 'subscribeWith');
   const webhook = { source: options.source, key: options.key, ...(options.event === undefined ? {} : { event: options.event }) };
   const id = uuid4();
-  const createdAt = Date.now();
   // Registered before subscribing, so a held event replayed at once finds its entry.
-  const entry: CallbackEntry = {
-    id,
-    url: '',
-    webhook,
-    mode,
-    status: 'pending',
-    createdAt,
-    expiresAt: createdAt + expiresInMs,
-    ...(timeoutMs === undefined ? {} : { timeoutAt: createdAt + timeoutMs }),
-    deliveries: [],
-    rejected: [],
-    seen: new Set(),
-    replies: new Map(),
-  };
+  const entry = pendingEntry(id, mode, lifetime, { webhook });
   registry.entries.set(id, entry);
   try {
     await activities.subscribeWebhook({ ...webhook, callbackId: id, mode, expiresAt: entry.expiresAt });
@@ -72,6 +60,7 @@ export async function createWebhookWait<T = unknown>(options: WebhookWaitOptions
     registry.entries.delete(id);
     throw err;
   }
+  leaveMailboxWhenClosed(entry, options.subscribeWith, options.activityOptions);
   return new CallbackHandle<T>(entry);
 }
 

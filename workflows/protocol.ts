@@ -1,6 +1,17 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import * as z from 'zod/mini';
-import type { AwaitCallbackUrl, CallbackDelivery, CallbackFailureInfo, CallbackInfo, CallbackStatusReport, SyncDeliveryResult, WebhookEvent, WebhookSubscription } from './types';
+import type {
+  AwaitCallbackUrl,
+  CallbackDelivery,
+  CallbackFailureInfo,
+  CallbackInfo,
+  CallbackStatusReport,
+  SyncDeliveryResult,
+  WebhookEvent,
+  WebhookMailboxView,
+  WebhookSubscription,
+  WebhookUnsubscription,
+} from './types';
 
 /**
  * The wire protocol between the gateway (or any client) and a workflow that waits for
@@ -43,6 +54,15 @@ export const webhookEventSignal = defineSignal<[WebhookEvent]>('durableCallbacks
 
 /** Sent by the `subscribeWebhook` activity (with signal-with-start) to a mailbox: a waiter for its (source, key). */
 export const webhookSubscribeSignal = defineSignal<[WebhookSubscription]>('durableCallbacks.webhookSubscribe');
+
+/**
+ * Sent by the `unsubscribeWebhook` activity to a mailbox when a webhook wait is no longer pending
+ * (received, timed out, revoked, closed, failed): the mailbox stops serving that waiter.
+ */
+export const webhookUnsubscribeSignal = defineSignal<[WebhookUnsubscription]>('durableCallbacks.webhookUnsubscribe');
+
+/** Answered by a `webhookMailbox`: the events it holds and the waiters it serves (for the CLI and operators). */
+export const webhookMailboxQuery = defineQuery<WebhookMailboxView>('durableCallbacks.webhookMailbox');
 
 /** The workflow type of the per-(source, key) mailbox, as workers register it and the gateway starts it. */
 export const WEBHOOK_MAILBOX_WORKFLOW = 'webhookMailbox';

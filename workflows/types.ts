@@ -389,9 +389,18 @@ export interface SubscribeWebhookInput extends WebhookSubscriptionInfo {
   expiresAt: number;
 }
 
-/** The activity a webhook wait calls; the `durableCallbacks` plugin registers it. */
+/** Input of the `unsubscribeWebhook` activity; as for subscribing, the waiter's workflow id comes from the activity's context. */
+export interface UnsubscribeWebhookInput {
+  source: string;
+  key: string;
+  callbackId: string;
+}
+
+/** The activities a webhook wait calls; the `durableCallbacks` plugin registers them. */
 export interface WebhookActivities {
   subscribeWebhook(input: SubscribeWebhookInput): Promise<void>;
+  /** Best effort: tells the mailbox a wait is over, so it stops signalling the waiter. */
+  unsubscribeWebhook(input: UnsubscribeWebhookInput): Promise<void>;
 }
 
 /** Options for `createWebhookWait` and `waitForWebhook`. */
@@ -471,6 +480,22 @@ export interface WebhookSubscription extends WebhookSubscriptionInfo {
   mode: CallbackMode;
   /** Epoch ms after which the mailbox drops the subscription. */
   expiresAt: number;
+}
+
+/** A waiter leaving a mailbox (`durableCallbacks.webhookUnsubscribe`), sent by the `unsubscribeWebhook` activity. */
+export interface WebhookUnsubscription {
+  source: string;
+  key: string;
+  workflowId: string;
+  callbackId: string;
+}
+
+/** What a mailbox answers to `durableCallbacks.webhookMailbox`: its (source, key), the events it holds (without bodies or headers) and its subscribers. */
+export interface WebhookMailboxView {
+  source: string;
+  key: string;
+  events: Array<{ deliveryId: string; event: string; receivedAt: string; heldUntil: string }>;
+  subscribers: Array<{ workflowId: string; callbackId: string; event?: string; mode: CallbackMode; expiresAt: string }>;
 }
 
 /** The argument of the `webhookMailbox` workflow: which (source, key) it serves, its bounds, and state carried across continue-as-new. */

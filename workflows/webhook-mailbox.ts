@@ -1,6 +1,6 @@
 import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
-import { deliverCallbackSignal, webhookEventSignal, webhookSubscribeSignal } from './protocol';
-import type { CallbackDelivery, WebhookEvent, WebhookMailboxInput, WebhookMailboxState, WebhookSubscription } from './types';
+import { deliverCallbackSignal, webhookEventSignal, webhookMailboxQuery, webhookSubscribeSignal, webhookUnsubscribeSignal } from './protocol';
+import type { CallbackDelivery, WebhookEvent, WebhookMailboxInput, WebhookMailboxState, WebhookMailboxView, WebhookSubscription, WebhookUnsubscription } from './types';
 
 /** The most events a mailbox holds unless told otherwise; the oldest go first. */
 const DEFAULT_MAX_EVENTS = 100;
@@ -14,7 +14,10 @@ const MAX_HELD_CHARS = 512 * 1024;
 /** Signals handled in one run before the mailbox continues as new, unless Temporal suggests it sooner. */
 const MAX_SIGNALS_PER_RUN = 500;
 
-type Incoming = { kind: 'event'; event: WebhookEvent } | { kind: 'subscribe'; subscription: WebhookSubscription };
+type Incoming =
+  | { kind: 'event'; event: WebhookEvent }
+  | { kind: 'subscribe'; subscription: WebhookSubscription }
+  | { kind: 'unsubscribe'; unsubscription: WebhookUnsubscription };
 
 const heldChars = (events: readonly WebhookEvent[]) => events.reduce((sum, event) => sum + JSON.stringify(event).length, 0);
 
@@ -33,6 +36,16 @@ function deliveryOf(subscription: WebhookSubscription, event: WebhookEvent): Cal
   };
 }
 
+function viewOf(source: string, key: string, state: WebhookMailboxState): WebhookMailboxView {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    source,
+    key,
+    events: state.events.map((e) => ({ deliveryId: e.deliveryId, event: e.event, receivedAt: e.receivedAt, heldUntil: iso(e.heldUntil) })),
+    subscribers: state.subscribers.map((s) => ({ workflowId: s.workflowId, callbackId: s.callbackId, ...(s.event === undefined ? {} : { event: s.event }), mode: s.mode, expiresAt: iso(s.expiresAt) })),
+  };
+}
+
 /** Exact string equality on source and key (never prefix, never case-folded), then the subscriber's event filter. */
 function matches(subscription: WebhookSubscription, event: WebhookEvent): boolean {
   return subscription.source === event.source && subscription.key === event.key && (subscription.event === undefined || subscription.event === event.event);
@@ -48,9 +61,10 @@ function matches(subscription: WebhookSubscription, event: WebhookEvent): boolea
  * whose delivery id it holds already (a provider's retry), and signals every live subscriber
  * with `durableCallbacks.deliver` (callback id = the subscriber's, delivery id = the provider's),
  * so each waiter applies each delivery once. A new subscriber gets the held events it matches
- * (a `once` subscriber the first). It drops a `once` subscriber once served, any subscriber past
- * its expiry or whose workflow is gone, continues as new before its history grows large, and
- * completes once it holds neither events nor subscribers. Export it from your workflows file
+ * (a `once` subscriber the first). It drops a `once` subscriber once served, a subscriber whose
+ * wait is over (`durableCallbacks.webhookUnsubscribe`), past its expiry or whose workflow is gone,
+ * continues as new before its history grows large, and completes once it holds neither events
+ * nor subscribers. The `durableCallbacks.webhookMailbox` query lists what it holds. Export it from your workflows file
  * on every worker that runs webhook waits.
  */
 export async function webhookMailbox(input: WebhookMailboxInput): Promise<void> {
@@ -65,6 +79,10 @@ export async function webhookMailbox(input: WebhookMailboxInput): Promise<void> 
   setHandler(webhookSubscribeSignal, (subscription) => {
     if (subscription.source === source && subscription.key === key) inbox.push({ kind: 'subscribe', subscription });
   });
+  setHandler(webhookUnsubscribeSignal, (unsubscription) => {
+    if (unsubscription.source === source && unsubscription.key === key) inbox.push({ kind: 'unsubscribe', unsubscription });
+  });
+  setHandler(webhookMailboxQuery, () => viewOf(source, key, state));
 
   const drop = (subscription: WebhookSubscription) => {
     state.subscribers = state.subscribers.filter((s) => s !== subscription);
@@ -98,7 +116,11 @@ export async function webhookMailbox(input: WebhookMailboxInput): Promise<void> 
       const next = inbox.shift()!;
       handled++;
       if (next.kind === 'event') await receive(next.event);
-      else await subscribe(next.subscription);
+      else if (next.kind === 'subscribe') await subscribe(next.subscription);
+      else {
+        const { workflowId, callbackId } = next.unsubscription;
+        state.subscribers = state.subscribers.filter((s) => s.workflowId !== workflowId || s.callbackId !== callbackId);
+      }
     }
     const now = Date.now();
     state.events = state.events.filter((event) => event.heldUntil > now);

@@ -206,3 +206,27 @@ export async function webhookRollover(input: { options: WebhookWaitOptions; snap
   await condition(() => released);
   return continueAsNew<typeof webhookRollover>({ options: input.options, snapshot: callbackSnapshot() });
 }
+
+/** Input of {@link webhookWaitThenHold}. */
+export interface WebhookWaitThenHoldInput extends WebhookWaitInput {
+  /** Revoke the wait on the first `release`. */
+  revokeOnRelease?: boolean;
+}
+
+/** One webhook wait that stays open after it ends, until `release` (the second one when revoking): later events meet a running workflow. */
+export async function webhookWaitThenHold(input: WebhookWaitThenHoldInput): Promise<CallbackWaitResult> {
+  let subscribed = false;
+  let releases = 0;
+  setHandler(subscribedQuery, () => subscribed);
+  setHandler(releaseSignal, () => void releases++);
+  const { untilCount, revokeOnRelease, ...options } = input;
+  const wait = await createWebhookWait(options);
+  subscribed = true;
+  if (revokeOnRelease) {
+    await condition(() => releases >= 1);
+    wait.revoke();
+  }
+  const result = await wait.wait(untilCount ? { until: (all) => all.length >= untilCount } : {});
+  await condition(() => releases >= (revokeOnRelease ? 2 : 1));
+  return result;
+}
