@@ -9,6 +9,7 @@ import {
   callbackSnapshot,
   createCallback,
   createWebhookWait,
+  markWaitingForCallbacks,
   restoreCallbacks,
   waitForQuorum,
   type CallbackDelivery,
@@ -22,6 +23,7 @@ import { callbackUrlQuery } from '../../workflows/protocol';
 
 export { awaitCallback, webhookMailbox } from '../../workflows';
 export { ticketTriage } from '../../examples/ticket-triage/workflows';
+export { pullRequestMerged } from '../../examples/github-pr/workflows';
 
 export const releaseSignal = defineSignal('release');
 export const urlsQuery = defineQuery<string[]>('urls');
@@ -178,13 +180,16 @@ export const subscribedQuery = defineQuery<boolean>('subscribed');
 export interface WebhookWaitInput extends WebhookWaitOptions {
   /** For streams: complete once this many events arrived. */
   untilCount?: number;
+  /** Mark the workflow with the DurableCallbacksWaiting search attribute while it waits. */
+  markWaiting?: boolean;
 }
 
 /** One webhook wait; `subscribed` answers true once the mailbox has the subscription. */
 export async function webhookWait(input: WebhookWaitInput): Promise<CallbackWaitResult> {
   let subscribed = false;
   setHandler(subscribedQuery, () => subscribed);
-  const { untilCount, ...options } = input;
+  const { untilCount, markWaiting, ...options } = input;
+  if (markWaiting) markWaitingForCallbacks();
   const wait = await createWebhookWait(options);
   subscribed = true;
   return wait.wait(untilCount ? { until: (all) => all.length >= untilCount } : {});
@@ -219,7 +224,7 @@ export async function webhookWaitThenHold(input: WebhookWaitThenHoldInput): Prom
   let releases = 0;
   setHandler(subscribedQuery, () => subscribed);
   setHandler(releaseSignal, () => void releases++);
-  const { untilCount, revokeOnRelease, ...options } = input;
+  const { untilCount, revokeOnRelease, markWaiting: _markWaiting, ...options } = input;
   const wait = await createWebhookWait(options);
   subscribed = true;
   if (revokeOnRelease) {
