@@ -25,9 +25,9 @@ export interface Attempt {
   error?: string;
 }
 
-/** How one delivery of a callback ended. */
-export interface Delivery {
-  callback: WaitingCallback;
+/** How one delivery of a callback (or of a provider's event) ended. */
+export interface Delivery<C extends { index: number } = WaitingCallback> {
+  callback: C;
   /** Which copy, when the same callback is delivered several times (duplicates). */
   copy: number;
   /** A 2xx came back. */
@@ -61,7 +61,7 @@ export const DEFAULT_POLICY: Omit<SenderPolicy, 'gatewayFor'> = {
 };
 
 /** Called after every request, for scenarios that act on progress (e.g. kill a gateway mid-load). */
-export type AttemptListener = (attempt: Attempt, delivery: Delivery) => void;
+export type AttemptListener<C extends { index: number } = WaitingCallback> = (attempt: Attempt, delivery: Delivery<C>) => void;
 
 function connectionErrorOf(err: unknown): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timeout';
@@ -94,17 +94,17 @@ function retryable(status: number): boolean {
 }
 
 /** Sends one POST of `callback` to `gateway`; with `waitSeconds`, asks for a synchronous answer (`Prefer: wait=N`). */
-export async function postCallback(callback: WaitingCallback, gateway: string, timeoutMs: number, waitSeconds?: number): Promise<Attempt> {
-  const startedAt = Date.now();
+export function postCallback(callback: WaitingCallback, gateway: string, timeoutMs: number, waitSeconds?: number): Promise<Attempt> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': callback.idempotencyKey };
   if (waitSeconds !== undefined) headers.prefer = `wait=${waitSeconds}`;
+  return postRequest(gateway, atGateway(callback.url, gateway), { headers, body: JSON.stringify(callback.payload) }, timeoutMs);
+}
+
+/** One POST of `body` with `headers` to `url` (at `gateway`), bounded by `timeoutMs`, and what came back. */
+export async function postRequest(gateway: string, url: string, request: { headers: Record<string, string>; body: string }, timeoutMs: number): Promise<Attempt> {
+  const startedAt = Date.now();
   try {
-    const response = await fetch(atGateway(callback.url, gateway), {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(callback.payload),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    const response = await fetch(url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(timeoutMs) });
     const text = await response.text();
     const retryAfter = response.headers.get('retry-after') ?? undefined;
     return {
@@ -121,12 +121,23 @@ export async function postCallback(callback: WaitingCallback, gateway: string, t
 }
 
 /** Delivers `callback` until a 2xx, a non-retryable answer, or the policy's bounds. */
-export async function deliver(callback: WaitingCallback, policy: SenderPolicy, onAttempt?: AttemptListener, copy = 0): Promise<Delivery> {
-  const delivery: Delivery = { callback, copy, accepted: false, attempts: [] };
+export function deliver(callback: WaitingCallback, policy: SenderPolicy, onAttempt?: AttemptListener, copy = 0): Promise<Delivery> {
+  return deliverWith(callback, (gateway, timeoutMs) => postCallback(callback, gateway, timeoutMs, policy.waitSeconds), policy, onAttempt, copy);
+}
+
+/** Sends `callback` with `send` (one request to a gateway within a timeout) until a 2xx, a non-retryable answer, or the policy's bounds. */
+export async function deliverWith<C extends { index: number }>(
+  callback: C,
+  send: (gateway: string, timeoutMs: number) => Promise<Attempt>,
+  policy: SenderPolicy,
+  onAttempt?: AttemptListener<C>,
+  copy = 0,
+): Promise<Delivery<C>> {
+  const delivery: Delivery<C> = { callback, copy, accepted: false, attempts: [] };
   const deadline = Date.now() + policy.totalTimeoutMs;
   for (let attempt = 0; attempt < policy.maxAttempts; attempt++) {
     const timeout = Math.max(1, Math.min(policy.attemptTimeoutMs, deadline - Date.now()));
-    const result = await postCallback(callback, policy.gatewayFor(attempt), timeout, policy.waitSeconds);
+    const result = await send(policy.gatewayFor(attempt), timeout);
     delivery.attempts.push(result);
     if (result.status !== undefined && result.status >= 200 && result.status < 300) delivery.accepted = true;
     onAttempt?.(result, delivery);
