@@ -177,7 +177,7 @@ export function describeAttempts(attempts: readonly Attempt[]): string {
 }
 
 /** {@link describeAttempts} over every request of `deliveries`. */
-export function describeDeliveries(deliveries: readonly Delivery[]): string {
+export function describeDeliveries(deliveries: readonly Pick<Delivery<{ index: number }>, 'attempts'>[]): string {
   return describeAttempts(deliveries.flatMap((delivery) => delivery.attempts));
 }
 
