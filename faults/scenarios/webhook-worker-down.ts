@@ -4,6 +4,8 @@ import path from 'node:path';
 import { pollUntil, seconds } from '../../test/support/async';
 import { mapLimit } from '../../test/support/pool';
 import { describeExit } from '../../test/support/processes';
+import { webhookMailboxId } from '../../lib/webhook-mailbox-id';
+import { webhookMailboxQuery } from '../../workflows/protocol';
 import { GITHUB_SOURCE, PULL_REQUEST_EVENT, pullRequestDeliveries, sendPullRequest, writeGitHubSource, type PullRequestDelivery } from '../support/github-events';
 import { FAULTS_DATA_DIR } from '../support/paths';
 import type { Scenario, ScenarioContext } from '../support/scenario';
@@ -52,6 +54,15 @@ async function sendAll(deliveries: readonly PullRequestDelivery[], secret: strin
   return [...first, ...redelivered];
 }
 
+/** How many redelivered pull requests' mailboxes hold their event once, as they should (a redelivery is not held again). */
+async function heldOnce(ctx: ScenarioContext, deliveries: readonly PullRequestDelivery[]): Promise<number> {
+  const held = await mapLimit(deliveries, 10, async (delivery) => {
+    const view = await ctx.client.workflow.getHandle(webhookMailboxId(GITHUB_SOURCE, delivery.key)).query(webhookMailboxQuery);
+    return view.events.length === 1 && view.events[0]!.deliveryId === delivery.deliveryId;
+  });
+  return held.filter(Boolean).length;
+}
+
 /**
  * 100 workflows wait on `waitForWebhook` for their own pull request's event; the worker is
  * SIGKILLed; every event (and a redelivery of some, same `X-GitHub-Delivery`) and the events of
@@ -97,7 +108,11 @@ export const webhookWorkerDown: Scenario = {
       await ctx.startWorker({ name: 'worker-2', workflows: 'webhook-waits' });
       ctx.step(`starting the ${EARLY} waiters whose events came first`);
       const early = await startWaiters(ctx, run, earlyPrs);
-      return await ctx.verify([...subscribed, ...early], sent, { completionTimeoutMs: 240_000 });
+      const counts = await ctx.verify([...subscribed, ...early], sent, { completionTimeoutMs: 240_000 });
+      const redelivered = deliveries.filter((delivery) => copiesOf(delivery.index) > 1);
+      const once = await heldOnce(ctx, redelivered);
+      ctx.check(once === redelivered.length, `each redelivered event held once by its mailbox (${once}/${redelivered.length})`);
+      return counts;
     } finally {
       await fs.rm(sourcesFile, { force: true });
     }
