@@ -13,6 +13,9 @@ import { errorHandler, routeNotFound } from './respond-with-error';
 import { ExecutionChains } from './execution-chain';
 import { deliveryRoutes } from './routes/delivery';
 import { probeRoutes } from './routes/probes';
+import { webhookRoutes } from './routes/webhooks';
+import type { WebhookSources } from '../lib/webhook-sources';
+import { DEFAULT_WEBHOOK_HOLD_MS } from '../workflows/protocol';
 
 /** Default bound on each Temporal call a request makes. */
 export const DEFAULT_TEMPORAL_CALL_TIMEOUT_MS = 5_000;
@@ -44,6 +47,21 @@ export interface GatewayDeps {
    * signature check (default 10,000; 0 turns it off). See `cachingVerifier`.
    */
   verifiedTokenCache?: number;
+  /**
+   * Provider webhooks (`POST /webhooks/:source`): the configured sources, and the task queue the
+   * `webhookMailbox` workflows run on (the workers', `TEMPORAL_TASK_QUEUE`). Off unless given.
+   */
+  webhooks?: GatewayWebhooks;
+}
+
+/** How the gateway serves provider webhooks. */
+export interface GatewayWebhooks {
+  /** Sources by name, as `loadGatewayConfig` reads them from `WEBHOOK_SOURCES_FILE`. */
+  sources: WebhookSources;
+  /** The task queue of the workers that run `webhookMailbox` (and the waits). */
+  taskQueue: string;
+  /** How long a mailbox the gateway starts holds events, ms. Default 24 hours. */
+  holdMs?: number;
 }
 
 /**
@@ -54,7 +72,8 @@ export interface GatewayDeps {
  * Routes: `POST|PUT /callbacks/:token` (and `/complete`) complete; `/fail` reports failure;
  * `/heartbeat` reports progress; `GET /callbacks/:token` with `Accept: text/html` shows the
  * approval page (and never delivers), without it completes only for callbacks created with
- * `allowGet`; `GET /healthz`; `GET /readyz`. `Prefer: wait=N` or `?wait=N` asks for the
+ * `allowGet`; `GET /healthz`; `GET /readyz`; with `webhooks`, `POST /webhooks/:source` for
+ * provider webhooks routed by key to webhook waits (see `docs/webhooks.md`). `Prefer: wait=N` or `?wait=N` asks for the
  * workflow's own answer (a Temporal update) instead of the default durable `202`. Requests from
  * browsers (`Accept` preferring `text/html`) are answered with HTML pages, refusals included.
  */
@@ -87,6 +106,20 @@ export function createGateway(deps: GatewayDeps): express.Express {
       rateLimits: deps.rateLimits,
     }),
   );
+
+  if (deps.webhooks) {
+    app.use(
+      webhookRoutes({
+        client: deps.client,
+        sources: deps.webhooks.sources,
+        taskQueue: deps.webhooks.taskQueue,
+        holdMs: deps.webhooks.holdMs ?? DEFAULT_WEBHOOK_HOLD_MS,
+        maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        timeoutMs,
+        rateLimits: deps.rateLimits,
+      }),
+    );
+  }
 
   app.use(routeNotFound);
   app.use(errorHandler(logger));

@@ -15,7 +15,8 @@
  *
  * @packageDocumentation
  */
-export { createGateway, type GatewayDeps } from './create-gateway';
+export { createGateway, type GatewayDeps, type GatewayWebhooks } from './create-gateway';
+export { loadWebhookSources, type WebhookSource, type WebhookSources, type WebhookProvider } from '../lib/webhook-sources';
 export { runGateway, startGateway, type RunningGateway } from './server';
 export { createGatewayServer, type GatewayServerLimits } from './http-server';
 export { loadGatewayConfig, ConfigError, type GatewayConfig } from '../lib/config';

@@ -69,6 +69,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     webhookSecrets,
     rateLimits: { perIp: { perMinute: config.rateLimitPerIp }, perKey: { perMinute: config.rateLimitPerKey } },
     trustProxy: config.trustProxy,
+    ...(config.webhookSources.size > 0
+      ? { webhooks: { sources: config.webhookSources, taskQueue: config.temporal.taskQueue, holdMs: config.webhookHoldMs } }
+      : {}),
   });
   const server = createGatewayServer(app, { requestTimeoutMs: config.requestTimeoutMs, maxBodyBytes: config.maxBodyBytes });
   server.listen(config.port, config.host);

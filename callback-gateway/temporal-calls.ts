@@ -59,7 +59,8 @@ export function unavailable(cause: unknown): CallbackError {
   );
 }
 
-function classify(err: unknown): CallbackError {
+/** The {@link CallbackError} for a failed Temporal call that names no callback: `TEMPORAL_UNAVAILABLE` when a retry may succeed, else `INTERNAL_ERROR`. */
+export function classify(err: unknown): CallbackError {
   const code = grpcCodeOf(err);
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) return unavailable(err);
   if (code === undefined && err instanceof Error && /connect|connection|transport/i.test(err.message)) return unavailable(err);

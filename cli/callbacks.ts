@@ -1,16 +1,14 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Client } from '@temporalio/client';
 import { completeCallback, failCallback, listCallbacks } from '../lib/client';
-import { loadTemporalConfig } from '../lib/config';
-import { createTemporalClient } from '../lib/temporal-client';
 import type { CallbackInfo } from '../workflows/types';
+import { args, CliUsageError, positionals, printTable, withClient } from './command-support';
 
 /** Usage of the `callbacks` commands. */
 export const CALLBACKS_USAGE = `Inspect and operate callbacks (Temporal settings from TEMPORAL_* variables).
 
 Usage:
 durable-callbacks callbacks list [--json] [--limit <n>]
-  Pending callbacks across workflows marked DurableCallbacksWaiting (see README).
+  Pending callbacks across workflows marked DurableCallbacksWaiting (see README); webhook waits
+  show their source, event type and key (see also: durable-callbacks webhooks show).
 durable-callbacks callbacks show <workflowId> [--json]
   Every callback of one workflow: status, deliveries, progress, refusals.
 durable-callbacks callbacks complete <workflowId> <callbackId> --data <json> [--delivery-id <id>]
@@ -19,17 +17,6 @@ durable-callbacks callbacks fail <workflowId> <callbackId> --message <text> [--t
 durable-callbacks callbacks send <url> [--data <json>] [--fail | --heartbeat] [--api-key <key>] [--wait <seconds>] [--idempotency-key <key>]
   Act as a sender: POST to a callback URL and print the gateway's answer.
 `;
-
-/** A usage mistake: printed with the usage, exit code 2. */
-export class CliUsageError extends Error {}
-
-function args<const O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
-  try {
-    return parseArgs({ args: argv, options: { ...options, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new CliUsageError((err as Error).message);
-  }
-}
 
 function json(text: string | undefined, option: string): unknown {
   if (text === undefined) return null;
@@ -40,25 +27,17 @@ function json(text: string | undefined, option: string): unknown {
   }
 }
 
-function positionals(given: string[], names: string[]): string[] {
-  if (given.length !== names.length) throw new CliUsageError(`Expected ${names.map((name) => `<${name}>`).join(' ')}.`);
-  return given;
+/** What a webhook wait waits for, as `source event key` (`*` for any event type). */
+function webhookOf(info: CallbackInfo): string {
+  return info.webhook ? `${info.webhook.source} ${info.webhook.event ?? '*'} ${info.webhook.key}` : '-';
 }
 
 function printCallbacks(rows: Array<{ workflowId: string; info: CallbackInfo }>): void {
   if (rows.length === 0) return void process.stdout.write('No callbacks.\n');
-  const table = [['WORKFLOW', 'CALLBACK', 'LABEL', 'STATUS', 'DELIVERIES', 'EXPIRES'], ...rows.map(({ workflowId, info }) => [workflowId, info.id, info.label ?? '-', info.status, String(info.deliveries), info.expiresAt])];
-  const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
-  process.stdout.write(`${table.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n')}\n`);
-}
-
-async function withClient<T>(run: (client: Client) => Promise<T>): Promise<T> {
-  const { client, connection } = await createTemporalClient(loadTemporalConfig());
-  try {
-    return await run(client);
-  } finally {
-    await connection.close();
-  }
+  printTable([
+    ['WORKFLOW', 'CALLBACK', 'LABEL', 'WEBHOOK (SOURCE EVENT KEY)', 'STATUS', 'DELIVERIES', 'EXPIRES'],
+    ...rows.map(({ workflowId, info }) => [workflowId, info.id, info.label ?? '-', webhookOf(info), info.status, String(info.deliveries), info.expiresAt]),
+  ]);
 }
 
 async function send(argv: string[]): Promise<number> {

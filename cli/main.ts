@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { ConfigError } from '../lib/config';
-import { CALLBACKS_USAGE, CliUsageError, callbacksCommand } from './callbacks';
+import { CALLBACKS_USAGE, callbacksCommand } from './callbacks';
+import { CliUsageError } from './command-support';
+import { WEBHOOKS_USAGE, webhooksCommand } from './webhooks';
 import { keysCommand } from './keys';
 
 /** The top-level help of the `durable-callbacks` command. */
@@ -12,7 +14,8 @@ durable-callbacks worker                           run a worker for the ready-ma
 durable-callbacks keys create|list|revoke ...      API keys senders present
 durable-callbacks keys signing-keys ...            the token key ring (rotation, EdDSA, opaque URLs)
 durable-callbacks callbacks list|show|complete|fail|send ...
-durable-callbacks help [keys|callbacks]
+durable-callbacks webhooks show <source> <key>     a webhook mailbox: held events, waits served
+durable-callbacks help [keys|callbacks|webhooks]
 
 Every command takes --help; most take --json. Exit codes: 0 done, 1 refused or failed, 2 usage error.
 `;
@@ -34,16 +37,21 @@ async function main(argv: string[]): Promise<number> {
       if (rest.includes('--help') || rest.includes('-h') || rest[0] === 'help') return void process.stdout.write(CALLBACKS_USAGE), 0;
       return await callbacksCommand(rest);
     }
+    if (group === 'webhooks') {
+      if (rest.includes('--help') || rest.includes('-h') || rest[0] === 'help') return void process.stdout.write(WEBHOOKS_USAGE), 0;
+      return await webhooksCommand(rest);
+    }
     if (group === undefined || group === 'help' || group === '--help' || group === '-h') {
       if (rest[0] === 'keys') return keysCommand(['help']);
       if (rest[0] === 'callbacks') return void process.stdout.write(CALLBACKS_USAGE), 0;
+      if (rest[0] === 'webhooks') return void process.stdout.write(WEBHOOKS_USAGE), 0;
       process.stdout.write(USAGE);
       return group === undefined ? 2 : 0;
     }
     throw new CliUsageError(`Unknown command '${group}'.`);
   } catch (err) {
     if (err instanceof CliUsageError) {
-      process.stderr.write(`${err.message}\n\n${group === 'callbacks' ? CALLBACKS_USAGE : USAGE}`);
+      process.stderr.write(`${err.message}\n\n${group === 'callbacks' ? CALLBACKS_USAGE : group === 'webhooks' ? WEBHOOKS_USAGE : USAGE}`);
       return 2;
     }
     if (err instanceof ConfigError) {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { TLSConfig } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { loadWebhookSources, type WebhookSources } from './webhook-sources';
 
 /**
  * Configuration, parsed once at startup from the environment. Each process calls the loader it
@@ -59,6 +60,8 @@ const gatewaySchema = temporalSchema.extend(commonSchema.shape).extend({
   MAX_BODY_BYTES: z.coerce.number().int().min(1).max(2 * 1024 * 1024).default(256 * 1024),
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   WEBHOOK_SECRETS: z.string().optional(),
+  WEBHOOK_SOURCES_FILE: nonEmpty.optional(),
+  WEBHOOK_HOLD_SECONDS: z.coerce.number().int().min(1).max(366 * 24 * 60 * 60).default(24 * 60 * 60),
   RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(0),
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).default(600),
   GATEWAY_TRUST_PROXY: z.string().optional(),
@@ -151,6 +154,10 @@ export interface GatewayConfig {
   temporalCallTimeoutMs: number;
   /** Standard Webhooks secrets (`whsec_…`) by sender name, from `WEBHOOK_SECRETS=name=whsec_…,…`. */
   webhookSecrets: Map<string, string>;
+  /** Provider webhook sources by name (`WEBHOOK_SOURCES_FILE`), served at `POST /webhooks/:source`; empty when unset. */
+  webhookSources: WebhookSources;
+  /** How long a mailbox the gateway starts holds events for waits that begin later (`WEBHOOK_HOLD_SECONDS`, default 24 h), ms. */
+  webhookHoldMs: number;
   /** Requests per minute per client IP (0 = off) and per API key. */
   rateLimitPerIp: number;
   rateLimitPerKey: number;
@@ -323,11 +330,22 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     temporalCallTimeoutMs: parsed.TEMPORAL_CALL_TIMEOUT_MS,
     webhookSecrets: webhookSecrets(parsed.WEBHOOK_SECRETS),
+    webhookSources: webhookSources(parsed.WEBHOOK_SOURCES_FILE, env),
+    webhookHoldMs: parsed.WEBHOOK_HOLD_SECONDS * 1000,
     rateLimitPerIp: parsed.RATE_LIMIT_PER_IP,
     rateLimitPerKey: parsed.RATE_LIMIT_PER_KEY,
     trustProxy: trustProxy(parsed.GATEWAY_TRUST_PROXY),
     requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
   };
+}
+
+function webhookSources(file: string | undefined, env: Env): WebhookSources {
+  if (!file) return new Map();
+  try {
+    return loadWebhookSources(path.resolve(file), env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 function webhookSecrets(value: string | undefined): Map<string, string> {

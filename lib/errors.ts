@@ -78,6 +78,14 @@ export const ERROR_STATUS = {
    * delivered; a retry succeeds once an operator adds the secret.
    */
   SIGNATURE_SENDER_NOT_CONFIGURED: 503,
+  /** `POST /webhooks/:source` names a source the gateway is not configured for (`WEBHOOK_SOURCES_FILE`). */
+  WEBHOOK_SOURCE_UNKNOWN: 404,
+  /** A provider webhook's signature is missing, malformed, or does not match the body with the source's secret. */
+  WEBHOOK_SIGNATURE_INVALID: 401,
+  /** A provider webhook's signed timestamp is more than five minutes from the gateway's clock (a replay, or a clock far off). */
+  WEBHOOK_TIMESTAMP_STALE: 401,
+  /** A verified provider webhook lacks what that provider always sends (its delivery id or event type), or its body is not an event. */
+  WEBHOOK_EVENT_MALFORMED: 400,
   /** No route matches the request path. */
   ROUTE_NOT_FOUND: 404,
   /** An unexpected failure inside the gateway; the delivery was not accepted. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { loadDevServerConfig, loadGatewayConfig, loadWorkerConfig } from '../lib/config';
 import { runMain } from '../lib/run-main';
+import { DEMO_WEBHOOK_SOURCES_FILE, webhookSourcesFileFor } from './demo-webhook-sources';
 
 /**
  * `npm start`: the whole service on one machine. Starts (or reuses) the local Temporal dev server
@@ -120,6 +121,8 @@ async function main(): Promise<void> {
   const gatewayConfig = loadGatewayConfig();
   const workerConfig = loadWorkerConfig();
   const { uiPort } = loadDevServerConfig();
+  // The demos' webhook sources (secrets generated into .data/) unless the user configured their own.
+  const webhookSourcesFile = await webhookSourcesFileFor(process.env);
 
   if (!(await portIsFree(gatewayConfig.host, gatewayConfig.port))) {
     sayError(
@@ -235,7 +238,7 @@ async function main(): Promise<void> {
     startChild('worker', 'worker/main.ts', process.env, (line) => {
       if (line.includes(WORKER_READY_LINE)) workerReady = true;
     }),
-    startChild('gateway', 'callback-gateway/server.ts', { ...process.env, LOG_FORMAT: 'pretty' }),
+    startChild('gateway', 'callback-gateway/server.ts', { ...process.env, WEBHOOK_SOURCES_FILE: webhookSourcesFile, LOG_FORMAT: 'pretty' }),
   );
 
   // (c) Wait until both are ready.
@@ -266,8 +269,9 @@ async function main(): Promise<void> {
       '  durable-callbacks is running',
       `    callback gateway:  ${browserBaseUrl(gatewayConfig.host, gatewayConfig.port)}`,
       isLocalAddress(address) ? `    Temporal UI:       http://localhost:${uiPort}` : `    Temporal:          ${address}`,
+      `    webhook sources:   ${webhookSourcesFile === DEMO_WEBHOOK_SOURCES_FILE ? `${path.relative(ROOT, webhookSourcesFile)} (the demos')` : webhookSourcesFile}`,
       '',
-      '  Run the demo in another terminal: npm run demo',
+      '  Run a demo in another terminal: npm run demo (or: npm run demo -- slack | github-pr)',
       '  Ctrl-C stops everything.',
       rule,
       '',

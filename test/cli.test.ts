@@ -1,11 +1,15 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { loadWebhookSources } from '../lib/webhook-sources';
 import { WAITING_SEARCH_ATTRIBUTE, type CallbackInfo } from '../workflows';
+import { subscribedQuery } from './workflows';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import { startHarness, type Harness } from './support/harness';
 import { runTsx, type CommandResult } from './support/processes';
 import { TEST_TEMPORAL_ADDRESS } from './support/test-env';
+import { GITHUB_SECRET, sendGitHub } from './support/webhook-senders';
 
 function cli(...args: string[]): Promise<CommandResult> {
   return cliWith({}, ...args);
@@ -16,24 +20,35 @@ function cliWith(env: Record<string, string>, ...args: string[]): Promise<Comman
 }
 
 let h: Harness;
+let sourcesDir: string;
 beforeAll(async () => {
-  h = await startHarness();
+  sourcesDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-cli-sources-'));
+  const file = path.join(sourcesDir, 'sources.json');
+  await fs.writeFile(file, JSON.stringify({ github: { provider: 'github', secret: GITHUB_SECRET, events: { pull_request: { key: '{/repository/full_name}#{/pull_request/number}' } } } }));
+  h = await startHarness({ webhookSources: loadWebhookSources(file, {}) });
 });
 afterAll(async () => {
   await h?.close();
+  await fs.rm(sourcesDir, { recursive: true, force: true });
 });
+
+/** Runs `callbacks list --json` until it lists `workflowId` (the search attribute is eventually consistent). */
+async function listedRows(workflowId: string): Promise<Array<{ workflowId: string; info: CallbackInfo }>> {
+  let listed: Array<{ workflowId: string; info: CallbackInfo }> = [];
+  for (let attempt = 0; attempt < 50 && !listed.some((row) => row.workflowId === workflowId); attempt++) {
+    const { code, stdout } = await cli('callbacks', 'list', '--json', '--limit', '1000');
+    expect(code).toBe(0);
+    listed = JSON.parse(stdout) as typeof listed;
+    if (!listed.some((row) => row.workflowId === workflowId)) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return listed;
+}
 
 describe('the durable-callbacks command', () => {
   test('lists waiting workflows through the search attribute, shows one, and completes a callback by hand', async () => {
     const handle = await h.start('awaitCallback', [{ timeout: '5m', markWaiting: true }]);
     await waitForCallbackUrl(handle);
-    let listed: Array<{ workflowId: string; info: CallbackInfo }> = [];
-    for (let attempt = 0; attempt < 50 && !listed.some((row) => row.workflowId === handle.workflowId); attempt++) {
-      const { code, stdout } = await cli('callbacks', 'list', '--json', '--limit', '1000');
-      expect(code).toBe(0);
-      listed = JSON.parse(stdout) as typeof listed;
-      if (!listed.some((row) => row.workflowId === handle.workflowId)) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const listed = await listedRows(handle.workflowId);
     const row = listed.find((entry) => entry.workflowId === handle.workflowId)!;
     expect(row.info.status).toBe('pending');
 
@@ -45,6 +60,38 @@ describe('the durable-callbacks command', () => {
     expect(await handle.result()).toMatchObject({ status: 'received', data: { by: 'operator' }, headers: { 'x-delivered-by': 'operator' } });
     // Once nothing waits any more, the workflow is no longer marked as waiting.
     expect((await handle.describe()).typedSearchAttributes.get(WAITING_SEARCH_ATTRIBUTE)).toBe(false);
+  });
+
+  test('lists webhook waits with their source, event and key, and shows the events a mailbox holds and the waits it serves', async () => {
+    const repo = `octo/cli-${randomUUID().slice(0, 8)}`;
+    const key = `${repo}#3`;
+    const handle = await h.start('webhookWait', [{ source: 'github', event: 'pull_request', key, timeout: '5m', markWaiting: true }]);
+    for (let attempt = 0; attempt < 100 && !(await handle.query(subscribedQuery)); attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const row = (await listedRows(handle.workflowId)).find((entry) => entry.workflowId === handle.workflowId)!;
+    expect(row.info).toMatchObject({ status: 'pending', webhook: { source: 'github', event: 'pull_request', key } });
+    const table = await cli('callbacks', 'list', '--limit', '1000');
+    expect(table.stdout).toContain('WEBHOOK (SOURCE EVENT KEY)');
+    expect(table.stdout).toContain(`github pull_request ${key}`);
+
+    const waiting = JSON.parse((await cli('webhooks', 'show', 'github', key, '--json')).stdout) as Record<string, unknown>;
+    expect(waiting).toMatchObject({ status: 'RUNNING', source: 'github', key, events: [], subscribers: [{ workflowId: handle.workflowId, callbackId: row.info.id, event: 'pull_request', mode: 'once' }] });
+
+    // An event for a key nobody waits for is held by its mailbox.
+    const early = `${repo}#4`;
+    expect((await sendGitHub(`${h.gatewayUrl}/webhooks/github`, { event: 'pull_request', deliveryId: 'cli-held-1', body: { action: 'opened', repository: { full_name: repo }, pull_request: { number: 4 } } })).status).toBe(202);
+    let held: { events: Array<Record<string, unknown>> } = { events: [] };
+    for (let attempt = 0; attempt < 50 && held.events.length === 0; attempt++) {
+      held = JSON.parse((await cli('webhooks', 'show', 'github', early, '--json')).stdout) as typeof held;
+    }
+    expect(held).toMatchObject({ status: 'RUNNING', events: [{ deliveryId: 'cli-held-1', event: 'pull_request' }], subscribers: [] });
+    const text = await cli('webhooks', 'show', 'github', early);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/Events held: 1\n[\s\S]*cli-held-1\s+pull_request/);
+
+    const none = JSON.parse((await cli('webhooks', 'show', 'github', `${repo}#404`, '--json')).stdout) as Record<string, unknown>;
+    expect(none).toMatchObject({ status: 'NONE', events: [], subscribers: [] });
+    expect((await cli('webhooks', 'show', 'github')).code).toBe(2);
+    await handle.terminate();
   });
 
   test('acts as a sender: send delivers, and fail reports failure', async () => {

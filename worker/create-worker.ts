@@ -8,7 +8,7 @@ export interface CallbackWorkerOptions {
   taskQueue: string;
   /** What the {@link durableCallbacks} plugin installs: URL minting, payload encryption. */
   callbacks: DurableCallbacksOptions;
-  /** Your workflows. Default: this package's ready-made `awaitCallback` workflow alone. */
+  /** Your workflows. Default: this package's ready-made `awaitCallback` and the `webhookMailbox` the gateway starts. */
   workflowsPath?: string;
   /** A pre-built workflow bundle, instead of `workflowsPath`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -22,13 +22,13 @@ export interface CallbackWorkerOptions {
 
 /**
  * Sugar for `Worker.create` with the {@link durableCallbacks} plugin: a worker that runs your
- * workflows (or, by default, the ready-made `awaitCallback`) with callback URL minting installed.
+ * workflows (or, by default, the ready-made `awaitCallback` and `webhookMailbox`) with callback URL minting installed.
  * Call `run()` on the result.
  */
 export function createCallbackWorker(options: CallbackWorkerOptions): Promise<Worker> {
   const workflows = options.workflowBundle
     ? { workflowBundle: options.workflowBundle }
-    : { workflowsPath: options.workflowsPath ?? require.resolve('../workflows/await-callback') };
+    : { workflowsPath: options.workflowsPath ?? require.resolve('../workflows/ready-made') };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

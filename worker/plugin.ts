@@ -3,6 +3,7 @@ import { SimplePlugin, type SimplePluginOptions } from '@temporalio/plugin';
 import type { Worker } from '@temporalio/worker';
 import { createCallbackActivities, type CallbackActivityDeps } from '../activities/generate-callback-url';
 import { loadCallbackActivities } from '../activities/load-callback-activities';
+import { createWebhookActivities, type WebhookActivityOptions } from '../activities/subscribe-webhook';
 import { loadMintingConfig, type Env, type MintingConfig, type PayloadCodecConfig, type TokenConfig } from '../lib/config';
 import { checkPayloadCodecKeys, loadPayloadCodec } from '../lib/payload-codec';
 import type { CallbackActivities, GenerateCallbackUrlInput } from '../workflows/types';
@@ -38,6 +39,13 @@ export interface DurableCallbacksOptions {
    * `PAYLOAD_CODEC_KEYS`, or any codec). Give workers, clients and the gateway the same keys.
    */
   payloadCodec?: PayloadCodecConfig | PayloadCodec;
+  /**
+   * How webhook waits (`createWebhookWait`) subscribe: the plugin always registers the
+   * `subscribeWebhook` activity; this sets how long a mailbox it starts holds events (default 24
+   * hours; give the gateway the same `WEBHOOK_HOLD_SECONDS`). The worker must also run the
+   * `webhookMailbox` workflow: export it from your workflows file.
+   */
+  webhooks?: WebhookActivityOptions;
 }
 
 /**
@@ -85,8 +93,9 @@ function deferredCodec(config: PayloadCodecConfig): { codec: PayloadCodec; ready
 
 /**
  * The Temporal plugin for durable callbacks: the one line that adds callbacks to an existing
- * worker or client. On a worker it registers the minting activity (with `minting`) and, like on
- * a client, the payload codec (with `payloadCodec`).
+ * worker or client. On a worker it registers the minting activity (with `minting`), the
+ * `subscribeWebhook` activity of webhook waits, and, like on a client, the payload codec (with
+ * `payloadCodec`).
  *
  * ```ts
  * const worker = await Worker.create({
@@ -120,13 +129,12 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
   const minter = activities;
   const pluginOptions: SimplePluginOptions = {
     name: PLUGIN_NAME,
-    ...(minter
-      ? {
-          activities: {
-            generateCallbackUrl: async (input: GenerateCallbackUrlInput) => (await minter).generateCallbackUrl(input),
-          } satisfies CallbackActivities,
-        }
-      : {}),
+    activities: {
+      ...createWebhookActivities(options.webhooks),
+      ...(minter
+        ? ({ generateCallbackUrl: async (input: GenerateCallbackUrlInput) => (await minter).generateCallbackUrl(input) } satisfies CallbackActivities)
+        : {}),
+    },
     ...(codec
       ? {
           dataConverter: (existing: DataConverter | undefined): DataConverter => ({

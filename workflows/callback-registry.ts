@@ -4,6 +4,7 @@ import { callbacksQuery, callbackStatusQuery, deliverCallbackSignal, deliverCall
 import type {
   CallbackDelivery,
   CallbackInfo,
+  CallbackMode,
   CallbackSnapshot,
   CallbackState,
   CallbackStatusReport,
@@ -38,7 +39,9 @@ function issuesOf(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyK
 class CallbackRegistry {
   readonly entries = new Map<string, CallbackEntry>();
 
-  constructor() {
+  /** `initial`: entries restored from a snapshot, in place before any buffered delivery is handed over. */
+  constructor(initial: readonly CallbackEntry[] = []) {
+    for (const entry of initial) this.entries.set(entry.id, entry);
     setHandler(deliverCallbackSignal, (delivery) => void this.apply(delivery));
     setHandler(deliverCallbackUpdate, (delivery) => this.applySync(delivery), {
       validator: (delivery) => {
@@ -172,6 +175,29 @@ function infoOf(entry: CallbackEntry): CallbackInfo {
     deliveries: entry.deliveries.length,
     ...(entry.progress ? { lastProgress: entry.progress } : {}),
     rejected: entry.rejected,
+    ...(entry.webhook ? { webhook: entry.webhook } : {}),
+  };
+}
+
+/**
+ * A new pending entry created now (workflow time), living `expiresInMs` and waiting `timeoutMs`
+ * by default; `extra` adds what only one kind of callback has (label and page, or the webhook).
+ */
+export function pendingEntry(id: string, mode: CallbackMode, lifetime: { timeoutMs?: number; expiresInMs: number }, extra: Partial<CallbackEntry> = {}): CallbackEntry {
+  const createdAt = Date.now();
+  return {
+    id,
+    url: '',
+    mode,
+    status: 'pending',
+    createdAt,
+    expiresAt: createdAt + lifetime.expiresInMs,
+    ...(lifetime.timeoutMs === undefined ? {} : { timeoutAt: createdAt + lifetime.timeoutMs }),
+    deliveries: [],
+    rejected: [],
+    seen: new Set(),
+    replies: new Map(),
+    ...extra,
   };
 }
 
@@ -192,12 +218,15 @@ export function snapshotCallbacks(): CallbackSnapshot {
   return callbackRegistry().snapshot();
 }
 
-/** Re-creates entries from a snapshot taken in a previous run. */
+/**
+ * Re-creates entries from a snapshot taken in a previous run. When they are the run's first, they
+ * are in place before the delivery handlers are installed: a delivery that reached the new run
+ * before this call (buffered by the SDK, handed over as the handler is set) finds its callback
+ * instead of being refused as unknown.
+ */
 export function restoreEntries(snapshot: CallbackSnapshot): CallbackEntry[] {
-  const entries = callbackRegistry().entries;
-  return snapshot.callbacks.map(({ seenDeliveryIds, replies, ...rest }) => {
-    const entry: CallbackEntry = { ...rest, seen: new Set(seenDeliveryIds), replies: new Map(replies) };
-    entries.set(entry.id, entry);
-    return entry;
-  });
+  const restored = snapshot.callbacks.map(({ seenDeliveryIds, replies, ...rest }): CallbackEntry => ({ ...rest, seen: new Set(seenDeliveryIds), replies: new Map(replies) }));
+  if (!registry) registry = new CallbackRegistry(restored);
+  else for (const entry of restored) registry.entries.set(entry.id, entry);
+  return restored;
 }

@@ -1,53 +1,17 @@
-import { proxyActivities, proxyLocalActivities, uuid4, workflowInfo, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
+import { uuid4, workflowInfo } from '@temporalio/workflow';
 import { CallbackHandle } from './callback-handle';
-import { callbackRegistry, restoreEntries, snapshotCallbacks, type CallbackEntry } from './callback-registry';
-import { durationMs, invalidOption } from './durations';
+import { callbackRegistry, pendingEntry, restoreEntries, snapshotCallbacks } from './callback-registry';
+import { invalidOption } from './durations';
+import { leaveMailboxWhenClosed } from './leave-mailbox';
+import { lifetimeOf, scheduledActivities } from './schedule-activity';
 import { checkPageOptions } from './page-options';
 import type { Callback, CallbackActivities, CallbackDelivery, CallbackSnapshot, CreateCallbackOptions, PayloadSchema } from './types';
 
-/** How long a URL lives when neither `expiresIn` nor `timeout` is given. */
-const DEFAULT_EXPIRES_IN: Duration = '7d';
-
-/** How much longer than its wait's `timeout` a URL lives: enough for clock skew and requests in flight, no more. */
-const EXPIRY_MARGIN_MS = 5 * 60_000;
-
-/** The longest `expiresIn` accepted. */
-const MAX_EXPIRES_IN_MS = 366 * 24 * 60 * 60 * 1000;
-
-/** Default scheduling of the `generateCallbackUrl` activity: it only signs, so it is quick. */
-const DEFAULT_MINT_ACTIVITY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-};
-
-/** Default scheduling of `generateCallbackUrl` as a local activity (`mintWith: 'localActivity'`). */
-const DEFAULT_MINT_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-};
-
-const defaultActivities = proxyActivities<CallbackActivities>(DEFAULT_MINT_ACTIVITY_OPTIONS);
-const defaultLocalActivities = proxyLocalActivities<CallbackActivities>(DEFAULT_MINT_LOCAL_ACTIVITY_OPTIONS);
-
-/**
- * How URLs are minted by default: as a local activity. Measured (BENCHMARKS.md) about 25 times
- * faster than a regular activity on the dev server, since there is no task-queue round trip; and
- * safe: the result is recorded in a marker, so replays reuse it, and a worker that dies before
- * recording it simply mints again (the first URL was never handed out).
- */
-export const DEFAULT_MINT_WITH = 'localActivity' as const;
+/** How URLs are minted by default (re-exported for the benchmarks' reports). */
+export { DEFAULT_MINT_WITH } from './schedule-activity';
 
 function mintingActivities(options: CreateCallbackOptions<unknown>): CallbackActivities {
-  if ((options.mintWith ?? DEFAULT_MINT_WITH) === 'localActivity') {
-    return options.activityOptions
-      ? proxyLocalActivities<CallbackActivities>({ ...DEFAULT_MINT_LOCAL_ACTIVITY_OPTIONS, ...(options.activityOptions as LocalActivityOptions) })
-      : defaultLocalActivities;
-  }
-  if (options.mintWith !== undefined && options.mintWith !== 'activity') {
-    throw invalidOption(`mintWith must be 'activity' or 'localActivity'; got ${JSON.stringify(options.mintWith)}.`);
-  }
-  return options.activityOptions ? proxyActivities<CallbackActivities>({ ...DEFAULT_MINT_ACTIVITY_OPTIONS, ...options.activityOptions }) : defaultActivities;
+  return scheduledActivities<CallbackActivities>(options.mintWith, options.activityOptions, 'mintWith');
 }
 
 /**
@@ -63,14 +27,7 @@ function mintingActivities(options: CreateCallbackOptions<unknown>): CallbackAct
  */
 export async function createCallback<T = unknown>(options: CreateCallbackOptions<T> = {}): Promise<Callback<T>> {
   const registry = callbackRegistry();
-  const timeoutMs = options.timeout === undefined ? undefined : durationMs(options.timeout, 'timeout');
-  const expiresInMs =
-    options.expiresIn !== undefined
-      ? durationMs(options.expiresIn, 'expiresIn')
-      : timeoutMs !== undefined
-        ? timeoutMs + EXPIRY_MARGIN_MS
-        : durationMs(DEFAULT_EXPIRES_IN, 'expiresIn');
-  if (expiresInMs > MAX_EXPIRES_IN_MS) throw invalidOption(`A callback URL may live at most 366 days; got ${expiresInMs} ms.`);
+  const lifetime = lifetimeOf(options);
   const mode = options.mode ?? 'once';
   const signatureSender = options.requireSignature;
   if (signatureSender !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(signatureSender)) {
@@ -80,27 +37,15 @@ export async function createCallback<T = unknown>(options: CreateCallbackOptions
   const page = checkPageOptions(options);
 
   const id = uuid4();
-  const createdAt = Date.now();
   const includeApiKey = options.includeApiKey === true;
   const activities = mintingActivities(options as CreateCallbackOptions<unknown>);
   // Registered before minting, so a delivery can never find its callback unknown.
-  const entry: CallbackEntry = {
-    id,
+  const entry = pendingEntry(id, mode, lifetime, {
     ...(options.label === undefined ? {} : { label: options.label }),
     ...page,
-    url: '',
-    mode,
-    status: 'pending',
-    createdAt,
-    expiresAt: createdAt + expiresInMs,
-    ...(timeoutMs === undefined ? {} : { timeoutAt: createdAt + timeoutMs }),
-    deliveries: [],
-    rejected: [],
-    seen: new Set(),
-    replies: new Map(),
     ...(options.schema ? { schema: options.schema as PayloadSchema } : {}),
     ...(options.reply ? { reply: options.reply } : {}),
-  };
+  });
   registry.entries.set(id, entry);
   try {
     const { url } = await activities.generateCallbackUrl({
@@ -144,13 +89,15 @@ export interface RestoreOptions {
 /**
  * Re-creates the callbacks of a previous run from {@link callbackSnapshot}, in the same order,
  * with their deliveries, statuses and delivery-id memory. Schemas and reply functions are code,
- * not data: give them again with `reattach`, keyed by the callback's label or id.
+ * not data: give them again with `reattach`, keyed by the callback's label or id. A restored
+ * webhook wait leaves its mailbox when it ends, as in the run that created it.
  */
 export function restoreCallbacks(snapshot: CallbackSnapshot, reattach: (callback: { id: string; label?: string }) => RestoreOptions = () => ({})): Callback[] {
   return restoreEntries(snapshot).map((entry) => {
     const extra = reattach({ id: entry.id, ...(entry.label === undefined ? {} : { label: entry.label }) });
     if (extra.schema) entry.schema = extra.schema;
     if (extra.reply) entry.reply = extra.reply;
+    leaveMailboxWhenClosed(entry);
     return new CallbackHandle(entry);
   });
 }

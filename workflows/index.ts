@@ -10,6 +10,9 @@
  * await createTicket({ title, callbackUrl: callback.url });
  * const result = await callback.wait();
  * if (result.status === 'received') use(result.data);
+ *
+ * // Or wait for a provider's webhook, routed by key (see docs/webhooks.md):
+ * const merged = await waitForWebhook({ source: 'github', event: 'pull_request', key: 'octo/widgets#42' });
  * ```
  *
  * @packageDocumentation
@@ -18,6 +21,8 @@ export { createCallback, callbackSnapshot, restoreCallbacks, type RestoreOptions
 export { waitForQuorum, waitForAny, waitForAll, type QuorumOptions, type QuorumResult, type QuorumAnswer } from './wait-for-many';
 export { markWaitingForCallbacks, WAITING_SEARCH_ATTRIBUTE } from './waiting-attribute';
 export { awaitCallback, type AwaitCallbackInput } from './await-callback';
+export { createWebhookWait, waitForWebhook } from './create-webhook-wait';
+export { webhookMailbox } from './webhook-mailbox';
 export type {
   Callback,
   CallbackDelivery,
@@ -43,4 +48,7 @@ export type {
   RejectedDelivery,
   RejectionReason,
   WaitOptions,
+  WebhookMatch,
+  WebhookSubscriptionInfo,
+  WebhookWaitOptions,
 } from './types';

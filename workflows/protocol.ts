@@ -1,6 +1,17 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import * as z from 'zod/mini';
-import type { AwaitCallbackUrl, CallbackDelivery, CallbackFailureInfo, CallbackInfo, CallbackStatusReport, SyncDeliveryResult } from './types';
+import type {
+  AwaitCallbackUrl,
+  CallbackDelivery,
+  CallbackFailureInfo,
+  CallbackInfo,
+  CallbackStatusReport,
+  SyncDeliveryResult,
+  WebhookEvent,
+  WebhookMailboxView,
+  WebhookSubscription,
+  WebhookUnsubscription,
+} from './types';
 
 /**
  * The wire protocol between the gateway (or any client) and a workflow that waits for
@@ -37,6 +48,36 @@ export const callbackUrlQuery = defineQuery<string | null>('durableCallbacks.cal
  * in the same round trip that starts the workflow (update-with-start), without polling.
  */
 export const awaitCallbackUrlUpdate = defineUpdate<AwaitCallbackUrl>('durableCallbacks.awaitCallbackUrl');
+
+/** Sent by the gateway (with signal-with-start) to the `webhookMailbox` of an event's (source, key): one verified provider event. */
+export const webhookEventSignal = defineSignal<[WebhookEvent]>('durableCallbacks.webhookEvent');
+
+/** Sent by the `subscribeWebhook` activity (with signal-with-start) to a mailbox: a waiter for its (source, key). */
+export const webhookSubscribeSignal = defineSignal<[WebhookSubscription]>('durableCallbacks.webhookSubscribe');
+
+/**
+ * Sent by the `unsubscribeWebhook` activity to a mailbox when a webhook wait is no longer pending
+ * (received, timed out, revoked, closed, failed): the mailbox stops serving that waiter.
+ */
+export const webhookUnsubscribeSignal = defineSignal<[WebhookUnsubscription]>('durableCallbacks.webhookUnsubscribe');
+
+/** Answered by a `webhookMailbox`: the events it holds and the waiters it serves (for the CLI and operators). */
+export const webhookMailboxQuery = defineQuery<WebhookMailboxView>('durableCallbacks.webhookMailbox');
+
+/** The workflow type of the per-(source, key) mailbox, as workers register it and the gateway starts it. */
+export const WEBHOOK_MAILBOX_WORKFLOW = 'webhookMailbox';
+
+/** The prefix of every mailbox's workflow id: `durable-callbacks-mailbox:<source>:<sha256 hex of the key>`. */
+export const WEBHOOK_MAILBOX_ID_PREFIX = 'durable-callbacks-mailbox:';
+
+/** How long a mailbox holds an event for waits that begin later, unless configured otherwise: 24 hours. */
+export const DEFAULT_WEBHOOK_HOLD_MS = 24 * 60 * 60 * 1000;
+
+/** Which sources a gateway takes and a wait may name: 1 to 64 of A-Z a-z 0-9 . _ - (they appear in URLs and workflow ids). */
+export const WEBHOOK_SOURCE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The longest key a webhook wait may name (and the gateway routes by), in characters. */
+export const MAX_WEBHOOK_KEY_LENGTH = 1024;
 
 /**
  * Why a workflow refuses a delivery that reached it. The same code is the update validator's

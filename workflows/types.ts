@@ -39,6 +39,15 @@ export interface CallbackDelivery {
   receivedAt: string;
   /** Id (never the secret) of the API key that authorised the request, if one did. */
   apiKeyId?: string;
+  /** For a webhook wait: the provider event that matched it (its source, event type and key). */
+  webhook?: WebhookMatch;
+}
+
+/** Which provider event reached a webhook wait: the gateway's source name, the event type and the key it was routed by. */
+export interface WebhookMatch {
+  source: string;
+  event: string;
+  key: string;
 }
 
 /** The error a sender reports on the `fail` route. */
@@ -238,6 +247,15 @@ export interface CallbackInfo {
   lastProgress?: CallbackProgress;
   /** Deliveries refused after they reached the workflow, newest last (the latest 20). */
   rejected: RejectedDelivery[];
+  /** For a webhook wait (`createWebhookWait`): the source, the event type it takes (if narrowed) and the key. */
+  webhook?: WebhookSubscriptionInfo;
+}
+
+/** What a webhook wait listens for: a gateway source, optionally one event type, and the key derived from each event. */
+export interface WebhookSubscriptionInfo {
+  source: string;
+  event?: string;
+  key: string;
 }
 
 /** How far a callback has got. */
@@ -360,6 +378,54 @@ export interface CallbackActivities {
   generateCallbackUrl(input: GenerateCallbackUrlInput): Promise<GenerateCallbackUrlResult>;
 }
 
+/**
+ * Input of the `subscribeWebhook` activity. The waiting workflow's id comes from the activity's
+ * own context, never from its input, so workflow code cannot subscribe some other workflow.
+ */
+export interface SubscribeWebhookInput extends WebhookSubscriptionInfo {
+  callbackId: string;
+  mode: CallbackMode;
+  /** Until when (epoch ms, workflow time) the mailbox keeps the subscription. */
+  expiresAt: number;
+}
+
+/** Input of the `unsubscribeWebhook` activity; as for subscribing, the waiter's workflow id comes from the activity's context. */
+export interface UnsubscribeWebhookInput {
+  source: string;
+  key: string;
+  callbackId: string;
+}
+
+/** The activities a webhook wait calls; the `durableCallbacks` plugin registers them. */
+export interface WebhookActivities {
+  subscribeWebhook(input: SubscribeWebhookInput): Promise<void>;
+  /** Best effort: tells the mailbox a wait is over, so it stops signalling the waiter. */
+  unsubscribeWebhook(input: UnsubscribeWebhookInput): Promise<void>;
+}
+
+/** Options for `createWebhookWait` and `waitForWebhook`. */
+export interface WebhookWaitOptions {
+  /** The gateway's source name, as configured in `WEBHOOK_SOURCES_FILE` (1 to 64 of A-Z a-z 0-9 . _ -). */
+  source: string;
+  /** Take only this event type (GitHub `X-GitHub-Event`, Stripe `type`, Slack `payload.type`, ...). Default: any event with this key. */
+  event?: string;
+  /**
+   * The key the gateway derives from the events you wait for, by the source's key template
+   * (e.g. `octo/widgets#42`). Compared by exact string equality: never by prefix, never case-folded.
+   */
+  key: string;
+  /** `once` (default): the first matching event completes the wait. `stream`: events accumulate, as for `createCallback`. */
+  mode?: CallbackMode;
+  /** How long the wait lasts by default; the subscription ends five minutes after it. */
+  timeout?: Duration;
+  /** How long the mailbox keeps the subscription. Default: `timeout` plus five minutes, else `'7d'`; at most 366 days. */
+  expiresIn?: Duration;
+  /** `localActivity` (default) or `activity`: how `subscribeWebhook` is scheduled, as `mintWith` for `createCallback`. */
+  subscribeWith?: 'activity' | 'localActivity';
+  /** Overrides for how the `subscribeWebhook` activity is scheduled. */
+  activityOptions?: ActivityOptions;
+}
+
 /** A callback's state as data: what a snapshot carries across continue-as-new. */
 export interface CallbackState {
   id: string;
@@ -383,9 +449,69 @@ export interface CallbackState {
   lastHeartbeatAt?: number;
   heartbeatTimedOut?: boolean;
   rejected: RejectedDelivery[];
+  /** Set for a webhook wait: what it subscribed to (it has no URL). */
+  webhook?: WebhookSubscriptionInfo;
 }
 
 /** Everything needed to carry callbacks across continue-as-new: pass it to the next run's arguments. */
 export interface CallbackSnapshot {
   callbacks: Array<CallbackState & { seenDeliveryIds: string[]; replies: Array<[string, unknown]> }>;
+}
+
+/** One verified provider event, as the gateway hands it to a mailbox (`durableCallbacks.webhookEvent`). */
+export interface WebhookEvent extends WebhookMatch {
+  /** The provider's delivery id (`X-GitHub-Delivery`, Stripe's event `id`, `webhook-id`, for Slack a hash of the signed body). */
+  deliveryId: string;
+  /** The request's media type without parameters. */
+  contentType: string | null;
+  /** The verified event: the JSON body, or for Slack interactivity the parsed `payload`. */
+  data: unknown;
+  /** Request headers minus credentials and signatures; names lower-case. */
+  headers: Record<string, string>;
+  /** When the gateway received the request (ISO 8601, gateway clock). */
+  receivedAt: string;
+}
+
+/** A waiter's subscription to a mailbox (`durableCallbacks.webhookSubscribe`), sent by the `subscribeWebhook` activity. */
+export interface WebhookSubscription extends WebhookSubscriptionInfo {
+  /** The waiting workflow (from the activity's context), signalled without a run id so it follows continue-as-new. */
+  workflowId: string;
+  callbackId: string;
+  mode: CallbackMode;
+  /** Epoch ms after which the mailbox drops the subscription. */
+  expiresAt: number;
+}
+
+/** A waiter leaving a mailbox (`durableCallbacks.webhookUnsubscribe`), sent by the `unsubscribeWebhook` activity. */
+export interface WebhookUnsubscription {
+  source: string;
+  key: string;
+  workflowId: string;
+  callbackId: string;
+}
+
+/** What a mailbox answers to `durableCallbacks.webhookMailbox`: its (source, key), the events it holds (without bodies or headers) and its subscribers. */
+export interface WebhookMailboxView {
+  source: string;
+  key: string;
+  events: Array<{ deliveryId: string; event: string; receivedAt: string; heldUntil: string }>;
+  subscribers: Array<{ workflowId: string; callbackId: string; event?: string; mode: CallbackMode; expiresAt: string }>;
+}
+
+/** The argument of the `webhookMailbox` workflow: which (source, key) it serves, its bounds, and state carried across continue-as-new. */
+export interface WebhookMailboxInput {
+  source: string;
+  key: string;
+  /** How long an event is held for waits that subscribe later, ms. */
+  holdMs: number;
+  /** The most events held; the oldest go first. */
+  maxEvents?: number;
+  /** Carried across continue-as-new. */
+  state?: WebhookMailboxState;
+}
+
+/** What a mailbox carries across continue-as-new. */
+export interface WebhookMailboxState {
+  events: Array<WebhookEvent & { heldUntil: number }>;
+  subscribers: WebhookSubscription[];
 }

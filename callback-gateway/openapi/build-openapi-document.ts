@@ -9,6 +9,8 @@ import { DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../middleware/read-body'
 import { SECURITY_HEADERS } from '../middleware/security-headers';
 import { MAX_SYNC_WAIT_SECONDS, WAIT_QUERY_PARAM } from '../sync-delivery';
 import { SIGNATURE_TOLERANCE_SECONDS } from '../webhook-signature';
+import { PROVIDER_TIMESTAMP_TOLERANCE_SECONDS } from '../webhooks/provider-signature';
+import { WEBHOOK_SOURCE_PATTERN } from '../../workflows/protocol';
 import { DELIVERY_ID_QUERY_PARAM } from '../routes/callback-status';
 import * as schemas from './schemas';
 
@@ -59,6 +61,12 @@ type Stage =
   | 'temporal'
   /** Anything unexpected in a handler that can fail. */
   | 'unexpected'
+  /** Provider webhooks: the source, the provider's signature and timestamp, the event's delivery id and type. */
+  | 'webhook'
+  /** Per-client-IP rate limit only (routes without tokens or API keys). */
+  | 'ipLimit'
+  /** Signal-with-start of a webhook mailbox: Temporal unavailable. */
+  | 'mailbox'
   /** The workflow's refusals on the operation's route (synchronous mode; the gateway checks failure reports itself too). */
   | 'workflow';
 
@@ -83,15 +91,19 @@ const GATEWAY_REFUSALS: Record<Exclude<CallbackErrorCode, WorkflowRefusalCode>, 
   SIGNATURE_INVALID: ['signature'],
   SIGNATURE_TIMESTAMP_INVALID: ['signature'],
   REQUEST_TIMEOUT: ['server'],
-  RATE_LIMITED: ['access'],
+  RATE_LIMITED: ['access', 'ipLimit'],
   HEADERS_TOO_LARGE: ['server'],
   UNSUPPORTED_CONTENT_TYPE: ['body'],
   PAYLOAD_TOO_LARGE: ['server', 'body'],
   WORKFLOW_NOT_FOUND: ['temporal'],
   WORKFLOW_CLOSED: ['temporal'],
   EXECUTION_REPLACED: ['temporal'],
-  TEMPORAL_UNAVAILABLE: ['temporal'],
+  TEMPORAL_UNAVAILABLE: ['temporal', 'mailbox'],
   SIGNATURE_SENDER_NOT_CONFIGURED: ['signature'],
+  WEBHOOK_SOURCE_UNKNOWN: ['webhook'],
+  WEBHOOK_SIGNATURE_INVALID: ['webhook'],
+  WEBHOOK_TIMESTAMP_STALE: ['webhook'],
+  WEBHOOK_EVENT_MALFORMED: ['webhook'],
   ROUTE_NOT_FOUND: ['route'],
   INTERNAL_ERROR: ['unexpected'],
 };
@@ -167,6 +179,8 @@ function namedSchemas(): Record<string, z.core.$ZodType> {
     JsonBody: schemas.jsonBodySchema,
     FormBody: schemas.formBodySchema,
     FailureReport: schemas.failureReportSchema,
+    WebhookAnswer: schemas.webhookAnswerSchema,
+    SlackChallenge: schemas.slackChallengeSchema,
     HtmlPage: schemas.textSchema.describe('A page for a person, self-contained, with its own strict Content-Security-Policy.'),
   };
 }
@@ -225,6 +239,29 @@ const PARAMETERS: Record<string, Json> = {
     "A delivery id (a sender's `Idempotency-Key` or `webhook-id`) whose outcome to report.",
     z.string().min(1).max(MAX_DELIVERY_ID_LENGTH).regex(/^[\x21-\x7e]+$/),
   ),
+  Source: {
+    name: 'source',
+    in: 'path',
+    required: true,
+    description: 'A source configured in `WEBHOOK_SOURCES_FILE` (its provider, secret and key rules). Any other: 404 `WEBHOOK_SOURCE_UNKNOWN`, body unread.',
+    schema: inline(z.string().regex(WEBHOOK_SOURCE_PATTERN)),
+  },
+  GitHubSignature: param('X-Hub-Signature-256', 'header', 'GitHub: `sha256=<hex HMAC-SHA256 of the body>` with the webhook secret.', z.string()),
+  GitHubEvent: param('X-GitHub-Event', 'header', "GitHub: the event type, which picks the source's key rule.", z.string()),
+  GitHubDelivery: param('X-GitHub-Delivery', 'header', 'GitHub: the delivery id, the same on a redelivery.', z.string()),
+  StripeSignature: param(
+    'Stripe-Signature',
+    'header',
+    `Stripe: \`t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">\`; \`t\` within ${PROVIDER_TIMESTAMP_TOLERANCE_SECONDS} s. The event's \`type\` picks the key rule, its \`id\` is the delivery id.`,
+    z.string(),
+  ),
+  SlackSignature: param('X-Slack-Signature', 'header', 'Slack: `v0=<hex HMAC-SHA256 of "v0:timestamp:body">` with the signing secret.', z.string()),
+  SlackTimestamp: param(
+    'X-Slack-Request-Timestamp',
+    'header',
+    `Slack: the signing time, Unix seconds, within ${PROVIDER_TIMESTAMP_TOLERANCE_SECONDS} s of the gateway's clock.`,
+    z.string().regex(/^\d{1,12}$/),
+  ),
   Fields: {
     name: 'fields',
     in: 'query',
@@ -242,6 +279,14 @@ const REQUEST_BODIES: Record<string, Json> = {
       'application/json': { schema: ref('schemas', 'JsonBody') },
       'application/x-www-form-urlencoded': { schema: ref('schemas', 'FormBody') },
       'text/*': { schema: inline(schemas.textSchema) },
+    },
+  },
+  ProviderWebhook: {
+    description: `The provider's event as it signed it, up to the gateway's limit: JSON (GitHub, Stripe, Slack Events API, Standard Webhooks), or a form whose \`payload\` field holds the JSON (Slack interactivity, GitHub's form option).`,
+    required: true,
+    content: {
+      'application/json': { schema: ref('schemas', 'JsonBody') },
+      'application/x-www-form-urlencoded': { schema: ref('schemas', 'FormBody') },
     },
   },
   FailureReport: {
@@ -290,6 +335,12 @@ const SUCCESS_RESPONSES: Record<string, Json> = {
   Ready: { description: 'Temporal answers.', headers: REQUEST_ID, content: json('Ready') },
   Unready: { description: 'Temporal does not answer.', headers: { ...REQUEST_ID, 'Retry-After': ref('headers', 'Retry-After') }, content: json('Unready') },
   Metrics: { description: 'Prometheus metrics (text format 0.0.4).', headers: REQUEST_ID, content: { 'text/plain': { schema: inline(schemas.textSchema) } } },
+  WebhookAnswer: { description: 'Verified: recorded in the mailbox of its (source, key), or ignored (no key rule gives it a key).', headers: REQUEST_ID, content: json('WebhookAnswer') },
+  SlackAnswer: {
+    description: 'Slack: an interaction (form `payload`), accepted or ignored, is answered with an empty body, as Slack expects within 3 s; a `url_verification` with its challenge.',
+    headers: REQUEST_ID,
+    content: json('SlackChallenge'),
+  },
   OpenApi: { description: 'This document.', headers: REQUEST_ID, content: json('OpenApiDocument') },
 };
 
@@ -311,7 +362,7 @@ function errorResponse(status: number, page: boolean): Json {
 interface OperationSpec {
   summary: string;
   description?: string;
-  tag: 'Callbacks' | 'Operations';
+  tag: 'Callbacks' | 'Operations' | 'Webhooks';
   parameters?: readonly string[];
   requestBody?: string;
   /** Whether the operation checks a callback's API key (the document's default security). */
@@ -453,6 +504,17 @@ function operationsRoute(name: string, spec: Omit<OperationSpec, 'tag'>, respons
   };
 }
 
+const WEBHOOK_SPEC: OperationSpec = {
+  summary: "Receive a provider's webhook",
+  description:
+    "The fixed endpoint a provider delivers every event of an account or app to. Verified by the source's provider signature over the raw body; its key derived by the source's rule for its event type; signalled-with-start to the mailbox of its (source, key), which routes it to the webhook waits for that key, including waits that begin later. Answered once Temporal recorded it. Nothing unverified reaches Temporal.",
+  tag: 'Webhooks',
+  parameters: ['GitHubSignature', 'GitHubEvent', 'GitHubDelivery', 'StripeSignature', 'SlackSignature', 'SlackTimestamp', 'WebhookId', 'WebhookTimestamp', 'WebhookSignature'],
+  requestBody: 'ProviderWebhook',
+  answers: { 200: 'SlackAnswer', 202: 'WebhookAnswer' },
+  refusals: ['ipLimit', 'webhook', 'body', 'mailbox', 'unexpected'],
+};
+
 /** Builds the document; deterministic, so build it once. */
 export function buildOpenApiDocument(): OpenApiDocument {
   const responses: Record<string, Json> = { ...SUCCESS_RESPONSES };
@@ -462,6 +524,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     '/callbacks/{token}/fail': callbackRoute('CallbackFail', 'fail', responses),
     '/callbacks/{token}/heartbeat': callbackRoute('CallbackHeartbeat', 'heartbeat', responses),
     '/callbacks/{token}/status': statusRoute(responses),
+    '/webhooks/{source}': { parameters: [ref('parameters', 'Source')], post: operation('postWebhook', WEBHOOK_SPEC, responses) },
     '/healthz': operationsRoute('Healthz', { summary: 'Liveness', answers: { 200: 'Healthy' }, refusals: [] }, responses),
     '/readyz': operationsRoute('Readyz', { summary: 'Readiness: whether Temporal answers', answers: { 200: 'Ready', 503: 'Unready' }, refusals: [] }, responses),
     '/metrics': operationsRoute(
@@ -485,7 +548,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       description: [
         'Callback URLs for Temporal workflows. A sender delivers to the URL it was given; the gateway verifies the request and records it in Temporal before answering 202, or, with `Prefer: wait=N`, answers with the workflow\'s own reply.',
         'Every refusal is `{"error":{"code","message"}}`, one status per code. Browsers (an `Accept` naming `text/html`) get HTML pages from `/callbacks/{token}` and `/complete` instead.',
-        'Any other path, and other methods on `/healthz`, `/readyz`, `/metrics` and `/openapi.json`, answer 404 `ROUTE_NOT_FOUND`; CONNECT answers 405.',
+        'Any other path, and other methods on `/webhooks/{source}`, `/healthz`, `/readyz`, `/metrics` and `/openapi.json`, answer 404 `ROUTE_NOT_FOUND`; CONNECT answers 405.',
         `Every answer carries ${Object.keys(SECURITY_HEADERS).map((name) => `\`${name}\``).join(', ')}.`,
       ].join('\n\n'),
     },
@@ -493,6 +556,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     security: CALLBACK_SECURITY,
     tags: [
       { name: 'Callbacks', description: 'What senders call: the callback URL, and its `/complete`, `/fail` and `/heartbeat` routes.' },
+      { name: 'Webhooks', description: "Provider webhooks (GitHub, Stripe, Slack, Standard Webhooks) at one fixed endpoint per source, routed by key to workflows waiting with `createWebhookWait`." },
       { name: 'Operations', description: 'Health, readiness, metrics and this document.' },
     ],
     paths,

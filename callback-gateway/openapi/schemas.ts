@@ -136,3 +136,19 @@ export type AnsweredResponse = z.infer<typeof answeredResponseSchema>;
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
 export type ReadyResponse = z.infer<typeof readyResponseSchema>;
 export type UnreadyResponse = z.infer<typeof unreadyResponseSchema>;
+
+/** `202` from `POST /webhooks/{source}`: what became of a verified provider event. */
+export const webhookAnswerSchema = z
+  .strictObject({
+    status: z
+      .enum(['accepted', 'ignored'])
+      .describe('`accepted`: Temporal recorded the event in the mailbox of its (source, key). `ignored`: verified, but no key rule of the source gives it a key, so no wait can match it; nothing reached Temporal.'),
+    source: z.string(),
+    event: z.string().nullable().describe('The event type, or null when the event has none the gateway can read.'),
+    key: z.string().optional().describe('The key the source\'s rule derived, when it resolved.'),
+    deliveryId: z.string().describe("The provider's delivery id; a retry with the same id is applied once per wait."),
+  })
+  .describe('A verified provider event: routed to the waits for its key, or ignored.');
+
+/** `200` to Slack's `url_verification`. */
+export const slackChallengeSchema = z.strictObject({ challenge: z.string() }).describe("Slack's `url_verification` challenge, echoed.");

@@ -3,9 +3,11 @@ import { duplicates } from './duplicates';
 import { evicted } from './evicted';
 import { gatewayKilled } from './gateway-killed';
 import { gracefulShutdown } from './graceful-shutdown';
+import { lostAnswers } from './lost-answers';
 import { scaleOut } from './scale-out';
 import { temporalDown } from './temporal-down';
+import { webhookWorkerDown } from './webhook-worker-down';
 import { workerDown } from './worker-down';
 
 /** Every scenario, in the order the suite runs them. */
-export const SCENARIOS: Scenario[] = [workerDown, temporalDown, gatewayKilled, duplicates, gracefulShutdown, evicted, scaleOut];
+export const SCENARIOS: Scenario[] = [workerDown, temporalDown, gatewayKilled, lostAnswers, duplicates, gracefulShutdown, evicted, scaleOut, webhookWorkerDown];

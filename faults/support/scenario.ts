@@ -3,7 +3,6 @@ import type { Client } from '@temporalio/client';
 import { seconds } from '../../test/support/async';
 import { mapLimit } from '../../test/support/pool';
 import type { ManagedProcess } from '../../test/support/processes';
-import type { Delivery } from './sender';
 import {
   startGateway as spawnGateway,
   startWorker as spawnWorker,
@@ -13,7 +12,7 @@ import {
   type WorkerOptions,
   type WorkerProcess,
 } from './services';
-import { errorText, verifyCallbacks, type ScenarioCounts, type VerifyOptions } from './verify';
+import { errorText, verifyCallbacks, type DeliveryOutcome, type ScenarioCounts, type VerifiedWait, type VerifyOptions } from './verify';
 import { startWaitingWorkflows, type WaitingCallback } from './workflows';
 
 /** One fault scenario: what it does, and how. */
@@ -163,7 +162,7 @@ export class ScenarioContext {
   }
 
   /** How many of `callbacks`' workflows still run (wait), asking `concurrency` at a time. */
-  async countRunning(callbacks: readonly WaitingCallback[], concurrency: number): Promise<number> {
+  async countRunning(callbacks: readonly Pick<VerifiedWait, 'handle'>[], concurrency: number): Promise<number> {
     const statuses = await mapLimit(callbacks, concurrency, async (callback) => (await callback.handle.describe()).status.name);
     return statuses.filter((status) => status === 'RUNNING').length;
   }
@@ -190,7 +189,7 @@ export class ScenarioContext {
   }
 
   /** Checks every workflow against what the senders were told; see {@link verifyCallbacks}. */
-  verify(callbacks: readonly WaitingCallback[], deliveries: readonly Delivery[], options: Partial<Pick<VerifyOptions, 'completionTimeoutMs' | 'queryConcurrency' | 'queryAfterAll'>> = {}): Promise<ScenarioCounts> {
+  verify(callbacks: readonly VerifiedWait[], deliveries: readonly DeliveryOutcome[], options: Partial<Pick<VerifyOptions, 'completionTimeoutMs' | 'queryConcurrency' | 'queryAfterAll'>> = {}): Promise<ScenarioCounts> {
     return verifyCallbacks(callbacks, deliveries, {
       client: this.client,
       completionTimeoutMs: 150_000,

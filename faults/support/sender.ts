@@ -19,13 +19,15 @@ export interface Attempt {
   retryAfter?: string;
   /** The `error.code` of a refusal's JSON body, e.g. `WORKFLOW_CLOSED`. */
   code?: string;
+  /** The `status` of a 2xx answer's JSON body: `accepted`, or `duplicate` for a delivery Temporal had already recorded. */
+  answer?: string;
   /** Why no answer came: a connection error code, or `timeout`. */
   error?: string;
 }
 
-/** How one delivery of a callback ended. */
-export interface Delivery {
-  callback: WaitingCallback;
+/** How one delivery of a callback (or of a provider's event) ended. */
+export interface Delivery<C extends { index: number } = WaitingCallback> {
+  callback: C;
   /** Which copy, when the same callback is delivered several times (duplicates). */
   copy: number;
   /** A 2xx came back. */
@@ -46,6 +48,8 @@ export interface SenderPolicy {
   attemptTimeoutMs: number;
   /** Longest pause between attempts, even when `Retry-After` asks for more. */
   maxPauseMs: number;
+  /** Ask for a synchronous answer with `Prefer: wait=N` (the attempt timeout must exceed it); asynchronous unless set. */
+  waitSeconds?: number;
 }
 
 /** Defaults: 40 attempts, 3 minutes in all, 20 s per request, pauses up to 6 s. */
@@ -57,7 +61,7 @@ export const DEFAULT_POLICY: Omit<SenderPolicy, 'gatewayFor'> = {
 };
 
 /** Called after every request, for scenarios that act on progress (e.g. kill a gateway mid-load). */
-export type AttemptListener = (attempt: Attempt, delivery: Delivery) => void;
+export type AttemptListener<C extends { index: number } = WaitingCallback> = (attempt: Attempt, delivery: Delivery<C>) => void;
 
 function connectionErrorOf(err: unknown): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timeout';
@@ -65,13 +69,17 @@ function connectionErrorOf(err: unknown): string {
   return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
 
-function errorCodeOf(body: string): string | undefined {
+/** What an answer's JSON body says: `error.code` of a refusal, `status` of a 2xx. */
+function bodyFieldsOf(status: number, body: string): Pick<Attempt, 'code' | 'answer'> {
+  let parsed: { status?: unknown; error?: { code?: unknown } } | undefined;
   try {
-    const code = (JSON.parse(body) as { error?: { code?: unknown } }).error?.code;
-    return typeof code === 'string' ? code : undefined;
+    parsed = JSON.parse(body) as typeof parsed;
   } catch {
-    return undefined;
+    return {};
   }
+  const code = status >= 400 ? parsed?.error?.code : undefined;
+  const answer = status >= 200 && status < 300 ? parsed?.status : undefined;
+  return { ...(typeof code === 'string' ? { code } : {}), ...(typeof answer === 'string' ? { answer } : {}) };
 }
 
 function pauseBefore(attempt: number, retryAfter: string | undefined, maxPauseMs: number): number {
@@ -85,26 +93,27 @@ function retryable(status: number): boolean {
   return status >= 500 || status === 429;
 }
 
-/** Sends one POST of `callback` to `gateway`. */
-export async function postCallback(callback: WaitingCallback, gateway: string, timeoutMs: number): Promise<Attempt> {
+/** Sends one POST of `callback` to `gateway`; with `waitSeconds`, asks for a synchronous answer (`Prefer: wait=N`). */
+export function postCallback(callback: WaitingCallback, gateway: string, timeoutMs: number, waitSeconds?: number): Promise<Attempt> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': callback.idempotencyKey };
+  if (waitSeconds !== undefined) headers.prefer = `wait=${waitSeconds}`;
+  return postRequest(gateway, atGateway(callback.url, gateway), { headers, body: JSON.stringify(callback.payload) }, timeoutMs);
+}
+
+/** One POST of `body` with `headers` to `url` (at `gateway`), bounded by `timeoutMs`, and what came back. */
+export async function postRequest(gateway: string, url: string, request: { headers: Record<string, string>; body: string }, timeoutMs: number): Promise<Attempt> {
   const startedAt = Date.now();
   try {
-    const response = await fetch(atGateway(callback.url, gateway), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': callback.idempotencyKey },
-      body: JSON.stringify(callback.payload),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    const response = await fetch(url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(timeoutMs) });
     const text = await response.text();
     const retryAfter = response.headers.get('retry-after') ?? undefined;
-    const code = response.status >= 400 ? errorCodeOf(text) : undefined;
     return {
       gateway,
       startedAt,
       endedAt: Date.now(),
       status: response.status,
       ...(retryAfter === undefined ? {} : { retryAfter }),
-      ...(code === undefined ? {} : { code }),
+      ...bodyFieldsOf(response.status, text),
     };
   } catch (err) {
     return { gateway, startedAt, endedAt: Date.now(), error: connectionErrorOf(err) };
@@ -112,12 +121,23 @@ export async function postCallback(callback: WaitingCallback, gateway: string, t
 }
 
 /** Delivers `callback` until a 2xx, a non-retryable answer, or the policy's bounds. */
-export async function deliver(callback: WaitingCallback, policy: SenderPolicy, onAttempt?: AttemptListener, copy = 0): Promise<Delivery> {
-  const delivery: Delivery = { callback, copy, accepted: false, attempts: [] };
+export function deliver(callback: WaitingCallback, policy: SenderPolicy, onAttempt?: AttemptListener, copy = 0): Promise<Delivery> {
+  return deliverWith(callback, (gateway, timeoutMs) => postCallback(callback, gateway, timeoutMs, policy.waitSeconds), policy, onAttempt, copy);
+}
+
+/** Sends `callback` with `send` (one request to a gateway within a timeout) until a 2xx, a non-retryable answer, or the policy's bounds. */
+export async function deliverWith<C extends { index: number }>(
+  callback: C,
+  send: (gateway: string, timeoutMs: number) => Promise<Attempt>,
+  policy: SenderPolicy,
+  onAttempt?: AttemptListener<C>,
+  copy = 0,
+): Promise<Delivery<C>> {
+  const delivery: Delivery<C> = { callback, copy, accepted: false, attempts: [] };
   const deadline = Date.now() + policy.totalTimeoutMs;
   for (let attempt = 0; attempt < policy.maxAttempts; attempt++) {
     const timeout = Math.max(1, Math.min(policy.attemptTimeoutMs, deadline - Date.now()));
-    const result = await postCallback(callback, policy.gatewayFor(attempt), timeout);
+    const result = await send(policy.gatewayFor(attempt), timeout);
     delivery.attempts.push(result);
     if (result.status !== undefined && result.status >= 200 && result.status < 300) delivery.accepted = true;
     onAttempt?.(result, delivery);
@@ -126,6 +146,7 @@ export async function deliver(callback: WaitingCallback, policy: SenderPolicy, o
       delivery.gaveUp = `answer ${result.status}${result.code ? ` ${result.code}` : ''}`;
       return delivery;
     }
+    if (attempt + 1 >= policy.maxAttempts) break;
     const pause = pauseBefore(attempt, result.retryAfter, policy.maxPauseMs);
     if (Date.now() + pause >= deadline) {
       delivery.gaveUp = `no 2xx within ${policy.totalTimeoutMs / 1000} s`;
@@ -137,13 +158,14 @@ export async function deliver(callback: WaitingCallback, policy: SenderPolicy, o
   return delivery;
 }
 
-/** "1012 requests: 202 x1000, 503 x12; no answer: ECONNREFUSED x3". */
+/** "1012 requests: 202 accepted x1000, 503 TEMPORAL_UNAVAILABLE x12; no answer: ECONNREFUSED x3". */
 export function describeAttempts(attempts: readonly Attempt[]): string {
   const statuses = new Map<string, number>();
   const errors = new Map<string, number>();
   for (const attempt of attempts) {
     const tally = attempt.status !== undefined ? statuses : errors;
-    const key = attempt.status !== undefined ? `${attempt.status}${attempt.code ? ` ${attempt.code}` : ''}` : (attempt.error ?? 'unknown');
+    const detail = attempt.code ?? attempt.answer;
+    const key = attempt.status !== undefined ? `${attempt.status}${detail ? ` ${detail}` : ''}` : (attempt.error ?? 'unknown');
     tally.set(key, (tally.get(key) ?? 0) + 1);
   }
   const list = (tally: Map<string, number>) =>
@@ -155,7 +177,7 @@ export function describeAttempts(attempts: readonly Attempt[]): string {
 }
 
 /** {@link describeAttempts} over every request of `deliveries`. */
-export function describeDeliveries(deliveries: readonly Delivery[]): string {
+export function describeDeliveries(deliveries: readonly Pick<Delivery<{ index: number }>, 'attempts'>[]): string {
   return describeAttempts(deliveries.flatMap((delivery) => delivery.attempts));
 }
 

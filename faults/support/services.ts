@@ -9,6 +9,9 @@ import { FAULTS_DATA_DIR, GATEWAY_PORT_RANGE, temporal } from './paths';
  * configured only through their environment, as in a deployment.
  */
 
+/** What each worker entry serves: `worker/main.ts`'s ready-made workflows, or the webhook drill's waiters and mailboxes. */
+const WORKER_SCRIPTS = { 'ready-made': 'worker/main.ts', 'webhook-waits': 'faults/support/webhook-worker.ts' } as const;
+
 /** What every service of a scenario shares. */
 export interface ServiceSettings {
   taskQueue: string;
@@ -38,7 +41,7 @@ export const WORKER_START_TIMEOUT_MS = 90_000;
 export const GATEWAY_START_TIMEOUT_MS = 45_000;
 
 /** Variables the services read; any the caller's shell set are dropped, so only the suite configures them. */
-const CONFIG_VARIABLE = /^(TEMPORAL_|CALLBACK_|GATEWAY_|WORKER_|DURABLE_CALLBACKS_|API_KEYS_FILE$|MAX_BODY_BYTES$|LOG_FORMAT$|NODE_ENV$|TICKETING_URL$)/;
+const CONFIG_VARIABLE = /^(TEMPORAL_|CALLBACK_|GATEWAY_|WORKER_|WEBHOOK_|DURABLE_CALLBACKS_|API_KEYS_FILE$|MAX_BODY_BYTES$|LOG_FORMAT$|NODE_ENV$|TICKETING_URL$)/;
 
 function serviceEnv(settings: ServiceSettings, extra: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLE.test(name)));
@@ -64,13 +67,15 @@ export interface WorkerOptions {
   name: string;
   /** `WORKER_MAX_CACHED_WORKFLOWS`. */
   maxCachedWorkflows?: number;
+  /** Which workflows it runs (`ready-made` unless set): see {@link WORKER_SCRIPTS}. */
+  workflows?: keyof typeof WORKER_SCRIPTS;
 }
 
-/** Starts `tsx worker/main.ts` and waits until it prints that it runs. */
+/** Starts `tsx worker/main.ts` (or the webhook drill's worker) and waits until it prints that it runs. */
 export async function startWorker(settings: ServiceSettings, options: WorkerOptions): Promise<WorkerProcess> {
   const extra: Record<string, string> = {};
   if (options.maxCachedWorkflows !== undefined) extra.WORKER_MAX_CACHED_WORKFLOWS = String(options.maxCachedWorkflows);
-  const worker = await spawnService(settings, options.name, 'worker/main.ts', extra);
+  const worker = await spawnService(settings, options.name, WORKER_SCRIPTS[options.workflows ?? 'ready-made'], extra);
   try {
     await worker.waitForLine(WORKER_READY_LINE, WORKER_START_TIMEOUT_MS);
   } catch (err) {
@@ -88,6 +93,8 @@ export interface GatewayOptions {
   temporalCallTimeoutMs?: number;
   /** Wait for `/readyz` 200 (default); false only waits until it answers at all (Temporal may be down). */
   waitForTemporal?: boolean;
+  /** Provider webhook sources: `WEBHOOK_SOURCES_FILE`, and the variables holding the secrets its `secretEnv`s name. */
+  webhookSources?: { file: string; secretEnv: Record<string, string> };
 }
 
 /** The status of `GET <url>`, or undefined when nothing answered within `timeoutMs`. */
@@ -105,6 +112,7 @@ export async function httpStatus(url: string, timeoutMs = 3_000): Promise<number
 export async function startGateway(settings: ServiceSettings, options: GatewayOptions): Promise<GatewayProcess> {
   const extra: Record<string, string> = { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(options.port) };
   if (options.temporalCallTimeoutMs !== undefined) extra.TEMPORAL_CALL_TIMEOUT_MS = String(options.temporalCallTimeoutMs);
+  if (options.webhookSources) Object.assign(extra, options.webhookSources.secretEnv, { WEBHOOK_SOURCES_FILE: options.webhookSources.file });
   const child = await spawnService(settings, options.name, 'callback-gateway/server.ts', extra);
   const url = `http://127.0.0.1:${options.port}`;
   try {

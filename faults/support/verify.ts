@@ -1,16 +1,33 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { seconds } from '../../test/support/async';
 import { createLimiter, mapLimit } from '../../test/support/pool';
 import { callbacksQuery } from '../../workflows/protocol';
 import type { CallbackInfo, CallbackWaitResult } from '../../workflows/types';
-import type { Delivery } from './sender';
-import type { WaitingCallback } from './workflows';
 
 /**
  * The verdict on a scenario: every workflow's result and `callbacks` query, against what the
  * senders were told.
  */
+
+/** A waiting workflow as the verdict sees it: a {@link import('./workflows').WaitingCallback}, or a webhook waiter. */
+export interface VerifiedWait {
+  index: number;
+  handle: Pick<WorkflowHandle, 'query' | 'describe'> & { result(): Promise<CallbackWaitResult> };
+  /** The `data` it must complete with. */
+  payload: unknown;
+  /** The delivery id it must complete with (`Idempotency-Key`, or a provider's delivery id). */
+  idempotencyKey: string;
+}
+
+/** How one logical delivery ended, as the verdict sees it (a {@link import('./sender').Delivery}). */
+export interface DeliveryOutcome {
+  callback: { index: number };
+  /** Some request got a 2xx. */
+  accepted: boolean;
+  /** Why the sender stopped without a 2xx. */
+  gaveUp?: string;
+}
 
 /** What a scenario did, in the numbers of its final line. */
 export interface ScenarioCounts {
@@ -69,7 +86,7 @@ export function errorText(err: unknown): string {
   return parts.join(': ');
 }
 
-function missOf(callback: WaitingCallback, result: CallbackWaitResult): Miss | undefined {
+function missOf(callback: VerifiedWait, result: CallbackWaitResult): Miss | undefined {
   if (result.status !== 'received') return { kind: 'wrong result', detail: `status ${result.status}` };
   if (!isDeepStrictEqual(result.data, callback.payload)) {
     return { kind: 'wrong result', detail: `data ${JSON.stringify(result.data)}, expected ${JSON.stringify(callback.payload)}` };
@@ -89,7 +106,7 @@ export function appliedMoreThanOnce(infos: readonly CallbackInfo[], result?: Cal
  * `callbacks` on each as soon as it completed, or once all did (closed workflows answer while a
  * worker runs on their task queue), for deliveries applied twice.
  */
-export async function verifyCallbacks(callbacks: readonly WaitingCallback[], deliveries: readonly Delivery[], options: VerifyOptions): Promise<ScenarioCounts> {
+export async function verifyCallbacks(callbacks: readonly VerifiedWait[], deliveries: readonly DeliveryOutcome[], options: VerifyOptions): Promise<ScenarioCounts> {
   const { client, say, problem } = options;
   const accepted = new Set(deliveries.filter((delivery) => delivery.accepted).map((delivery) => delivery.callback.index));
   const sent = new Set(deliveries.map((delivery) => delivery.callback.index));
@@ -104,7 +121,7 @@ export async function verifyCallbacks(callbacks: readonly WaitingCallback[], del
   const unanswered: string[] = [];
   const twice: number[] = [];
   const ticker = setInterval(() => say(`  ${completed}/${callbacks.length} workflows completed, ${queried} queried`), 10_000);
-  const queryOne = (callback: WaitingCallback, result: CallbackWaitResult | Error) =>
+  const queryOne = (callback: VerifiedWait, result: CallbackWaitResult | Error) =>
     queryLimit(async () => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -121,7 +138,7 @@ export async function verifyCallbacks(callbacks: readonly WaitingCallback[], del
       }
       queried++;
     });
-  const readResult = async (callback: WaitingCallback): Promise<CallbackWaitResult | Error> => {
+  const readResult = async (callback: VerifiedWait): Promise<CallbackWaitResult | Error> => {
     try {
       const result = await client.connection.withDeadline(deadline, () => callback.handle.result());
       completed++;

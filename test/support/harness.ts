@@ -8,6 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { createTicketingActivities } from '../../examples/ticket-triage/activities';
 import { createGateway, type GatewayDeps } from '../../callback-gateway';
 import type { GatewayServerLimits } from '../../callback-gateway/http-server';
+import type { WebhookSources } from '../../lib/webhook-sources';
 import { FileApiKeyStore } from '../../lib/api-keys';
 import { importSigningKey } from '../../lib/callback-token';
 import { createJsonLogger } from '../../lib/logger';
@@ -41,6 +42,10 @@ export interface HarnessOptions {
   webhookSecrets?: ReadonlyMap<string, Uint8Array>;
   rateLimits?: GatewayDeps['rateLimits'];
   serverLimits?: GatewayServerLimits;
+  /** Provider webhook sources served at `POST /webhooks/:source`; mailboxes run on the harness's task queue. */
+  webhookSources?: WebhookSources;
+  /** How long mailboxes hold events, ms (gateway and worker). Default 24 hours. */
+  webhookHoldMs?: number;
   /** Encrypt payloads with this codec in the gateway's client, the test client and the worker. */
   payloadCodec?: PayloadCodec;
 }
@@ -91,6 +96,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     temporalCallTimeoutMs: options.temporalCallTimeoutMs,
     webhookSecrets: options.webhookSecrets,
     rateLimits: options.rateLimits,
+    ...(options.webhookSources ? { webhooks: { sources: options.webhookSources, taskQueue, holdMs: options.webhookHoldMs } } : {}),
   });
   const gateway = await listen(app, { maxBodyBytes: options.maxBodyBytes, ...options.serverLimits });
   const gatewayUrl = gateway.url;
@@ -106,6 +112,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
       callbacks: {
         minting: { minter, callbackBaseUrl: gatewayUrl, callbackApiKey: workerApiKey },
+        ...(options.webhookHoldMs === undefined ? {} : { webhooks: { holdMs: options.webhookHoldMs } }),
         ...(options.payloadCodec ? { payloadCodec: options.payloadCodec } : {}),
       },
       activities: createTicketingActivities(options.ticketingUrl ?? 'http://127.0.0.1:9'),

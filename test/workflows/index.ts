@@ -3,10 +3,13 @@
  * only `@temporalio/workflow`, zod (for payload schemas) and the workflow helpers.
  */
 import { condition, continueAsNew, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
 import {
   callbackSnapshot,
   createCallback,
+  createWebhookWait,
+  markWaitingForCallbacks,
   restoreCallbacks,
   waitForQuorum,
   type CallbackDelivery,
@@ -14,11 +17,13 @@ import {
   type CallbackWaitResult,
   type CreateCallbackOptions,
   type QuorumResult,
+  type WebhookWaitOptions,
 } from '../../workflows';
 import { callbackUrlQuery } from '../../workflows/protocol';
 
-export { awaitCallback } from '../../workflows';
+export { awaitCallback, webhookMailbox } from '../../workflows';
 export { ticketTriage } from '../../examples/ticket-triage/workflows';
+export { pullRequestMerged } from '../../examples/github-pr/workflows';
 
 export const releaseSignal = defineSignal('release');
 export const urlsQuery = defineQuery<string[]>('urls');
@@ -47,7 +52,7 @@ export async function twoCallbacks(): Promise<{ first: CallbackWaitResult; secon
 }
 
 /** The throwing variant: fails with CALLBACK_TIMED_OUT when nothing arrives. */
-export async function waitOrThrowWorkflow(timeout: string): Promise<unknown> {
+export async function waitOrThrowWorkflow(timeout: Duration): Promise<unknown> {
   const callback = await createCallback({ expiresIn: '10m' });
   return (await callback.waitOrThrow({ timeout })).data;
 }
@@ -63,8 +68,8 @@ export const labelledUrlsQuery = defineQuery<Array<{ label: string; url: string 
 
 /** Options of {@link configurableWait}. */
 export interface ConfigurableWaitInput {
-  timeout?: string;
-  heartbeatTimeout?: string;
+  timeout?: Duration;
+  heartbeatTimeout?: Duration;
   mode?: 'once' | 'stream';
   /** For streams: complete once this many deliveries arrived. */
   untilCount?: number;
@@ -166,5 +171,67 @@ export async function approvalRequest(input: ApprovalRequestInput = {}): Promise
   url = callback.url;
   const result = await callback.wait({ timeout: '2m' });
   if (holdOpen) await condition(() => released);
+  return result;
+}
+
+export const subscribedQuery = defineQuery<boolean>('subscribed');
+
+/** Options of {@link webhookWait}: a webhook wait, and how long to wait. */
+export interface WebhookWaitInput extends WebhookWaitOptions {
+  /** For streams: complete once this many events arrived. */
+  untilCount?: number;
+  /** Mark the workflow with the DurableCallbacksWaiting search attribute while it waits. */
+  markWaiting?: boolean;
+}
+
+/** One webhook wait; `subscribed` answers true once the mailbox has the subscription. */
+export async function webhookWait(input: WebhookWaitInput): Promise<CallbackWaitResult> {
+  let subscribed = false;
+  setHandler(subscribedQuery, () => subscribed);
+  const { untilCount, markWaiting, ...options } = input;
+  if (markWaiting) markWaitingForCallbacks();
+  const wait = await createWebhookWait(options);
+  subscribed = true;
+  return wait.wait(untilCount ? { until: (all) => all.length >= untilCount } : {});
+}
+
+/** Subscribes, continues as new on `release` with the callback snapshot, and waits in the next run. */
+export async function webhookRollover(input: { options: WebhookWaitOptions; snapshot?: CallbackSnapshot }): Promise<CallbackWaitResult & { run: number }> {
+  let subscribed = false;
+  setHandler(subscribedQuery, () => subscribed);
+  if (input.snapshot) {
+    const [wait] = restoreCallbacks(input.snapshot);
+    subscribed = true;
+    return { ...(await wait!.wait()), run: 2 };
+  }
+  let released = false;
+  setHandler(releaseSignal, () => void (released = true));
+  await createWebhookWait(input.options);
+  subscribed = true;
+  await condition(() => released);
+  return continueAsNew<typeof webhookRollover>({ options: input.options, snapshot: callbackSnapshot() });
+}
+
+/** Input of {@link webhookWaitThenHold}. */
+export interface WebhookWaitThenHoldInput extends WebhookWaitInput {
+  /** Revoke the wait on the first `release`. */
+  revokeOnRelease?: boolean;
+}
+
+/** One webhook wait that stays open after it ends, until `release` (the second one when revoking): later events meet a running workflow. */
+export async function webhookWaitThenHold(input: WebhookWaitThenHoldInput): Promise<CallbackWaitResult> {
+  let subscribed = false;
+  let releases = 0;
+  setHandler(subscribedQuery, () => subscribed);
+  setHandler(releaseSignal, () => void releases++);
+  const { untilCount, revokeOnRelease, markWaiting: _markWaiting, ...options } = input;
+  const wait = await createWebhookWait(options);
+  subscribed = true;
+  if (revokeOnRelease) {
+    await condition(() => releases >= 1);
+    wait.revoke();
+  }
+  const result = await wait.wait(untilCount ? { until: (all) => all.length >= untilCount } : {});
+  await condition(() => releases >= (revokeOnRelease ? 2 : 1));
   return result;
 }

@@ -1,0 +1,64 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { CallbackError } from '../../lib/errors';
+
+/**
+ * What the provider verifiers share: the HMAC comparison every provider's scheme comes down to,
+ * the replay window, and the refusals.
+ */
+
+/** How far a provider's signed timestamp (Stripe `t=`, Slack `X-Slack-Request-Timestamp`) may be from the gateway's clock: Stripe's and Slack's own five minutes. */
+export const PROVIDER_TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
+
+/** What a provider's request proved once its signature verified: the event, its type and its delivery id. */
+export interface VerifiedWebhook {
+  /** The event type (GitHub `X-GitHub-Event`, Stripe `type`, Slack `payload.type`, a pointer into a Standard Webhooks body). */
+  event: string | undefined;
+  /** The provider's delivery id: one per event, the same on every retry. */
+  deliveryId: string;
+  /** The verified event the key template reads: the JSON body, or Slack's parsed `payload`. */
+  data: unknown;
+  /** How the provider expects to be answered: `json` (`202` with what happened) or `empty` (`200`, no body: Slack interactivity). */
+  answer: 'json' | 'empty';
+  /** Slack's `url_verification`: the challenge to echo, the only answer Slack accepts. */
+  challenge?: string;
+}
+
+/** `WEBHOOK_SIGNATURE_INVALID` with what to check. */
+export function signatureInvalid(message: string): CallbackError {
+  return new CallbackError('WEBHOOK_SIGNATURE_INVALID', message);
+}
+
+/** `WEBHOOK_EVENT_MALFORMED`: verified, but not what the provider sends. */
+export function eventMalformed(message: string): CallbackError {
+  return new CallbackError('WEBHOOK_EVENT_MALFORMED', message);
+}
+
+/** True when `givenHex` is the hex HMAC-SHA256 of `parts` under `key`, compared in constant time. */
+export function hmacHexMatches(key: Uint8Array, parts: ReadonlyArray<string | Buffer>, givenHex: string): boolean {
+  if (!/^[0-9a-f]{64}$/i.test(givenHex)) return false;
+  const hmac = createHmac('sha256', key);
+  for (const part of parts) hmac.update(part);
+  return timingSafeEqual(hmac.digest(), Buffer.from(givenHex, 'hex'));
+}
+
+/** Refuses a signed Unix-seconds timestamp outside {@link PROVIDER_TIMESTAMP_TOLERANCE_SECONDS}, checked after its signature verified. */
+export function checkFreshness(seconds: string, header: string, nowSeconds: number): void {
+  const value = /^\d{1,12}$/.test(seconds) ? Number(seconds) : NaN;
+  if (!Number.isFinite(value) || Math.abs(nowSeconds - value) > PROVIDER_TIMESTAMP_TOLERANCE_SECONDS) {
+    throw new CallbackError(
+      'WEBHOOK_TIMESTAMP_STALE',
+      `${header} is more than ${PROVIDER_TIMESTAMP_TOLERANCE_SECONDS} seconds from the gateway's clock: a replayed request, or a clock far off.`,
+    );
+  }
+}
+
+/** A delivery id from a hash of the signed body, for providers that send none: the same request always gets the same id. */
+export function bodyHashId(raw: Buffer): string {
+  return `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+}
+
+/** The JSON object a provider sent, or `WEBHOOK_EVENT_MALFORMED`. */
+export function eventObject(data: unknown, provider: string): Record<string, unknown> {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw eventMalformed(`A ${provider} webhook's body is a JSON object; this one is not.`);
+  return data as Record<string, unknown>;
+}

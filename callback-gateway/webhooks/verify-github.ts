@@ -1,0 +1,29 @@
+import type { Request } from 'express';
+import type { ReceivedBody } from '../request-state';
+import { eventMalformed, eventObject, hmacHexMatches, signatureInvalid, type VerifiedWebhook } from './provider-signature';
+
+/**
+ * Verifies a GitHub webhook: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` with the
+ * webhook's secret, compared in constant time. The event type is `X-GitHub-Event`, the delivery
+ * id `X-GitHub-Delivery` (the same on a redelivery). GitHub signs no timestamp; a replay carries
+ * the same delivery id, which is applied once. A `application/x-www-form-urlencoded` delivery's
+ * event is its `payload` field.
+ */
+export function verifyGitHub(req: Request, body: ReceivedBody, key: Uint8Array): VerifiedWebhook {
+  const signature = req.get('x-hub-signature-256') ?? '';
+  if (!signature.startsWith('sha256=') || !hmacHexMatches(key, [body.raw], signature.slice('sha256='.length))) {
+    throw signatureInvalid('X-Hub-Signature-256 is missing or does not match the body with this source\'s secret.');
+  }
+  const deliveryId = req.get('x-github-delivery');
+  const event = req.get('x-github-event');
+  if (!deliveryId || !event) throw eventMalformed('A GitHub webhook carries X-GitHub-Event and X-GitHub-Delivery.');
+  let data = body.data;
+  if (body.contentType === 'application/x-www-form-urlencoded') {
+    try {
+      data = JSON.parse(String((data as { payload?: unknown }).payload));
+    } catch {
+      throw eventMalformed('A form-encoded GitHub webhook carries its event as JSON in `payload`.');
+    }
+  }
+  return { event, deliveryId, data: eventObject(data, 'GitHub'), answer: 'json' };
+}

@@ -1,0 +1,25 @@
+import type { Request } from 'express';
+import { CallbackError, isCallbackError } from '../../lib/errors';
+import { resolveJsonPointer } from '../../lib/webhook-key-template';
+import type { ReceivedBody } from '../request-state';
+import { verifyWebhookSignature } from '../webhook-signature';
+import { eventObject, signatureInvalid, type VerifiedWebhook } from './provider-signature';
+
+/**
+ * Verifies a Standard Webhooks request (`webhook-id`, `webhook-timestamp`, `webhook-signature`)
+ * with the same check as signed callbacks, answering with the webhook codes: a stale timestamp is
+ * `WEBHOOK_TIMESTAMP_STALE`, any other failure `WEBHOOK_SIGNATURE_INVALID`. The event type is
+ * found at `eventPointer` in the body (default `/type`); the delivery id is `webhook-id`.
+ */
+export function verifyStandardWebhook(req: Request, body: ReceivedBody, key: Uint8Array, eventPointer: readonly string[], nowSeconds: number): VerifiedWebhook {
+  try {
+    verifyWebhookSignature(req, body.raw, key, nowSeconds);
+  } catch (err) {
+    if (!isCallbackError(err)) throw err;
+    if (err.code === 'SIGNATURE_TIMESTAMP_INVALID') throw new CallbackError('WEBHOOK_TIMESTAMP_STALE', err.message);
+    throw signatureInvalid(err.message);
+  }
+  const data = eventObject(body.data, 'Standard Webhooks');
+  const event = resolveJsonPointer(data, eventPointer);
+  return { event: typeof event === 'string' ? event : undefined, deliveryId: req.get('webhook-id')!, data, answer: 'json' };
+}

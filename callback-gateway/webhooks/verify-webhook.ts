@@ -1,0 +1,26 @@
+import type { Request } from 'express';
+import type { WebhookSource } from '../../lib/webhook-sources';
+import type { ReceivedBody } from '../request-state';
+import type { VerifiedWebhook } from './provider-signature';
+import { verifyGitHub } from './verify-github';
+import { verifySlack } from './verify-slack';
+import { verifyStandardWebhook } from './verify-standard-webhooks';
+import { verifyStripe } from './verify-stripe';
+
+/**
+ * Verifies a request to `POST /webhooks/:source` the way its provider signs, over the body as
+ * received, and returns the event it proves. Nothing about the request is trusted before this.
+ * @throws `CallbackError` `WEBHOOK_SIGNATURE_INVALID`, `WEBHOOK_TIMESTAMP_STALE` or `WEBHOOK_EVENT_MALFORMED`.
+ */
+export function verifyWebhook(source: WebhookSource, req: Request, body: ReceivedBody, nowSeconds = Math.floor(Date.now() / 1000)): VerifiedWebhook {
+  switch (source.provider) {
+    case 'github':
+      return verifyGitHub(req, body, source.key);
+    case 'stripe':
+      return verifyStripe(req, body, source.key, nowSeconds);
+    case 'slack':
+      return verifySlack(req, body, source.key, nowSeconds);
+    case 'standard-webhooks':
+      return verifyStandardWebhook(req, body, source.key, source.eventPointer, nowSeconds);
+  }
+}

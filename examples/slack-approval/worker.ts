@@ -1,0 +1,39 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+// In your own project: import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from 'durable-callbacks';
+import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from '../../worker';
+import { runMain } from '../../lib/run-main';
+import { createSlackApprovalActivities, SLACK_API_URL } from './activities';
+
+/** The task queue the example's workflow runs on, apart from the library's own worker. */
+export const SLACK_APPROVAL_TASK_QUEUE = 'slack-approval';
+
+/**
+ * A worker for the Slack approval example: its workflow (and the `webhookMailbox` it exports),
+ * its activity, and the plugin, which registers the activities of webhook waits.
+ */
+export function createSlackApprovalWorker(options: { connection: NativeConnection; namespace: string; slackApiUrl: string; slackToken: string }): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: SLACK_APPROVAL_TASK_QUEUE,
+    workflowsPath: require.resolve('./workflows'),
+    activities: createSlackApprovalActivities({ apiUrl: options.slackApiUrl, token: options.slackToken }),
+    plugins: [durableCallbacksFromEnv()],
+  });
+}
+
+async function main(): Promise<void> {
+  const token = process.env.SLACK_BOT_TOKEN;
+  if (!token) throw new Error('Set SLACK_BOT_TOKEN to your Slack app\'s bot token (xoxb-…); `npm run demo -- slack` runs the example without Slack.');
+  const { temporal } = loadWorkerConfig();
+  const connection = await connectWorker(temporal);
+  try {
+    const worker = await createSlackApprovalWorker({ connection, namespace: temporal.namespace, slackApiUrl: process.env.SLACK_API_URL ?? SLACK_API_URL, slackToken: token });
+    console.log(`slack approval worker running: task queue '${SLACK_APPROVAL_TASK_QUEUE}'`);
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) runMain(main);

@@ -1,0 +1,83 @@
+/**
+ * Key templates: how the gateway derives a webhook event's routing key from the verified event.
+ * A template is literal text with RFC 6901 JSON pointers in braces, e.g.
+ * `{/repository/full_name}#{/pull_request/number}` → `octo/widgets#42`. Each pointer must reach
+ * a string, a finite number or a boolean; otherwise the key does not resolve.
+ */
+
+/** One piece of a parsed template: literal text, or a JSON pointer's reference tokens. */
+export type KeyTemplatePart = { text: string } | { pointer: string; tokens: string[] };
+
+/** A parsed key template: see the module's description. */
+export interface KeyTemplate {
+  source: string;
+  parts: KeyTemplatePart[];
+}
+
+/** The reference tokens of an RFC 6901 pointer (`''` is the whole document), or throws with what is wrong. */
+export function parseJsonPointer(pointer: string): string[] {
+  if (pointer === '') return [];
+  if (!pointer.startsWith('/')) throw new Error(`the JSON pointer '${pointer}' must start with '/'`);
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((token) => {
+      if (/~(?![01])/.test(token)) throw new Error(`the JSON pointer '${pointer}' has a '~' not followed by 0 or 1`);
+      return token.replace(/~1/g, '/').replace(/~0/g, '~');
+    });
+}
+
+/** The value `tokens` point at in `value`, or undefined when any step is missing (own properties and array indexes only). */
+export function resolveJsonPointer(value: unknown, tokens: readonly string[]): unknown {
+  let current = value;
+  for (const token of tokens) {
+    if (Array.isArray(current)) {
+      if (!/^(0|[1-9]\d*)$/.test(token)) return undefined;
+      current = current[Number(token)];
+    } else if (typeof current === 'object' && current !== null && Object.prototype.hasOwnProperty.call(current, token)) {
+      current = (current as Record<string, unknown>)[token];
+    } else {
+      return undefined;
+    }
+  }
+  return current;
+}
+
+/** Parses a key template, or throws with what is wrong (for configuration errors). */
+export function parseKeyTemplate(template: string): KeyTemplate {
+  const parts: KeyTemplatePart[] = [];
+  let rest = template;
+  while (rest.length > 0) {
+    const open = rest.indexOf('{');
+    const close = rest.indexOf('}');
+    if (close !== -1 && (open === -1 || close < open)) throw new Error(`the key template '${template}' has a '}' outside a {/pointer}`);
+    if (open === -1) {
+      parts.push({ text: rest });
+      break;
+    }
+    if (open > 0) parts.push({ text: rest.slice(0, open) });
+    if (close === -1) throw new Error(`the key template '${template}' has a '{' without its '}'`);
+    const pointer = rest.slice(open + 1, close);
+    if (!pointer.startsWith('/')) throw new Error(`the key template '${template}' holds '{${pointer}}': a placeholder is a JSON pointer such as {/pull_request/number}`);
+    parts.push({ pointer, tokens: parseJsonPointer(pointer) });
+    rest = rest.slice(close + 1);
+  }
+  if (!parts.some((part) => 'pointer' in part)) throw new Error(`the key template '${template}' has no {/pointer}: every event would get the same key`);
+  return { source: template, parts };
+}
+
+/** The key `template` derives from `event`, or undefined when a pointer does not reach a string, finite number or boolean. */
+export function resolveKeyTemplate(template: KeyTemplate, event: unknown): string | undefined {
+  let key = '';
+  for (const part of template.parts) {
+    if ('text' in part) {
+      key += part.text;
+      continue;
+    }
+    const value = resolveJsonPointer(event, part.tokens);
+    if (typeof value === 'string' && value.length > 0) key += value;
+    else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') key += String(value);
+    else return undefined;
+  }
+  return key;
+}

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { verify } from '@octokit/webhooks-methods';
+import { gitHubSignature, sendPullRequestEvent, type PullRequestChange } from '../examples/github-pr/github-stand-in';
+import type { PullRequestInput, PullRequestOutcome } from '../examples/github-pr/workflows';
+import { loadWebhookSources } from '../lib/webhook-sources';
+import { startHarness, type Harness } from './support/harness';
+import { GITHUB_SECRET } from './support/webhook-senders';
+
+const SOURCES = { github: { provider: 'github', secret: GITHUB_SECRET, events: { pull_request: { key: '{/repository/full_name}#{/pull_request/number}' } } } };
+
+let h: Harness;
+let dir: string;
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-github-pr-'));
+  const file = path.join(dir, 'sources.json');
+  await fs.writeFile(file, JSON.stringify(SOURCES));
+  h = await startHarness({ webhookSources: loadWebhookSources(file, {}), webhookHoldMs: 60_000 });
+});
+afterAll(async () => {
+  await h?.close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const prOf = (): PullRequestInput => ({ repo: `octo/widgets-${randomUUID().slice(0, 8)}`, number: 7, timeout: '1m' });
+
+async function send(pr: PullRequestInput, change: Omit<PullRequestChange, 'repo' | 'number'>, deliveryId?: string): Promise<void> {
+  const response = await sendPullRequestEvent(`${h.gatewayUrl}/webhooks/github`, GITHUB_SECRET, { repo: pr.repo, number: pr.number, ...change }, deliveryId);
+  expect(response.status).toBe(202);
+  expect(await response.json()).toMatchObject({ status: 'accepted', key: `${pr.repo}#${pr.number}` });
+}
+
+describe('the GitHub pull request example', () => {
+  test("the stand-in signs as GitHub does: @octokit/webhooks-methods verifies its signature", async () => {
+    const body = JSON.stringify({ action: 'opened' });
+    await expect(verify(GITHUB_SECRET, body, gitHubSignature(GITHUB_SECRET, body))).resolves.toBe(true);
+    await expect(verify('another-secret', body, gitHubSignature(GITHUB_SECRET, body))).resolves.toBe(false);
+  });
+
+  test('waits through opened (sent before it began), a redelivered synchronize and a merge, and returns who merged which commit', async () => {
+    const pr = prOf();
+    await send(pr, { action: 'opened' });
+    const handle = await h.start('pullRequestMerged', [pr]);
+    const pushed = randomUUID();
+    await send(pr, { action: 'synchronize' }, pushed);
+    await send(pr, { action: 'synchronize' }, pushed);
+    await send(pr, { action: 'closed', merged: { by: 'lee', commit: 'abc1234' } });
+    const result = (await handle.result()) as PullRequestOutcome;
+    expect(result).toEqual({ status: 'merged', mergedBy: 'lee', mergeCommit: 'abc1234', actions: ['opened', 'synchronize', 'closed'] });
+  });
+
+  test('a pull request closed without merging ends the wait as closed; another pull request of the repository does not count', async () => {
+    const pr = prOf();
+    const handle = await h.start('pullRequestMerged', [pr]);
+    await send({ ...pr, number: 70 }, { action: 'closed', merged: { by: 'lee', commit: 'def5678' } });
+    await send(pr, { action: 'closed' });
+    expect(await handle.result()).toEqual({ status: 'closed', actions: ['closed'] });
+  });
+});
