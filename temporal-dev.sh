@@ -143,9 +143,17 @@ our_pid() {
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# Dynamic config for the hand-offs between a callback and the workflow's next step (none yet).
-# TEMPORAL_DEV_STOCK=1 leaves them out.
-latency_settings=()
+# Dynamic config that shortens the hand-offs between a callback and the workflow's next step
+# (BENCHMARKS.md, "Where the time goes"). TEMPORAL_DEV_STOCK=1 leaves them out.
+#  - The dev server has one history shard, and each shard reads its transfer queue (the tasks
+#    that hand a workflow task or an activity to matching) at most 20 times a second by default:
+#    once callbacks arrive faster than that, every hand-off waits up to 50 ms for the next read.
+#  - Eager activity dispatch: an activity the workflow schedules on its own task queue comes back
+#    with the workflow task's completion, instead of a further trip through the task queue.
+latency_settings=(
+  'history.transferProcessorMaxPollRPS=1000'
+  'system.enableActivityEagerExecution=true'
+)
 
 dynamic_config_flags() {
   local kv
