@@ -53,6 +53,13 @@ export const TRACE_CANDIDATES: TraceCandidate[] = [
     dynamicConfig: {},
     tuning: { maxEagerActivityReservationsPerWorkflowTask: 0 },
   },
+  {
+    name: 'tuned-main-thread',
+    about: "temporal-dev.sh's settings, workflows run on the worker's main thread (debugMode: a diagnostic of the thread hop, not a setting to use)",
+    stock: false,
+    dynamicConfig: {},
+    tuning: { debugMode: true },
+  },
 ];
 
 /** Options for {@link runTraceResume}. */

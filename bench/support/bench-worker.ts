@@ -35,6 +35,7 @@ export type BenchWorkerTuning = Pick<
   | 'maxConcurrentActivityTaskExecutions'
   | 'workflowThreadPoolSize'
   | 'reuseV8Context'
+  | 'debugMode'
 >;
 
 /** Options for {@link startBenchWorker}. */
