@@ -41,8 +41,10 @@ export interface ResumeLatencyOptions {
 export interface TimelineStep {
   label: string;
   at: Summary;
-  /** From the previous point (for the first: from the send). */
+  /** From the previous history event (for the first: from the send), or from `after`. */
   step: Summary;
+  /** For the driver's own points: the history event the step is counted from. */
+  after?: string;
 }
 
 /** What one arm measured; latencies in ms. */
@@ -98,20 +100,47 @@ function cpuNow(pids: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuSeconds(pid)]));
 }
 
-function timelineOf(traces: TracePoint[][]): ArmResult['timeline'] {
+/** One sample's trace: its history events after the delivery, and the driver's own points. */
+interface SampleTrace {
+  events: TracePoint[];
+  own: TracePoint[];
+}
+
+function mostCommon<T>(values: readonly T[]): T {
+  const counts = new Map<T, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+}
+
+/**
+ * The timeline of the samples whose history has the most common sequence of events: each event
+ * with its step from the event before, and each of the driver's points with its step from the
+ * last event before it (named in `after`), in the order of their p50.
+ */
+function timelineOf(traces: SampleTrace[]): ArmResult['timeline'] {
   if (traces.length === 0) return undefined;
-  const shapes = new Map<string, TracePoint[][]>();
+  const shapes = new Map<string, SampleTrace[]>();
   for (const trace of traces) {
-    const shape = trace.map((p) => p.label).join(' ');
+    const shape = trace.events.map((p) => p.label).join(' ');
     shapes.set(shape, [...(shapes.get(shape) ?? []), trace]);
   }
   const common = [...shapes.values()].sort((a, b) => b.length - a.length)[0]!;
-  const steps = common[0]!.map((point, k) => ({
+  const events = common[0]!.events;
+  const steps: TimelineStep[] = events.map((point, k) => ({
     label: point.label,
-    at: summarize(common.map((t) => t[k]!.ms)),
-    step: summarize(common.map((t) => t[k]!.ms - (k === 0 ? 0 : t[k - 1]!.ms))),
+    at: summarize(common.map((t) => t.events[k]!.ms)),
+    step: summarize(common.map((t) => t.events[k]!.ms - (k === 0 ? 0 : t.events[k - 1]!.ms))),
   }));
-  return { samples: common.length, steps };
+  common[0]!.own.forEach((point, j) => {
+    const before = common.map((t) => t.events.filter((e) => e.ms <= t.own[j]!.ms).length - 1);
+    steps.push({
+      label: point.label,
+      after: before.every((k) => k === -1) ? 'the send' : events[Math.max(0, mostCommon(before))]!.label,
+      at: summarize(common.map((t) => t.own[j]!.ms)),
+      step: summarize(common.map((t, i) => t.own[j]!.ms - (before[i]! === -1 ? 0 : t.events[before[i]!]!.ms))),
+    });
+  });
+  return { samples: common.length, steps: steps.sort((a, b) => a.at.p50 - b.at.p50) };
 }
 
 /**
@@ -146,7 +175,7 @@ export async function runResumeLatency(
   const resume = arms.map(() => [] as number[]);
   const answer = arms.map(() => [] as number[]);
   const cpu = arms.map(() => Object.fromEntries(Object.keys(pids).map((name) => [name, 0])));
-  const traces = arms.map(() => [] as TracePoint[][]);
+  const traces = arms.map(() => [] as SampleTrace[]);
   let notReceived = 0;
   const endCpu = cpuWindow(pids);
   for (let first = 0; first < total; first += options.batch) {
@@ -198,7 +227,7 @@ export async function runResumeLatency(
               { label: 'sender answered', ms: answered - sent },
               { label: 'next step ran', ms: at - sent },
             ];
-            traces[a]!.push(await resumeTimeline(handle, anchorOf[arm.path], sentAt, own));
+            traces[a]!.push({ events: await resumeTimeline(handle, anchorOf[arm.path], sentAt), own });
           }
         }
         target.probe.forget(key);

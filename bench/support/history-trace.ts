@@ -51,13 +51,15 @@ function anchorIndex(events: HistoryEvent[], anchor: DeliveryAnchor): number {
 
 /**
  * The resume's timeline from `handle`'s history: every event from the delivery's to the
- * workflow's completion, plus `extra` points (the driver's own stamps), in time order.
- * `sentAt` is the sender's wall-clock ms when it began sending.
+ * workflow's completion, in time order. `sentAt` is the sender's wall-clock ms when it began
+ * sending.
  */
-export async function resumeTimeline(handle: WorkflowHandle, anchor: DeliveryAnchor, sentAt: number, extra: TracePoint[] = []): Promise<TracePoint[]> {
+export async function resumeTimeline(handle: WorkflowHandle, anchor: DeliveryAnchor, sentAt: number): Promise<TracePoint[]> {
   const events = (await handle.fetchHistory()).events ?? [];
   const first = anchorIndex(events, anchor);
   if (first === -1) throw new Error(`no ${anchor} delivery in the history of ${handle.workflowId}`);
-  const points = events.slice(first).map((event) => ({ label: eventName(event), ms: epochMs(event) - sentAt }));
-  return [...points, ...extra].sort((a, b) => a.ms - b.ms);
+  return events
+    .slice(first)
+    .map((event) => ({ label: eventName(event), ms: epochMs(event) - sentAt }))
+    .sort((a, b) => a.ms - b.ms);
 }

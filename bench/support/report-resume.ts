@@ -86,9 +86,11 @@ export function timelineRows(arm: ArmResult): string[] {
   return [
     row(['Point', 'ms after send, p50 (p90)', 'step, p50 (p90)']),
     row(['---', '---', '---']),
-    ...t.steps.map((s) => row([s.label, `${fixed(s.at.p50, 1)} (${fixed(s.at.p90, 1)})`, `${fixed(s.step.p50, 1)} (${fixed(s.step.p90, 1)})`])),
+    ...t.steps.map((s) =>
+      row([s.after ? `*${s.label}* (step from ${s.after})` : s.label, `${fixed(s.at.p50, 1)} (${fixed(s.at.p90, 1)})`, `${fixed(s.step.p50, 1)} (${fixed(s.step.p90, 1)})`]),
+    ),
     '',
-    `(${t.samples} of ${arm.resume.n} samples had this sequence of events.)`,
+    `(${t.samples} of ${arm.resume.n} samples had this sequence of history events; the driver's points in italics.)`,
   ];
 }
 
