@@ -16,6 +16,10 @@
 #   TEMPORAL_CLI_VERSION   CLI version to build or download (1.5.1)
 #   TEMPORAL_CLI           path of a Temporal CLI to use instead of finding one
 #   TEMPORAL_UI_CODEC_ENDPOINT  codec server the Web UI decrypts payloads with (npm run codec-server)
+#   TEMPORAL_METRICS_PORT  port of the server's Prometheus /metrics (default: a random free port)
+#   TEMPORAL_DYNAMIC_CONFIG  more dynamic config values, space-separated KEY=JSON pairs
+#                          (e.g. 'matching.numTaskqueueReadPartitions=1'), after the latency settings below
+#   TEMPORAL_DEV_STOCK=1   start the server without this project's latency settings (to compare)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,6 +32,7 @@ cli_version="${TEMPORAL_CLI_VERSION:-1.5.1}"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/durable-callbacks"
 cache_dir="$cache_root/temporal-$cli_version"
 pid_file="$data_dir/temporal.pid"
+metrics_port="${TEMPORAL_METRICS_PORT:-}"
 log_file="$data_dir/temporal.log"
 
 say() { printf '[temporal-dev] %s\n' "$*" >&2; }
@@ -138,6 +143,26 @@ our_pid() {
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Dynamic config that shortens the hand-offs between a callback and the workflow's next step
+# (BENCHMARKS.md, "Where the time goes"). TEMPORAL_DEV_STOCK=1 leaves them out.
+#  - The dev server has one history shard, and each shard reads its transfer queue (the tasks
+#    that hand a workflow task or an activity to matching) at most 20 times a second by default:
+#    once callbacks arrive faster than that, every hand-off waits up to 50 ms for the next read.
+#  - Eager activity dispatch: an activity the workflow schedules on its own task queue comes back
+#    with the workflow task's completion, instead of a further trip through the task queue.
+latency_settings=(
+  'history.transferProcessorMaxPollRPS=1000'
+  'system.enableActivityEagerExecution=true'
+)
+
+dynamic_config_flags() {
+  local kv
+  if [ "${TEMPORAL_DEV_STOCK:-}" != "1" ]; then
+    for kv in ${latency_settings[@]+"${latency_settings[@]}"}; do printf '%s\n' --dynamic-config-value "$kv"; done
+  fi
+  for kv in ${TEMPORAL_DYNAMIC_CONFIG:-}; do printf '%s\n' --dynamic-config-value "$kv"; done
+}
+
 start() {
   local cli
   cli="$(find_cli)"
@@ -151,6 +176,9 @@ start() {
   else
     port_taken "$port" && die "port $port is taken by something that is not a Temporal server; set TEMPORAL_PORT to a free port"
     mkdir -p "$data_dir"
+    local -a extra=()
+    mapfile -t extra < <(dynamic_config_flags)
+    [ "${TEMPORAL_DEV_STOCK:-}" = "1" ] && say "stock settings (TEMPORAL_DEV_STOCK=1)"
     say "starting the Temporal dev server on 127.0.0.1:$port (UI on http://localhost:$ui_port), data in $data_dir"
     setsid nohup "$cli" server start-dev \
       --ip 127.0.0.1 \
@@ -161,7 +189,9 @@ start() {
       --sqlite-pragma synchronous=normal \
       --namespace "$namespace" \
       --log-level warn \
+      ${metrics_port:+--metrics-port "$metrics_port"} \
       ${TEMPORAL_UI_CODEC_ENDPOINT:+--ui-codec-endpoint "$TEMPORAL_UI_CODEC_ENDPOINT"} \
+      ${extra[@]+"${extra[@]}"} \
       >"$log_file" 2>&1 </dev/null &
     echo $! >"$pid_file"
   fi
@@ -238,6 +268,6 @@ case "${1:-start}" in
   stop) stop ;;
   status) status ;;
   cli) find_cli ;;
-  -h | --help | help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' ;;
+  -h | --help | help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1'; use start, stop, status or cli" ;;
 esac

@@ -6,7 +6,12 @@
  * also on failure and Ctrl-C.
  *
  * Settings (environment):
- *   BENCH_ONLY      comma-separated subset: resume,throughput,cost,minting,scale (default all)
+ *   BENCH_ONLY      comma-separated subset: resume,throughput,cost,minting,scale (default all), or
+ *                   trace (not in the default run): where a resume waits, per candidate setting
+ *   BENCH_TRACE     candidates the trace compares (default stock,eager,tuned; see bench/trace-resume.ts)
+ *   BENCH_TRACE_SAMPLES  samples per arm in the trace (default 60)
+ *   BENCH_TEMPORAL_PORT  base port of the bench's dev servers (default 37233; the stock one is +10)
+ *   BENCH_WORKER_NODE_FLAGS  more Node flags for the worker processes (e.g. --cpu-prof --cpu-prof-dir=DIR)
  *   BENCH_WAITING   N of the waiting-at-scale benchmark (default 10000)
  *   BENCH_QUICK=1   far fewer samples: a smoke run, not figures to report
  *   BENCH_PROFILE=0 no CPU profiles of the gateway
@@ -27,8 +32,9 @@ import { importSigningKey } from '../lib/callback-token';
 import { runMain } from '../lib/run-main';
 import { GATEWAY_COST_DEFAULTS, runGatewayCost } from './gateway-cost';
 import { MINTING_DEFAULTS, runMinting } from './minting';
-import { RESUME_LATENCY_DEFAULTS, runResumeLatency } from './resume-latency';
+import { RESUME_LATENCY_DEFAULTS, runResumeLatency, type ResumeArm } from './resume-latency';
 import { THROUGHPUT_DEFAULTS, runThroughput } from './throughput';
+import { TRACE_CANDIDATES, TRACE_DEFAULT_ARMS, runTraceResume } from './trace-resume';
 import { WAITING_DEFAULTS, runWaitingAtScale } from './waiting-at-scale';
 import { startBenchWorker } from './support/bench-worker';
 import { Cleanup } from './support/cleanup';
@@ -36,15 +42,36 @@ import type { BenchContext } from './support/context';
 import { startGatewayProcess } from './support/gateway-process';
 import { keepAliveAgent } from './support/http-client';
 import { machineInfo } from './support/machine';
-import { BENCH_DATA_DIR, benchTemporal } from './support/paths';
+import { BENCH_DATA_DIR, benchStockTemporal, benchTemporal } from './support/paths';
 import { Probe } from './support/probe';
 import { renderReport, type BenchResults } from './support/report';
+import { startResumeTarget } from './support/resume-target';
 
 /** Token identity of the bench run; never accepted by a real gateway. */
 const BENCH_TOKEN_IDENTITY = { issuer: 'durable-callbacks-bench', audience: 'durable-callbacks-bench-gateway' };
 
-const BENCHMARKS = ['resume', 'throughput', 'cost', 'minting', 'scale'] as const;
+const BENCHMARKS = ['resume', 'throughput', 'cost', 'minting', 'scale', 'trace'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
+/** What `npm run bench` runs without `BENCH_ONLY`: the trace is for finding waits, on demand. */
+const DEFAULT_BENCHMARKS: Benchmark[] = ['resume', 'throughput', 'cost', 'minting', 'scale'];
+
+/**
+ * The resume benchmark's arms, the same on the dev server as shipped ("tuned") and on a stock one
+ * (so both servers carry the same load): the issue's shape through the gateway, its baselines (a
+ * direct signal, a hand-written async activity completion), the synchronous reply, and the
+ * local-activity twins; on the tuned server also the NativeConnection gateway when it runs.
+ */
+function resumeArms(native: boolean): ResumeArm[] {
+  const each = (target: string): ResumeArm[] => [
+    { target, path: 'gateway', next: 'activity' },
+    { target, path: 'direct', next: 'activity' },
+    { target, path: 'async-completion', next: 'activity' },
+    { target, path: 'gateway-sync', next: 'activity' },
+    { target, path: 'gateway', next: 'localActivity' },
+    { target, path: 'direct', next: 'localActivity' },
+  ];
+  return [...each('tuned'), ...(native ? [{ target: 'tuned', path: 'gateway-native', next: 'localActivity' } as const] : []), ...each('stock')];
+}
 
 function log(message: string): void {
   console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -52,7 +79,7 @@ function log(message: string): void {
 
 function selectedBenchmarks(): Set<Benchmark> {
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!only?.length) return new Set(BENCHMARKS);
+  if (!only?.length) return new Set(DEFAULT_BENCHMARKS);
   const unknown = only.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));
   if (unknown.length) throw new Error(`BENCH_ONLY: unknown benchmark(s) ${unknown.join(', ')}; choose from ${BENCHMARKS.join(', ')}`);
   return new Set(only as Benchmark[]);
@@ -60,7 +87,7 @@ function selectedBenchmarks(): Set<Benchmark> {
 
 function settings(): Record<string, string> {
   return Object.fromEntries(
-    ['BENCH_ONLY', 'BENCH_WAITING', 'BENCH_QUICK', 'BENCH_PROFILE', 'BENCH_NATIVE_GATEWAY', 'BENCH_BUDGET_MIN'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+    ['BENCH_ONLY', 'BENCH_WAITING', 'BENCH_QUICK', 'BENCH_PROFILE', 'BENCH_NATIVE_GATEWAY', 'BENCH_BUDGET_MIN', 'BENCH_TRACE', 'BENCH_TRACE_SAMPLES', 'BENCH_TEMPORAL_PORT'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
   );
 }
 
@@ -183,8 +210,25 @@ async function main(): Promise<void> {
     };
 
     if (selected.has('resume')) {
-      log('1/5 resume latency');
-      results.resumeLatency = await runResumeLatency(ctx, quick ? { ...RESUME_LATENCY_DEFAULTS, warmup: 5, samples: 20 } : RESUME_LATENCY_DEFAULTS);
+      log('1/5 resume latency (with a stock dev server beside the tuned one)');
+      const tuned = await startResumeTarget(ctx, {
+        name: 'tuned',
+        server: temporal,
+        started: true,
+        gateway,
+        ...(gatewayNative ? { gatewayNative } : {}),
+      });
+      const stopTuned = cleanup.add('tuned resume target', () => tuned.stop());
+      const stock = await startResumeTarget(ctx, { name: 'stock', server: benchStockTemporal });
+      const stopStock = cleanup.add('stock resume target', () => stock.stop());
+      results.resumeLatency = await runResumeLatency(
+        ctx,
+        [tuned.target, stock.target],
+        resumeArms(gatewayNative !== undefined),
+        quick ? { ...RESUME_LATENCY_DEFAULTS, warmup: 5, samples: 20 } : RESUME_LATENCY_DEFAULTS,
+      );
+      await stopStock();
+      await stopTuned();
       await save();
     }
     if (selected.has('throughput')) {
@@ -200,6 +244,22 @@ async function main(): Promise<void> {
     if (selected.has('minting')) {
       log('4/5 minting');
       results.minting = await runMinting(ctx, quick ? { ...MINTING_DEFAULTS, workflows: 3, warmup: 1 } : MINTING_DEFAULTS);
+      await save();
+    }
+    if (selected.has('trace')) {
+      const names = (process.env.BENCH_TRACE ?? 'stock,eager,tuned').split(',').map((s) => s.trim());
+      const candidates = names.map((name) => {
+        const candidate = TRACE_CANDIDATES.find((c) => c.name === name);
+        if (!candidate) throw new Error(`BENCH_TRACE: unknown candidate '${name}'; choose from ${TRACE_CANDIDATES.map((c) => c.name).join(', ')}`);
+        return candidate;
+      });
+      const samples = Number(process.env.BENCH_TRACE_SAMPLES ?? (quick ? 10 : 60));
+      log(`trace: ${candidates.map((c) => c.name).join(', ')}, ${samples} samples per arm`);
+      results.trace = await runTraceResume(ctx, {
+        candidates,
+        arms: TRACE_DEFAULT_ARMS,
+        latency: { ...RESUME_LATENCY_DEFAULTS, warmup: Math.min(10, samples), samples, trace: true },
+      });
       await save();
     }
     // The scale benchmark's worker runs alone: the in-process one stops first.

@@ -1,15 +1,14 @@
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sleep, withTimeout } from '../test/support/async';
 import { mapLimit } from '../test/support/pool';
 import type { BenchContext } from './support/context';
 import { send, startWaiting, type Path } from './support/deliver';
-import { forkChild } from './support/ipc';
 import { Probe } from './support/probe';
 import { cpuWindow, type CpuWindow } from './support/proc-cpu';
 import { summarize, type Summary } from './support/stats';
+import { startWorkerHost } from './support/worker-host';
 import type { WorkerHostConfig, WorkerHostMemory } from './support/worker-host-child';
-import type { BenchReadyInfo, MintWith } from './workflows';
+import type { MintWith } from './workflows';
 
 /** The paths this benchmark resumes by: the gateway as deployed, and direct signals as the baseline. */
 export type ScalePath = Extract<Path, 'gateway' | 'direct'>;
@@ -105,22 +104,17 @@ async function runOne(ctx: BenchContext, options: WaitingAtScaleOptions, cache: 
     callbackBaseUrl: ctx.gateway.url,
     ...(cache === undefined ? {} : { maxCachedWorkflows: cache }),
   };
-  const { channel, started } = await forkChild<{ maxCachedWorkflows: number }>(path.join(__dirname, 'support', 'worker-host-child.ts'), {
-    config,
-    execArgv: ['--expose-gc'],
-  });
-  channel.on<BenchReadyInfo>('ready', (info) => probe.ready(info));
-  channel.on<{ key: string; status: string }>('resumed', ({ key, status }) => probe.resumed(key, status));
+  const host = await startWorkerHost(config, probe);
   const progress = (what: string, count: () => number) => {
     const timer = setInterval(() => ctx.log(`waiting at scale (${label}): ${count()} ${what}`), 15_000);
     return () => clearInterval(timer);
   };
   try {
     await sleep(2_000);
-    const idle = await channel.request<WorkerHostMemory>('memory');
+    const idle = await host.memory();
     const asked = Array.from({ length: options.n }, (_, i) => `${ctx.runId}-scale-${label}-${i}`);
 
-    const pids = { ...ctx.pids, worker: channel.pid };
+    const pids = { ...ctx.pids, worker: host.pid };
     let stop = progress('waiting', () => probe.readyCount);
     let endCpu = cpuWindow(pids);
     const startBegan = performance.now();
@@ -138,12 +132,12 @@ async function runOne(ctx: BenchContext, options: WaitingAtScaleOptions, cache: 
     stop();
     ctx.log(`waiting at scale (${label}): ${n} waiting after ${(startMs / 1000).toFixed(1)} s`);
     await sleep(3_000);
-    const waiting = await channel.request<WorkerHostMemory>('memory');
+    const waiting = await host.memory();
 
     stop = progress('resumed', () => probe.resumedCount);
     const latencies: Record<ScalePath, number[]> = { gateway: [], direct: [] };
     // The cache evicts the least recently used: of workflows started in order, it holds the last ones.
-    const heldFrom = keys.length - started.maxCachedWorkflows;
+    const heldFrom = keys.length - host.maxCachedWorkflows;
     const cachedKeys = new Set(keys.slice(Math.max(0, heldFrom)));
     const order = resumeOrder(keys, Math.max(0, heldFrom));
     const byCache = { cached: [] as number[], evicted: [] as number[] };
@@ -174,11 +168,11 @@ async function runOne(ctx: BenchContext, options: WaitingAtScaleOptions, cache: 
     stop();
     const resumeAllMs = last - resumeBegan;
     await sleep(3_000);
-    const resumedMemory = await channel.request<WorkerHostMemory>('memory');
-    const held = Math.min(n, started.maxCachedWorkflows);
+    const resumedMemory = await host.memory();
+    const held = Math.min(n, host.maxCachedWorkflows);
     const resume = { gateway: summarize(latencies.gateway), direct: summarize(latencies.direct) };
     const run: WaitingAtScaleRun = {
-      maxCachedWorkflows: started.maxCachedWorkflows,
+      maxCachedWorkflows: host.maxCachedWorkflows,
       requested: options.n,
       n,
       startMs,
@@ -200,7 +194,7 @@ async function runOne(ctx: BenchContext, options: WaitingAtScaleOptions, cache: 
     );
     return run;
   } finally {
-    await channel.stop();
+    await host.stop();
   }
 }
 

@@ -18,6 +18,8 @@ export interface CallbackWorkerOptions {
   plugins?: WorkerPlugin[];
   /** Workflows kept in the worker's cache; lower values trade memory for replays. */
   maxCachedWorkflows?: number;
+  /** Any other `Worker.create` option (pollers, slots, eager activities, ...), applied last. */
+  workerOptions?: Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'workflowsPath' | 'workflowBundle' | 'activities' | 'plugins'>;
 }
 
 /**
@@ -37,5 +39,6 @@ export function createCallbackWorker(options: CallbackWorkerOptions): Promise<Wo
     ...(options.activities ? { activities: options.activities } : {}),
     plugins: [durableCallbacks(options.callbacks), ...(options.plugins ?? [])],
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
+    ...options.workerOptions,
   });
 }

@@ -8,12 +8,35 @@ import { probeActivities, type ProbeSink } from './probe';
 
 let runtimeInstalled = false;
 
-/** Installs a Temporal runtime that logs warnings and errors only (once per process). */
-export function quietTemporalRuntime(): void {
+/**
+ * Installs a Temporal runtime that logs warnings and errors only (once per process); with
+ * `metricsPort`, the SDK's Prometheus metrics are served on it (`/metrics`, durations in ms).
+ */
+export function quietTemporalRuntime(metricsPort?: number): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    ...(metricsPort === undefined ? {} : { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } }),
+  });
 }
+
+/** The worker options a bench run may vary (JSON, so a child process can take them). */
+export type BenchWorkerTuning = Pick<
+  WorkerOptions,
+  | 'maxEagerActivityReservationsPerWorkflowTask'
+  | 'maxConcurrentWorkflowTaskPolls'
+  | 'maxConcurrentActivityTaskPolls'
+  | 'workflowTaskPollerBehavior'
+  | 'activityTaskPollerBehavior'
+  | 'nonStickyToStickyPollRatio'
+  | 'stickyQueueScheduleToStartTimeout'
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxConcurrentActivityTaskExecutions'
+  | 'workflowThreadPoolSize'
+  | 'reuseV8Context'
+  | 'debugMode'
+>;
 
 /** Options for {@link startBenchWorker}. */
 export interface BenchWorkerOptions {
@@ -30,6 +53,8 @@ export interface BenchWorkerOptions {
   /** Called at the start of every `generateCallbackUrl` run with the workflow id and `performance.now()`. */
   onMint?: (workflowId: string, at: number) => void;
   maxCachedWorkflows?: number;
+  /** Worker options over the product's defaults. */
+  tuning?: BenchWorkerTuning;
 }
 
 /** A running bench worker. */
@@ -65,6 +90,7 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     callbacks: { minting: { minter, callbackBaseUrl: options.callbackBaseUrl } },
     activities: probeActivities(options.probe),
+    ...(options.tuning ? { workerOptions: options.tuning } : {}),
   });
   const running = worker.run();
   return {

@@ -17,8 +17,21 @@ export interface HttpAnswer {
   body: string;
 }
 
-/** POSTs `body` (JSON text) to `url` on `agent`. */
-export function postJson(agent: http.Agent, url: URL | string, body: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+/**
+ * POSTs `body` (JSON text) to `url` on `agent`. A request sent on a kept-alive socket that the
+ * server closed meanwhile (idle longer than its keep-alive timeout: the request never reached it)
+ * is sent once more on a new socket, as Node's documentation advises.
+ */
+export async function postJson(agent: http.Agent, url: URL | string, body: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  try {
+    return await postOnce(agent, url, body, headers);
+  } catch (err) {
+    if ((err as { reusedSocket?: boolean }).reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') return postOnce(agent, url, body, headers);
+    throw err;
+  }
+}
+
+function postOnce(agent: http.Agent, url: URL | string, body: string, headers: Record<string, string>): Promise<HttpAnswer> {
   const target = typeof url === 'string' ? new URL(url) : url;
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -38,7 +51,7 @@ export function postJson(agent: http.Agent, url: URL | string, body: string, hea
       },
     );
     req.setTimeout(30_000, () => req.destroy(new Error('request timed out after 30 s')));
-    req.on('error', reject);
+    req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
     req.end(body);
   });
 }

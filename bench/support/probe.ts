@@ -1,21 +1,33 @@
 import { performance } from 'node:perf_hooks';
+import { CompleteAsyncError, Context } from '@temporalio/activity';
 import { deferred, type Deferred } from '../../test/support/async';
 import type { BenchProbeActivities, BenchReadyInfo } from '../workflows';
 
 /** Where the bench workflows' probes report: in process ({@link Probe}) or over IPC. */
 export interface ProbeSink {
   ready(info: BenchReadyInfo): void;
-  resumed(key: string, status: string): void;
+  /** `at`: when the next step ran, as `performance.timeOrigin + performance.now()` of the worker's process. */
+  resumed(key: string, status: string, at: number): void;
 }
 
-/** The probe local activities, reporting to `sink`. */
+/** Wall-clock ms with sub-ms precision, comparable between processes on one machine. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The probe activities, reporting to `sink`. */
 export function probeActivities(sink: ProbeSink): BenchProbeActivities {
   return {
     async benchReady(info) {
       sink.ready(info);
     },
     async benchResumed({ key, status }) {
-      sink.resumed(key, status);
+      sink.resumed(key, status, epochNow());
+    },
+    async benchAwaitCompletion({ key }) {
+      const taskToken = Buffer.from(Context.current().info.taskToken).toString('base64');
+      sink.ready({ key, url: '', callbackId: '', taskToken });
+      throw new CompleteAsyncError();
     },
   };
 }
@@ -57,8 +69,8 @@ export class Probe implements ProbeSink {
     entry.ready.resolve(info);
   }
 
-  resumed(key: string, status: string): void {
-    const at = performance.now();
+  resumed(key: string, status: string, atEpoch = epochNow()): void {
+    const at = atEpoch - performance.timeOrigin;
     const entry = this.entry(key);
     if (entry.resumed.settled) return;
     this.resumedCount++;

@@ -2,10 +2,13 @@ import type { GatewayCostResult } from '../gateway-cost';
 import type { MintingResult } from '../minting';
 import type { ResumeLatencyResult } from '../resume-latency';
 import type { ThroughputResult } from '../throughput';
+import type { TraceResumeResult } from '../trace-resume';
 import type { WaitingAtScaleResult } from '../waiting-at-scale';
 import { DEFAULT_MINT_WITH } from '../../workflows/create-callback';
 import type { MachineInfo } from './machine';
+import { latencyRow, met, ms, row } from './markdown';
 import { profileMarkdown } from './profile-summary';
+import { resumeSection, resumeSummaryRows, traceSection } from './report-resume';
 import { fixed, median, ratio, type Summary } from './stats';
 
 /** Everything one run measured. */
@@ -15,6 +18,7 @@ export interface BenchResults {
   gatewayCost?: GatewayCostResult;
   minting?: MintingResult;
   waitingAtScale?: WaitingAtScaleResult;
+  trace?: TraceResumeResult;
 }
 
 /** How the run was made. */
@@ -28,33 +32,10 @@ export interface RunInfo {
 }
 
 const MiB = 2 ** 20;
-const met = (ok: boolean) => (ok ? 'yes' : '**no**');
-const ms = (value: number) => `${fixed(value, 2)} ms`;
-const signedMs = (value: number) => `${value < 0 ? '−' : '+'}${fixed(Math.abs(value), 2)} ms`;
-const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
-
-function latencyRow(name: string, s: Summary): string {
-  return row([name, s.n, fixed(s.p50), fixed(s.p90), fixed(s.p99), fixed(s.mean), fixed(s.max)]);
-}
 
 function summaryTable(results: BenchResults): string[] {
   const lines = [row(['#', 'Benchmark', 'Figure', 'Baseline', 'Result', 'Ratio vs baseline', 'Target', 'Met']), row(Array(8).fill('---'))];
-  const r1 = results.resumeLatency;
-  if (r1) {
-    lines.push(row([1, 'Resume latency (p50)', `gateway ${ms(r1.resume.gateway.p50)}`, `direct signal ${ms(r1.resume.direct.p50)}`, '', ratio(r1.p50Ratio), '≤ 1.10×', met(r1.p50Ratio <= 1.1)]));
-    lines.push(
-      row([
-        1,
-        'Resume latency (p99)',
-        `gateway ${ms(r1.resume.gateway.p99)}`,
-        `direct signal ${ms(r1.resume.direct.p99)}`,
-        signedMs(r1.p99AddedMs),
-        ratio(r1.resume.gateway.p99 / r1.resume.direct.p99),
-        '≤ +5 ms',
-        met(r1.p99AddedMs <= 5),
-      ]),
-    );
-  }
+  if (results.resumeLatency) lines.push(...resumeSummaryRows(results.resumeLatency));
   const r2 = results.throughput;
   if (r2) {
     lines.push(
@@ -140,32 +121,6 @@ function summaryTable(results: BenchResults): string[] {
     );
   }
   return lines;
-}
-
-function resumeSection(r: ResumeLatencyResult): string[] {
-  return [
-    '### 1. Resume latency',
-    '',
-    `${r.options.samples} sequential samples per path after ${r.options.warmup} warm-up, paths interleaved sample by sample (rotating which goes first), ${r.options.gapMs} ms apart. ms:`,
-    '',
-    row(['Send → workflow runs its next step', 'n', 'p50', 'p90', 'p99', 'mean', 'max']),
-    row(Array(7).fill('---')),
-    latencyRow('through the gateway', r.resume.gateway),
-    latencyRow('direct signal', r.resume.direct),
-    latencyRow('paired difference (gateway − direct)', r.pairedDifference),
-    ...(r.resume['gateway-native'] ? [latencyRow('through a gateway on NativeConnection (candidate)', r.resume['gateway-native'])] : []),
-    '',
-    row(['Send → sender gets its answer', 'n', 'p50', 'p90', 'p99', 'mean', 'max']),
-    row(Array(7).fill('---')),
-    latencyRow('gateway 202', r.ack.gateway),
-    latencyRow('client signal() returns', r.ack.direct),
-    ...(r.ack['gateway-native'] ? [latencyRow('NativeConnection gateway 202 (candidate)', r.ack['gateway-native'])] : []),
-    '',
-    `p50 ratio ${ratio(r.p50Ratio)}; p99 added ${signedMs(r.p99AddedMs)}` +
-      (r.resume['gateway-native'] ? ` (NativeConnection gateway: p50 ${ratio(r.resume['gateway-native'].p50 / r.resume.direct.p50)}, p99 added ${signedMs(r.resume['gateway-native'].p99 - r.resume.direct.p99)})` : '') +
-      `; waits that ended other than \`received\`: ${r.notReceived}. ` +
-      `Over the ${fixed(r.cpu.wall, 0)} s of this benchmark the machine was ${fixed(100 * r.cpu.machineBusy, 0)} % busy; processes not ours used ${fixed(r.cpu.others, 1)} CPU-s.`,
-  ];
 }
 
 function throughputSection(r: ThroughputResult): string[] {
@@ -344,6 +299,7 @@ export function renderReport(info: RunInfo, results: BenchResults): string {
     ...(results.gatewayCost ? [...gatewayCostSection(results.gatewayCost), ''] : []),
     ...(results.minting ? [...mintingSection(results.minting), ''] : []),
     ...(results.waitingAtScale ? [...scaleSection(results.waitingAtScale), ''] : []),
+    ...(results.trace ? [...traceSection(results.trace), ''] : []),
   ];
   return lines.join('\n');
 }

@@ -1,11 +1,11 @@
 /**
- * A bench worker in its own process, so its memory is measured alone; driven by
- * bench/waiting-at-scale.ts over IPC. Not an entry point of its own.
+ * A bench worker in its own process, so its memory and CPU are measured alone; driven by
+ * bench/support/worker-host.ts over IPC. Not an entry point of its own.
  */
 import { importSigningKey } from '../../lib/callback-token';
 import type { TokenIdentity } from '../../lib/callback-token';
 import { runMain } from '../../lib/run-main';
-import { startBenchWorker } from './bench-worker';
+import { quietTemporalRuntime, startBenchWorker, type BenchWorkerTuning } from './bench-worker';
 import { childConfig, sendEvent, serveRequests } from './ipc';
 
 /** Configuration of a worker host child (sent as JSON). */
@@ -18,6 +18,10 @@ export interface WorkerHostConfig {
   identity: TokenIdentity;
   callbackBaseUrl: string;
   maxCachedWorkflows?: number;
+  /** Worker options over the product's defaults. */
+  tuning?: BenchWorkerTuning;
+  /** Serve the SDK's Prometheus metrics on this port. */
+  metricsPort?: number;
 }
 
 /** What the worker host reports about its memory; heap figures are after a full GC. */
@@ -29,6 +33,7 @@ export interface WorkerHostMemory {
 
 async function main(): Promise<void> {
   const config = childConfig<WorkerHostConfig>();
+  quietTemporalRuntime(config.metricsPort);
   const worker = await startBenchWorker({
     address: config.address,
     namespace: config.namespace,
@@ -38,9 +43,10 @@ async function main(): Promise<void> {
     identity: config.identity,
     callbackBaseUrl: config.callbackBaseUrl,
     ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
+    ...(config.tuning ? { tuning: config.tuning } : {}),
     probe: {
       ready: (info) => sendEvent('ready', info),
-      resumed: (key, status) => sendEvent('resumed', { key, status }),
+      resumed: (key, status, at) => sendEvent('resumed', { key, status, at }),
     },
   });
   serveRequests({

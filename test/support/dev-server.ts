@@ -19,6 +19,12 @@ export interface DevServerOptions {
   dataDir: string;
   /** `default` unless set. */
   namespace?: string;
+  /** Port of the server's Prometheus `/metrics` (`TEMPORAL_METRICS_PORT`); a random free port unless set. */
+  metricsPort?: number;
+  /** Start without the project's latency settings (`TEMPORAL_DEV_STOCK=1`), to compare against. */
+  stock?: boolean;
+  /** More dynamic config values (`TEMPORAL_DYNAMIC_CONFIG`), by key; values are JSON. */
+  dynamicConfig?: Record<string, unknown>;
 }
 
 /** Whether a server answers on the port: `ours` (started by `temporal-dev.sh` with this data folder), `foreign`, or `down`. */
@@ -31,6 +37,8 @@ export type Say = (line: string) => void;
 export interface DevServer {
   /** `127.0.0.1:<port>` */
   readonly address: string;
+  /** `http://127.0.0.1:<metricsPort>/metrics` when a metrics port was set. */
+  readonly metricsUrl?: string;
   readonly namespace: string;
   readonly dataDir: string;
   /** This process's environment, pointing `temporal-dev.sh` at this server. */
@@ -63,6 +71,11 @@ export function devServer(options: DevServerOptions): DevServer {
     TEMPORAL_UI_PORT: String(options.uiPort),
     TEMPORAL_DATA_DIR: options.dataDir,
     TEMPORAL_NAMESPACE: namespace,
+    TEMPORAL_METRICS_PORT: options.metricsPort === undefined ? '' : String(options.metricsPort),
+    TEMPORAL_DEV_STOCK: options.stock ? '1' : '',
+    TEMPORAL_DYNAMIC_CONFIG: Object.entries(options.dynamicConfig ?? {})
+      .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+      .join(' '),
   });
   let started = false;
 
@@ -83,6 +96,7 @@ export function devServer(options: DevServerOptions): DevServer {
 
   const server: DevServer = {
     address: `127.0.0.1:${options.port}`,
+    ...(options.metricsPort === undefined ? {} : { metricsUrl: `http://127.0.0.1:${options.metricsPort}/metrics` }),
     namespace,
     dataDir: options.dataDir,
     env,
