@@ -6,10 +6,22 @@ import { createTemporalClient } from '../lib/temporal-client';
 /** A usage mistake: printed with the usage, exit code 2. */
 export class CliUsageError extends Error {}
 
+/** How one option is declared, as `parseArgs` takes it. */
+type OptionConfig = NonNullable<ParseArgsConfig['options']>[string];
+
+/** The value `parseArgs` gives an option declared as `C`. */
+type OptionValue<C> = C extends { type: 'boolean' } ? (C extends { multiple: true } ? boolean[] : boolean) : C extends { multiple: true } ? string[] : string;
+
+/** A command's parsed arguments: each option's value (absent when not given), and the positionals. */
+export interface ParsedArgs<O> {
+  values: { [K in keyof O]?: OptionValue<O[K]> } & { json?: boolean };
+  positionals: string[];
+}
+
 /** Parses a command's arguments (every command takes `--json`); a mistake is a {@link CliUsageError}. */
-export function args<const O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+export function args<const O extends Record<string, OptionConfig>>(argv: string[], options: O): ParsedArgs<O> {
   try {
-    return parseArgs({ args: argv, options: { ...options, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options: { ...options, json: { type: 'boolean' } }, allowPositionals: true, strict: true }) as ParsedArgs<O>;
   } catch (err) {
     throw new CliUsageError((err as Error).message);
   }
