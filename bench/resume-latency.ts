@@ -163,10 +163,10 @@ export async function runResumeLatency(
   const pids: Record<string, number> = { driver: process.pid };
   for (const t of targets) for (const [role, pid] of Object.entries(t.pids)) pids[`${t.name}.${role}`] = pid;
 
-  // What each process uses at rest, per ms of wall time.
+  // What each process uses at rest, per ms of wall time: 10 s, so the 10 ms ticks of /proc add up.
   const restStart = cpuNow(pids);
   const restBegan = performance.now();
-  await sleep(3_000);
+  await sleep(10_000);
   const restEnd = cpuNow(pids);
   const restMs = performance.now() - restBegan;
   const idlePerMs = Object.fromEntries(Object.keys(pids).map((name) => [name, (restEnd[name]! - restStart[name]!) / restMs]));

@@ -56,21 +56,25 @@ type Benchmark = (typeof BENCHMARKS)[number];
 const DEFAULT_BENCHMARKS: Benchmark[] = ['resume', 'throughput', 'cost', 'minting', 'scale'];
 
 /**
- * The resume benchmark's arms, the same on the dev server as shipped ("tuned") and on a stock one
- * (so both servers carry the same load): the issue's shape through the gateway, its baselines (a
- * direct signal, a hand-written async activity completion), the synchronous reply, and the
- * local-activity twins; on the tuned server also the NativeConnection gateway when it runs.
+ * The resume benchmark's arms, the same on the dev server as shipped ("tuned") and on a stock one:
+ * the issue's shape through the gateway, its baselines (a direct signal, a hand-written async
+ * activity completion), the synchronous reply, and the local-activity twins; on the tuned server
+ * also the NativeConnection gateway when it runs. The two servers alternate arm by arm, so each
+ * carries the same load all along (a stock server's transfer-queue reads run out in bursts).
  */
 function resumeArms(native: boolean): ResumeArm[] {
-  const each = (target: string): ResumeArm[] => [
-    { target, path: 'gateway', next: 'activity' },
-    { target, path: 'direct', next: 'activity' },
-    { target, path: 'async-completion', next: 'activity' },
-    { target, path: 'gateway-sync', next: 'activity' },
-    { target, path: 'gateway', next: 'localActivity' },
-    { target, path: 'direct', next: 'localActivity' },
+  const shapes: Array<Omit<ResumeArm, 'target'>> = [
+    { path: 'gateway', next: 'activity' },
+    { path: 'direct', next: 'activity' },
+    { path: 'async-completion', next: 'activity' },
+    { path: 'gateway-sync', next: 'activity' },
+    { path: 'gateway', next: 'localActivity' },
+    { path: 'direct', next: 'localActivity' },
   ];
-  return [...each('tuned'), ...(native ? [{ target: 'tuned', path: 'gateway-native', next: 'localActivity' } as const] : []), ...each('stock')];
+  return [
+    ...shapes.flatMap((shape) => ['tuned', 'stock'].map((target) => ({ target, ...shape }))),
+    ...(native ? [{ target: 'tuned', path: 'gateway-native', next: 'localActivity' } as const] : []),
+  ];
 }
 
 function log(message: string): void {

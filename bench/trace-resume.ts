@@ -94,7 +94,8 @@ export async function runTraceResume(ctx: BenchContext, options: TraceResumeOpti
       const server = traceTemporal(index, candidate.name, { stock: candidate.stock, dynamicConfig: candidate.dynamicConfig });
       started.push(await startResumeTarget(ctx, { name: candidate.name, server, ...(candidate.tuning ? { tuning: candidate.tuning } : {}) }));
     }
-    const arms: ResumeArm[] = options.candidates.flatMap((c) => options.arms.map((a) => ({ target: c.name, ...a })));
+    // Candidates alternate arm by arm, so every server carries the same load all along.
+    const arms: ResumeArm[] = options.arms.flatMap((a) => options.candidates.map((c) => ({ target: c.name, ...a })));
     const latency = await runResumeLatency(
       ctx,
       started.map((s) => s.target),

@@ -26,6 +26,11 @@ export interface CallbackWorkerOptions {
  * Sugar for `Worker.create` with the {@link durableCallbacks} plugin: a worker that runs your
  * workflows (or, by default, the ready-made `awaitCallback` and `webhookMailbox`) with callback URL minting installed.
  * Call `run()` on the result.
+ *
+ * It keeps the SDK's worker defaults, which already give a callback its fastest way to the next
+ * step: slots reserved for eager activity dispatch (`maxEagerActivityReservationsPerWorkflowTask`,
+ * 3) and sticky pollers. Keep eager reservations above 0 in `workerOptions` (docs/operators.md,
+ * "Latency").
  */
 export function createCallbackWorker(options: CallbackWorkerOptions): Promise<Worker> {
   const workflows = options.workflowBundle

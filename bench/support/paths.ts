@@ -17,11 +17,11 @@ export const BENCH_PROFILE_DIR = path.join(BENCH_DATA_DIR, 'profiles');
 const BASE_PORT = Number(process.env.BENCH_TEMPORAL_PORT ?? 37233);
 
 /**
- * The benchmarks' own dev server on 127.0.0.1:37233 (UI 38233, Prometheus metrics 37234), as
- * `temporal-dev.sh` starts it by default, its data in `.data/bench/temporal`, emptied at the
+ * The benchmarks' own dev server on 127.0.0.1:37233 (UI 38233, Prometheus metrics on a free port),
+ * as `temporal-dev.sh` starts it by default, its data in `.data/bench/temporal`, emptied at the
  * start of every run.
  */
-export const benchTemporal = devServer({ port: BASE_PORT, uiPort: BASE_PORT + 1000, metricsPort: BASE_PORT + 1, dataDir: path.join(BENCH_DATA_DIR, 'temporal') });
+export const benchTemporal = devServer({ port: BASE_PORT, uiPort: BASE_PORT + 1000, metricsPort: 'free', dataDir: path.join(BENCH_DATA_DIR, 'temporal') });
 
 /**
  * A dev server on 127.0.0.1:37243 started with `TEMPORAL_DEV_STOCK=1` (Temporal's own defaults),
@@ -30,16 +30,16 @@ export const benchTemporal = devServer({ port: BASE_PORT, uiPort: BASE_PORT + 10
 export const benchStockTemporal = devServer({
   port: BASE_PORT + 10,
   uiPort: BASE_PORT + 1010,
-  metricsPort: BASE_PORT + 11,
+  metricsPort: 'free',
   dataDir: path.join(BENCH_DATA_DIR, 'temporal-stock'),
   stock: true,
 });
 
 /**
  * The `index`-th server of the resume trace (`BENCH_ONLY=trace`) on 127.0.0.1:39233 + 10 × index
- * (metrics on the next port): stock plus `dynamicConfig`, or the project's settings plus it.
+ * (metrics on a free port): stock plus `dynamicConfig`, or the project's settings plus it.
  */
 export function traceTemporal(index: number, name: string, options: { stock: boolean; dynamicConfig: Record<string, unknown> }): DevServer {
   const port = BASE_PORT + 2000 + 10 * index;
-  return devServer({ port, uiPort: port + 5, metricsPort: port + 1, dataDir: path.join(BENCH_DATA_DIR, `temporal-trace-${name}`), ...options });
+  return devServer({ port, uiPort: port + 5, metricsPort: 'free', dataDir: path.join(BENCH_DATA_DIR, `temporal-trace-${name}`), ...options });
 }

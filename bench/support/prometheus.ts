@@ -21,7 +21,7 @@ export function parseScrape(text: string): Scrape {
     if (!line || line.startsWith('#')) continue;
     const split = line.lastIndexOf(' ');
     const value = Number(line.slice(split + 1));
-    if (Number.isFinite(value) || line.endsWith('+Inf')) samples.set(line.slice(0, split), value);
+    if (Number.isFinite(value)) samples.set(line.slice(0, split), value);
   }
   return samples;
 }

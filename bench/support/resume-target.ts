@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import type { DevServer } from '../../test/support/dev-server';
+import { freePort, type DevServer } from '../../test/support/dev-server';
 import type { BenchWorkerTuning } from './bench-worker';
 import type { BenchContext } from './context';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
@@ -83,8 +83,8 @@ export async function startResumeTarget(ctx: BenchContext, options: ResumeTarget
         identity: ctx.identity,
         callbackBaseUrl: gateway.url,
         ...(options.tuning ? { tuning: options.tuning } : {}),
-        // Beside a server that serves metrics (on its port + 1), the worker serves the SDK's on the port after.
-        ...(server.metricsUrl ? { metricsPort: Number(server.address.split(':')[1]) + 2 } : {}),
+        // Beside a server that serves metrics, the worker serves the SDK's.
+        ...(server.metricsUrl ? { metricsPort: await freePort() } : {}),
       },
       probe,
     );

@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { promises as fs } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { REPO_ROOT } from './repo';
@@ -19,8 +21,11 @@ export interface DevServerOptions {
   dataDir: string;
   /** `default` unless set. */
   namespace?: string;
-  /** Port of the server's Prometheus `/metrics` (`TEMPORAL_METRICS_PORT`); a random free port unless set. */
-  metricsPort?: number;
+  /**
+   * Port of the server's Prometheus `/metrics` (`TEMPORAL_METRICS_PORT`): `free` picks a free one
+   * at each start (known from {@link DevServer.metricsUrl}); unset, the server picks one no one knows.
+   */
+  metricsPort?: number | 'free';
   /** Start without the project's latency settings (`TEMPORAL_DEV_STOCK=1`), to compare against. */
   stock?: boolean;
   /** More dynamic config values (`TEMPORAL_DYNAMIC_CONFIG`), by key; values are JSON. */
@@ -37,8 +42,8 @@ export type Say = (line: string) => void;
 export interface DevServer {
   /** `127.0.0.1:<port>` */
   readonly address: string;
-  /** `http://127.0.0.1:<metricsPort>/metrics` when a metrics port was set. */
-  readonly metricsUrl?: string;
+  /** `http://127.0.0.1:<metricsPort>/metrics` when a metrics port was set (with `free`: once started). */
+  readonly metricsUrl: string | undefined;
   readonly namespace: string;
   readonly dataDir: string;
   /** This process's environment, pointing `temporal-dev.sh` at this server. */
@@ -62,16 +67,27 @@ export interface DevServer {
 /** Writes `temporal-dev.sh`'s lines to stderr, as the script itself does. */
 const toStderr: Say = (line) => process.stderr.write(`${line}\n`);
 
+/** A free port on 127.0.0.1 (the OS's pick, released at once). */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 /** A handle on the dev server at `options.port`, data in `options.dataDir`. */
 export function devServer(options: DevServerOptions): DevServer {
   const namespace = options.namespace ?? 'default';
+  let metricsPort = options.metricsPort === 'free' ? undefined : options.metricsPort;
   const env = (): NodeJS.ProcessEnv => ({
     ...process.env,
     TEMPORAL_PORT: String(options.port),
     TEMPORAL_UI_PORT: String(options.uiPort),
     TEMPORAL_DATA_DIR: options.dataDir,
     TEMPORAL_NAMESPACE: namespace,
-    TEMPORAL_METRICS_PORT: options.metricsPort === undefined ? '' : String(options.metricsPort),
+    TEMPORAL_METRICS_PORT: metricsPort === undefined ? '' : String(metricsPort),
     TEMPORAL_DEV_STOCK: options.stock ? '1' : '',
     TEMPORAL_DYNAMIC_CONFIG: Object.entries(options.dynamicConfig ?? {})
       .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
@@ -96,12 +112,15 @@ export function devServer(options: DevServerOptions): DevServer {
 
   const server: DevServer = {
     address: `127.0.0.1:${options.port}`,
-    ...(options.metricsPort === undefined ? {} : { metricsUrl: `http://127.0.0.1:${options.metricsPort}/metrics` }),
+    get metricsUrl() {
+      return metricsPort === undefined ? undefined : `http://127.0.0.1:${metricsPort}/metrics`;
+    },
     namespace,
     dataDir: options.dataDir,
     env,
     async start(say = toStderr) {
       started = true;
+      if (options.metricsPort === 'free' && (await server.status()) === 'down') metricsPort = await freePort();
       const { code } = await script('start', say);
       if (code !== 0) throw new Error(`temporal-dev.sh start failed on port ${options.port} (exit ${code}); see its output above`);
     },
