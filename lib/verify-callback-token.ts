@@ -20,6 +20,12 @@ export interface VerifierOptions extends TokenIdentity {
   currentDate?: () => Date;
 }
 
+/**
+ * A compact JWS (three segments) or JWE (five), base64url only. Checked before any decoding:
+ * base64 decoders skip whitespace, so without it `<token>%0c` would verify like the token itself.
+ */
+const COMPACT_TOKEN = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){2}(?:(?:\.[A-Za-z0-9_-]*){2})?$/;
+
 const INVALID_MESSAGE = 'The callback URL is not valid: its token is malformed, altered, or was not issued by this service.';
 
 function invalid(cause?: unknown): CallbackError {
@@ -65,7 +71,7 @@ export function createCallbackTokenVerifier(keys: KeyRing | CryptoKey, options: 
 
   return {
     async verify(token) {
-      if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalid();
+      if (token.length === 0 || token.length > MAX_TOKEN_LENGTH || !COMPACT_TOKEN.test(token)) throw invalid();
       const parts = token.split('.').length;
       const signed = parts === 5 ? await decrypt(token) : parts === 3 ? token : undefined;
       if (signed === undefined) throw invalid();

@@ -76,6 +76,14 @@ const TOKEN_CASES: HostileCase[] = [
     return token;
   }),
   { name: 'a valid token with a NUL byte (%00) appended', request: (g) => postJson(g.url(`${g.plain.token}%00`), {}), status: 401, code: 'CALLBACK_TOKEN_INVALID' },
+  ...['%0c', '%20', '%0a', '%09'].map(
+    (escape): HostileCase => ({
+      name: `a valid token with whitespace (${escape}) appended, which base64 decoders skip, is refused`,
+      request: (g) => postJson(g.url(`${g.plain.token}${escape}`), {}),
+      status: 401,
+      code: 'CALLBACK_TOKEN_INVALID',
+    }),
+  ),
   // Express's router cannot decode the parameter (URIError): a malformed token, never a 500.
   {
     name: 'a valid token with an invalid percent-escape (%ff) appended is refused as a malformed token, not a 500',
