@@ -8,8 +8,9 @@ import { pluginOptionsFrom } from './plugin';
  * `durable-callbacks worker` (`npm run worker`): runs the ready-made `awaitCallback` workflow with
  * URL minting until SIGINT/SIGTERM, when the SDK drains in-flight tasks before exiting. Your own
  * workflows run on your own worker with the `durableCallbacks` plugin instead.
+ * @param options.workflowsPath other workflows to run instead (the fault drills' own).
  */
-export async function runWorker(): Promise<void> {
+export async function runWorker(options: { workflowsPath?: string } = {}): Promise<void> {
   const config = loadWorkerConfig();
   const connection = await connectWorker(config.temporal);
   try {
@@ -19,6 +20,7 @@ export async function runWorker(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       callbacks: pluginOptionsFrom(config),
       maxCachedWorkflows: config.maxCachedWorkflows,
+      ...(options.workflowsPath ? { workflowsPath: options.workflowsPath } : {}),
     });
     console.log(
       `worker running: task queue '${config.temporal.taskQueue}' on ${config.temporal.connection.address} (namespace ${config.temporal.namespace})`,
