@@ -507,15 +507,20 @@ wait_until_serving() {
 setup_namespace() {
   local cli="$1" out attributes
   local address=(--address "127.0.0.1:$port" --command-timeout 10s)
-  if ! "$cli" operator namespace describe "${address[@]}" --namespace "$namespace" >/dev/null 2>&1; then
-    say "creating the namespace '$namespace' (retention $retention)"
-    if ! out="$("$cli" operator namespace create "${address[@]}" --namespace "$namespace" --retention "$retention" 2>&1)"; then
-      case "$out" in *"already"*) ;; *) die "could not create the namespace '$namespace': $out" ;; esac
+  # Right after PostgreSQL restarts, the services' connection pools may still fail a call or
+  # two (they refresh at most every few seconds): a failed call is retried until the deadline.
+  local deadline=$((SECONDS + 60))
+  until "$cli" operator namespace describe "${address[@]}" --namespace "$namespace" >/dev/null 2>&1; do
+    if out="$("$cli" operator namespace create "${address[@]}" --namespace "$namespace" --retention "$retention" 2>&1)"; then
+      say "created the namespace '$namespace' (retention $retention)"
+      break
     fi
-  fi
+    case "$out" in *"already"*) break ;; esac
+    [ "$SECONDS" -lt "$deadline" ] || die "could not create the namespace '$namespace' within 60s: $out"
+    sleep 1
+  done
   # Every service reads namespaces (and a namespace's search attributes) from a cache refreshed
   # every 2 s (system.namespaceCacheRefreshInterval): a new one takes a moment to be known.
-  local deadline=$((SECONDS + 60))
   until attributes="$("$cli" operator search-attribute list "${address[@]}" --namespace "$namespace" 2>&1)"; do
     [ "$SECONDS" -lt "$deadline" ] || die "the namespace '$namespace' was not usable within 60s: $attributes"
     sleep 1
