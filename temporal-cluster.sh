@@ -15,11 +15,11 @@
 # NAME is one of frontend, history, matching, worker, postgres.
 #
 # Ports (P is TEMPORAL_CLUSTER_PORT, M TEMPORAL_CLUSTER_MEMBERSHIP_PORT):
-#                                          gRPC   membership   metrics (/metrics)
-#   frontend (what clients connect to)     P      M            P+20
-#   history                                P+1    M+1          P+21
-#   matching                               P+2    M+2          P+22
-#   worker                                 P+3    M+3          P+23
+#                                          gRPC   membership   metrics (/metrics)   pprof (/debug/pprof)
+#   frontend (what clients connect to)     P      M            P+20                 P+30
+#   history                                P+1    M+1          P+21                 P+31
+#   matching                               P+2    M+2          P+22                 P+32
+#   worker                                 P+3    M+3          P+23                 P+33
 #   PostgreSQL                             TEMPORAL_CLUSTER_PG_PORT
 #
 # Settings (environment):
@@ -71,6 +71,7 @@ service_index() {
 grpc_port() { echo $((port + $(service_index "$1"))); }
 membership_port() { echo $((membership_base + $(service_index "$1"))); }
 metrics_port() { echo $((port + 20 + $(service_index "$1"))); }
+pprof_port() { echo $((port + 30 + $(service_index "$1"))); }
 
 # --- the server and its SQL tool, built once per version --------------------------------------
 
@@ -358,6 +359,10 @@ global:
       framework: tally
       timerType: histogram
       listenAddress: "127.0.0.1:$(metrics_port "$service")"
+  # Go's profiler on loopback: what the cluster benchmark reads to say where a service spends its CPU.
+  pprof:
+    host: 127.0.0.1
+    port: $(pprof_port "$service")
 EOF
   done
   # The server's defaults, as a production cluster runs them. What this project's workflows
@@ -410,7 +415,7 @@ start_service() {
     return 0
   fi
   local p
-  for p in "$(grpc_port "$service")" "$(membership_port "$service")" "$(metrics_port "$service")"; do
+  for p in "$(grpc_port "$service")" "$(membership_port "$service")" "$(metrics_port "$service")" "$(pprof_port "$service")"; do
     port_taken "$p" && die "port $p, needed by the $service service, is taken by something else; set TEMPORAL_CLUSTER_PORT to move every port"
   done
   local where="gRPC 127.0.0.1:$(grpc_port "$service")"

@@ -1,13 +1,16 @@
 /**
  * The benchmark suite (`npm run bench`): starts its own Temporal dev server (port 37233, fresh
- * data in .data/bench/temporal), a real gateway process and an in-process worker, runs every
+ * data in .data/bench/temporal) and, for the cluster benchmark, its own Temporal cluster
+ * (`temporal-cluster.sh`, frontend on 41233, fresh data in .data/bench/cluster), a real gateway
+ * process and an in-process worker on each, runs every
  * benchmark as a ratio against a baseline measured in the same run, prints a markdown report and
  * saves it (with the raw figures as JSON) under .data/bench/. Stops everything it started,
  * also on failure and Ctrl-C.
  *
  * Settings (environment):
- *   BENCH_ONLY      comma-separated subset: resume,throughput,cost,minting,scale (default all), or
+ *   BENCH_ONLY      comma-separated subset: resume,throughput,cost,minting,scale,cluster (default all), or
  *                   trace (not in the default run): where a resume waits, per candidate setting
+ *   BENCH_CLUSTER_WAITING  N of the waiting-at-scale run on the Temporal cluster (default 2000; 0: none)
  *   BENCH_TRACE     candidates the trace compares (default stock,eager,tuned; see bench/trace-resume.ts)
  *   BENCH_TRACE_SAMPLES  samples per arm in the trace (default 60)
  *   BENCH_TEMPORAL_PORT  base port of the bench's dev servers (default 37233; the stock one is +10)
@@ -28,6 +31,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { runOnCluster } from './cluster';
 import { importSigningKey } from '../lib/callback-token';
 import { runMain } from '../lib/run-main';
 import { GATEWAY_COST_DEFAULTS, runGatewayCost } from './gateway-cost';
@@ -42,18 +46,19 @@ import type { BenchContext } from './support/context';
 import { startGatewayProcess } from './support/gateway-process';
 import { keepAliveAgent } from './support/http-client';
 import { machineInfo } from './support/machine';
-import { BENCH_DATA_DIR, benchStockTemporal, benchTemporal } from './support/paths';
+import { BENCH_DATA_DIR, benchCluster, benchStockTemporal, benchTemporal } from './support/paths';
 import { Probe } from './support/probe';
 import { renderReport, type BenchResults } from './support/report';
+import { processByPid, serverWindow } from './support/server-window';
 import { startResumeTarget } from './support/resume-target';
 
 /** Token identity of the bench run; never accepted by a real gateway. */
 const BENCH_TOKEN_IDENTITY = { issuer: 'durable-callbacks-bench', audience: 'durable-callbacks-bench-gateway' };
 
-const BENCHMARKS = ['resume', 'throughput', 'cost', 'minting', 'scale', 'trace'] as const;
+const BENCHMARKS = ['resume', 'throughput', 'cost', 'minting', 'scale', 'cluster', 'trace'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 /** What `npm run bench` runs without `BENCH_ONLY`: the trace is for finding waits, on demand. */
-const DEFAULT_BENCHMARKS: Benchmark[] = ['resume', 'throughput', 'cost', 'minting', 'scale'];
+const DEFAULT_BENCHMARKS: Benchmark[] = ['resume', 'throughput', 'cost', 'minting', 'scale', 'cluster'];
 
 /**
  * The resume benchmark's arms, the same on the dev server as shipped ("tuned") and on a stock one:
@@ -91,7 +96,7 @@ function selectedBenchmarks(): Set<Benchmark> {
 
 function settings(): Record<string, string> {
   return Object.fromEntries(
-    ['BENCH_ONLY', 'BENCH_WAITING', 'BENCH_QUICK', 'BENCH_PROFILE', 'BENCH_NATIVE_GATEWAY', 'BENCH_BUDGET_MIN', 'BENCH_TRACE', 'BENCH_TRACE_SAMPLES', 'BENCH_TEMPORAL_PORT'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+    ['BENCH_ONLY', 'BENCH_WAITING', 'BENCH_CLUSTER_WAITING', 'BENCH_QUICK', 'BENCH_PROFILE', 'BENCH_NATIVE_GATEWAY', 'BENCH_BUDGET_MIN', 'BENCH_TRACE', 'BENCH_TRACE_SAMPLES', 'BENCH_TEMPORAL_PORT'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
   );
 }
 
@@ -101,6 +106,9 @@ async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
   const waiting = Number(process.env.BENCH_WAITING ?? (quick ? 500 : WAITING_DEFAULTS.n));
   if (!Number.isInteger(waiting) || waiting < 2) throw new Error(`BENCH_WAITING must be a whole number ≥ 2; got ${process.env.BENCH_WAITING}`);
+  const clusterWaiting = Number(process.env.BENCH_CLUSTER_WAITING ?? (quick ? 200 : 2_000));
+  if (!Number.isInteger(clusterWaiting) || clusterWaiting === 1 || clusterWaiting < 0) throw new Error(`BENCH_CLUSTER_WAITING must be 0 or a whole number ≥ 2; got ${process.env.BENCH_CLUSTER_WAITING}`);
+  const throughputOptions = quick ? { ...THROUGHPUT_DEFAULTS, perRound: 100, rounds: 1, warmup: 20 } : THROUGHPUT_DEFAULTS;
   const cleanup = new Cleanup();
   cleanup.onSignals();
   const timeoutMin = Number(process.env.BENCH_TIMEOUT_MIN ?? 45);
@@ -237,7 +245,13 @@ async function main(): Promise<void> {
     }
     if (selected.has('throughput')) {
       log('2/5 throughput');
-      results.throughput = await runThroughput(ctx, quick ? { ...THROUGHPUT_DEFAULTS, perRound: 100, rounds: 1, warmup: 20 } : THROUGHPUT_DEFAULTS);
+      const endWindow = await serverWindow([
+        processByPid('temporal', await temporal.pid(), temporal.metricsUrl ? { metricsUrl: temporal.metricsUrl } : {}),
+        processByPid('gateway', gateway.pid),
+        processByPid('bench', process.pid),
+      ]);
+      results.throughput = await runThroughput(ctx, throughputOptions);
+      results.throughputServer = await endWindow();
       await save();
     }
     if (selected.has('cost')) {
@@ -272,6 +286,15 @@ async function main(): Promise<void> {
       log(`5/5 waiting at scale (N = ${waiting})`);
       const deadline = budgetMin > 0 ? began + (budgetMin - 0.5) * 60_000 : undefined;
       results.waitingAtScale = await runWaitingAtScale(ctx, { ...WAITING_DEFAULTS, n: waiting, ...(deadline === undefined ? {} : { deadline }) });
+      await save();
+    }
+    if (selected.has('cluster')) {
+      log(`cluster: throughput${clusterWaiting > 0 ? ` and waiting at scale (N = ${clusterWaiting})` : ''} on a Temporal cluster`);
+      results.cluster = await runOnCluster(ctx, benchCluster, cleanup, {
+        throughput: throughputOptions,
+        ...(clusterWaiting > 0 ? { waiting: { ...WAITING_DEFAULTS, n: clusterWaiting, caches: [undefined] } } : {}),
+        profileSeconds: ctx.profile ? (quick ? 1 : 4) : 0,
+      });
       await save();
     }
   } finally {

@@ -71,7 +71,11 @@ export interface ThroughputResult {
 /** The default: 3 rounds of 400 per path at 16 in flight. */
 export const THROUGHPUT_DEFAULTS: ThroughputOptions = { perRound: 400, rounds: 3, concurrency: 16, warmup: 100 };
 
-async function round(ctx: BenchContext, path: Path, n: number, label: string, concurrency: number): Promise<ThroughputRound> {
+/**
+ * One round: `n` workflows started to their wait (not measured), then resumed on `path` with
+ * `concurrency` deliveries in flight (measured); `onResuming` is called as the first delivery goes out.
+ */
+export async function throughputRound(ctx: BenchContext, path: Path, n: number, label: string, concurrency: number, onResuming?: () => void): Promise<ThroughputRound> {
   const keys = Array.from({ length: n }, (_, i) => `${ctx.runId}-throughput-${label}-${i}`);
   // Minting as a local activity only makes the (unmeasured) setup quicker; the resume path is the same.
   await startWaiting(ctx.client, ctx.taskQueue, keys, 32, { mintWith: 'localActivity' });
@@ -80,6 +84,7 @@ async function round(ctx: BenchContext, path: Path, n: number, label: string, co
   const resumed = keys.map((key) => ctx.probe.whenResumed(key));
   let failedSends = 0;
   const endCpu = cpuWindow(ctx.pids);
+  onResuming?.();
   const started = performance.now();
   await mapLimit(keys, concurrency, async (key, i) => {
     const info = await ctx.probe.whenReady(key);
@@ -138,12 +143,12 @@ export async function runThroughput(ctx: BenchContext, options: ThroughputOption
   await sleep(3_000);
   const atRest = rest();
   const idleCpuMsPerSecond = Object.fromEntries(Object.entries(atRest.processes).map(([name, seconds]) => [name, (1000 * seconds) / atRest.wall]));
-  for (const path of paths) await round(ctx, path, options.warmup, `warmup-${path}`, options.concurrency);
+  for (const path of paths) await throughputRound(ctx, path, options.warmup, `warmup-${path}`, options.concurrency);
   const rounds: ThroughputRound[] = [];
   for (let r = 0; r < options.rounds; r++) {
     const order = paths.map((_, k) => paths[(k + r) % paths.length]!);
     for (const path of order) {
-      const result = await round(ctx, path, options.perRound, `${r}-${path}`, options.concurrency);
+      const result = await throughputRound(ctx, path, options.perRound, `${r}-${path}`, options.concurrency);
       rounds.push(result);
       ctx.log(`throughput round ${r + 1}/${options.rounds} ${path}: ${result.rate.toFixed(0)}/s resumed, ${result.ackRate.toFixed(0)}/s accepted, lost ${result.lost}`);
     }
@@ -155,7 +160,7 @@ export async function runThroughput(ctx: BenchContext, options: ThroughputOption
       const file = path.join(BENCH_PROFILE_DIR, `${which === 'gateway' ? 'gateway-temporal' : 'gateway-native'}-${ctx.runId}.cpuprofile`);
       const n = Math.ceil(options.perRound / 2);
       await gateway.startProfile();
-      await round(ctx, which, n, `profiled-${which}`, options.concurrency);
+      await throughputRound(ctx, which, n, `profiled-${which}`, options.concurrency);
       await gateway.stopProfile(file);
       profiles[which] = summarizeProfile(file, n);
     }

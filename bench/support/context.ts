@@ -4,6 +4,7 @@ import type { CryptoKey } from 'jose';
 import type { TokenIdentity } from '../../lib/callback-token';
 import type { GatewayProcess } from './gateway-process';
 import type { Probe } from './probe';
+import type { CpuSource } from './proc-cpu';
 
 /** What every benchmark gets from the runner. */
 export interface BenchContext {
@@ -31,10 +32,11 @@ export interface BenchContext {
   /** Path of the bundled bench workflows, for child workers. */
   workflowBundlePath: string;
   /**
-   * Process ids for CPU accounting, by name: `temporal` (the server), `gateway`, `gatewayNative`
-   * (when running), `bench` (this process: driver and in-process worker).
+   * What CPU accounting counts, by name: `temporal` (the server: the dev server's pid, or on a
+   * cluster every service and PostgreSQL added up), `gateway`, `gatewayNative` (when running),
+   * `bench` (this process: driver and in-process worker).
    */
-  pids: Record<string, number>;
+  pids: Record<string, CpuSource>;
   /** Fewer samples, for a smoke run (`BENCH_QUICK=1`). */
   quick: boolean;
   /** Profile the gateway processes (`BENCH_PROFILE=0` turns it off). */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { devServer, type DevServer } from '../../test/support/dev-server';
+import { temporalCluster } from '../../test/support/temporal-cluster';
 import { dataDir } from '../../test/support/repo';
 
 export { REPO_ROOT } from '../../test/support/repo';
@@ -43,3 +44,16 @@ export function traceTemporal(index: number, name: string, options: { stock: boo
   const port = BASE_PORT + 2000 + 10 * index;
   return devServer({ port, uiPort: port + 5, metricsPort: 'free', dataDir: path.join(BENCH_DATA_DIR, `temporal-trace-${name}`), ...options });
 }
+
+/**
+ * The cluster benchmark's Temporal cluster (`temporal-cluster.sh`): frontend on 127.0.0.1:41233
+ * (history, matching, worker on the next ports, metrics from 41253, pprof from 41263),
+ * membership from 25933, PostgreSQL on 41323, its data in `.data/bench/cluster`, emptied at the
+ * start of every run. All move with `BENCH_TEMPORAL_PORT`.
+ */
+export const benchCluster = temporalCluster({
+  port: BASE_PORT + 4000,
+  membershipPort: BASE_PORT - 11300,
+  pgPort: BASE_PORT + 4090,
+  dataDir: path.join(BENCH_DATA_DIR, 'cluster'),
+});

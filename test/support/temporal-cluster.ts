@@ -16,7 +16,7 @@ export type ClusterService = 'frontend' | 'history' | 'matching' | 'worker' | 'p
 
 /** Where a cluster listens and keeps its data (see the port table at the top of `temporal-cluster.sh`). */
 export interface TemporalClusterOptions {
-  /** The frontend's gRPC port; history, matching and worker take the next three, metrics this + 20 onwards. */
+  /** The frontend's gRPC port; history, matching and worker take the next three, metrics this + 20 onwards, pprof this + 30 onwards. */
   port: number;
   /** The first of four membership ports (below 32768). */
   membershipPort: number;
@@ -25,6 +25,19 @@ export interface TemporalClusterOptions {
   /** `default` unless set. */
   namespace?: string;
 }
+
+/** One running process of a cluster, and where a service reports on itself. */
+export interface ClusterProcess {
+  service: ClusterService;
+  pid: number;
+  /** The service's Prometheus `/metrics` (not PostgreSQL's: it has none). */
+  metricsUrl?: string;
+  /** The service's Go profiler, `http://…/debug/pprof` (not PostgreSQL's). */
+  pprofUrl?: string;
+}
+
+/** The services in the order of their ports (frontend at the base port, then history, matching, worker). */
+const SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
 
 /** A handle on one cluster; nothing runs until {@link TemporalCluster.start}. */
 export interface TemporalCluster {
@@ -46,6 +59,8 @@ export interface TemporalCluster {
   killService(service: ClusterService, say?: Say): Promise<void>;
   /** Synchronous stop for exit paths: only if this process started the cluster and has not stopped it. */
   stopSync(): void;
+  /** The processes that run now (from `temporal-cluster.sh status`), PostgreSQL's postmaster included. */
+  processes(): Promise<ClusterProcess[]>;
 }
 
 const toStderr: Say = (line) => process.stderr.write(`${line}\n`);
@@ -97,6 +112,18 @@ export function temporalCluster(options: TemporalClusterOptions): TemporalCluste
     },
     stopService: (service, say = toStderr) => run(['stop', service], say),
     killService: (service, say = toStderr) => run(['kill', service], say),
+    async processes() {
+      const lines: string[] = [];
+      await script(['status'], (line) => lines.push(line));
+      return lines.flatMap((line): ClusterProcess[] => {
+        const match = /^(\w+): running \(pid (\d+)/.exec(line);
+        if (!match) return [];
+        const service = match[1] as ClusterService;
+        const index = (SERVICES as readonly string[]).indexOf(service);
+        const at = (offset: number) => `http://127.0.0.1:${options.port + offset + index}`;
+        return [{ service, pid: Number(match[2]), ...(index === -1 ? {} : { metricsUrl: `${at(20)}/metrics`, pprofUrl: `${at(30)}/debug/pprof` }) }];
+      });
+    },
     stopSync() {
       if (started) spawnSync('bash', [SCRIPT, 'stop'], { cwd: REPO_ROOT, env: env(), stdio: ['ignore', 'inherit', 'inherit'], timeout: 90_000 });
       started = false;
