@@ -6,8 +6,9 @@
  * also on failure and Ctrl-C.
  *
  * Settings (environment):
- *   BENCH_ONLY      comma-separated subset: resume,throughput,cost,minting,scale (default all), or
- *                   trace (not in the default run): where a resume waits, per candidate setting
+ *   BENCH_ONLY      comma-separated subset: resume,throughput,cost,minting,webhooks,scale (default all), or
+ *                   trace (not in the default run): where a resume waits, per candidate setting;
+ *                   webhooks: resume through /webhooks/:source against a callback URL, and an event held for a later wait
  *   BENCH_TRACE     candidates the trace compares (default stock,eager,tuned; see bench/trace-resume.ts)
  *   BENCH_TRACE_SAMPLES  samples per arm in the trace (default 60)
  *   BENCH_TEMPORAL_PORT  base port of the bench's dev servers (default 37233; the stock one is +10)
@@ -36,6 +37,7 @@ import { RESUME_LATENCY_DEFAULTS, runResumeLatency, type ResumeArm } from './res
 import { THROUGHPUT_DEFAULTS, runThroughput } from './throughput';
 import { TRACE_CANDIDATES, TRACE_DEFAULT_ARMS, runTraceResume } from './trace-resume';
 import { WAITING_DEFAULTS, runWaitingAtScale } from './waiting-at-scale';
+import { WEBHOOK_LATENCY_DEFAULTS, runWebhookLatency } from './webhook-latency';
 import { startBenchWorker } from './support/bench-worker';
 import { Cleanup } from './support/cleanup';
 import type { BenchContext } from './support/context';
@@ -50,10 +52,10 @@ import { startResumeTarget } from './support/resume-target';
 /** Token identity of the bench run; never accepted by a real gateway. */
 const BENCH_TOKEN_IDENTITY = { issuer: 'durable-callbacks-bench', audience: 'durable-callbacks-bench-gateway' };
 
-const BENCHMARKS = ['resume', 'throughput', 'cost', 'minting', 'scale', 'trace'] as const;
+const BENCHMARKS = ['resume', 'throughput', 'cost', 'minting', 'webhooks', 'scale', 'trace'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 /** What `npm run bench` runs without `BENCH_ONLY`: the trace is for finding waits, on demand. */
-const DEFAULT_BENCHMARKS: Benchmark[] = ['resume', 'throughput', 'cost', 'minting', 'scale'];
+const DEFAULT_BENCHMARKS: Benchmark[] = ['resume', 'throughput', 'cost', 'minting', 'webhooks', 'scale'];
 
 /**
  * The resume benchmark's arms, the same on the dev server as shipped ("tuned") and on a stock one:
@@ -248,6 +250,11 @@ async function main(): Promise<void> {
     if (selected.has('minting')) {
       log('4/5 minting');
       results.minting = await runMinting(ctx, quick ? { ...MINTING_DEFAULTS, workflows: 3, warmup: 1 } : MINTING_DEFAULTS);
+      await save();
+    }
+    if (selected.has('webhooks')) {
+      log('webhooks: resume through /webhooks/:source against a callback URL, and an event held for a later wait');
+      results.webhookLatency = await runWebhookLatency(ctx, quick ? { ...WEBHOOK_LATENCY_DEFAULTS, warmup: 3, samples: 10 } : WEBHOOK_LATENCY_DEFAULTS);
       await save();
     }
     if (selected.has('trace')) {

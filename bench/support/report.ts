@@ -4,11 +4,13 @@ import type { ResumeLatencyResult } from '../resume-latency';
 import type { ThroughputResult } from '../throughput';
 import type { TraceResumeResult } from '../trace-resume';
 import type { WaitingAtScaleResult } from '../waiting-at-scale';
+import type { WebhookLatencyResult } from '../webhook-latency';
 import { DEFAULT_MINT_WITH } from '../../workflows/create-callback';
 import type { MachineInfo } from './machine';
 import { latencyRow, met, ms, row } from './markdown';
 import { profileMarkdown } from './profile-summary';
 import { resumeSection, resumeSummaryRows, traceSection } from './report-resume';
+import { webhookSection, webhookSummaryRows } from './report-webhooks';
 import { fixed, median, ratio, type Summary } from './stats';
 
 /** Everything one run measured. */
@@ -19,6 +21,7 @@ export interface BenchResults {
   minting?: MintingResult;
   waitingAtScale?: WaitingAtScaleResult;
   trace?: TraceResumeResult;
+  webhookLatency?: WebhookLatencyResult;
 }
 
 /** How the run was made. */
@@ -106,6 +109,7 @@ function summaryTable(results: BenchResults): string[] {
       ]),
     );
   }
+  if (results.webhookLatency) lines.push(...webhookSummaryRows(results.webhookLatency));
   for (const run of results.waitingAtScale?.runs ?? []) {
     lines.push(
       row([
@@ -298,6 +302,7 @@ export function renderReport(info: RunInfo, results: BenchResults): string {
     ...(results.throughput ? [...throughputSection(results.throughput), ''] : []),
     ...(results.gatewayCost ? [...gatewayCostSection(results.gatewayCost), ''] : []),
     ...(results.minting ? [...mintingSection(results.minting), ''] : []),
+    ...(results.webhookLatency ? [...webhookSection(results.webhookLatency), ''] : []),
     ...(results.waitingAtScale ? [...scaleSection(results.waitingAtScale), ''] : []),
     ...(results.trace ? [...traceSection(results.trace), ''] : []),
   ];
