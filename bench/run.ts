@@ -8,12 +8,15 @@
  * also on failure and Ctrl-C.
  *
  * Settings (environment):
- *   BENCH_ONLY      comma-separated subset: resume,throughput,cost,minting,scale,cluster (default all), or
- *                   trace (not in the default run): where a resume waits, per candidate setting
+ *   BENCH_ONLY      comma-separated subset: resume,throughput,cost,minting,webhooks,scale,cluster (default all),
+ *                   or trace (not in the default run): where a resume waits, per candidate setting;
+ *                   webhooks: resume through /webhooks/:source against a callback URL, and an event held for a later wait
  *   BENCH_CLUSTER_WAITING  N of the waiting-at-scale run on the Temporal cluster (default 2000; 0: none)
  *   BENCH_TRACE     candidates the trace compares (default stock,eager,tuned; see bench/trace-resume.ts)
  *   BENCH_TRACE_SAMPLES  samples per arm in the trace (default 60)
- *   BENCH_TEMPORAL_PORT  base port of the bench's dev servers (default 37233; the stock one is +10)
+ *   BENCH_TEMPORAL_PORT  base port of the bench's servers (default 37233; the stock dev server +10, their UIs
+ *                   +1000, the trace's servers from +2000, the cluster from +4000): to run beside another
+ *                   bench run, move it by 5000 or more
  *   BENCH_WORKER_NODE_FLAGS  more Node flags for the worker processes (e.g. --cpu-prof --cpu-prof-dir=DIR)
  *   BENCH_WAITING   N of the waiting-at-scale benchmark (default 10000)
  *   BENCH_QUICK=1   far fewer samples: a smoke run, not figures to report
@@ -40,6 +43,7 @@ import { RESUME_LATENCY_DEFAULTS, runResumeLatency, type ResumeArm } from './res
 import { THROUGHPUT_DEFAULTS, runThroughput } from './throughput';
 import { TRACE_CANDIDATES, TRACE_DEFAULT_ARMS, runTraceResume } from './trace-resume';
 import { WAITING_DEFAULTS, runWaitingAtScale } from './waiting-at-scale';
+import { WEBHOOK_LATENCY_DEFAULTS, runWebhookLatency } from './webhook-latency';
 import { startBenchWorker } from './support/bench-worker';
 import { Cleanup } from './support/cleanup';
 import type { BenchContext } from './support/context';
@@ -55,10 +59,10 @@ import { startResumeTarget } from './support/resume-target';
 /** Token identity of the bench run; never accepted by a real gateway. */
 const BENCH_TOKEN_IDENTITY = { issuer: 'durable-callbacks-bench', audience: 'durable-callbacks-bench-gateway' };
 
-const BENCHMARKS = ['resume', 'throughput', 'cost', 'minting', 'scale', 'cluster', 'trace'] as const;
+const BENCHMARKS = ['resume', 'throughput', 'cost', 'minting', 'webhooks', 'scale', 'cluster', 'trace'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 /** What `npm run bench` runs without `BENCH_ONLY`: the trace is for finding waits, on demand. */
-const DEFAULT_BENCHMARKS: Benchmark[] = ['resume', 'throughput', 'cost', 'minting', 'scale', 'cluster'];
+const DEFAULT_BENCHMARKS: Benchmark[] = ['resume', 'throughput', 'cost', 'minting', 'webhooks', 'scale', 'cluster'];
 
 /**
  * The resume benchmark's arms, the same on the dev server as shipped ("tuned") and on a stock one:
@@ -222,7 +226,7 @@ async function main(): Promise<void> {
     };
 
     if (selected.has('resume')) {
-      log('1/5 resume latency (with a stock dev server beside the tuned one)');
+      log('1. resume latency (with a stock dev server beside the tuned one)');
       const tuned = await startResumeTarget(ctx, {
         name: 'tuned',
         server: temporal,
@@ -244,7 +248,7 @@ async function main(): Promise<void> {
       await save();
     }
     if (selected.has('throughput')) {
-      log('2/5 throughput');
+      log('2. throughput');
       const endWindow = await serverWindow([
         processByPid('temporal', await temporal.pid(), temporal.metricsUrl ? { metricsUrl: temporal.metricsUrl } : {}),
         processByPid('gateway', gateway.pid),
@@ -255,13 +259,18 @@ async function main(): Promise<void> {
       await save();
     }
     if (selected.has('cost')) {
-      log('3/5 gateway cost');
+      log('3. gateway cost');
       results.gatewayCost = await runGatewayCost(ctx, quick ? { ...GATEWAY_COST_DEFAULTS, roundMs: 1_000, rounds: 2 } : GATEWAY_COST_DEFAULTS);
       await save();
     }
     if (selected.has('minting')) {
-      log('4/5 minting');
+      log('4. minting');
       results.minting = await runMinting(ctx, quick ? { ...MINTING_DEFAULTS, workflows: 3, warmup: 1 } : MINTING_DEFAULTS);
+      await save();
+    }
+    if (selected.has('webhooks')) {
+      log('webhooks: resume through /webhooks/:source against a callback URL, and an event held for a later wait');
+      results.webhookLatency = await runWebhookLatency(ctx, quick ? { ...WEBHOOK_LATENCY_DEFAULTS, warmup: 3, samples: 10 } : WEBHOOK_LATENCY_DEFAULTS);
       await save();
     }
     if (selected.has('trace')) {
@@ -283,7 +292,7 @@ async function main(): Promise<void> {
     // The scale benchmark's worker runs alone: the in-process one stops first.
     await stopWorker();
     if (selected.has('scale')) {
-      log(`5/5 waiting at scale (N = ${waiting})`);
+      log(`5. waiting at scale (N = ${waiting})`);
       const deadline = budgetMin > 0 ? began + (budgetMin - 0.5) * 60_000 : undefined;
       results.waitingAtScale = await runWaitingAtScale(ctx, { ...WAITING_DEFAULTS, n: waiting, ...(deadline === undefined ? {} : { deadline }) });
       await save();

@@ -3,9 +3,9 @@
  * only `@temporalio/workflow` and the workflow helpers.
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import { createCallback, type CallbackWaitResult } from '../workflows';
+import { createCallback, createWebhookWait, type CallbackWaitResult, type WebhookWaitOptions } from '../workflows';
 
-export { awaitCallback } from '../workflows';
+export { awaitCallback, webhookMailbox } from '../workflows';
 
 /** How a bench workflow mints its URL: the `mintWith` option of `createCallback`. */
 export type MintWith = 'activity' | 'localActivity';
@@ -18,6 +18,11 @@ export interface BenchReadyInfo {
   callbackId: string;
   /** Waiting on an activity completed asynchronously: its task token, base64. */
   taskToken?: string;
+  /**
+   * When the probe ran, epoch ms of the worker's process (set by the probe, not the workflow): for
+   * a workflow that reports ready just before it begins to wait, when its wait began.
+   */
+  readyAt?: number;
 }
 
 /**
@@ -106,4 +111,31 @@ export async function benchMint(input: BenchMintInput): Promise<number> {
     await createCallback({ expiresIn: '1h', mintWith: input.mintWith });
   }
   return input.count;
+}
+
+/** Input of {@link benchWebhook}. */
+export interface BenchWebhookInput extends Pick<BenchResumeInput, 'key' | 'next'> {
+  /** The webhook to wait for: source, event type and key, as the gateway derives them. */
+  webhook: Pick<WebhookWaitOptions, 'source' | 'event' | 'key'>;
+  /**
+   * Report ready before the wait begins (`createWebhookWait`), for events sent before it (the
+   * mailbox holds them): `readyAt` then stamps the wait's beginning. Otherwise ready is reported
+   * once the mailbox recorded the subscription, for events sent after.
+   */
+  early?: boolean;
+}
+
+/**
+ * Waits for one provider webhook by key (`createWebhookWait`, subscribing the way the product does
+ * by default), reports ready, then runs the same next step as {@link benchResume}: the webhook
+ * benchmark's twin of `benchResume`, with the same lifetime.
+ */
+export async function benchWebhook(input: BenchWebhookInput): Promise<CallbackWaitResult['status']> {
+  const ready = (callbackId: string) => probes.benchReady({ key: input.key, url: '', callbackId });
+  if (input.early) await ready('');
+  const wait = await createWebhookWait({ ...input.webhook, expiresIn: '2h' });
+  if (!input.early) await ready(wait.id);
+  const result = await wait.wait();
+  await runNextStep(input, result.status);
+  return result.status;
 }

@@ -7,12 +7,13 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import express from 'express';
-import { createGateway } from '../../callback-gateway';
+import { createGateway, type GatewayDeps } from '../../callback-gateway';
 import type { ApiKeyStore } from '../../lib/api-keys';
 import { importSigningKey } from '../../lib/callback-token';
 import { CallbackError } from '../../lib/errors';
 import { createLogger, silentLogger } from '../../lib/logger';
 import { runMain } from '../../lib/run-main';
+import { loadWebhookSources } from '../../lib/webhook-sources';
 import { createCallbackTokenVerifier } from '../../lib/verify-callback-token';
 import { quietTemporalRuntime } from './bench-worker';
 import { CpuProfiler } from './cpu-profile';
@@ -38,7 +39,16 @@ function stubClient(): Client {
   } as unknown as Client;
 }
 
+/** The gateway's `webhooks` option from the child's config, with the sources file loaded as `npm run gateway` loads it. */
+function webhooksOf(config: GatewayChildConfig): Pick<GatewayDeps, 'webhooks'> {
+  const webhooks = config.webhooks;
+  if (!webhooks) return {};
+  const sources = loadWebhookSources(webhooks.sourcesFile, webhooks.env);
+  return { webhooks: { sources, taskQueue: webhooks.taskQueue, ...(webhooks.holdMs === undefined ? {} : { holdMs: webhooks.holdMs }) } };
+}
+
 async function buildApp(config: GatewayChildConfig): Promise<{ app: express.Express; close(): Promise<void> }> {
+  if (config.webhooks && config.mode !== 'temporal' && config.mode !== 'temporal-native') throw new Error(`a '${config.mode}' gateway cannot serve webhooks: its mailboxes need Temporal`);
   if (config.mode === 'bare') {
     // What any Express 5 JSON endpoint does at least: route, parse the body, answer.
     const app = express();
@@ -66,7 +76,7 @@ async function buildApp(config: GatewayChildConfig): Promise<{ app: express.Expr
     connection = await Connection.connect({ address: config.temporalAddress! });
   }
   const client = new Client({ connection, namespace: config.namespace });
-  return { app: createGateway({ client, verifier, apiKeys: noApiKeys, logger }), close: () => connection.close() };
+  return { app: createGateway({ client, verifier, apiKeys: noApiKeys, logger, ...webhooksOf(config) }), close: () => connection.close() };
 }
 
 async function main(): Promise<void> {

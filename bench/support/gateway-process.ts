@@ -26,6 +26,20 @@ export interface GatewayChildConfig {
   logs: 'silent' | 'json';
   /** `off`: verify every request's token afresh, as if no token were ever seen twice (the gateway's cache of verified tokens off). */
   tokenCache?: 'off';
+  /** Serve provider webhooks (`POST /webhooks/:source`) as `npm run gateway` does with `WEBHOOK_SOURCES_FILE`; `temporal` modes only. */
+  webhooks?: GatewayChildWebhooks;
+}
+
+/** A gateway child's provider webhooks: the settings `npm run gateway` reads from its environment. */
+export interface GatewayChildWebhooks {
+  /** The sources file (`WEBHOOK_SOURCES_FILE`). */
+  sourcesFile: string;
+  /** The variables its `secretEnv` entries name, with their secrets. */
+  env: Record<string, string>;
+  /** The task queue of the workers that run the mailboxes (`TEMPORAL_TASK_QUEUE`). */
+  taskQueue: string;
+  /** How long a mailbox the gateway starts holds events, ms (`WEBHOOK_HOLD_SECONDS`); the product's default unless set. */
+  holdMs?: number;
 }
 
 /** A gateway child process. */

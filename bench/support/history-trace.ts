@@ -18,7 +18,8 @@ export type DeliveryAnchor = 'signal' | 'update' | 'activity';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-function eventName(event: HistoryEvent): string {
+/** A history event's type in Temporal's own spelling: `WorkflowExecutionSignaled`, `MarkerRecorded`, ... */
+export function eventName(event: HistoryEvent): string {
   const name = temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'Unknown';
   return name
     .replace(/^EVENT_TYPE_/, '')
@@ -26,7 +27,8 @@ function eventName(event: HistoryEvent): string {
     .replace(/(^|_)([a-z])/g, (_, _sep: string, c: string) => c.toUpperCase());
 }
 
-function epochMs(event: HistoryEvent): number {
+/** When the server recorded `event`, epoch ms. */
+export function epochMs(event: HistoryEvent): number {
   const t = event.eventTime!;
   return Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6;
 }

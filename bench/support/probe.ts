@@ -19,7 +19,7 @@ export function epochNow(): number {
 export function probeActivities(sink: ProbeSink): BenchProbeActivities {
   return {
     async benchReady(info) {
-      sink.ready(info);
+      sink.ready({ ...info, readyAt: epochNow() });
     },
     async benchResumed({ key, status }) {
       sink.resumed(key, status, epochNow());

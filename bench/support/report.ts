@@ -5,12 +5,14 @@ import type { ThroughputResult } from '../throughput';
 import type { TraceResumeResult } from '../trace-resume';
 import type { WaitingAtScaleResult } from '../waiting-at-scale';
 import type { ClusterBenchResult } from '../cluster';
+import type { WebhookLatencyResult } from '../webhook-latency';
 import type { MachineInfo } from './machine';
 import { latencyRow, met, ms, row } from './markdown';
 import { profileMarkdown } from './profile-summary';
 import { clusterSection, clusterSummaryRows } from './report-cluster';
 import { scaleSection, scaleSummaryRows, throughputSection, throughputSummaryRow } from './report-load';
 import { resumeSection, resumeSummaryRows, traceSection } from './report-resume';
+import { webhookSection, webhookSummaryRows } from './report-webhooks';
 import type { ServerWindowResult } from './server-window';
 import { fixed, median, ratio, type Summary } from './stats';
 
@@ -25,6 +27,7 @@ export interface BenchResults {
   throughputServer?: ServerWindowResult;
   cluster?: ClusterBenchResult;
   trace?: TraceResumeResult;
+  webhookLatency?: WebhookLatencyResult;
 }
 
 /** How the run was made. */
@@ -96,6 +99,7 @@ function summaryTable(results: BenchResults): string[] {
       ]),
     );
   }
+  if (results.webhookLatency) lines.push(...webhookSummaryRows(results.webhookLatency));
   if (results.waitingAtScale) lines.push(...scaleSummaryRows(results.waitingAtScale, 5, ''));
   if (results.cluster) lines.push(...clusterSummaryRows(results.cluster));
   return lines;
@@ -168,6 +172,7 @@ export function renderReport(info: RunInfo, results: BenchResults): string {
     ...(results.throughput ? [...throughputSection(results.throughput), ''] : []),
     ...(results.gatewayCost ? [...gatewayCostSection(results.gatewayCost), ''] : []),
     ...(results.minting ? [...mintingSection(results.minting), ''] : []),
+    ...(results.webhookLatency ? [...webhookSection(results.webhookLatency), ''] : []),
     ...(results.waitingAtScale ? [...scaleSection(results.waitingAtScale), ''] : []),
     ...(results.cluster ? [...clusterSection(results.cluster, results.throughput, results.throughputServer), ''] : []),
     ...(results.trace ? [...traceSection(results.trace), ''] : []),

@@ -34,6 +34,8 @@ export interface ResumeTargetOptions {
   started?: boolean;
   /** Worker options over the product's defaults. */
   tuning?: BenchWorkerTuning;
+  /** The worker's task queue, when the caller needs it first (e.g. for a gateway's webhook mailboxes); default `<runId>-resume-<name>`. */
+  taskQueue?: string;
   /** The run's gateway for this server, when it has one already (else one is started here). */
   gateway?: GatewayProcess;
   gatewayNative?: GatewayProcess;
@@ -72,7 +74,7 @@ export async function startResumeTarget(ctx: BenchContext, options: ResumeTarget
     const connection = await Connection.connect({ address: server.address });
     stops.push(() => connection.close());
     const probe = new Probe();
-    const taskQueue = `${ctx.runId}-resume-${options.name}`;
+    const taskQueue = options.taskQueue ?? `${ctx.runId}-resume-${options.name}`;
     const worker: WorkerHost = await startWorkerHost(
       {
         address: server.address,
