@@ -4,14 +4,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { verifySlackRequest } from '@slack/bolt';
 import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { clickButton, slackSignatureHeaders } from '../examples/slack-approval/slack-stand-in';
 import { webhookMailboxId } from '../lib/webhook-mailbox-id';
 import { loadWebhookSources } from '../lib/webhook-sources';
-import { callbacksQuery, deliverCallbackSignal, webhookMailboxQuery } from '../workflows/protocol';
+import { callbacksQuery, deliverCallbackSignal, webhookMailboxQuery, webhookUnsubscribeSignal } from '../workflows/protocol';
 import type { CallbackWaitResult, WebhookWaitOptions } from '../workflows';
 import { errorOf, startHarness, type Harness } from './support/harness';
+import { WORKFLOW_BUNDLE_PATH } from './support/test-env';
 import { GITHUB_SECRET, SLACK_SECRET, STANDARD_SECRET, STRIPE_SECRET, sendGitHub, sendStandard, sendStripe } from './support/webhook-senders';
 import { releaseSignal, subscribedQuery, type WebhookWaitInput, type WebhookWaitThenHoldInput } from './workflows';
+
+/**
+ * The history (binary protobuf, `temporal.api.history.v1.History`) of a `once` wait its mailbox
+ * served, recorded while such a wait still sent an unsubscription: the workflow code must replay
+ * it unchanged. Regenerate with `DC_RECORD_REPLAY_FIXTURE=1` only on purpose.
+ */
+const REPLAY_FIXTURE = path.join(__dirname, 'fixtures', 'histories', 'once-wait-served-with-unsubscribe.binpb');
 
 /** Mailboxes in this file hold events for five seconds, so the tests can watch them clean up. */
 const HOLD_MS = 5_000;
@@ -300,6 +310,25 @@ describe('a wait that is over leaves its mailbox', () => {
     await handle.signal(releaseSignal);
     expect(await handle.result()).toMatchObject({ status: 'revoked' });
     expect(await deliverSignals(handle)).toBe(0);
+  });
+
+  test('a once wait its mailbox served sends no unsubscription (the mailbox dropped it on delivery); a run recorded before that change replays unchanged', async () => {
+    const repo = `octo/served-${unique()}`;
+    const key = `${repo}#3`;
+    const handle = await heldWaiter({ source: 'github', key });
+    expect((await sendGitHub(url('github'), { event: 'pull_request', deliveryId: `gh-${unique()}`, body: pullRequest(repo, 3) })).status).toBe(202);
+    await until(async () => ((await handle.query(callbacksQuery))[0]?.status === 'completed' ? true : undefined), 'the wait to be served');
+    // The workflow runs on (until released), so an unsubscription, if it were sent, would reach the mailbox.
+    await handle.signal(releaseSignal);
+    await received(handle);
+    const history = await handle.fetchHistory();
+    if (process.env.DC_RECORD_REPLAY_FIXTURE) await fs.writeFile(REPLAY_FIXTURE, temporal.api.history.v1.History.encode(history).finish());
+    expect((await mailboxView('github', key)).subscribers).toEqual([]);
+    const mailboxSignals = (await h.client.workflow.getHandle(webhookMailboxId('github', key)).fetchHistory()).events?.flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+    expect(mailboxSignals).not.toContain(webhookUnsubscribeSignal.name);
+    for (const recorded of [history, temporal.api.history.v1.History.decode(await fs.readFile(REPLAY_FIXTURE))]) {
+      await Worker.runReplayHistory({ workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH }, replayName: 'served once wait' }, recorded);
+    }
   });
 
   test('a stream wait that got what it waited for unsubscribes; later events are held for others, not signalled to it', async () => {
