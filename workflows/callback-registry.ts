@@ -1,5 +1,4 @@
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { toJSONSchema, type $ZodType } from 'zod/v4/core';
 import { callbacksQuery, callbackStatusQuery, deliverCallbackSignal, deliverCallbackUpdate, parseFailureReport, WORKFLOW_REFUSALS } from './protocol';
 import type {
   CallbackDelivery,
@@ -139,11 +138,23 @@ class CallbackRegistry {
   }
 }
 
-/** The schema's JSON Schema when it can describe itself (zod 4, classic or mini); other schemas stay opaque. */
+/** What a schema that implements Standard JSON Schema (`~standard.jsonSchema`) offers. */
+interface StandardJsonSchemaProps {
+  jsonSchema?: { input?: (options: { target: string; libraryOptions?: Record<string, unknown> }) => Record<string, unknown> };
+}
+
+/**
+ * The schema's JSON Schema (draft 2020-12) when it can describe itself through Standard JSON
+ * Schema (`schema['~standard'].jsonSchema`: zod 4 classic, and other libraries that implement
+ * it; zod mini does not); other schemas stay opaque. Asked of the schema itself, so no schema
+ * library is loaded into the sandbox for it.
+ */
 function jsonSchemaOf(schema: PayloadSchema | undefined): Record<string, unknown> | undefined {
-  if (!schema || typeof schema !== 'object' || !('_zod' in schema)) return undefined;
+  const standard = (schema as { '~standard'?: StandardJsonSchemaProps } | undefined)?.['~standard'];
+  const input = standard?.jsonSchema?.input;
+  if (typeof input !== 'function') return undefined;
   try {
-    return toJSONSchema(schema as unknown as $ZodType, { unrepresentable: 'any' }) as Record<string, unknown>;
+    return input({ target: 'draft-2020-12', libraryOptions: { unrepresentable: 'any' } });
   } catch {
     return undefined;
   }

@@ -1,5 +1,4 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import * as z from 'zod/mini';
 import type {
   AwaitCallbackUrl,
   CallbackDelivery,
@@ -105,23 +104,21 @@ export function isWorkflowRefusalCode(type: unknown): type is WorkflowRefusalCod
   return typeof type === 'string' && Object.prototype.hasOwnProperty.call(WORKFLOW_REFUSALS, type);
 }
 
-/**
- * What a sender must POST to a callback's `fail` route. The gateway refuses other bodies with
- * `INVALID_FAILURE_REPORT` before they reach Temporal; the workflow applies the same rule to
- * deliveries that reach it another way.
- */
-export const failureReportSchema = z.object({
-  error: z.object({
-    message: z.string().check(z.minLength(1)),
-    type: z.optional(z.string()),
-    details: z.optional(z.unknown()),
-  }),
-});
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The sender's error from a `fail` body, or undefined when the body is not a valid failure report. */
+/**
+ * The sender's error from a `fail` body, or undefined when the body is not a failure report:
+ * `{ "error": { "message": <non-empty string>, "type"?: <string>, "details"?: <any JSON> } }`
+ * (other fields are ignored). The one rule for failure reports: the gateway refuses other
+ * bodies with `INVALID_FAILURE_REPORT` before they reach Temporal, and the workflow applies it
+ * to deliveries that reach it another way. Hand-written rather than a schema library's, because
+ * workflow code's module state is evaluated once per workflow in Temporal's sandbox: a library
+ * here would cost every waiting workflow its memory (see docs/workflow-authors.md).
+ */
 export function parseFailureReport(data: unknown): CallbackFailureInfo | undefined {
-  const parsed = failureReportSchema.safeParse(data);
-  if (!parsed.success) return undefined;
-  const { message, type, details } = parsed.data.error;
+  if (!isRecord(data) || !isRecord(data.error)) return undefined;
+  const { message, type, details } = data.error;
+  if (typeof message !== 'string' || message.length === 0) return undefined;
+  if (type !== undefined && typeof type !== 'string') return undefined;
   return { message, ...(type === undefined ? {} : { type }), ...(details === undefined ? {} : { details }) };
 }

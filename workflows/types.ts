@@ -112,7 +112,8 @@ export interface CallbackProgress {
 
 /**
  * A payload schema: anything with zod's `safeParse` shape, so workflows can pass a zod schema
- * without this package pinning a zod version inside the sandbox.
+ * (or a hand-written check) without this package loading a schema library into the sandbox,
+ * where each workflow would pay for its modules (see docs/workflow-authors.md).
  */
 export interface PayloadSchema<T = unknown> {
   safeParse(data: unknown):
@@ -282,7 +283,7 @@ export interface CallbackStatusReport {
   mode: CallbackMode;
   /** When the URL stops being accepted (ISO 8601). */
   expiresAt: string;
-  /** JSON Schema of the data the callback takes, when the workflow gave a schema that can describe itself (zod 4). */
+  /** JSON Schema of the data the callback takes, when the workflow's schema can describe itself (Standard JSON Schema: zod 4 classic, not zod mini). */
   schema?: Record<string, unknown>;
   /**
    * The outcome of the delivery asked about: `applied` (taken once; repeats of its id change

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ERROR_STATUS, type CallbackErrorCode } from '../../lib/errors';
-import { failureReportSchema, WORKFLOW_REFUSALS, type WorkflowRefusalCode } from '../../workflows/protocol';
+import { WORKFLOW_REFUSALS, type WorkflowRefusalCode } from '../../workflows/protocol';
 import type { CallbackStatus, DeliveryKind, DeliveryOutcome, SyncDeliveryResult } from '../../workflows/types';
 
 /**
@@ -124,8 +124,18 @@ export const jsonBodySchema = z.unknown().describe('Any JSON value; the workflow
 /** A form body (`application/x-www-form-urlencoded`), as the workflow receives it: a repeated name gives a list. */
 export const formBodySchema = z.record(z.string(), z.union([z.string(), z.array(z.string())])).describe('Form fields; a repeated name gives a list.');
 
-/** The body of a `fail` report; the gateway and the workflow check it with the same schema. */
-export { failureReportSchema };
+/**
+ * The body of a `fail` report, as the document describes it. The rule itself is
+ * `parseFailureReport` (workflows/protocol.ts), which the gateway and the workflow both apply;
+ * a test holds the two to the same verdicts.
+ */
+export const failureReportSchema = z.object({
+  error: z.object({
+    message: z.string().min(1).describe('What went wrong; the workflow receives it as `error.message`.'),
+    type: z.string().optional().describe('A machine-readable kind of failure.'),
+    details: z.unknown().optional().describe('Any JSON the workflow should see.'),
+  }),
+});
 
 /** A text body or answer (`text/*`, `text/plain`, `text/html`). */
 export const textSchema = z.string();
