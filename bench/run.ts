@@ -53,6 +53,7 @@ import { machineInfo } from './support/machine';
 import { BENCH_DATA_DIR, benchCluster, benchStockTemporal, benchTemporal } from './support/paths';
 import { Probe } from './support/probe';
 import { renderReport, type BenchResults } from './support/report';
+import { CHAINLESS } from './support/report-resume';
 import { processByPid, serverWindow } from './support/server-window';
 import { startResumeTarget } from './support/resume-target';
 
@@ -70,6 +71,8 @@ const DEFAULT_BENCHMARKS: Benchmark[] = ['resume', 'throughput', 'cost', 'mintin
  * activity completion), the synchronous reply, and the local-activity twins; on the tuned server
  * also the NativeConnection gateway when it runs. The two servers alternate arm by arm, so each
  * carries the same load all along (a stock server's transfer-queue reads run out in bursts).
+ * One more arm goes through the same gateway and tuned server to a worker that mints tokens
+ * without their execution chain: against the tuned gateway arm, what the chain check costs.
  */
 function resumeArms(native: boolean): ResumeArm[] {
   const shapes: Array<Omit<ResumeArm, 'target'>> = [
@@ -83,6 +86,8 @@ function resumeArms(native: boolean): ResumeArm[] {
   return [
     ...shapes.flatMap((shape) => ['tuned', 'stock'].map((target) => ({ target, ...shape }))),
     ...(native ? [{ target: 'tuned', path: 'gateway-native', next: 'localActivity' } as const] : []),
+    // The same gateway and server, tokens without their execution chain: what the chain check costs.
+    { target: CHAINLESS, path: 'gateway', next: 'activity' },
   ];
 }
 
@@ -237,12 +242,15 @@ async function main(): Promise<void> {
       const stopTuned = cleanup.add('tuned resume target', () => tuned.stop());
       const stock = await startResumeTarget(ctx, { name: 'stock', server: benchStockTemporal });
       const stopStock = cleanup.add('stock resume target', () => stock.stop());
+      const chainless = await startResumeTarget(ctx, { name: CHAINLESS, server: temporal, started: true, gateway, chainlessTokens: true, sharesProcessesWith: 'tuned' });
+      const stopChainless = cleanup.add('chainless resume target', () => chainless.stop());
       results.resumeLatency = await runResumeLatency(
         ctx,
-        [tuned.target, stock.target],
+        [tuned.target, stock.target, chainless.target],
         resumeArms(gatewayNative !== undefined),
         quick ? { ...RESUME_LATENCY_DEFAULTS, warmup: 5, samples: 20 } : RESUME_LATENCY_DEFAULTS,
       );
+      await stopChainless();
       await stopStock();
       await stopTuned();
       await save();

@@ -52,6 +52,11 @@ export interface BenchWorkerOptions {
   probe: ProbeSink;
   /** Called at the start of every `generateCallbackUrl` run with the workflow id and `performance.now()`. */
   onMint?: (workflowId: string, at: number) => void;
+  /**
+   * Mint tokens without their execution chain, as before chains were recorded: the gateway then
+   * signals the workflow's latest run by workflow id, without the chain check (its A/B baseline).
+   */
+  chainlessTokens?: boolean;
   maxCachedWorkflows?: number;
   /** Worker options over the product's defaults. */
   tuning?: BenchWorkerTuning;
@@ -73,15 +78,18 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
   quietTemporalRuntime();
   const connection = await NativeConnection.connect({ address: options.address });
   const signer = createCallbackTokenMinter(options.signingKey, options.identity);
-  const onMint = options.onMint;
-  const minter: CallbackTokenMinter = onMint
-    ? {
-        mint(claims) {
-          onMint(claims.workflowId, performance.now());
-          return signer.mint(claims);
-        },
-      }
-    : signer;
+  const { onMint, chainlessTokens } = options;
+  const minter: CallbackTokenMinter =
+    onMint || chainlessTokens
+      ? {
+          mint(claims) {
+            onMint?.(claims.workflowId, performance.now());
+            if (!chainlessTokens) return signer.mint(claims);
+            const { executionChain: _dropped, ...chainless } = claims;
+            return signer.mint(chainless);
+          },
+        }
+      : signer;
   const worker = await createCallbackWorker({
     connection,
     namespace: options.namespace,

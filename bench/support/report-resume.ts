@@ -23,6 +23,8 @@ export const RESUME_TARGETS = {
 } as const;
 
 const MAIN = 'tuned';
+/** The target on the tuned server whose worker mints tokens without their execution chain (the chain check's baseline). */
+export const CHAINLESS = 'chainless';
 
 /** CPU ms per callback added up by role (Temporal, gateways, worker, driver), over every target. */
 function cpuByRole(arm: ArmResult): Record<'temporal' | 'gateway' | 'worker' | 'driver', number> {
@@ -59,6 +61,21 @@ export function resumeSummaryRows(r: ResumeLatencyResult): string[] {
   if (gateway && direct) {
     const times = gateway.cpuMsTotal / direct.cpuMsTotal;
     lines.push(row([1, 'CPU per callback, all processes', `gateway ${fixed(gateway.cpuMsTotal, 1)} ms`, `direct signal ${fixed(direct.cpuMsTotal, 1)} ms`, '', ratio(times), `≤ ${RESUME_TARGETS.cpuVsDirect}×`, met(times <= RESUME_TARGETS.cpuVsDirect)]));
+  }
+  const chainless = findArm(r, CHAINLESS, 'gateway', 'activity');
+  if (gateway && chainless) {
+    lines.push(
+      row([
+        1,
+        'The execution-chain check: resume to a regular activity, p50 / p99',
+        `chain-bound tokens ${ms(gateway.resume.p50)} / ${ms(gateway.resume.p99)}`,
+        `chainless tokens ${ms(chainless.resume.p50)} / ${ms(chainless.resume.p99)}`,
+        `send → 202 p50 ${ms(gateway.answer.p50)} vs ${ms(chainless.answer.p50)}; gateway CPU ${fixed(gateway.cpuMs[`${MAIN}.gateway`] ?? NaN, 2)} vs ${fixed(chainless.cpuMs[`${MAIN}.gateway`] ?? NaN, 2)} ms`,
+        `p50 ${ratio(gateway.resume.p50 / chainless.resume.p50)}, p99 ${ratio(gateway.resume.p99 / chainless.resume.p99)}`,
+        '(info)',
+        '',
+      ]),
+    );
   }
   const local = findArm(r, MAIN, 'gateway', 'localActivity');
   const localDirect = findArm(r, MAIN, 'direct', 'localActivity');

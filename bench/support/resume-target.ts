@@ -36,6 +36,10 @@ export interface ResumeTargetOptions {
   tuning?: BenchWorkerTuning;
   /** The worker's task queue, when the caller needs it first (e.g. for a gateway's webhook mailboxes); default `<runId>-resume-<name>`. */
   taskQueue?: string;
+  /** Its worker mints tokens without their execution chain: the baseline of the chain check's cost. */
+  chainlessTokens?: boolean;
+  /** Its server and gateway are the named target's: their CPU is counted there, not twice. */
+  sharesProcessesWith?: string;
   /** The run's gateway for this server, when it has one already (else one is started here). */
   gateway?: GatewayProcess;
   gatewayNative?: GatewayProcess;
@@ -85,6 +89,7 @@ export async function startResumeTarget(ctx: BenchContext, options: ResumeTarget
         identity: ctx.identity,
         callbackBaseUrl: gateway.url,
         ...(options.tuning ? { tuning: options.tuning } : {}),
+        ...(options.chainlessTokens ? { chainlessTokens: true } : {}),
         // Beside a server that serves metrics, the worker serves the SDK's.
         ...(server.metricsUrl ? { metricsPort: await freePort() } : {}),
       },
@@ -98,12 +103,14 @@ export async function startResumeTarget(ctx: BenchContext, options: ResumeTarget
       agent: ctx.agent,
       ...(options.gatewayNative ? { gatewayNative: options.gatewayNative } : {}),
       probe,
-      pids: {
-        temporal: await server.pid(),
-        gateway: gateway.pid,
-        worker: worker.pid,
-        ...(options.gatewayNative ? { gatewayNative: options.gatewayNative.pid } : {}),
-      },
+      pids: options.sharesProcessesWith
+        ? { worker: worker.pid }
+        : {
+            temporal: await server.pid(),
+            gateway: gateway.pid,
+            worker: worker.pid,
+            ...(options.gatewayNative ? { gatewayNative: options.gatewayNative.pid } : {}),
+          },
       metrics: {
         ...(server.metricsUrl ? { server: server.metricsUrl } : {}),
         ...(worker.metricsUrl ? { worker: worker.metricsUrl } : {}),

@@ -22,6 +22,8 @@ export interface WorkerHostConfig {
   tuning?: BenchWorkerTuning;
   /** Serve the SDK's Prometheus metrics on this port. */
   metricsPort?: number;
+  /** Mint tokens without their execution chain (see `BenchWorkerOptions.chainlessTokens`). */
+  chainlessTokens?: boolean;
 }
 
 /** What the worker host reports about its memory; heap figures are after a full GC. */
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     callbackBaseUrl: config.callbackBaseUrl,
     ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
     ...(config.tuning ? { tuning: config.tuning } : {}),
+    ...(config.chainlessTokens ? { chainlessTokens: true } : {}),
     probe: {
       ready: (info) => sendEvent('ready', info),
       resumed: (key, status, at) => sendEvent('resumed', { key, status, at }),
