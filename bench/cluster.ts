@@ -8,7 +8,7 @@ import type { BenchContext } from './support/context';
 import { startGatewayProcess } from './support/gateway-process';
 import { BENCH_PROFILE_DIR } from './support/paths';
 import { Probe } from './support/probe';
-import { processCpuSeconds, treeCpuSeconds } from './support/proc-cpu';
+import { cpuSeconds } from './support/proc-cpu';
 import { goCpuProfile, processByPid, serverWindow, type GoProfile, type ServerWindowResult } from './support/server-window';
 import { runThroughput, throughputRound, type ThroughputOptions, type ThroughputResult } from './throughput';
 import { runWaitingAtScale, type WaitingAtScaleOptions, type WaitingAtScaleResult } from './waiting-at-scale';
@@ -47,9 +47,9 @@ export async function runOnCluster(base: BenchContext, cluster: TemporalCluster,
   await cluster.startFresh((line) => base.log(`cluster: ${line}`));
   const stopCluster = cleanup.add('Temporal cluster', () => cluster.stop(() => undefined));
   const processes = await cluster.processes();
-  const servicePids = processes.filter((p) => p.service !== 'postgres').map((p) => p.pid);
-  const postgres = processes.find((p) => p.service === 'postgres');
-  const temporalCpu = () => servicePids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0) + (postgres ? treeCpuSeconds(postgres.pid) : 0);
+  // PostgreSQL is counted with its backends, a process per connection.
+  const serverProcesses = processes.map((p) => processByPid(p.service, p.pid, { tree: p.service === 'postgres', ...(p.metricsUrl ? { metricsUrl: p.metricsUrl } : {}) }));
+  const temporalCpu = () => serverProcesses.reduce((sum, p) => sum + cpuSeconds(p.cpu), 0);
 
   const gateway = await startGatewayProcess({
     mode: 'temporal',
@@ -92,7 +92,7 @@ export async function runOnCluster(base: BenchContext, cluster: TemporalCluster,
 
   ctx.log(`throughput (${processes.map((p) => `${p.service} pid ${p.pid}`).join(', ')})`);
   const endWindow = await serverWindow([
-    ...processes.map((p) => processByPid(p.service, p.pid, { tree: p.service === 'postgres', ...(p.metricsUrl ? { metricsUrl: p.metricsUrl } : {}) })),
+    ...serverProcesses,
     processByPid('gateway', gateway.pid),
     processByPid('bench', process.pid),
   ]);

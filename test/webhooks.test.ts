@@ -70,10 +70,15 @@ async function waiter(input: WebhookWaitInput): Promise<WorkflowHandle> {
   return handle;
 }
 
+/** The names of the signals the latest run of `workflowId` received, in order. */
+async function signalNames(workflowId: string): Promise<string[]> {
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+}
+
 /** How many `durableCallbacks.deliver` signals reached `handle` (its whole chain's latest run). */
 async function deliverSignals(handle: WorkflowHandle): Promise<number> {
-  const history = await h.client.workflow.getHandle(handle.workflowId).fetchHistory();
-  return (history.events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === deliverCallbackSignal.name).length;
+  return (await signalNames(handle.workflowId)).filter((name) => name === deliverCallbackSignal.name).length;
 }
 
 async function mailboxStatus(source: string, key: string): Promise<string> {
@@ -324,8 +329,7 @@ describe('a wait that is over leaves its mailbox', () => {
     const history = await handle.fetchHistory();
     if (process.env.DC_RECORD_REPLAY_FIXTURE) await fs.writeFile(REPLAY_FIXTURE, temporal.api.history.v1.History.encode(history).finish());
     expect((await mailboxView('github', key)).subscribers).toEqual([]);
-    const mailboxSignals = (await h.client.workflow.getHandle(webhookMailboxId('github', key)).fetchHistory()).events?.flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
-    expect(mailboxSignals).not.toContain(webhookUnsubscribeSignal.name);
+    expect(await signalNames(webhookMailboxId('github', key))).not.toContain(webhookUnsubscribeSignal.name);
     for (const recorded of [history, temporal.api.history.v1.History.decode(await fs.readFile(REPLAY_FIXTURE))]) {
       await Worker.runReplayHistory({ workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH }, replayName: 'served once wait' }, recorded);
     }

@@ -5,9 +5,10 @@ import { cpuWindow, runQueueSeconds, treeCpuSeconds, type CpuSource } from './pr
 import { counter, difference, histogram, scrape, type Scrape } from './prometheus';
 
 /**
- * What a Temporal server did over a stretch of a benchmark, from its own reports: the CPU each of
- * its processes used, which persistence operations its time went to, how long its frontend took
- * per call, and how long history waited on its shards. Read the same way from the dev server (one
+ * What a Temporal server did over a stretch of a benchmark, from /proc and its own reports: the
+ * CPU each of its processes used and how long each waited for a core, which persistence
+ * operations its time went to, how long its frontend took per call, and how long history's tasks
+ * and workflow locks were waited on. Read the same way from the dev server (one
  * process) and from a cluster (a process per service, plus PostgreSQL), so the two can be set side
  * by side to say what limits each.
  */
