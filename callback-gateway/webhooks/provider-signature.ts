@@ -15,6 +15,13 @@ export interface VerifiedWebhook {
   event: string | undefined;
   /** The provider's delivery id: one per event, the same on every retry. */
   deliveryId: string;
+  /**
+   * An id made of signed content only: the same for every retry of one event and for every
+   * replay of one captured request, whatever unsigned headers a replay changes. The provider's
+   * own id where it is signed (Stripe's event `id`, `webhook-id`, Slack's `event_id` or a hash of
+   * the signed body); for GitHub, which signs only the body, a hash of the body.
+   */
+  replayId: string;
   /** The verified event the key template reads: the JSON body, or Slack's parsed `payload`. */
   data: unknown;
   /** How the provider expects to be answered: `json` (`202` with what happened) or `empty` (`200`, no body: Slack interactivity). */

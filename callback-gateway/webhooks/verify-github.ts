@@ -1,12 +1,12 @@
 import type { Request } from 'express';
 import type { ReceivedBody } from '../request-state';
-import { eventMalformed, eventObject, hmacHexMatches, signatureInvalid, type VerifiedWebhook } from './provider-signature';
+import { bodyHashId, eventMalformed, eventObject, hmacHexMatches, signatureInvalid, type VerifiedWebhook } from './provider-signature';
 
 /**
  * Verifies a GitHub webhook: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` with the
  * webhook's secret, compared in constant time. The event type is `X-GitHub-Event`, the delivery
- * id `X-GitHub-Delivery` (the same on a redelivery). GitHub signs no timestamp; a replay carries
- * the same delivery id, which is applied once. A `application/x-www-form-urlencoded` delivery's
+ * id `X-GitHub-Delivery` (the same on a redelivery). GitHub signs no timestamp and neither header:
+ * a replay may carry any delivery id, so replays are recognised by a hash of the signed body. A `application/x-www-form-urlencoded` delivery's
  * event is its `payload` field.
  */
 export function verifyGitHub(req: Request, body: ReceivedBody, key: Uint8Array): VerifiedWebhook {
@@ -25,5 +25,5 @@ export function verifyGitHub(req: Request, body: ReceivedBody, key: Uint8Array):
       throw eventMalformed('A form-encoded GitHub webhook carries its event as JSON in `payload`.');
     }
   }
-  return { event, deliveryId, data: eventObject(data, 'GitHub'), answer: 'json' };
+  return { event, deliveryId, replayId: bodyHashId(body.raw), data: eventObject(data, 'GitHub'), answer: 'json' };
 }

@@ -27,14 +27,14 @@ export function verifySlack(req: Request, body: ReceivedBody, key: Uint8Array, n
       throw eventMalformed('A form-encoded Slack request carries its interaction as JSON in `payload`.');
     }
     const interaction = eventObject(payload, 'Slack');
-    return { event: typeof interaction.type === 'string' ? interaction.type : undefined, deliveryId: bodyHashId(body.raw), data: interaction, answer: 'empty' };
+    return { event: typeof interaction.type === 'string' ? interaction.type : undefined, deliveryId: bodyHashId(body.raw), replayId: bodyHashId(body.raw), data: interaction, answer: 'empty' };
   }
   const envelope = eventObject(body.data, 'Slack');
   if (envelope.type === 'url_verification' && typeof envelope.challenge === 'string') {
-    return { event: 'url_verification', deliveryId: bodyHashId(body.raw), data: envelope, answer: 'json', challenge: envelope.challenge };
+    return { event: 'url_verification', deliveryId: bodyHashId(body.raw), replayId: bodyHashId(body.raw), data: envelope, answer: 'json', challenge: envelope.challenge };
   }
   const inner = envelope.event as { type?: unknown } | undefined;
   const event = typeof inner?.type === 'string' ? inner.type : typeof envelope.type === 'string' ? envelope.type : undefined;
   const deliveryId = typeof envelope.event_id === 'string' ? envelope.event_id : bodyHashId(body.raw);
-  return { event, deliveryId, data: envelope, answer: 'json' };
+  return { event, deliveryId, replayId: deliveryId, data: envelope, answer: 'json' };
 }

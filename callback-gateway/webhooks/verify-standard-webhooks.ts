@@ -21,5 +21,5 @@ export function verifyStandardWebhook(req: Request, body: ReceivedBody, key: Uin
   }
   const data = eventObject(body.data, 'Standard Webhooks');
   const event = resolveJsonPointer(data, eventPointer);
-  return { event: typeof event === 'string' ? event : undefined, deliveryId: req.get('webhook-id')!, data, answer: 'json' };
+  return { event: typeof event === 'string' ? event : undefined, deliveryId: req.get('webhook-id')!, replayId: req.get('webhook-id')!, data, answer: 'json' };
 }

@@ -18,5 +18,5 @@ export function verifyStripe(req: Request, body: ReceivedBody, key: Uint8Array, 
   checkFreshness(timestamp, 'The Stripe-Signature timestamp', nowSeconds);
   const event = eventObject(body.data, 'Stripe');
   if (typeof event.id !== 'string' || typeof event.type !== 'string') throw eventMalformed('A Stripe event has a string `id` and `type`.');
-  return { event: event.type, deliveryId: event.id, data: event, answer: 'json' };
+  return { event: event.type, deliveryId: event.id, replayId: event.id, data: event, answer: 'json' };
 }
