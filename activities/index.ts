@@ -4,4 +4,4 @@
  */
 export { createCallbackActivities, type CallbackActivityDeps } from './generate-callback-url';
 export { loadCallbackActivities } from './load-callback-activities';
-export { createWebhookActivities, type WebhookActivityOptions } from './subscribe-webhook';
+export { createWebhookActivities } from './webhook-routing';

@@ -5,7 +5,7 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import { createCallback, createWebhookWait, type CallbackWaitResult, type WebhookWaitOptions } from '../workflows';
 
-export { awaitCallback, webhookMailbox } from '../workflows';
+export { awaitCallback, webhookEvent, webhookMailbox } from '../workflows';
 
 /** How a bench workflow mints its URL: the `mintWith` option of `createCallback`. */
 export type MintWith = 'activity' | 'localActivity';

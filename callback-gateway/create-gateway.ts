@@ -16,6 +16,7 @@ import { probeRoutes } from './routes/probes';
 import { webhookRoutes } from './routes/webhooks';
 import type { WebhookSources } from '../lib/webhook-sources';
 import { DEFAULT_WEBHOOK_HOLD_MS } from '../workflows/protocol';
+import { DEFAULT_WEBHOOK_MAX_HELD_EVENTS } from './webhook-capacity';
 
 /** Default bound on each Temporal call a request makes. */
 export const DEFAULT_TEMPORAL_CALL_TIMEOUT_MS = 5_000;
@@ -49,7 +50,7 @@ export interface GatewayDeps {
   verifiedTokenCache?: number;
   /**
    * Provider webhooks (`POST /webhooks/:source`): the configured sources, and the task queue the
-   * `webhookMailbox` workflows run on (the workers', `TEMPORAL_TASK_QUEUE`). Off unless given.
+   * `webhookEvent` and `webhookMailbox` workflows run on (the workers', `TEMPORAL_TASK_QUEUE`). Off unless given.
    */
   webhooks?: GatewayWebhooks;
 }
@@ -58,10 +59,12 @@ export interface GatewayDeps {
 export interface GatewayWebhooks {
   /** Sources by name, as `loadGatewayConfig` reads them from `WEBHOOK_SOURCES_FILE`. */
   sources: WebhookSources;
-  /** The task queue of the workers that run `webhookMailbox` (and the waits). */
+  /** The task queue of the workers that run `webhookEvent` and `webhookMailbox` (and the waits). */
   taskQueue: string;
-  /** How long a mailbox the gateway starts holds events, ms. Default 24 hours. */
+  /** How long an event is held for waits that begin later, ms. Default 24 hours. */
   holdMs?: number;
+  /** The most events one source holds at once (`WEBHOOK_MAX_HELD_EVENTS`). Default 5,000. */
+  maxHeldEvents?: number;
 }
 
 /**
@@ -114,6 +117,8 @@ export function createGateway(deps: GatewayDeps): express.Express {
         sources: deps.webhooks.sources,
         taskQueue: deps.webhooks.taskQueue,
         holdMs: deps.webhooks.holdMs ?? DEFAULT_WEBHOOK_HOLD_MS,
+        maxHeldEvents: deps.webhooks.maxHeldEvents ?? DEFAULT_WEBHOOK_MAX_HELD_EVENTS,
+        logger,
         maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         timeoutMs,
         rateLimits: deps.rateLimits,

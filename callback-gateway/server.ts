@@ -70,7 +70,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     rateLimits: { perIp: { perMinute: config.rateLimitPerIp }, perKey: { perMinute: config.rateLimitPerKey } },
     trustProxy: config.trustProxy,
     ...(config.webhookSources.size > 0
-      ? { webhooks: { sources: config.webhookSources, taskQueue: config.temporal.taskQueue, holdMs: config.webhookHoldMs } }
+      ? { webhooks: { sources: config.webhookSources, taskQueue: config.temporal.taskQueue, holdMs: config.webhookHoldMs, maxHeldEvents: config.webhookMaxHeldEvents } }
       : {}),
   });
   const server = createGatewayServer(app, { requestTimeoutMs: config.requestTimeoutMs, maxBodyBytes: config.maxBodyBytes });

@@ -62,6 +62,7 @@ const gatewaySchema = temporalSchema.extend(commonSchema.shape).extend({
   WEBHOOK_SECRETS: z.string().optional(),
   WEBHOOK_SOURCES_FILE: nonEmpty.optional(),
   WEBHOOK_HOLD_SECONDS: z.coerce.number().int().min(1).max(366 * 24 * 60 * 60).default(24 * 60 * 60),
+  WEBHOOK_MAX_HELD_EVENTS: z.coerce.number().int().min(1).default(5_000),
   RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(0),
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).default(600),
   GATEWAY_TRUST_PROXY: z.string().optional(),
@@ -156,8 +157,10 @@ export interface GatewayConfig {
   webhookSecrets: Map<string, string>;
   /** Provider webhook sources by name (`WEBHOOK_SOURCES_FILE`), served at `POST /webhooks/:source`; empty when unset. */
   webhookSources: WebhookSources;
-  /** How long a mailbox the gateway starts holds events for waits that begin later (`WEBHOOK_HOLD_SECONDS`, default 24 h), ms. */
+  /** How long an event is held for waits that begin later (`WEBHOOK_HOLD_SECONDS`, default 24 h), ms. */
   webhookHoldMs: number;
+  /** The most events one webhook source holds at once (`WEBHOOK_MAX_HELD_EVENTS`, default 5,000). */
+  webhookMaxHeldEvents: number;
   /** Requests per minute per client IP (0 = off) and per API key. */
   rateLimitPerIp: number;
   rateLimitPerKey: number;
@@ -332,6 +335,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     webhookSecrets: webhookSecrets(parsed.WEBHOOK_SECRETS),
     webhookSources: webhookSources(parsed.WEBHOOK_SOURCES_FILE, env),
     webhookHoldMs: parsed.WEBHOOK_HOLD_SECONDS * 1000,
+    webhookMaxHeldEvents: parsed.WEBHOOK_MAX_HELD_EVENTS,
     rateLimitPerIp: parsed.RATE_LIMIT_PER_IP,
     rateLimitPerKey: parsed.RATE_LIMIT_PER_KEY,
     trustProxy: trustProxy(parsed.GATEWAY_TRUST_PROXY),

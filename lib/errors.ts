@@ -86,6 +86,12 @@ export const ERROR_STATUS = {
   WEBHOOK_TIMESTAMP_STALE: 401,
   /** A verified provider webhook lacks what that provider always sends (its delivery id or event type), or its body is not an event. */
   WEBHOOK_EVENT_MALFORMED: 400,
+  /**
+   * The source holds as many events as it may (`WEBHOOK_MAX_HELD_EVENTS`, counted in Temporal's
+   * visibility): nothing of this event was held. A retry after `Retry-After` succeeds once held
+   * events expire or are taken.
+   */
+  WEBHOOK_SOURCE_FULL: 503,
   /** No route matches the request path. */
   ROUTE_NOT_FOUND: 404,
   /** An unexpected failure inside the gateway; the delivery was not accepted. */

@@ -15,7 +15,7 @@
 export { durableCallbacks, durableCallbacksFromEnv, pluginOptionsFrom, type DurableCallbacksOptions, type CallbackMintingOptions } from './plugin';
 export { createCallbackWorker, type CallbackWorkerOptions } from './create-worker';
 export { connectWorker } from './connect-worker';
-export { createCallbackActivities, createWebhookActivities, type CallbackActivityDeps, type WebhookActivityOptions } from '../activities';
+export { createCallbackActivities, createWebhookActivities, type CallbackActivityDeps } from '../activities';
 export { createCallbackTokenMinter, type CallbackTokenMinter } from '../lib/mint-callback-token';
 export { loadKeyRing, type KeyRing } from '../lib/key-ring';
 export {

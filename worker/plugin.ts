@@ -3,7 +3,7 @@ import { SimplePlugin, type SimplePluginOptions } from '@temporalio/plugin';
 import type { Worker } from '@temporalio/worker';
 import { createCallbackActivities, type CallbackActivityDeps } from '../activities/generate-callback-url';
 import { loadCallbackActivities } from '../activities/load-callback-activities';
-import { createWebhookActivities, type WebhookActivityOptions } from '../activities/subscribe-webhook';
+import { createWebhookActivities } from '../activities/webhook-routing';
 import { loadMintingConfig, type Env, type MintingConfig, type PayloadCodecConfig, type TokenConfig } from '../lib/config';
 import { checkPayloadCodecKeys, loadPayloadCodec } from '../lib/payload-codec';
 import type { CallbackActivities, GenerateCallbackUrlInput } from '../workflows/types';
@@ -39,13 +39,6 @@ export interface DurableCallbacksOptions {
    * `PAYLOAD_CODEC_KEYS`, or any codec). Give workers, clients and the gateway the same keys.
    */
   payloadCodec?: PayloadCodecConfig | PayloadCodec;
-  /**
-   * How webhook waits (`createWebhookWait`) subscribe: the plugin always registers the
-   * `subscribeWebhook` activity; this sets how long a mailbox it starts holds events (default 24
-   * hours; give the gateway the same `WEBHOOK_HOLD_SECONDS`). The worker must also run the
-   * `webhookMailbox` workflow: export it from your workflows file.
-   */
-  webhooks?: WebhookActivityOptions;
 }
 
 /**
@@ -94,7 +87,7 @@ function deferredCodec(config: PayloadCodecConfig): { codec: PayloadCodec; ready
 /**
  * The Temporal plugin for durable callbacks: the one line that adds callbacks to an existing
  * worker or client. On a worker it registers the minting activity (with `minting`), the
- * `subscribeWebhook` activity of webhook waits, and, like on a client, the payload codec (with
+ * webhook routing's activities (`subscribeWebhook`, `unsubscribeWebhook`, `holdWebhookEvent`, `recoverWebhookMailbox`), and, like on a client, the payload codec (with
  * `payloadCodec`).
  *
  * ```ts
@@ -130,7 +123,7 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
   const pluginOptions: SimplePluginOptions = {
     name: PLUGIN_NAME,
     activities: {
-      ...createWebhookActivities(options.webhooks),
+      ...createWebhookActivities(),
       ...(minter
         ? ({ generateCallbackUrl: async (input: GenerateCallbackUrlInput) => (await minter).generateCallbackUrl(input) } satisfies CallbackActivities)
         : {}),

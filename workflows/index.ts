@@ -22,6 +22,7 @@ export { waitForQuorum, waitForAny, waitForAll, type QuorumOptions, type QuorumR
 export { markWaitingForCallbacks, WAITING_SEARCH_ATTRIBUTE } from './waiting-attribute';
 export { awaitCallback, type AwaitCallbackInput } from './await-callback';
 export { createWebhookWait, waitForWebhook } from './create-webhook-wait';
+export { webhookEvent } from './webhook-event';
 export { webhookMailbox } from './webhook-mailbox';
 export type {
   Callback,

@@ -7,9 +7,12 @@ import type {
   CallbackStatusReport,
   SyncDeliveryResult,
   WebhookEvent,
+  WebhookEventRef,
+  WebhookMailboxState,
   WebhookMailboxView,
   WebhookSubscription,
   WebhookUnsubscription,
+  WebhookWaiter,
 } from './types';
 
 /**
@@ -48,11 +51,18 @@ export const callbackUrlQuery = defineQuery<string | null>('durableCallbacks.cal
  */
 export const awaitCallbackUrlUpdate = defineUpdate<AwaitCallbackUrl>('durableCallbacks.awaitCallbackUrl');
 
-/** Sent by the gateway (with signal-with-start) to the `webhookMailbox` of an event's (source, key): one verified provider event. */
-export const webhookEventSignal = defineSignal<[WebhookEvent]>('durableCallbacks.webhookEvent');
+/**
+ * Sent by a `webhookEvent`'s `holdWebhookEvent` activity (with update-with-start) to the mailbox
+ * of its (source, key): the mailbox holds the reference and answers with the subscribers to
+ * deliver it to now (a `once` subscriber is counted as served).
+ */
+export const webhookHoldUpdate = defineUpdate<WebhookWaiter[], [WebhookEventRef]>('durableCallbacks.webhookHold');
 
-/** Sent by the `subscribeWebhook` activity (with signal-with-start) to a mailbox: a waiter for its (source, key). */
-export const webhookSubscribeSignal = defineSignal<[WebhookSubscription]>('durableCallbacks.webhookSubscribe');
+/**
+ * Sent by the `subscribeWebhook` activity (with update-with-start) to a mailbox: a waiter for its
+ * (source, key). The answer is the held events to deliver to it now (for a `once` waiter, the first).
+ */
+export const webhookSubscribeUpdate = defineUpdate<WebhookEventRef[], [WebhookSubscription]>('durableCallbacks.webhookSubscribe');
 
 /**
  * Sent by the `unsubscribeWebhook` activity to a mailbox when a webhook wait is no longer pending
@@ -63,13 +73,29 @@ export const webhookUnsubscribeSignal = defineSignal<[WebhookUnsubscription]>('d
 /** Answered by a `webhookMailbox`: the events it holds and the waiters it serves (for the CLI and operators). */
 export const webhookMailboxQuery = defineQuery<WebhookMailboxView>('durableCallbacks.webhookMailbox');
 
+/**
+ * Answered by a `webhookMailbox`, also after it ended: everything it holds, as it carries it
+ * across continue-as-new. A mailbox that starts a new chain reads it from the run before, if
+ * that run was terminated, failed or timed out, so no subscription or held event is lost with it.
+ */
+export const webhookMailboxStateQuery = defineQuery<WebhookMailboxState>('durableCallbacks.webhookMailboxState');
+
+/** Answered by a `webhookEvent`: the verified event it holds, for a waiter that subscribes later. */
+export const webhookEventQuery = defineQuery<WebhookEvent>('durableCallbacks.webhookEvent');
+
+/** The workflow type that holds one verified provider event: the gateway starts one per event. */
+export const WEBHOOK_EVENT_WORKFLOW = 'webhookEvent';
+
+/** The prefix of every held event's workflow id: `durable-callbacks-event:<source>:<sha256 hex of its replay id>`. */
+export const WEBHOOK_EVENT_ID_PREFIX = 'durable-callbacks-event:';
+
 /** The workflow type of the per-(source, key) mailbox, as workers register it and the gateway starts it. */
 export const WEBHOOK_MAILBOX_WORKFLOW = 'webhookMailbox';
 
 /** The prefix of every mailbox's workflow id: `durable-callbacks-mailbox:<source>:<sha256 hex of the key>`. */
 export const WEBHOOK_MAILBOX_ID_PREFIX = 'durable-callbacks-mailbox:';
 
-/** How long a mailbox holds an event for waits that begin later, unless configured otherwise: 24 hours. */
+/** How long an event is held for waits that begin later, unless configured otherwise: 24 hours. */
 export const DEFAULT_WEBHOOK_HOLD_MS = 24 * 60 * 60 * 1000;
 
 /** Which sources a gateway takes and a wait may name: 1 to 64 of A-Z a-z 0-9 . _ - (they appear in URLs and workflow ids). */

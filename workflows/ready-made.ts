@@ -1,7 +1,8 @@
 /**
- * The workflows `durable-callbacks worker` runs by default: the ready-made `awaitCallback`, and
- * the `webhookMailbox` that the gateway starts on this worker's task queue for a provider's event
- * that arrives before any wait subscribed to it.
+ * The workflows `durable-callbacks worker` runs by default: the ready-made `awaitCallback`, the
+ * `webhookEvent` the gateway starts on this worker's task queue for each provider event it
+ * accepts, and the `webhookMailbox` where those events meet the waits for their key.
  */
 export { awaitCallback } from './await-callback';
+export { webhookEvent } from './webhook-event';
 export { webhookMailbox } from './webhook-mailbox';

@@ -495,24 +495,69 @@ export interface WebhookUnsubscription {
 export interface WebhookMailboxView {
   source: string;
   key: string;
-  events: Array<{ deliveryId: string; event: string; receivedAt: string; heldUntil: string }>;
+  events: Array<{ deliveryId: string; event: string; receivedAt: string; heldUntil: string; workflowId: string }>;
   subscribers: Array<{ workflowId: string; callbackId: string; event?: string; mode: CallbackMode; expiresAt: string }>;
 }
 
-/** The argument of the `webhookMailbox` workflow: which (source, key) it serves, its bounds, and state carried across continue-as-new. */
+/** The argument of the `webhookMailbox` workflow: which (source, key) it serves, and state carried across continue-as-new. */
 export interface WebhookMailboxInput {
   source: string;
   key: string;
-  /** How long an event is held for waits that subscribe later, ms. */
-  holdMs: number;
-  /** The most events held; the oldest go first. */
-  maxEvents?: number;
-  /** Carried across continue-as-new. */
+  /** Carried across continue-as-new (or recovered from a run that was terminated). */
   state?: WebhookMailboxState;
+}
+
+/**
+ * A mailbox's reference to one held event: enough to match it and find its `webhookEvent`
+ * workflow, never its body, so a mailbox's history does not grow with the size of what it holds.
+ */
+export interface WebhookEventRef {
+  /** The `webhookEvent` workflow that holds the event. */
+  workflowId: string;
+  deliveryId: string;
+  event: string;
+  receivedAt: string;
+  /** Epoch ms until which the event is held. */
+  heldUntil: number;
+  /** `once` waiters this event was handed to: a repeated hold answers them again, so a retry loses none. */
+  servedOnce?: WebhookWaiter[];
+}
+
+/** One waiting callback: the workflow to signal (by id, so it follows continue-as-new) and its callback id. */
+export interface WebhookWaiter {
+  workflowId: string;
+  callbackId: string;
 }
 
 /** What a mailbox carries across continue-as-new. */
 export interface WebhookMailboxState {
-  events: Array<WebhookEvent & { heldUntil: number }>;
+  events: WebhookEventRef[];
   subscribers: WebhookSubscription[];
+}
+
+/** The argument of the `webhookEvent` workflow: the verified event and until when it is held. */
+export interface WebhookEventInput {
+  event: WebhookEvent;
+  /** Epoch ms until which the event is held for waits that begin later. */
+  heldUntil: number;
+}
+
+/** Input of the `holdWebhookEvent` activity, which a `webhookEvent` workflow runs once. */
+export interface HoldWebhookEventInput {
+  event: WebhookEvent;
+  heldUntil: number;
+}
+
+/** Input of the `recoverWebhookMailbox` activity, which a mailbox runs when it starts a new chain. */
+export interface RecoverWebhookMailboxInput {
+  source: string;
+  key: string;
+}
+
+/** The activities the webhook workflows themselves run (`webhookEvent`, `webhookMailbox`); the `durableCallbacks` plugin registers them. */
+export interface WebhookRoutingActivities {
+  /** Holds the event in its mailbox and delivers it to the waits subscribed now; returns how many were signalled. */
+  holdWebhookEvent(input: HoldWebhookEventInput): Promise<number>;
+  /** What the previous run of a mailbox held, when that run was terminated, failed or timed out; null otherwise. */
+  recoverWebhookMailbox(input: RecoverWebhookMailboxInput): Promise<WebhookMailboxState | null>;
 }

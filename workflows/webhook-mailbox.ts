@@ -1,135 +1,145 @@
-import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
-import { deliverCallbackSignal, webhookEventSignal, webhookMailboxQuery, webhookSubscribeSignal, webhookUnsubscribeSignal } from './protocol';
-import type { CallbackDelivery, WebhookEvent, WebhookMailboxInput, WebhookMailboxState, WebhookMailboxView, WebhookSubscription, WebhookUnsubscription } from './types';
-
-/** The most events a mailbox holds unless told otherwise; the oldest go first. */
-const DEFAULT_MAX_EVENTS = 100;
+import { allHandlersFinished, condition, continueAsNew, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { webhookHoldUpdate, webhookMailboxQuery, webhookMailboxStateQuery, webhookSubscribeUpdate, webhookUnsubscribeSignal } from './protocol';
+import type { WebhookEventRef, WebhookMailboxInput, WebhookMailboxState, WebhookMailboxView, WebhookRoutingActivities, WebhookSubscription, WebhookWaiter } from './types';
 
 /**
- * The most characters of held events (as JSON) a mailbox keeps, so the state it carries across
- * continue-as-new stays well under Temporal's 2 MB payload limit; the oldest go first.
+ * Messages handled in one run before the mailbox continues as new, unless Temporal suggests it
+ * sooner. Each is a small update or signal (references, never bodies), so a run stays far below
+ * any history limit a server is likely to run with; nothing reaches a mailbox while no worker
+ * runs, since only workers' activities send to it.
  */
-const MAX_HELD_CHARS = 512 * 1024;
+const MAX_MESSAGES_PER_RUN = 100;
 
-/** Signals handled in one run before the mailbox continues as new, unless Temporal suggests it sooner. */
-const MAX_SIGNALS_PER_RUN = 500;
+/** A mailbox that starts a new chain asks once what the run before it held; retried until visibility answers. */
+const { recoverWebhookMailbox } = proxyLocalActivities<WebhookRoutingActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', maximumInterval: '30s' },
+});
 
-type Incoming =
-  | { kind: 'event'; event: WebhookEvent }
-  | { kind: 'subscribe'; subscription: WebhookSubscription }
-  | { kind: 'unsubscribe'; unsubscription: WebhookUnsubscription };
+const waiterOf = ({ workflowId, callbackId }: WebhookWaiter): WebhookWaiter => ({ workflowId, callbackId });
+const sameWaiter = (a: WebhookWaiter, b: WebhookWaiter) => a.workflowId === b.workflowId && a.callbackId === b.callbackId;
 
-const heldChars = (events: readonly WebhookEvent[]) => events.reduce((sum, event) => sum + JSON.stringify(event).length, 0);
-
-function deliveryOf(subscription: WebhookSubscription, event: WebhookEvent): CallbackDelivery {
-  return {
-    callbackId: subscription.callbackId,
-    deliveryId: event.deliveryId,
-    kind: 'complete',
-    method: 'POST',
-    contentType: event.contentType,
-    data: event.data,
-    query: {},
-    headers: event.headers,
-    receivedAt: event.receivedAt,
-    webhook: { source: event.source, event: event.event, key: event.key },
-  };
-}
+/** The subscriber's event filter (source and key are the mailbox's own: compared when the message arrives). */
+const wants = (subscription: WebhookSubscription, ref: WebhookEventRef) => subscription.event === undefined || subscription.event === ref.event;
 
 function viewOf(source: string, key: string, state: WebhookMailboxState): WebhookMailboxView {
   const iso = (ms: number) => new Date(ms).toISOString();
   return {
     source,
     key,
-    events: state.events.map((e) => ({ deliveryId: e.deliveryId, event: e.event, receivedAt: e.receivedAt, heldUntil: iso(e.heldUntil) })),
+    events: state.events.map((e) => ({ deliveryId: e.deliveryId, event: e.event, receivedAt: e.receivedAt, heldUntil: iso(e.heldUntil), workflowId: e.workflowId })),
     subscribers: state.subscribers.map((s) => ({ workflowId: s.workflowId, callbackId: s.callbackId, ...(s.event === undefined ? {} : { event: s.event }), mode: s.mode, expiresAt: iso(s.expiresAt) })),
   };
 }
 
-/** Exact string equality on source and key (never prefix, never case-folded), then the subscriber's event filter. */
-function matches(subscription: WebhookSubscription, event: WebhookEvent): boolean {
-  return subscription.source === event.source && subscription.key === event.key && (subscription.event === undefined || subscription.event === event.event);
+/** `into` with what `recovered` holds that it does not: events by workflow id, subscribers by waiter. */
+function merge(into: WebhookMailboxState, recovered: WebhookMailboxState): WebhookMailboxState {
+  return {
+    events: [...recovered.events.filter((e) => !into.events.some((held) => held.workflowId === e.workflowId)), ...into.events],
+    subscribers: [...recovered.subscribers.filter((s) => !into.subscribers.some((held) => sameWaiter(held, s))), ...into.subscribers],
+  };
 }
 
 /**
- * The mailbox of one (source, key): the durable meeting point of a provider's events and the
- * webhook waits for them, so neither has to come first. The gateway signals-with-start it for each
- * verified event, and each wait's `subscribeWebhook` activity for each subscription; its id is
- * `durable-callbacks-mailbox:<source>:<sha256 hex of the key>`.
+ * The mailbox of one (source, key): where a provider's events and the webhook waits for them meet,
+ * so neither has to come first. Its id is `durable-callbacks-mailbox:<source>:<sha256 hex of the key>`.
  *
- * It holds each event for `holdMs` (and at most `maxEvents`, oldest first), ignores an event
- * whose delivery id it holds already (a provider's retry), and signals every live subscriber
- * with `durableCallbacks.deliver` (callback id = the subscriber's, delivery id = the provider's),
- * so each waiter applies each delivery once. A new subscriber gets the held events it matches
- * (a `once` subscriber the first). It drops a `once` subscriber once served, a subscriber whose
- * wait is over (`durableCallbacks.webhookUnsubscribe`), past its expiry or whose workflow is gone,
- * continues as new before its history grows large, and completes once it holds neither events
- * nor subscribers. The `durableCallbacks.webhookMailbox` query lists what it holds. Export it from your workflows file
- * on every worker that runs webhook waits.
+ * It holds references, never bodies: each event is held by a `webhookEvent` workflow of its own,
+ * whose `holdWebhookEvent` activity sends the reference here (`durableCallbacks.webhookHold`, an
+ * update-with-start) and gets back the waits to deliver it to now; each wait's `subscribeWebhook`
+ * activity subscribes (`durableCallbacks.webhookSubscribe`) and gets back the held events to
+ * deliver to it (for a `once` wait, the first). A `once` waiter is dropped once served; a waiter
+ * whose wait is over leaves (`durableCallbacks.webhookUnsubscribe`) or is dropped at its expiry.
+ *
+ * No single run is a point of loss: it continues as new every {@link MAX_MESSAGES_PER_RUN}
+ * messages (or when Temporal suggests), carrying what it holds; a mailbox that starts a new chain
+ * first reads what the run before it held when that run was terminated, failed or timed out, and
+ * carries it on. It completes once it holds neither events nor subscribers. The
+ * `durableCallbacks.webhookMailbox` query lists what it holds. Export it from your workflows file
+ * on every worker that runs webhook waits, next to `webhookEvent`.
  */
 export async function webhookMailbox(input: WebhookMailboxInput): Promise<void> {
-  const { source, key, holdMs } = input;
-  const maxEvents = input.maxEvents ?? DEFAULT_MAX_EVENTS;
-  const state: WebhookMailboxState = input.state ?? { events: [], subscribers: [] };
-  const inbox: Incoming[] = [];
-  // A hash collision or a misrouted signal must never reach a waiter: exact equality, again.
-  setHandler(webhookEventSignal, (event) => {
-    if (event.source === source && event.key === key) inbox.push({ kind: 'event', event });
-  });
-  setHandler(webhookSubscribeSignal, (subscription) => {
-    if (subscription.source === source && subscription.key === key) inbox.push({ kind: 'subscribe', subscription });
-  });
-  setHandler(webhookUnsubscribeSignal, (unsubscription) => {
-    if (unsubscription.source === source && unsubscription.key === key) inbox.push({ kind: 'unsubscribe', unsubscription });
+  const { source, key } = input;
+  let state: WebhookMailboxState = input.state ?? { events: [], subscribers: [] };
+  let ready = input.state !== undefined;
+  let handled = 0;
+
+  /** The waiters to hand `ref` to now: those it was handed to before (a retried hold), and every matching subscriber; `once` ones are served. */
+  const serve = (ref: WebhookEventRef): WebhookWaiter[] => {
+    const now = Date.now();
+    const matching = state.subscribers.filter((s) => s.expiresAt > now && wants(s, ref));
+    const once = matching.filter((s) => s.mode === 'once');
+    if (once.length > 0) {
+      ref.servedOnce = [...(ref.servedOnce ?? []), ...once.map(waiterOf)];
+      state.subscribers = state.subscribers.filter((s) => !once.includes(s));
+    }
+    const earlier = (ref.servedOnce ?? []).filter((w) => !matching.some((s) => sameWaiter(s, w)));
+    return [...earlier, ...matching.map(waiterOf)];
+  };
+
+  setHandler(
+    webhookHoldUpdate,
+    async (ref) => {
+      await condition(() => ready);
+      handled++;
+      const held = state.events.find((e) => e.workflowId === ref.workflowId);
+      if (held) return serve(held);
+      const entry: WebhookEventRef = { workflowId: ref.workflowId, deliveryId: ref.deliveryId, event: ref.event, receivedAt: ref.receivedAt, heldUntil: ref.heldUntil };
+      if (entry.heldUntil > Date.now()) state.events.push(entry);
+      return serve(entry);
+    },
+  );
+  setHandler(
+    webhookSubscribeUpdate,
+    async (subscription) => {
+      await condition(() => ready);
+      handled++;
+      const now = Date.now();
+      state.subscribers = state.subscribers.filter((s) => !sameWaiter(s, subscription));
+      if (subscription.expiresAt <= now) return [];
+      const held = state.events.filter((e) => e.heldUntil > now && wants(subscription, e));
+      const strip = ({ servedOnce: _served, ...ref }: WebhookEventRef): WebhookEventRef => ref;
+      const first = held[0];
+      if (subscription.mode === 'once' && first) {
+        first.servedOnce = [...(first.servedOnce ?? []), waiterOf(subscription)];
+        return [strip(first)];
+      }
+      state.subscribers.push(subscription);
+      return held.map(strip);
+    },
+    {
+      // Exact equality on source and key, never a prefix or a folded case: a misrouted subscription never joins.
+      validator: (subscription) => {
+        if (subscription.source !== source || subscription.key !== key) throw new Error('This mailbox serves another (source, key).');
+      },
+    },
+  );
+  setHandler(webhookUnsubscribeSignal, ({ source: s, key: k, ...waiter }) => {
+    if (s !== source || k !== key) return;
+    handled++;
+    state.subscribers = state.subscribers.filter((held) => !sameWaiter(held, waiter));
   });
   setHandler(webhookMailboxQuery, () => viewOf(source, key, state));
+  setHandler(webhookMailboxStateQuery, () => state);
 
-  const drop = (subscription: WebhookSubscription) => {
-    state.subscribers = state.subscribers.filter((s) => s !== subscription);
-  };
-  const deliver = async (subscription: WebhookSubscription, event: WebhookEvent) => {
-    try {
-      await getExternalWorkflowHandle(subscription.workflowId).signal(deliverCallbackSignal, deliveryOf(subscription, event));
-      if (subscription.mode === 'once') drop(subscription);
-    } catch {
-      // The waiter is gone (completed, terminated, or never existed): nobody is left to serve.
-      drop(subscription);
-    }
-  };
-  const receive = async (event: WebhookEvent) => {
-    if (state.events.some((held) => held.deliveryId === event.deliveryId)) return;
-    state.events.push({ ...event, heldUntil: Date.now() + holdMs });
-    while (state.events.length > maxEvents || (state.events.length > 1 && heldChars(state.events) > MAX_HELD_CHARS)) state.events.shift();
-    await Promise.all(state.subscribers.filter((s) => matches(s, event)).map((s) => deliver(s, event)));
-  };
-  const subscribe = async (subscription: WebhookSubscription) => {
-    if (subscription.expiresAt <= Date.now()) return;
-    const same = (s: WebhookSubscription) => s.workflowId === subscription.workflowId && s.callbackId === subscription.callbackId;
-    state.subscribers = [...state.subscribers.filter((s) => !same(s)), subscription];
-    const held = state.events.filter((event) => matches(subscription, event));
-    for (const event of subscription.mode === 'once' ? held.slice(0, 1) : held) await deliver(subscription, event);
-  };
-
-  let handled = 0;
+  if (!ready) {
+    const recovered = await recoverWebhookMailbox({ source, key });
+    if (recovered) state = merge(state, recovered);
+    ready = true;
+  }
   for (;;) {
-    while (inbox.length > 0) {
-      const next = inbox.shift()!;
-      handled++;
-      if (next.kind === 'event') await receive(next.event);
-      else if (next.kind === 'subscribe') await subscribe(next.subscription);
-      else {
-        const { workflowId, callbackId } = next.unsubscription;
-        state.subscribers = state.subscribers.filter((s) => s.workflowId !== workflowId || s.callbackId !== callbackId);
-      }
-    }
     const now = Date.now();
-    state.events = state.events.filter((event) => event.heldUntil > now);
+    state.events = state.events.filter((e) => e.heldUntil > now);
     state.subscribers = state.subscribers.filter((s) => s.expiresAt > now);
-    if (state.events.length === 0 && state.subscribers.length === 0) return;
-    if (workflowInfo().continueAsNewSuggested || handled >= MAX_SIGNALS_PER_RUN) {
-      return continueAsNew<typeof webhookMailbox>({ ...input, state });
+    if (state.events.length === 0 && state.subscribers.length === 0 && allHandlersFinished()) return;
+    if (handled >= MAX_MESSAGES_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof webhookMailbox>({ source, key, state });
     }
-    const wakeAt = Math.min(...state.events.map((event) => event.heldUntil), ...state.subscribers.map((s) => s.expiresAt));
-    await condition(() => inbox.length > 0, Math.max(1, wakeAt - now));
+    const seen = handled;
+    // Nothing held yet means a first message is still being handled: its handler wakes the loop.
+    const expiries = [...state.events.map((e) => e.heldUntil), ...state.subscribers.map((s) => s.expiresAt)];
+    const wakeAt = expiries.length > 0 ? Math.min(...expiries) : now + 60_000;
+    await condition(() => handled !== seen, Math.max(1, wakeAt - now));
   }
 }

@@ -96,6 +96,11 @@ export function signalTimes(history: History, signalName: string): number[] {
   return (history.events ?? []).filter((event: HistoryEvent) => event.workflowExecutionSignaledEventAttributes?.signalName === signalName).map(epochMs);
 }
 
+/** When each update named `updateName` was accepted by the workflow, epoch ms, in history order. */
+export function updateTimes(history: History, updateName: string): number[] {
+  return (history.events ?? []).filter((event: HistoryEvent) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === updateName).map(epochMs);
+}
+
 /**
  * When the workflow task that handled the first signal named `signalName` completed, epoch ms: the
  * moment the commands it gave in answer (the next step's, say) reached the server.

@@ -65,7 +65,7 @@ type Stage =
   | 'webhook'
   /** Per-client-IP rate limit only (routes without tokens or API keys). */
   | 'ipLimit'
-  /** Signal-with-start of a webhook mailbox: Temporal unavailable. */
+  /** Holding a webhook event in Temporal: the source's bound, a body over Temporal's payload limit, Temporal unavailable. */
   | 'mailbox'
   /** The workflow's refusals on the operation's route (synchronous mode; the gateway checks failure reports itself too). */
   | 'workflow';
@@ -94,7 +94,7 @@ const GATEWAY_REFUSALS: Record<Exclude<CallbackErrorCode, WorkflowRefusalCode>, 
   RATE_LIMITED: ['access', 'ipLimit'],
   HEADERS_TOO_LARGE: ['server'],
   UNSUPPORTED_CONTENT_TYPE: ['body'],
-  PAYLOAD_TOO_LARGE: ['server', 'body'],
+  PAYLOAD_TOO_LARGE: ['server', 'body', 'mailbox'],
   WORKFLOW_NOT_FOUND: ['temporal'],
   WORKFLOW_CLOSED: ['temporal'],
   EXECUTION_REPLACED: ['temporal'],
@@ -104,6 +104,7 @@ const GATEWAY_REFUSALS: Record<Exclude<CallbackErrorCode, WorkflowRefusalCode>, 
   WEBHOOK_SIGNATURE_INVALID: ['webhook'],
   WEBHOOK_TIMESTAMP_STALE: ['webhook'],
   WEBHOOK_EVENT_MALFORMED: ['webhook'],
+  WEBHOOK_SOURCE_FULL: ['mailbox'],
   ROUTE_NOT_FOUND: ['route'],
   INTERNAL_ERROR: ['unexpected'],
 };
@@ -122,6 +123,7 @@ const REFUSAL_HEADERS: Partial<Record<CallbackErrorCode, string>> = {
   RATE_LIMITED: 'Retry-After',
   TEMPORAL_UNAVAILABLE: 'Retry-After',
   SIGNATURE_SENDER_NOT_CONFIGURED: 'Retry-After',
+  WEBHOOK_SOURCE_FULL: 'Retry-After',
   METHOD_NOT_ALLOWED: 'Allow',
 };
 
@@ -507,7 +509,7 @@ function operationsRoute(name: string, spec: Omit<OperationSpec, 'tag'>, respons
 const WEBHOOK_SPEC: OperationSpec = {
   summary: "Receive a provider's webhook",
   description:
-    "The fixed endpoint a provider delivers every event of an account or app to. Verified by the source's provider signature over the raw body; its key derived by the source's rule for its event type; signalled-with-start to the mailbox of its (source, key), which routes it to the webhook waits for that key, including waits that begin later. Answered once Temporal recorded it. Nothing unverified reaches Temporal.",
+    "The fixed endpoint a provider delivers every event of an account or app to. Verified by the source's provider signature over the raw body; its key derived by the source's rule for its event type; held by a `webhookEvent` workflow of its own (whose id is made of signed content only, so a provider's retry or a replayed request is answered `duplicate` and applied once), which hands it to the mailbox of its (source, key) and so to the webhook waits for that key, including waits that begin later. Answered once Temporal recorded it. Nothing unverified reaches Temporal.",
   tag: 'Webhooks',
   parameters: ['GitHubSignature', 'GitHubEvent', 'GitHubDelivery', 'StripeSignature', 'SlackSignature', 'SlackTimestamp', 'WebhookId', 'WebhookTimestamp', 'WebhookSignature'],
   requestBody: 'ProviderWebhook',

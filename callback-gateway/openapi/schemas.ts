@@ -151,12 +151,12 @@ export type UnreadyResponse = z.infer<typeof unreadyResponseSchema>;
 export const webhookAnswerSchema = z
   .strictObject({
     status: z
-      .enum(['accepted', 'ignored'])
-      .describe('`accepted`: Temporal recorded the event in the mailbox of its (source, key). `ignored`: verified, but no key rule of the source gives it a key, so no wait can match it; nothing reached Temporal.'),
+      .enum(['accepted', 'duplicate', 'ignored'])
+      .describe('`accepted`: Temporal holds the event (a `webhookEvent` workflow of its own) and routes it to the waits for its (source, key). `duplicate`: Temporal already holds this event (a provider\'s retry, or a replay of a captured request, recognised by signed content only); it is applied once. `ignored`: verified, but no key rule of the source gives it a key, so no wait can match it; nothing reached Temporal.'),
     source: z.string(),
     event: z.string().nullable().describe('The event type, or null when the event has none the gateway can read.'),
     key: z.string().optional().describe('The key the source\'s rule derived, when it resolved.'),
-    deliveryId: z.string().describe("The provider's delivery id; a retry with the same id is applied once per wait."),
+    deliveryId: z.string().describe("The provider's delivery id; a retry of the same event is applied once per wait."),
   })
   .describe('A verified provider event: routed to the waits for its key, or ignored.');
 

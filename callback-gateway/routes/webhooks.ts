@@ -1,17 +1,19 @@
 import express, { type RequestHandler } from 'express';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { CallbackError } from '../../lib/errors';
-import { webhookMailboxId } from '../../lib/webhook-mailbox-id';
+import type { Logger } from '../../lib/logger';
+import { webhookEventId } from '../../lib/webhook-mailbox-id';
 import { resolveKeyTemplate } from '../../lib/webhook-key-template';
 import { ANY_EVENT, type WebhookSource, type WebhookSources } from '../../lib/webhook-sources';
-import { MAX_WEBHOOK_KEY_LENGTH, WEBHOOK_MAILBOX_WORKFLOW, webhookEventSignal } from '../../workflows/protocol';
-import type { WebhookEvent, WebhookMailboxInput } from '../../workflows/types';
+import { MAX_WEBHOOK_KEY_LENGTH, WEBHOOK_EVENT_WORKFLOW } from '../../workflows/protocol';
+import type { WebhookEvent, WebhookEventInput } from '../../workflows/types';
 import { forwardedHeaders, MAX_DELIVERY_ID_LENGTH } from '../build-delivery';
 import { limitPerClientIp } from '../middleware/rate-limit';
 import { readBody } from '../middleware/read-body';
 import type { GatewayRateLimits } from '../rate-limiter';
 import { receivedBody, requestState } from '../request-state';
 import { classify, withinDeadline } from '../temporal-calls';
+import { WebhookCapacity } from '../webhook-capacity';
 import { eventMalformed, type VerifiedWebhook } from '../webhooks/provider-signature';
 import { verifyWebhook } from '../webhooks/verify-webhook';
 
@@ -20,10 +22,13 @@ export interface WebhookRouteDeps {
   client: Client;
   /** The configured sources by name. */
   sources: WebhookSources;
-  /** The task queue mailboxes run on: the workers' (`TEMPORAL_TASK_QUEUE`), which must register `webhookMailbox`. */
+  /** The task queue held events and mailboxes run on: the workers' (`TEMPORAL_TASK_QUEUE`), which must register `webhookEvent` and `webhookMailbox`. */
   taskQueue: string;
-  /** How long a mailbox the gateway starts holds events, ms. */
+  /** How long an event is held for waits that begin later, ms. */
   holdMs: number;
+  /** The most events one source holds at once. */
+  maxHeldEvents: number;
+  logger?: Logger;
   maxBodyBytes: number;
   timeoutMs: number;
   rateLimits?: GatewayRateLimits;
@@ -31,8 +36,13 @@ export interface WebhookRouteDeps {
 
 /** What `POST /webhooks/:source` answers a provider in JSON. */
 export interface WebhookAnswer {
-  /** `accepted`: Temporal recorded the event in its mailbox. `ignored`: verified, but no key rule gives it a key, so no wait can match it. */
-  status: 'accepted' | 'ignored';
+  /**
+   * `accepted`: Temporal holds the event and routes it to the waits for its key. `duplicate`:
+   * Temporal already holds it (a provider's retry or a replay; recognised by signed content
+   * only), so it is applied once. `ignored`: verified, but no key rule gives it a key, so no wait
+   * can match it.
+   */
+  status: 'accepted' | 'duplicate' | 'ignored';
   source: string;
   event: string | null;
   key?: string;
@@ -54,18 +64,34 @@ function keyOf(source: WebhookSource, verified: VerifiedWebhook): string | undef
   return key !== undefined && key.length <= MAX_WEBHOOK_KEY_LENGTH ? key : undefined;
 }
 
+/** True when Temporal refused a start because a payload is larger than the server's blob limit (`limit.blobSize.error`). */
+function isBlobTooLarge(err: unknown): boolean {
+  for (let current = err, depth = 0; current && depth < 5; current = (current as Error).cause, depth++) {
+    if (current instanceof Error && /blob data size exceeds limit|exceeds size limit/i.test(current.message)) return true;
+  }
+  return false;
+}
+
 /**
  * `POST /webhooks/:source`: the fixed endpoint a provider (GitHub, Stripe, Slack, a Standard
- * Webhooks sender) delivers every event of an account or app to. Each request is verified by
- * its provider's native signature over the raw body, its key derived by the source's key rule
- * for its event type, and the event signalled-with-start to the `webhookMailbox` of its
- * (source, key), which routes it to the waits for that key. The answer comes once Temporal
- * recorded the signal: `202 {status:'accepted'}`, or for Slack interactivity `200` with an empty
- * body. A verified event no rule gives a key is answered `202 {status:'ignored'}` (Slack
- * interactivity: `200`, empty) and never reaches Temporal; neither does anything unverified.
+ * Webhooks sender) delivers every event of an account or app to. Each request is verified by its
+ * provider's native signature over the raw body, its key derived by the source's key rule for its
+ * event type, and the event started as a `webhookEvent` workflow of its own, which holds it and
+ * hands it to the `webhookMailbox` of its (source, key), and so to the waits for that key. The
+ * workflow id is made of the source and the event's replay id (signed content only), so Temporal
+ * itself refuses a second start: a provider's retry or a replayed request is answered `duplicate`.
+ *
+ * The answer comes once Temporal recorded the start: `202 {status:'accepted'|'duplicate'}`, or
+ * for Slack interactivity and slash commands `200` with an empty body. A verified event no rule
+ * gives a key is answered `202 {status:'ignored'}` (Slack: `200`, empty) and never reaches
+ * Temporal; neither does anything unverified. A source holding its most events is answered `503
+ * WEBHOOK_SOURCE_FULL`; a body over Temporal's payload limit `413 PAYLOAD_TOO_LARGE`; Temporal
+ * unreachable `503 TEMPORAL_UNAVAILABLE`. Nothing piles up in one history while no worker runs:
+ * each held event is its own small workflow.
  */
 export function webhookRoutes(deps: WebhookRouteDeps): express.Router {
   const { client, sources, taskQueue, holdMs, timeoutMs } = deps;
+  const capacity = new WebhookCapacity(client, deps.maxHeldEvents, timeoutMs, deps.logger);
   const router = express.Router();
   const deliver: RequestHandler = async (req, res) => {
     const name = req.params.source as string;
@@ -84,6 +110,8 @@ export function webhookRoutes(deps: WebhookRouteDeps): express.Router {
       res.status(202).json(json);
     };
     if (key === undefined || verified.event === undefined) return answer('ignored');
+    await capacity.check(name);
+    const receivedAt = new Date();
     const event: WebhookEvent = {
       source: name,
       event: verified.event,
@@ -92,22 +120,28 @@ export function webhookRoutes(deps: WebhookRouteDeps): express.Router {
       contentType: body.contentType,
       data: verified.data,
       headers: forwardedHeaders(req),
-      receivedAt: new Date().toISOString(),
+      receivedAt: receivedAt.toISOString(),
     };
-    const mailbox: WebhookMailboxInput = { source: name, key, holdMs };
+    const input: WebhookEventInput = { event, heldUntil: receivedAt.getTime() + holdMs };
     try {
       await withinDeadline(client, timeoutMs, () =>
-        client.workflow.signalWithStart(WEBHOOK_MAILBOX_WORKFLOW, {
-          workflowId: webhookMailboxId(name, key),
+        client.workflow.start(WEBHOOK_EVENT_WORKFLOW, {
+          workflowId: webhookEventId(name, verified.replayId),
           taskQueue,
-          args: [mailbox],
-          signal: webhookEventSignal,
-          signalArgs: [event],
+          args: [input],
+          // Once per replay id, running or closed (within the namespace's retention): a retry or replay is a duplicate.
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
         }),
       );
     } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return answer('duplicate');
+      if (isBlobTooLarge(err)) {
+        throw new CallbackError('PAYLOAD_TOO_LARGE', "The event is larger than Temporal's payload limit on this server; nothing of it was held.", { cause: err });
+      }
       throw classify(err);
     }
+    capacity.accepted(name);
     answer('accepted');
   };
   router.post('/webhooks/:source', limitPerClientIp(deps.rateLimits?.perIp), findSource(sources), readBody(deps.maxBodyBytes), deliver);

@@ -1,7 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import { waitForWebhook, type CallbackDelivery } from '../../workflows';
 
-export { webhookMailbox } from '../../workflows';
+export { webhookEvent, webhookMailbox } from '../../workflows';
 
 /** Input of {@link pullRequestMerged}: which pull request, and how long to wait. */
 export interface PullRequestInput {

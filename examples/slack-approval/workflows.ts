@@ -3,7 +3,7 @@ import type { Duration } from '@temporalio/common';
 import { waitForWebhook } from '../../workflows';
 import type { SlackApprovalActivities } from './activities';
 
-export { webhookMailbox } from '../../workflows';
+export { webhookEvent, webhookMailbox } from '../../workflows';
 
 const { postApprovalMessage } = proxyActivities<SlackApprovalActivities>({ startToCloseTimeout: '30s' });
 

@@ -44,8 +44,10 @@ export interface HarnessOptions {
   serverLimits?: GatewayServerLimits;
   /** Provider webhook sources served at `POST /webhooks/:source`; mailboxes run on the harness's task queue. */
   webhookSources?: WebhookSources;
-  /** How long mailboxes hold events, ms (gateway and worker). Default 24 hours. */
+  /** How long the gateway holds webhook events, ms. Default 24 hours. */
   webhookHoldMs?: number;
+  /** The most events one webhook source holds at once. Default 5,000. */
+  webhookMaxHeldEvents?: number;
   /** Encrypt payloads with this codec in the gateway's client, the test client and the worker. */
   payloadCodec?: PayloadCodec;
 }
@@ -96,7 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     temporalCallTimeoutMs: options.temporalCallTimeoutMs,
     webhookSecrets: options.webhookSecrets,
     rateLimits: options.rateLimits,
-    ...(options.webhookSources ? { webhooks: { sources: options.webhookSources, taskQueue, holdMs: options.webhookHoldMs } } : {}),
+    ...(options.webhookSources ? { webhooks: { sources: options.webhookSources, taskQueue, holdMs: options.webhookHoldMs, maxHeldEvents: options.webhookMaxHeldEvents } } : {}),
   });
   const gateway = await listen(app, { maxBodyBytes: options.maxBodyBytes, ...options.serverLimits });
   const gatewayUrl = gateway.url;
@@ -112,7 +114,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
       callbacks: {
         minting: { minter, callbackBaseUrl: gatewayUrl, callbackApiKey: workerApiKey },
-        ...(options.webhookHoldMs === undefined ? {} : { webhooks: { holdMs: options.webhookHoldMs } }),
         ...(options.payloadCodec ? { payloadCodec: options.payloadCodec } : {}),
       },
       activities: createTicketingActivities(options.ticketingUrl ?? 'http://127.0.0.1:9'),

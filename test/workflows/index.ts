@@ -21,7 +21,7 @@ import {
 } from '../../workflows';
 import { callbackUrlQuery } from '../../workflows/protocol';
 
-export { awaitCallback, webhookMailbox } from '../../workflows';
+export { awaitCallback, webhookEvent, webhookMailbox } from '../../workflows';
 export { ticketTriage } from '../../examples/ticket-triage/workflows';
 export { pullRequestMerged } from '../../examples/github-pr/workflows';
 
