@@ -1,12 +1,22 @@
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { callbacksQuery, callbackStatusQuery, deliverCallbackSignal, deliverCallbackUpdate, parseFailureReport, WORKFLOW_REFUSALS } from './protocol';
+import {
+  callbacksQuery,
+  callbackStatusQuery,
+  deliverCallbackSignal,
+  deliverCallbackUpdate,
+  deliveryReceiptQuery,
+  parseFailureReport,
+  WORKFLOW_REFUSALS,
+} from './protocol';
 import type {
   CallbackDelivery,
   CallbackInfo,
   CallbackMode,
   CallbackSnapshot,
   CallbackState,
+  CallbackStatus,
   CallbackStatusReport,
+  DeliveryReceipt,
   PayloadIssue,
   PayloadSchema,
   RejectedDelivery,
@@ -21,6 +31,8 @@ const MAX_REJECTIONS_KEPT = 20;
 export interface CallbackEntry extends CallbackState {
   seen: Set<string>;
   replies: Map<string, unknown>;
+  /** The status each synchronously applied delivery was answered with: its receipt repeats that answer. */
+  syncStatuses: Map<string, CallbackStatus>;
   schema?: PayloadSchema;
   reply?: (delivery: CallbackDelivery) => unknown;
 }
@@ -58,6 +70,10 @@ class CallbackRegistry {
     setHandler(callbackStatusQuery, (callbackId, deliveryId) => {
       const entry = this.entries.get(callbackId);
       return entry ? statusOf(entry, deliveryId) : null;
+    });
+    setHandler(deliveryReceiptQuery, (callbackId, deliveryId) => {
+      const entry = this.entries.get(callbackId);
+      return entry ? receiptOf(entry, deliveryId) : null;
     });
   }
 
@@ -119,6 +135,7 @@ class CallbackRegistry {
   private applySync(delivery: CallbackDelivery): SyncDeliveryResult {
     const verdict = this.apply(delivery);
     const entry = this.entries.get(delivery.callbackId)!;
+    if (verdict.kind === 'accept') entry.syncStatuses.set(delivery.deliveryId, entry.status);
     return {
       outcome: verdict.kind === 'duplicate' ? 'duplicate' : 'accepted',
       status: entry.status,
@@ -129,10 +146,12 @@ class CallbackRegistry {
 
   snapshot(): CallbackSnapshot {
     return {
-      callbacks: [...this.entries.values()].map(({ seen, replies, schema: _schema, reply: _reply, ...rest }) => ({
+      callbacks: [...this.entries.values()].map(({ seen, replies, syncStatuses, schema: _schema, reply: _reply, ...rest }) => ({
         ...rest,
         seenDeliveryIds: [...seen],
         replies: [...replies],
+        // Left out when empty, so a snapshot without synchronous deliveries is what it was before receipts read it.
+        ...(syncStatuses.size > 0 ? { syncStatuses: [...syncStatuses] } : {}),
       })),
     };
   }
@@ -172,6 +191,18 @@ function statusOf(entry: CallbackEntry, deliveryId: string | undefined): Callbac
   return { ...report, delivery };
 }
 
+/**
+ * What `entry` knows of `deliveryId`: applied (with the answer a synchronous delivery carried),
+ * refused, or unknown. The receipt of a retry after the workflow closed.
+ */
+function receiptOf(entry: CallbackEntry, deliveryId: string): DeliveryReceipt {
+  if (entry.seen.has(deliveryId)) {
+    const status = entry.syncStatuses.get(deliveryId);
+    return { outcome: 'applied', ...(status === undefined ? {} : { answer: { status, reply: entry.replies.get(deliveryId) ?? null } }) };
+  }
+  return { outcome: entry.rejected.some((rejected) => rejected.deliveryId === deliveryId) ? 'refused' : 'unknown' };
+}
+
 function infoOf(entry: CallbackEntry): CallbackInfo {
   return {
     id: entry.id,
@@ -208,6 +239,7 @@ export function pendingEntry(id: string, mode: CallbackMode, lifetime: { timeout
     rejected: [],
     seen: new Set(),
     replies: new Map(),
+    syncStatuses: new Map(),
     ...extra,
   };
 }
@@ -236,7 +268,15 @@ export function snapshotCallbacks(): CallbackSnapshot {
  * instead of being refused as unknown.
  */
 export function restoreEntries(snapshot: CallbackSnapshot): CallbackEntry[] {
-  const restored = snapshot.callbacks.map(({ seenDeliveryIds, replies, ...rest }): CallbackEntry => ({ ...rest, seen: new Set(seenDeliveryIds), replies: new Map(replies) }));
+  const restored = snapshot.callbacks.map(
+    ({ seenDeliveryIds, replies, syncStatuses, ...rest }): CallbackEntry => ({
+      ...rest,
+      seen: new Set(seenDeliveryIds),
+      replies: new Map(replies),
+      // Snapshots taken before synchronous answers were kept have none.
+      syncStatuses: new Map(syncStatuses ?? []),
+    }),
+  );
   if (!registry) registry = new CallbackRegistry(restored);
   else for (const entry of restored) registry.entries.set(entry.id, entry);
   return restored;

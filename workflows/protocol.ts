@@ -5,6 +5,7 @@ import type {
   CallbackFailureInfo,
   CallbackInfo,
   CallbackStatusReport,
+  DeliveryReceipt,
   SyncDeliveryResult,
   WebhookEvent,
   WebhookEventRef,
@@ -41,6 +42,14 @@ export const callbacksQuery = defineQuery<CallbackInfo[]>('durableCallbacks.call
  * null when the workflow does not know the callback. Behind the gateway's `GET …/status`.
  */
 export const callbackStatusQuery = defineQuery<CallbackStatusReport | null, [callbackId: string, deliveryId?: string]>('durableCallbacks.status');
+
+/**
+ * What the workflow knows of one delivery id of one callback: whether it was applied and, for a
+ * synchronous delivery, the status and reply its answer carried; null when the workflow does not
+ * know the callback. The gateway asks the last run of a closed chain for a retry's receipt: that
+ * run carries every earlier run's delivery-id memory, so one query answers for the whole chain.
+ */
+export const deliveryReceiptQuery = defineQuery<DeliveryReceipt | null, [callbackId: string, deliveryId: string]>('durableCallbacks.receipt');
 
 /** Answered by the `awaitCallback` workflow: its callback URL, or null until it is minted. */
 export const callbackUrlQuery = defineQuery<string | null>('durableCallbacks.callbackUrl');

@@ -293,6 +293,23 @@ export interface CallbackStatusReport {
   delivery?: { deliveryId: string; outcome: DeliveryOutcome; reason?: RejectionReason; issues?: PayloadIssue[] };
 }
 
+/**
+ * What a workflow's run knows of one delivery id of one of its callbacks: the
+ * `durableCallbacks.receipt` query's answer. Asked of the last run of a closed chain, which
+ * carries the delivery-id memory of every run before it, so a retry's receipt costs one query
+ * however long the chain.
+ */
+export interface DeliveryReceipt {
+  /**
+   * `applied` (taken once), `refused` (it reached the workflow, which refused it; kept for the
+   * latest 20 refusals per callback) or `unknown` (it never reached a run that carried the
+   * callback, or was refused longer ago).
+   */
+  outcome: DeliveryOutcome;
+  /** For a delivery applied by a synchronous delivery (an update): the callback status and the reply its answer carried. */
+  answer?: { status: CallbackStatus; reply: unknown };
+}
+
 /** What a synchronous delivery (a Temporal update) returns to the gateway. */
 export interface SyncDeliveryResult {
   /** `accepted` for a new delivery, `duplicate` when this delivery id was already applied. */
@@ -456,7 +473,14 @@ export interface CallbackState {
 
 /** Everything needed to carry callbacks across continue-as-new: pass it to the next run's arguments. */
 export interface CallbackSnapshot {
-  callbacks: Array<CallbackState & { seenDeliveryIds: string[]; replies: Array<[string, unknown]> }>;
+  callbacks: Array<
+    CallbackState & {
+      seenDeliveryIds: string[];
+      replies: Array<[string, unknown]>;
+      /** The callback status each synchronously applied delivery was answered with, by delivery id (absent when none was). */
+      syncStatuses?: Array<[string, CallbackStatus]>;
+    }
+  >;
 }
 
 /** One verified provider event, as the gateway hands it to a mailbox (`durableCallbacks.webhookEvent`). */
