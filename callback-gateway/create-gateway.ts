@@ -21,6 +21,13 @@ import { DEFAULT_WEBHOOK_MAX_HELD_EVENTS } from './webhook-capacity';
 /** Default bound on each Temporal call a request makes. */
 export const DEFAULT_TEMPORAL_CALL_TIMEOUT_MS = 5_000;
 
+/**
+ * Default bound on a query only a worker can answer (the status URL's, a receipt's): short,
+ * because while no worker runs nothing answers it, and the status URL should still answer within
+ * about a second from what Temporal itself knows.
+ */
+export const DEFAULT_QUERY_TIMEOUT_MS = 1_000;
+
 /** Everything the gateway depends on; passed in so tests and deployments choose each part. */
 export interface GatewayDeps {
   /** A Temporal client for the namespace the gateway serves. */
@@ -35,6 +42,12 @@ export interface GatewayDeps {
   maxBodyBytes?: number;
   /** Bound on each Temporal call. Default {@link DEFAULT_TEMPORAL_CALL_TIMEOUT_MS}. */
   temporalCallTimeoutMs?: number;
+  /**
+   * Bound on each query only a worker answers: `GET /callbacks/:token/status`'s, and the receipt
+   * query of a retry after the workflow closed (then the gateway reads histories instead).
+   * Default {@link DEFAULT_QUERY_TIMEOUT_MS}.
+   */
+  queryTimeoutMs?: number;
   /** Standard Webhooks secrets by sender name, for callbacks created with `requireSignature`. */
   webhookSecrets?: ReadonlyMap<string, Uint8Array>;
   /** Request limits per client IP and per API key; off unless given. */
@@ -105,6 +118,7 @@ export function createGateway(deps: GatewayDeps): express.Express {
       logger,
       maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       timeoutMs,
+      queryTimeoutMs: deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
       webhookSecrets: deps.webhookSecrets,
       rateLimits: deps.rateLimits,
     }),

@@ -13,7 +13,7 @@ export interface GatewayMetrics {
 }
 
 /** Refusals that mean a Temporal call failed (rather than the sender erring). */
-const TEMPORAL_FAILURES = new Set(['TEMPORAL_UNAVAILABLE', 'INTERNAL_ERROR']);
+const TEMPORAL_FAILURES = new Set(['TEMPORAL_UNAVAILABLE', 'RECEIPT_UNAVAILABLE', 'INTERNAL_ERROR']);
 
 /**
  * Creates the metrics, in a registry of their own (so several gateways in one process, as in

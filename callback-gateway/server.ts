@@ -66,6 +66,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     logger,
     maxBodyBytes: config.maxBodyBytes,
     temporalCallTimeoutMs: config.temporalCallTimeoutMs,
+    queryTimeoutMs: config.queryTimeoutMs,
     webhookSecrets,
     rateLimits: { perIp: { perMinute: config.rateLimitPerIp }, perKey: { perMinute: config.rateLimitPerKey } },
     trustProxy: config.trustProxy,

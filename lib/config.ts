@@ -59,6 +59,7 @@ const gatewaySchema = temporalSchema.extend(commonSchema.shape).extend({
   API_KEYS_FILE: nonEmpty.optional(),
   MAX_BODY_BYTES: z.coerce.number().int().min(1).max(2 * 1024 * 1024).default(256 * 1024),
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  TEMPORAL_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   WEBHOOK_SECRETS: z.string().optional(),
   WEBHOOK_SOURCES_FILE: nonEmpty.optional(),
   WEBHOOK_HOLD_SECONDS: z.coerce.number().int().min(1).max(366 * 24 * 60 * 60).default(24 * 60 * 60),
@@ -153,6 +154,8 @@ export interface GatewayConfig {
   apiKeysFile: string;
   maxBodyBytes: number;
   temporalCallTimeoutMs: number;
+  /** Bound on queries only a worker answers (`TEMPORAL_QUERY_TIMEOUT_MS`): the status URL's, and receipts'. */
+  queryTimeoutMs: number;
   /** Standard Webhooks secrets (`whsec_…`) by sender name, from `WEBHOOK_SECRETS=name=whsec_…,…`. */
   webhookSecrets: Map<string, string>;
   /** Provider webhook sources by name (`WEBHOOK_SOURCES_FILE`), served at `POST /webhooks/:source`; empty when unset. */
@@ -332,6 +335,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     apiKeysFile: apiKeysFile(parsed),
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     temporalCallTimeoutMs: parsed.TEMPORAL_CALL_TIMEOUT_MS,
+    queryTimeoutMs: parsed.TEMPORAL_QUERY_TIMEOUT_MS,
     webhookSecrets: webhookSecrets(parsed.WEBHOOK_SECRETS),
     webhookSources: webhookSources(parsed.WEBHOOK_SOURCES_FILE, env),
     webhookHoldMs: parsed.WEBHOOK_HOLD_SECONDS * 1000,

@@ -73,6 +73,13 @@ export const ERROR_STATUS = {
   /** Temporal could not be reached, or did not confirm in time; the delivery may not be recorded: retry with the same delivery id. */
   TEMPORAL_UNAVAILABLE: 503,
   /**
+   * The gateway could not tell in time whether this delivery id was recorded by the callback's
+   * execution chain: no worker answered the receipt query, and the chain's history was not read
+   * through (the deadline passed, or a run's history is gone). Not a `410`, which would say
+   * nothing was applied; retry with the same delivery id.
+   */
+  RECEIPT_UNAVAILABLE: 503,
+  /**
    * The callback requires a Standard Webhooks signature from a sender the gateway has no secret
    * for (`WEBHOOK_SECRETS`): the gateway's configuration, not the request, is wrong. Nothing was
    * delivered; a retry succeeds once an operator adds the secret.

@@ -128,6 +128,10 @@ describe('the OpenAPI document', () => {
     await b.handle.signal('release');
     await b.handle.result();
 
+    const signed = await start({ requireSignature: 'unconfigured-sender' });
+    await answer(200, `${signed.url}/status`); // the callback's own status needs no signature
+    await answer(503, `${signed.url}/status?deliveryId=evt-1`); // SIGNATURE_SENDER_NOT_CONFIGURED: a delivery's outcome needs its signature
+
     const c = await start({ allowGet: true });
     await answer(200, `${c.url}?wait=10&x=1`, { headers: { accept: 'application/json' } });
     const d = await start({ allowGet: true });

@@ -53,11 +53,11 @@ type Stage =
   | 'access'
   /** Reading the body: POST and PUT. */
   | 'body'
-  /** The Standard Webhooks signature of callbacks that require one: deliveries. */
+  /** The Standard Webhooks signature of callbacks that require one: deliveries, and `/status?deliveryId=`. */
   | 'signature'
   /** The delivery id and `?wait=`: deliveries. */
   | 'delivery'
-  /** A Temporal call: deliveries and the approval page. */
+  /** A Temporal call: deliveries, the approval page and the status route (a receipt's search included). */
   | 'temporal'
   /** Anything unexpected in a handler that can fail. */
   | 'unexpected'
@@ -99,6 +99,7 @@ const GATEWAY_REFUSALS: Record<Exclude<CallbackErrorCode, WorkflowRefusalCode>, 
   WORKFLOW_CLOSED: ['temporal'],
   EXECUTION_REPLACED: ['temporal'],
   TEMPORAL_UNAVAILABLE: ['temporal', 'mailbox'],
+  RECEIPT_UNAVAILABLE: ['temporal'],
   SIGNATURE_SENDER_NOT_CONFIGURED: ['signature'],
   WEBHOOK_SOURCE_UNKNOWN: ['webhook'],
   WEBHOOK_SIGNATURE_INVALID: ['webhook'],
@@ -122,6 +123,7 @@ const WORKFLOW_REFUSALS_BY_KIND: Record<WorkflowRefusalCode, readonly DeliveryKi
 const REFUSAL_HEADERS: Partial<Record<CallbackErrorCode, string>> = {
   RATE_LIMITED: 'Retry-After',
   TEMPORAL_UNAVAILABLE: 'Retry-After',
+  RECEIPT_UNAVAILABLE: 'Retry-After',
   SIGNATURE_SENDER_NOT_CONFIGURED: 'Retry-After',
   WEBHOOK_SOURCE_FULL: 'Retry-After',
   METHOD_NOT_ALLOWED: 'Allow',
@@ -238,8 +240,26 @@ const PARAMETERS: Record<string, Json> = {
   DeliveryIdQuery: param(
     DELIVERY_ID_QUERY_PARAM,
     'query',
-    "A delivery id (a sender's `Idempotency-Key` or `webhook-id`) whose outcome to report.",
+    "A delivery id (a sender's `Idempotency-Key` or `webhook-id`) whose outcome to report. For a callback that requires a signature, only with that delivery's signature (`webhook-id` the same id, over an empty body).",
     z.string().min(1).max(MAX_DELIVERY_ID_LENGTH).regex(/^[\x21-\x7e]+$/),
+  ),
+  StatusWebhookId: param(
+    'webhook-id',
+    'header',
+    `For a callback that requires a signature, with \`?${DELIVERY_ID_QUERY_PARAM}=\`: the delivery id asked about (another: 400 \`DELIVERY_ID_MISMATCH\`). Not needed without \`?${DELIVERY_ID_QUERY_PARAM}=\`.`,
+    z.string().min(1).max(MAX_DELIVERY_ID_LENGTH),
+  ),
+  StatusWebhookTimestamp: param(
+    'webhook-timestamp',
+    'header',
+    `For a callback that requires a signature, with \`?${DELIVERY_ID_QUERY_PARAM}=\`: the signing time, Unix seconds, within ${SIGNATURE_TOLERANCE_SECONDS} s of the gateway's clock.`,
+    z.string().regex(/^\d{1,12}$/),
+  ),
+  StatusWebhookSignature: param(
+    'webhook-signature',
+    'header',
+    `For a callback that requires a signature, with \`?${DELIVERY_ID_QUERY_PARAM}=\`: Standard Webhooks signatures (\`v1,<base64>\`, space-separated) over \`id.timestamp.\` (an empty body), as the sender signs its deliveries.`,
+    z.string(),
   ),
   Source: {
     name: 'source',
@@ -479,12 +499,12 @@ function callbackRoute(name: string, kind: DeliveryKind, responses: Record<strin
 const STATUS_SPEC: OperationSpec = {
   summary: "The callback's status and what it takes",
   description:
-    "What the URL is and takes, and with `?deliveryId=` that delivery's outcome, also after the workflow closed. Never delivers: safe for link previews and crawlers. Needs the callback's API key when it requires one.",
+    "What the URL is and takes, and with `?deliveryId=` that delivery's outcome, also after the workflow closed. Never delivers: safe for link previews and crawlers. Needs the credentials a delivery needs: the callback's API key when it requires one, and, to ask about a delivery of a callback that requires a signature, that delivery's Standard Webhooks signature over an empty body. The workflow's own answer is waited for a short query deadline (`TEMPORAL_QUERY_TIMEOUT_MS`, default 1 s); without it, `status` is `unknown` and a running chain lists every action. 503 `RECEIPT_UNAVAILABLE` when a delivery's outcome could not be read in time.",
   tag: 'Callbacks',
-  parameters: ['DeliveryIdQuery'],
+  parameters: ['DeliveryIdQuery', 'StatusWebhookId', 'StatusWebhookTimestamp', 'StatusWebhookSignature'],
   secured: true,
   answers: { 200: 'CallbackStatus' },
-  refusals: ['path', 'access', 'delivery', 'temporal', 'unexpected'],
+  refusals: ['path', 'access', 'signature', 'delivery', 'temporal', 'unexpected'],
 };
 
 /** The status route: GET and HEAD; every other method 405. */

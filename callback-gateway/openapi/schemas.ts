@@ -78,10 +78,16 @@ export const callbackStatusResponseSchema = z
       .describe('The execution that minted the URL: still running, closed, or closed and replaced by a later execution reusing its workflow id.'),
     status: z
       .enum({ ...CALLBACK_STATUSES, unknown: 'unknown' })
-      .describe("The callback's own status; `unknown` when the workflow could not say (no worker answered, or it does not know the callback)."),
+      .describe(
+        "The callback's own status; `unknown` when the workflow could not say: no worker answered within the query deadline (then a running chain lists every action), or its latest run does not know the callback (then none).",
+      ),
     expiresAt: z.string().describe('When the URL stops being accepted (ISO 8601).'),
     accepts: z.strictObject({
-      actions: z.array(z.enum(DELIVERY_KINDS)).describe('The routes that would take a delivery now: none once the callback or its workflow is closed.'),
+      actions: z
+        .array(z.enum(DELIVERY_KINDS))
+        .describe(
+          'The routes that would take a delivery now: none once the callback or its workflow is closed; every one while the chain runs and no worker answered (a delivery would be recorded, 202, and applied once a worker runs).',
+        ),
       methods: z.array(z.enum(['POST', 'PUT', 'GET'])).describe('The methods that deliver; GET only for callbacks created with `allowGet`.'),
       apiKey: z.boolean().describe('Whether each delivery must present an API key with the `workflows:execute` scope.'),
       signature: z.boolean().describe('Whether each delivery must carry a Standard Webhooks signature.'),
@@ -93,7 +99,7 @@ export const callbackStatusResponseSchema = z
         outcome: z
           .enum(DELIVERY_OUTCOMES)
           .describe(
-            '`applied`: taken once (repeats change nothing). `refused`: see `reason`. `recorded`: Temporal holds it but the closed workflow could not be asked what became of it (no worker). `unknown`: it never reached this execution chain (or was refused longer ago than the workflow keeps).',
+            '`applied`: taken once (repeats change nothing); said by the workflow, or, with no worker, by a completed synchronous delivery in its history. `refused`: see `reason`. `recorded`: Temporal holds it, but no worker answered what became of it. `unknown`: it never reached this execution chain (every run read), or was refused longer ago than the workflow keeps.',
           ),
         reason: z.enum(Object.keys(WORKFLOW_REFUSALS) as [WorkflowRefusalCode, ...WorkflowRefusalCode[]]).optional(),
         issues: z.array(errorIssueSchema).optional(),

@@ -21,7 +21,7 @@ import { signalWorkflow } from '../signal-workflow';
 import { unavailable, type CallbackTarget } from '../temporal-calls';
 import { deliverSync, requestedWaitSeconds } from '../sync-delivery';
 import { approvalPage } from './approval-page';
-import { callbackStatus } from './callback-status';
+import { callbackStatus, proveDeliveryId } from './callback-status';
 
 /** What the callback URL routes need; defaults are resolved by `createGateway`. */
 export interface DeliveryRouteDeps {
@@ -37,6 +37,8 @@ export interface DeliveryRouteDeps {
   maxBodyBytes: number;
   /** Bound on each Temporal call. */
   timeoutMs: number;
+  /** Bound on each query only a worker answers: the status URL's, and a receipt's. */
+  queryTimeoutMs: number;
   /** Standard Webhooks secrets by sender name, for callbacks created with `requireSignature`. */
   webhookSecrets?: ReadonlyMap<string, Uint8Array>;
   /** Request limits per client IP and per API key; off unless given. */
@@ -80,19 +82,23 @@ const CHAIN_GONE: ReadonlySet<CallbackErrorCode> = new Set(['WORKFLOW_CLOSED', '
 
 /**
  * The receipt of `delivery` when Temporal refused it because its chain is closed or replaced,
- * else the refusal itself. A history that cannot be read leaves the truth unknown: `503`, retry.
+ * else the refusal itself. The search gets `timeoutMs` of its own; when it cannot tell in time
+ * whether the delivery was recorded, the answer is `503` (retry), never a `410` that may be untrue.
  */
-async function receiptOr(err: unknown, chains: ExecutionChains, target: CallbackTarget, delivery: CallbackDelivery, timeoutMs: number): Promise<Receipt> {
+async function receiptOr(err: unknown, chains: ExecutionChains, target: CallbackTarget, delivery: CallbackDelivery, timeouts: Timeouts): Promise<Receipt> {
   if (!isCallbackError(err) || !CHAIN_GONE.has(err.code)) throw err;
   let receipt: Receipt | undefined;
   try {
-    receipt = await findReceipt(chains.client, target, delivery, timeoutMs);
+    receipt = await findReceipt(chains.client, target, delivery, { deadline: Date.now() + timeouts.timeoutMs, queryTimeoutMs: timeouts.queryTimeoutMs });
   } catch (cause) {
-    throw unavailable(cause);
+    throw isCallbackError(cause) ? cause : unavailable(cause);
   }
   if (!receipt) throw err;
   return receipt;
 }
+
+/** The bounds a delivery's Temporal calls run under. */
+type Timeouts = Pick<DeliveryRouteDeps, 'timeoutMs' | 'queryTimeoutMs'>;
 
 /**
  * The handler that delivers an admitted request as a `kind` delivery: by default a durable
@@ -102,7 +108,8 @@ async function receiptOr(err: unknown, chains: ExecutionChains, target: Callback
  * marked `duplicate`, even after the workflow closed. A browser's form submission is answered
  * with the thank-you page instead of JSON, with the same status.
  */
-function deliver(kind: DeliveryKind, chains: ExecutionChains, recent: RecentDeliveries, timeoutMs: number): RequestHandler {
+function deliver(kind: DeliveryKind, chains: ExecutionChains, recent: RecentDeliveries, timeouts: Timeouts): RequestHandler {
+  const { timeoutMs } = timeouts;
   return async (req, res) => {
     const { claims, apiKey } = authenticated(res);
     const { contentType, data } = receivedBody(res);
@@ -130,7 +137,7 @@ function deliver(kind: DeliveryKind, chains: ExecutionChains, recent: RecentDeli
       recent.remember(claims.callbackId, deliveryId);
       answer(202, { status: repeat ? 'duplicate' : 'accepted', ...accepted });
     } catch (err) {
-      const receipt = await receiptOr(err, chains, claims, delivery, timeoutMs);
+      const receipt = await receiptOr(err, chains, claims, delivery, timeouts);
       if (receipt.kind === 'update') return answerSync({ ...receipt.result, outcome: 'duplicate' });
       answer(202, { status: 'duplicate', ...accepted });
     }
@@ -141,14 +148,18 @@ function deliver(kind: DeliveryKind, chains: ExecutionChains, recent: RecentDeli
  * The callback URL routes. `POST|PUT /callbacks/:token` and `/complete` complete the callback,
  * `/fail` reports failure, `/heartbeat` reports progress; `GET /callbacks/:token` (and
  * `/complete`) shows a browser the approval page and completes only for callbacks created with
- * `allowGet`; every other method is refused with 405 and `Allow`.
+ * `allowGet`; every other method is refused with 405 and `Allow`. `GET /callbacks/:token/status`
+ * describes the callback and never delivers.
  *
  * Each request is admitted first (the client IP's rate limit, the token and any API key it
  * requires, then the key's rate limit), then its body is read and its signature checked (for
- * callbacks that require one), and only then delivered.
+ * callbacks that require one), and only then delivered. A status request that names a delivery
+ * (`?deliveryId=`) of a callback that requires a signature must carry that delivery's signature,
+ * over an empty body, before anything about it is told.
  */
 export function deliveryRoutes(deps: DeliveryRouteDeps): express.Router {
   const { chains, timeoutMs } = deps;
+  const timeouts: Timeouts = { timeoutMs, queryTimeoutMs: deps.queryTimeoutMs };
   const recent = new RecentDeliveries();
   const admit = [limitPerClientIp(deps.rateLimits?.perIp), authenticate(deps.verifier, deps.apiKeys), limitPerApiKey(deps.rateLimits?.perKey)];
   const checkSignature = checkWebhookSignature(deps.webhookSecrets, deps.logger);
@@ -158,7 +169,7 @@ export function deliveryRoutes(deps: DeliveryRouteDeps): express.Router {
 
   // The plain URL completes, so a sender that only knows "POST JSON to the URL" just works.
   for (const path of ['/callbacks/:token', '/callbacks/:token/complete']) {
-    const complete = deliver('complete', chains, recent, timeoutMs);
+    const complete = deliver('complete', chains, recent, timeouts);
     router
       .route(path)
       .post(markHtmlRequests, admit, body, complete)
@@ -167,16 +178,16 @@ export function deliveryRoutes(deps: DeliveryRouteDeps): express.Router {
       .get(markHtmlRequests, admit, showApprovalPage, getAllowed, checkSignature, complete)
       .all(refuseOtherMethods);
   }
-  // What the URL is and takes: GET (and HEAD) only, never a delivery.
-  const status = callbackStatus({ chains, timeoutMs });
+  // What the URL is and takes: GET (and HEAD) only, never a delivery. A delivery's outcome needs the proof a delivery needs.
+  const status = callbackStatus({ chains, ...timeouts });
   router
     .route('/callbacks/:token/status')
-    .get(admit, status)
+    .get(admit, proveDeliveryId(checkSignature), status)
     .all((req) => {
       throw new CallbackError('METHOD_NOT_ALLOWED', `${req.method} is not how a callback's status is read; use GET.`, { headers: { Allow: 'GET, HEAD' } });
     });
   for (const kind of ['fail', 'heartbeat'] as const) {
-    const report = deliver(kind, chains, recent, timeoutMs);
+    const report = deliver(kind, chains, recent, timeouts);
     router
       .route(`/callbacks/:token/${kind}`)
       .post(admit, body, report)

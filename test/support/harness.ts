@@ -38,6 +38,8 @@ export interface HarnessOptions {
   ticketingUrl?: string;
   maxBodyBytes?: number;
   temporalCallTimeoutMs?: number;
+  /** The gateway's bound on queries only a worker answers (the status URL, receipts). */
+  queryTimeoutMs?: number;
   /** Standard Webhooks secrets by sender name. */
   webhookSecrets?: ReadonlyMap<string, Uint8Array>;
   rateLimits?: GatewayDeps['rateLimits'];
@@ -96,6 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger: createJsonLogger({ write: (line: string) => logLines.push(line) }),
     maxBodyBytes: options.maxBodyBytes,
     temporalCallTimeoutMs: options.temporalCallTimeoutMs,
+    queryTimeoutMs: options.queryTimeoutMs,
     webhookSecrets: options.webhookSecrets,
     rateLimits: options.rateLimits,
     ...(options.webhookSources ? { webhooks: { sources: options.webhookSources, taskQueue, holdMs: options.webhookHoldMs, maxHeldEvents: options.webhookMaxHeldEvents } } : {}),

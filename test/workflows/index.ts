@@ -235,3 +235,38 @@ export async function webhookWaitThenHold(input: WebhookWaitThenHoldInput): Prom
   await condition(() => releases >= (revokeOnRelease ? 2 : 1));
   return result;
 }
+
+export const chainRunQuery = defineQuery<number>('chainRun');
+
+/** Input of {@link longChain}. */
+export interface LongChainInput {
+  /** How many runs the chain has: each continues as new until this one, which returns. */
+  runs: number;
+  /** The run that waits for `release` (so deliveries are applied in it) before the chain goes on. */
+  holdInRun: number;
+  /** Which run this is; the first run is 1. */
+  run?: number;
+  snapshot?: CallbackSnapshot;
+}
+
+/**
+ * A long execution chain: run 1 mints a stream callback whose reply names the run that applied
+ * the delivery; every run carries it to the next with `callbackSnapshot()` / `restoreCallbacks()`
+ * (reattaching the reply); run `holdInRun` waits for `release`; run `runs` returns.
+ */
+export async function longChain(input: LongChainInput): Promise<{ run: number }> {
+  const run = input.run ?? 1;
+  let url: string | null = null;
+  setHandler(chainRunQuery, () => run);
+  setHandler(callbackUrlQuery, () => url);
+  const reply = (delivery: CallbackDelivery) => ({ thanks: delivery.data, run });
+  const [callback] = input.snapshot ? restoreCallbacks(input.snapshot, () => ({ reply })) : [await createCallback({ mode: 'stream', expiresIn: '10m', reply })];
+  url = callback!.url;
+  if (run === input.holdInRun) {
+    let released = false;
+    setHandler(releaseSignal, () => void (released = true));
+    await condition(() => released);
+  }
+  if (run >= input.runs) return { run };
+  return continueAsNew<typeof longChain>({ ...input, run: run + 1, snapshot: callbackSnapshot() });
+}
