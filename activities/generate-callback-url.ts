@@ -32,7 +32,7 @@ export function createCallbackActivities(deps: CallbackActivityDeps): CallbackAc
           type: 'CALLBACK_API_KEY_NOT_CONFIGURED',
           message:
             'createCallback({ includeApiKey: true }) needs an API key to put in the URL, and this worker has none: ' +
-            'create one with `npm run keys -- create --name worker --scope workflows:execute` and set CALLBACK_API_KEY on the worker.',
+            'create one with `durable-callbacks keys create --name worker --scope workflows:execute` and set CALLBACK_API_KEY on the worker.',
           nonRetryable: true,
         });
       }

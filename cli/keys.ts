@@ -4,10 +4,11 @@ import { loadKeysConfig } from '../lib/config';
 import { signingKeysMain } from './signing-keys';
 
 /**
- * `npm run keys -- <command>`: creates, lists and revokes the API keys the callback gateway
+ * `durable-callbacks keys <command>`: creates, lists and revokes the API keys the callback gateway
  * accepts. Keys live in the embedded key store (`API_KEYS_FILE`, by default
  * `<DURABLE_CALLBACKS_DATA_DIR>/api-keys.json`), which keeps only their hashes; a running gateway
- * sees every change at once.
+ * sees every change at once. Its messages name the package's bin, which is what an installed
+ * package has (this repository's npm script runs the same commands).
  */
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -15,19 +16,19 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Usage text of each command, shown by `help` and after a usage error. */
 const COMMAND_USAGE = {
   create: [
-    'npm run keys -- create --name <name> [--scope <scope>]... [--expires-in-days <days>]',
+    'durable-callbacks keys create --name <name> [--scope <scope>]... [--expires-in-days <days>]',
     '  Creates a key and prints it once. --scope may be repeated; without it the key gets',
     `  '${EXECUTE_SCOPE}' (may deliver callbacks). Without --expires-in-days it never expires.`,
   ],
-  list: ['npm run keys -- list [--json]', '  Lists every key (revoked ones included) as a table, or as JSON with --json.'],
-  revoke: ['npm run keys -- revoke <id>', '  Revokes a key; the gateway refuses it from the next request on.'],
+  list: ['durable-callbacks keys list [--json]', '  Lists every key (revoked ones included) as a table, or as JSON with --json.'],
+  revoke: ['durable-callbacks keys revoke <id>', '  Revokes a key; the gateway refuses it from the next request on.'],
   rotate: [
-    'npm run keys -- rotate <id> [--revoke-old]',
+    'durable-callbacks keys rotate <id> [--revoke-old]',
     '  Creates a replacement with the same name and scopes and prints it once. The old key keeps',
     '  working until you revoke it (once the sender has switched), or at once with --revoke-old.',
   ],
-  help: ['npm run keys -- help [<command>]', '  Shows this help, or the help of one command.'],
-  'signing-keys': ['npm run keys -- signing-keys <command>', '  Manages the token key ring (rotation, EdDSA, opaque URLs); `signing-keys help` for details.'],
+  help: ['durable-callbacks keys help [<command>]', '  Shows this help, or the help of one command.'],
+  'signing-keys': ['durable-callbacks keys signing-keys <command>', '  Manages the token key ring (rotation, EdDSA, opaque URLs); `signing-keys help` for details.'],
 } as const;
 
 type Command = keyof typeof COMMAND_USAGE;
@@ -109,7 +110,7 @@ async function create(store: FileApiKeyStore, args: string[]): Promise<void> {
     `  ${key}`,
     '',
     'Copy the key now: it will not be shown again.',
-    `It is stored hashed in ${store.file}; revoke it with \`npm run keys -- revoke ${info.id}\`.`,
+    `It is stored hashed in ${store.file}; revoke it with \`durable-callbacks keys revoke ${info.id}\`.`,
     'Senders present it in the X-API-Key header, as Authorization: Bearer, or as the api_key query parameter.',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -122,7 +123,7 @@ async function list(store: FileApiKeyStore, args: string[]): Promise<void> {
   const keys = await store.list();
   if (values.json) return void process.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
   if (keys.length === 0) {
-    process.stdout.write(`No API keys in ${store.file}.\nCreate one with \`npm run keys -- create --name <name>\`.\n`);
+    process.stdout.write(`No API keys in ${store.file}.\nCreate one with \`durable-callbacks keys create --name <name>\`.\n`);
     return;
   }
   const rows = keys.map((info) => [
@@ -141,11 +142,11 @@ async function revoke(store: FileApiKeyStore, args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs('revoke', args, {});
   if (values.help) return void process.stdout.write(usage('revoke'));
   const [id, ...extra] = positionals;
-  if (!id) throw new UsageError('revoke needs the id of the key to revoke (`npm run keys -- list` shows the ids).', 'revoke');
+  if (!id) throw new UsageError('revoke needs the id of the key to revoke (`durable-callbacks keys list` shows the ids).', 'revoke');
   if (extra.length > 0) throw new UsageError(`revoke takes one id (got '${positionals.join(' ')}').`, 'revoke');
   const before = (await store.list()).find((info) => info.id === id);
   if (!before || !(await store.revoke(id))) {
-    process.stderr.write(`No API key with id '${id}' in ${store.file}. \`npm run keys -- list\` shows the ids.\n`);
+    process.stderr.write(`No API key with id '${id}' in ${store.file}. \`durable-callbacks keys list\` shows the ids.\n`);
     process.exitCode = 1;
     return;
   }
@@ -160,7 +161,7 @@ async function rotate(store: FileApiKeyStore, args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs('rotate', args, { 'revoke-old': { type: 'boolean' } });
   if (values.help) return void process.stdout.write(usage('rotate'));
   const [id, ...extra] = positionals;
-  if (!id || extra.length > 0) throw new UsageError('rotate needs exactly one key id (`npm run keys -- list` shows the ids).', 'rotate');
+  if (!id || extra.length > 0) throw new UsageError('rotate needs exactly one key id (`durable-callbacks keys list` shows the ids).', 'rotate');
   const old = (await store.list()).find((info) => info.id === id);
   if (!old || old.revokedAt) {
     process.stderr.write(`No usable API key with id '${id}' in ${store.file} (unknown or revoked).\n`);
@@ -177,7 +178,7 @@ async function rotate(store: FileApiKeyStore, args: string[]): Promise<void> {
     'Copy the key now: it will not be shown again.',
     values['revoke-old']
       ? `The old key ${id} is revoked.`
-      : `The old key ${id} still works; revoke it once the sender uses the new one: \`npm run keys -- revoke ${id}\`.`,
+      : `The old key ${id} still works; revoke it once the sender uses the new one: \`durable-callbacks keys revoke ${id}\`.`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -214,7 +215,7 @@ export async function keysCommand(argv: string[]): Promise<number> {
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`${err.message}\n\n${usage(err.command)}`);
-    if (err.command) process.stderr.write('\n`npm run keys -- help` lists every command.\n');
+    if (err.command) process.stderr.write('\n`durable-callbacks keys help` lists every command.\n');
     return 2;
   }
 }

@@ -3,30 +3,31 @@ import { ConfigError, loadKeysConfig } from '../lib/config';
 import { addEncryptionKey, addSigningKey, activateKey, exportGatewayRing, KeyRingEditError, listKeyRing, retireKey, setTokenFormat } from '../lib/key-ring-file';
 
 /**
- * `npm run keys -- signing-keys <command>`: manages the token key ring (`CALLBACK_KEY_RING_FILE`,
- * by default `<data dir>/key-ring.json`). Nothing here prints key material.
+ * `durable-callbacks keys signing-keys <command>`: manages the token key ring
+ * (`CALLBACK_KEY_RING_FILE`, by default `<data dir>/key-ring.json`). Nothing here prints key
+ * material.
  */
 
 /** Usage of the `signing-keys` commands. */
 export const SIGNING_KEYS_USAGE = `Manage the token key ring (CALLBACK_KEY_RING_FILE, default .data/key-ring.json).
 
 Usage:
-npm run keys -- signing-keys list [--json]
-npm run keys -- signing-keys add [--alg HS256|EdDSA] [--kid <kid>] [--activate]
+durable-callbacks keys signing-keys list [--json]
+durable-callbacks keys signing-keys add [--alg HS256|EdDSA] [--kid <kid>] [--activate]
   Adds a generated signing key (default EdDSA: workers sign, gateways only verify).
   The first key becomes active; later ones only with --activate (copy the ring to every
   process first, then activate).
-npm run keys -- signing-keys add-encryption [--kid <kid>] [--activate]
+durable-callbacks keys signing-keys add-encryption [--kid <kid>] [--activate]
   Adds an A256GCM key for opaque URLs.
-npm run keys -- signing-keys rotate [--alg HS256|EdDSA]
+durable-callbacks keys signing-keys rotate [--alg HS256|EdDSA]
   Adds a new signing key and activates it at once (one-host setups; with several hosts, add,
   distribute the ring, then activate). Old keys keep verifying until retired.
-npm run keys -- signing-keys activate <kid>
-npm run keys -- signing-keys retire <kid>
+durable-callbacks keys signing-keys activate <kid>
+durable-callbacks keys signing-keys retire <kid>
   Removes a key: every URL minted with it stops working.
-npm run keys -- signing-keys format jws|jwe
+durable-callbacks keys signing-keys format jws|jwe
   jws: signed URLs (default). jwe: signed, then encrypted, so senders cannot read them.
-npm run keys -- signing-keys export-gateway --out <file>
+durable-callbacks keys signing-keys export-gateway --out <file>
   Writes the ring for gateways: EdDSA keys without their private half.
 `;
 

@@ -207,7 +207,7 @@ function keySource(env: z.infer<typeof commonSchema>): KeySource {
     throw new ConfigError(
       'CALLBACK_SIGNING_SECRET is not set. In production the worker and the gateway need the token keys: either set CALLBACK_SIGNING_SECRET ' +
         'in both to one secret of at least 32 bytes (make one with `openssl rand -base64 32`), or set CALLBACK_KEY_RING_FILE to a key ring ' +
-        '(`npm run keys -- signing-keys add`).',
+        '(`durable-callbacks keys signing-keys add`).',
     );
   }
   return { kind: 'dev-file', path: path.resolve(env.DURABLE_CALLBACKS_DATA_DIR, 'dev-signing-secret') };

@@ -5,8 +5,8 @@ import { writeFileAtomic } from './atomic-file';
 import { KEY_ID_PATTERN, keyRingFileSchema, readKeyRingFile, type KeyRingFile, type SigningAlgorithm, type TokenFormat } from './key-ring';
 
 /**
- * Edits key ring files: what `npm run keys -- signing-keys ...` does. Every change is written
- * atomically with owner-only permissions. Rotation is: add a key, copy the ring to every
+ * Edits key ring files: what `durable-callbacks keys signing-keys ...` does. Every change is
+ * written atomically with owner-only permissions. Rotation is: add a key, copy the ring to every
  * process, activate it; retire the old key once the URLs minted with it have expired (retiring
  * kills exactly those URLs).
  */

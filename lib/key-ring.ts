@@ -49,7 +49,7 @@ export interface KeyRing {
 const kid = z.string().regex(KEY_ID_PATTERN, 'a key id is 1 to 64 of A-Z a-z 0-9 . _ -');
 const base64url = z.string().regex(/^[A-Za-z0-9_-]+$/, 'base64url');
 
-/** The key ring file, as written by `npm run keys -- signing-keys ...`. */
+/** The key ring file, as written by `durable-callbacks keys signing-keys ...`. */
 export const keyRingFileSchema = z.object({
   version: z.literal(1),
   format: z.enum(['jws', 'jwe']).default('jws'),
@@ -88,7 +88,7 @@ function decodeSecret(value: string, what: string, exactBytes?: number): Uint8Ar
   if (exactBytes !== undefined ? bytes.byteLength !== exactBytes : bytes.byteLength < MIN_SIGNING_SECRET_BYTES) {
     throw new ConfigError(
       `${what} must be ${exactBytes ?? `at least ${MIN_SIGNING_SECRET_BYTES}`} bytes (base64url); it is ${bytes.byteLength}. ` +
-        'Generate keys with `npm run keys -- signing-keys add`.',
+        'Generate keys with `durable-callbacks keys signing-keys add`.',
     );
   }
   return bytes;
@@ -122,7 +122,7 @@ export async function importKeyRing(file: KeyRingFile, origin: string): Promise<
     throw new ConfigError(`${origin}: encryption.activeKid '${activeEncryptionKid}' is not in encryption.keys.`);
   }
   if (file.format === 'jwe' && activeEncryptionKid === undefined) {
-    throw new ConfigError(`${origin}: format 'jwe' needs an encryption key; add one with \`npm run keys -- signing-keys add-encryption\`.`);
+    throw new ConfigError(`${origin}: format 'jwe' needs an encryption key; add one with \`durable-callbacks keys signing-keys add-encryption\`.`);
   }
   return {
     signing,

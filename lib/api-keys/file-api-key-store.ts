@@ -36,7 +36,8 @@ export const LAST_USED_RESOLUTION_MS = 60_000;
 /**
  * The embedded key store: one JSON file, replaced atomically on every change, readable by any
  * number of gateways. Each check looks at the file's modification time and reloads it when it
- * changed, so a key revoked with `npm run keys -- revoke` is refused at once, without a restart.
+ * changed, so a key revoked with `durable-callbacks keys revoke` is refused at once, without a
+ * restart.
  *
  * Gateways never write the key file: a write racing a revocation could undo it. When each key
  * was last used goes to a separate file beside it (`<file>.last-used.json`), at most once a
