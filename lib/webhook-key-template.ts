@@ -1,8 +1,13 @@
+import { escapeKeyValue, keyTemplateProblem, keyValueEscapes } from '../workflows/webhook-key';
+
 /**
  * Key templates: how the gateway derives a webhook event's routing key from the verified event.
  * A template is literal text with RFC 6901 JSON pointers in braces, e.g.
  * `{/repository/full_name}#{/pull_request/number}` → `octo/widgets#42`. Each pointer must reach
- * a string, a finite number or a boolean; otherwise the key does not resolve.
+ * a string, a finite number or a boolean; otherwise the key does not resolve. Each value is
+ * escaped by the workflows' `escapeKeyValue` (`%` and the literal text's other characters than
+ * letters and digits become `%XX`), so distinct values always give distinct keys, and a workflow
+ * builds the same key with `webhookKey`.
  */
 
 /** One piece of a parsed template: literal text, or a JSON pointer's reference tokens. */
@@ -12,6 +17,8 @@ export type KeyTemplatePart = { text: string } | { pointer: string; tokens: stri
 export interface KeyTemplate {
   source: string;
   parts: KeyTemplatePart[];
+  /** The characters escaped in each value: `%` and those of the literal text other than letters and digits. */
+  escapes: ReadonlySet<string>;
 }
 
 /** The reference tokens of an RFC 6901 pointer (`''` is the whole document), or throws with what is wrong. */
@@ -63,10 +70,31 @@ export function parseKeyTemplate(template: string): KeyTemplate {
     rest = rest.slice(close + 1);
   }
   if (!parts.some((part) => 'pointer' in part)) throw new Error(`the key template '${template}' has no {/pointer}: every event would get the same key`);
-  return { source: template, parts };
+  const { literals, pointers } = literalsOf(parts);
+  const problem = keyTemplateProblem(
+    literals,
+    pointers.map((pointer) => `{${pointer}}`),
+  );
+  if (problem) throw new Error(`the key template '${template}' cannot make unambiguous keys: ${problem}`);
+  return { source: template, parts, escapes: keyValueEscapes(literals) };
 }
 
-/** The key `template` derives from `event`, or undefined when a pointer does not reach a string, finite number or boolean. */
+/** A template's literal text around its pointers (one more than the pointers; empty where two pointers touch). */
+function literalsOf(parts: readonly KeyTemplatePart[]): { literals: string[]; pointers: string[] } {
+  const literals = [''];
+  const pointers: string[] = [];
+  for (const part of parts) {
+    if ('text' in part) {
+      literals[literals.length - 1] += part.text;
+    } else {
+      pointers.push(part.pointer);
+      literals.push('');
+    }
+  }
+  return { literals, pointers };
+}
+
+/** The key `template` derives from `event`, each value escaped, or undefined when a pointer does not reach a non-empty string, finite number or boolean. */
 export function resolveKeyTemplate(template: KeyTemplate, event: unknown): string | undefined {
   let key = '';
   for (const part of template.parts) {
@@ -75,9 +103,11 @@ export function resolveKeyTemplate(template: KeyTemplate, event: unknown): strin
       continue;
     }
     const value = resolveJsonPointer(event, part.tokens);
-    if (typeof value === 'string' && value.length > 0) key += value;
-    else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') key += String(value);
+    let text: string;
+    if (typeof value === 'string' && value.length > 0) text = value;
+    else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') text = String(value);
     else return undefined;
+    key += escapeKeyValue(text, template.escapes);
   }
   return key;
 }

@@ -11,8 +11,9 @@
  * const result = await callback.wait();
  * if (result.status === 'received') use(result.data);
  *
- * // Or wait for a provider's webhook, routed by key (see docs/webhooks.md):
- * const merged = await waitForWebhook({ source: 'github', event: 'pull_request', key: 'octo/widgets#42' });
+ * // Or wait for a provider's webhook, routed by key (see docs/webhooks.md); webhookKey builds
+ * // the key as the gateway derives it (here by the template {/repository/full_name}#{/pull_request/number}):
+ * const merged = await waitForWebhook({ source: 'github', event: 'pull_request', key: webhookKey`${repo}#${number}` });
  * ```
  *
  * @packageDocumentation
@@ -23,6 +24,7 @@ export { markWaitingForCallbacks, WAITING_SEARCH_ATTRIBUTE } from './waiting-att
 export { awaitCallback, type AwaitCallbackInput } from './await-callback';
 export { createWebhookWait, waitForWebhook } from './create-webhook-wait';
 export { webhookEvent } from './webhook-event';
+export { webhookKey, type WebhookKeyValue } from './webhook-key';
 export { webhookMailbox } from './webhook-mailbox';
 export type {
   Callback,

@@ -1,5 +1,5 @@
 import type { Duration } from '@temporalio/common';
-import { waitForWebhook, type CallbackDelivery } from '../../workflows';
+import { waitForWebhook, webhookKey, type CallbackDelivery } from '../../workflows';
 
 export { webhookEvent, webhookMailbox } from '../../workflows';
 
@@ -29,7 +29,7 @@ const isClosed = (delivery: CallbackDelivery) => (delivery.data as PullRequestEv
 /**
  * Waits until a pull request is merged or closed, from GitHub's `pull_request` webhooks: the
  * gateway's `github` source keys them by `{/repository/full_name}#{/pull_request/number}`, so
- * `octo/widgets#7` gets exactly that pull request's events (events sent before the workflow began
+ * `octo/widgets#7` (`webhookKey` builds it the same way) gets exactly that pull request's events (events sent before the workflow began
  * are held by the mailbox and count too). A stream wait collects `opened`, `synchronize`,
  * `review_requested`... until the first `closed`; GitHub marks a merge as `closed` with
  * `pull_request.merged: true`.
@@ -38,7 +38,7 @@ export async function pullRequestMerged(input: PullRequestInput): Promise<PullRe
   const result = await waitForWebhook<PullRequestEvent>({
     source: 'github',
     event: 'pull_request',
-    key: `${input.repo}#${input.number}`,
+    key: webhookKey`${input.repo}#${input.number}`,
     mode: 'stream',
     timeout: input.timeout ?? '7d',
     until: (events) => events.some(isClosed),
