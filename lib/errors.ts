@@ -94,6 +94,12 @@ export const ERROR_STATUS = {
   /** A verified provider webhook lacks what that provider always sends (its delivery id or event type), or its body is not an event. */
   WEBHOOK_EVENT_MALFORMED: 400,
   /**
+   * A verified provider webhook's key values are not well-formed Unicode (a lone UTF-16
+   * surrogate, as a JSON `\ud800` escape gives): its key would reach the mailbox of another key.
+   * Nothing was held.
+   */
+  WEBHOOK_KEY_MALFORMED: 422,
+  /**
    * The source holds as many events as it may (`WEBHOOK_MAX_HELD_EVENTS`, counted in Temporal's
    * visibility): nothing of this event was held. A retry after `Retry-After` succeeds once held
    * events expire or are taken.

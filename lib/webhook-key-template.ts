@@ -1,4 +1,4 @@
-import { escapeKeyValue, keyTemplateProblem, keyValueEscapes } from '../workflows/webhook-key';
+import { escapeKeyValue, isWellFormedKey, keyTemplateProblem, keyValueEscapes } from '../workflows/webhook-key';
 
 /**
  * Key templates: how the gateway derives a webhook event's routing key from the verified event.
@@ -94,8 +94,21 @@ function literalsOf(parts: readonly KeyTemplatePart[]): { literals: string[]; po
   return { literals, pointers };
 }
 
-/** The key `template` derives from `event`, each value escaped, or undefined when a pointer does not reach a non-empty string, finite number or boolean. */
-export function resolveKeyTemplate(template: KeyTemplate, event: unknown): string | undefined {
+/**
+ * What a key template makes of a verified event: `resolved` with the key, `unresolved` when a
+ * pointer does not reach a non-empty string, a finite number or a boolean (nobody can wait for
+ * such an event: answer it `ignored`), or `malformed` when the key is not well-formed Unicode (a
+ * value holds a lone UTF-16 surrogate: refuse it with `WEBHOOK_KEY_MALFORMED`, since it would
+ * reach the mailbox of the key with U+FFFD in its place).
+ */
+export type WebhookKeyResolution = { status: 'resolved'; key: string } | { status: 'unresolved' } | { status: 'malformed' };
+
+/**
+ * Derives the key `template` gives `event`, each value escaped (see the module's description),
+ * and says whether it can be routed: see {@link WebhookKeyResolution}. What the webhook route
+ * calls to tell an event nobody can wait for from one it must refuse.
+ */
+export function resolveWebhookKey(template: KeyTemplate, event: unknown): WebhookKeyResolution {
   let key = '';
   for (const part of template.parts) {
     if ('text' in part) {
@@ -106,8 +119,18 @@ export function resolveKeyTemplate(template: KeyTemplate, event: unknown): strin
     let text: string;
     if (typeof value === 'string' && value.length > 0) text = value;
     else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') text = String(value);
-    else return undefined;
+    else return { status: 'unresolved' };
     key += escapeKeyValue(text, template.escapes);
   }
-  return key;
+  return isWellFormedKey(key) ? { status: 'resolved', key } : { status: 'malformed' };
+}
+
+/**
+ * The key `template` derives from `event` ({@link resolveWebhookKey}), or undefined when it has
+ * none that can be routed: a pointer that does not reach a string, finite number or boolean, or
+ * a key that is not well-formed Unicode. Use {@link resolveWebhookKey} to tell the two apart.
+ */
+export function resolveKeyTemplate(template: KeyTemplate, event: unknown): string | undefined {
+  const resolved = resolveWebhookKey(template, event);
+  return resolved.status === 'resolved' ? resolved.key : undefined;
 }

@@ -1,15 +1,20 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import vm from 'node:vm';
 import fc from 'fast-check';
-import { parseKeyTemplate, resolveKeyTemplate, type KeyTemplate } from '../lib/webhook-key-template';
+import { keyMalformed } from '../callback-gateway/webhooks/provider-signature';
+import { ERROR_STATUS } from '../lib/errors';
+import { webhookMailboxId } from '../lib/webhook-mailbox-id';
+import { parseKeyTemplate, resolveKeyTemplate, resolveWebhookKey, type KeyTemplate } from '../lib/webhook-key-template';
 import { loadWebhookSources } from '../lib/webhook-sources';
+import { checkWebhookOptions } from '../workflows/create-webhook-wait';
 import { webhookKey, type WebhookKeyValue } from '../workflows';
 
 /**
- * Webhook keys are unambiguous (distinct values never give one key): what the gateway derives
- * from an event by a key template, and what a workflow builds with webhookKey. Pure functions:
- * no Temporal server, no gateway.
+ * Webhook keys are unambiguous (distinct values never give one key) and well-formed: what the
+ * gateway derives from an event by a key template, and what a workflow builds with webhookKey.
+ * Pure functions: no Temporal server, no gateway.
  */
 
 /** The `type` of the ApplicationFailure `run` throws, or undefined when it does not throw. */
@@ -178,5 +183,40 @@ describe('webhookKey: a workflow builds the key the gateway derives', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('keys that are not well-formed Unicode', () => {
+  const lone = 'approve:\ud800';
+  const replaced = 'approve:\ufffd';
+
+  test('would reach the mailbox of another key: a lone surrogate hashes like U+FFFD', () => {
+    expect(webhookMailboxId('slack', lone)).toBe(webhookMailboxId('slack', replaced));
+  });
+
+  test('the gateway reports them as malformed (never as a key), and keeps U+FFFD as it is', () => {
+    const template = parseKeyTemplate('{/actions/0/value}');
+    expect(resolveWebhookKey(template, { actions: [{ value: lone }] })).toEqual({ status: 'malformed' });
+    expect(resolveKeyTemplate(template, { actions: [{ value: lone }] })).toBeUndefined();
+    expect(resolveWebhookKey(template, { actions: [{ value: replaced }] })).toEqual({ status: 'resolved', key: replaced });
+    expect(resolveWebhookKey(template, { actions: [] })).toEqual({ status: 'unresolved' });
+    expect(resolveWebhookKey(parseKeyTemplate('{/a}:{/b}'), { a: '\udc00', b: 'x' })).toEqual({ status: 'malformed' });
+  });
+
+  test('the refusal the route answers is WEBHOOK_KEY_MALFORMED, a 422', () => {
+    const refusal = keyMalformed();
+    expect({ code: refusal.code, status: refusal.status }).toEqual({ code: 'WEBHOOK_KEY_MALFORMED', status: 422 });
+    expect(ERROR_STATUS.WEBHOOK_KEY_MALFORMED).toBe(422);
+  });
+
+  test('a webhook wait refuses such a key with INVALID_CALLBACK_OPTIONS, and takes U+FFFD', () => {
+    expect(failureTypeOf(() => checkWebhookOptions({ source: 'slack', key: lone }))).toBe('INVALID_CALLBACK_OPTIONS');
+    expect(failureTypeOf(() => checkWebhookOptions({ source: 'slack', key: '\udfff' }))).toBe('INVALID_CALLBACK_OPTIONS');
+    expect(failureTypeOf(() => checkWebhookOptions({ source: 'slack', key: replaced }))).toBeUndefined();
+    expect(failureTypeOf(() => checkWebhookOptions({ source: 'slack', key: 'approve:😀' }))).toBeUndefined();
+  });
+
+  test("a fresh V8 context, like the workflow sandbox's, has String.prototype.isWellFormed", () => {
+    expect(vm.runInNewContext(`['a\\ud800'.isWellFormed(), 'a\\ud83d\\ude00'.isWellFormed()]`)).toEqual([false, true]);
   });
 });

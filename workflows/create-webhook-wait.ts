@@ -6,13 +6,23 @@ import { leaveMailboxWhenClosed } from './leave-mailbox';
 import { MAX_WEBHOOK_KEY_LENGTH, WEBHOOK_SOURCE_PATTERN } from './protocol';
 import { lifetimeOf, scheduledActivities } from './schedule-activity';
 import type { Callback, CallbackWaitResult, WaitOptions, WebhookActivities, WebhookWaitOptions } from './types';
+import { isWellFormedKey } from './webhook-key';
 
-function checkWebhookOptions(options: WebhookWaitOptions): void {
+/**
+ * Checks a webhook wait's options before anything is scheduled, so a mistake fails the workflow
+ * at once instead of waiting for an event that can never come. Used by {@link createWebhookWait}.
+ * @throws `ApplicationFailure` of type `INVALID_CALLBACK_OPTIONS` (non-retryable) naming the option.
+ */
+export function checkWebhookOptions(options: WebhookWaitOptions): void {
   if (typeof options.source !== 'string' || !WEBHOOK_SOURCE_PATTERN.test(options.source)) {
     throw invalidOption(`source names a webhook source configured on the gateway (1 to 64 of A-Z a-z 0-9 . _ -); got ${JSON.stringify(options.source)}.`);
   }
   if (typeof options.key !== 'string' || options.key.length === 0 || options.key.length > MAX_WEBHOOK_KEY_LENGTH) {
     throw invalidOption(`key must be a non-empty string of at most ${MAX_WEBHOOK_KEY_LENGTH} characters; got ${JSON.stringify(options.key)}.`);
+  }
+  if (!isWellFormedKey(options.key)) {
+    // The gateway refuses such keys, and as UTF-8 one would name the mailbox of the key with U+FFFD in its place.
+    throw invalidOption(`key must be well-formed Unicode (no lone UTF-16 surrogate); got ${JSON.stringify(options.key)}.`);
   }
   if (options.event !== undefined && (typeof options.event !== 'string' || options.event.length === 0)) {
     throw invalidOption(`event, when given, names one event type (e.g. 'pull_request'); got ${JSON.stringify(options.event)}.`);

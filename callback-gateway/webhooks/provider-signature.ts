@@ -40,6 +40,18 @@ export function eventMalformed(message: string): CallbackError {
   return new CallbackError('WEBHOOK_EVENT_MALFORMED', message);
 }
 
+/**
+ * `WEBHOOK_KEY_MALFORMED`: the key the source's rule derives from a verified event is not
+ * well-formed Unicode (`resolveWebhookKey` answered `malformed`), so it is refused before anything
+ * reaches Temporal rather than routed to the mailbox of the key with U+FFFD in its place.
+ */
+export function keyMalformed(): CallbackError {
+  return new CallbackError(
+    'WEBHOOK_KEY_MALFORMED',
+    "The event's key values must be well-formed Unicode, and one of them holds a lone UTF-16 surrogate (such as a JSON \\ud800 escape); nothing was held.",
+  );
+}
+
 /** True when `givenHex` is the hex HMAC-SHA256 of `parts` under `key`, compared in constant time. */
 export function hmacHexMatches(key: Uint8Array, parts: ReadonlyArray<string | Buffer>, givenHex: string): boolean {
   if (!/^[0-9a-f]{64}$/i.test(givenHex)) return false;
