@@ -23,12 +23,12 @@ export function webhookSignature(key: Uint8Array, id: string, timestamp: string,
 
 /**
  * Checks a request's Standard Webhooks signature (`webhook-id`, `webhook-timestamp`,
- * `webhook-signature`) against `key`: the timestamp must be within
- * {@link SIGNATURE_TOLERANCE_SECONDS}, so a captured request cannot be replayed later, and one of
- * the `v1,` signatures must match, compared in constant time. A replay within the window carries
- * the same `webhook-id`, which the workflow applies once.
+ * `webhook-signature`) against `key` (or any of several keys, while a secret is rotated): the
+ * timestamp must be within {@link SIGNATURE_TOLERANCE_SECONDS}, so a captured request cannot be
+ * replayed later, and one of the `v1,` signatures must match one key's, each compared in constant
+ * time. A replay within the window carries the same `webhook-id`, which the workflow applies once.
  */
-export function verifyWebhookSignature(req: Request, rawBody: Buffer, key: Uint8Array, nowSeconds = Math.floor(Date.now() / 1000)): void {
+export function verifyWebhookSignature(req: Request, rawBody: Buffer, key: Uint8Array | readonly Uint8Array[], nowSeconds = Math.floor(Date.now() / 1000)): void {
   const id = req.get('webhook-id');
   const timestamp = req.get('webhook-timestamp');
   const header = req.get('webhook-signature');
@@ -42,13 +42,12 @@ export function verifyWebhookSignature(req: Request, rawBody: Buffer, key: Uint8
       `webhook-timestamp must be the signing time in Unix seconds, within ${SIGNATURE_TOLERANCE_SECONDS} seconds of now.`,
     );
   }
-  const expected = Buffer.from(webhookSignature(key, id, timestamp, rawBody), 'base64');
-  const matches = header
+  const keys = key instanceof Uint8Array ? [key] : key;
+  const expected = keys.map((each) => Buffer.from(webhookSignature(each, id, timestamp, rawBody), 'base64'));
+  const given = header
     .split(' ')
     .filter((candidate) => candidate.startsWith('v1,'))
-    .some((candidate) => {
-      const given = Buffer.from(candidate.slice(3), 'base64');
-      return given.byteLength === expected.byteLength && timingSafeEqual(given, expected);
-    });
+    .map((candidate) => Buffer.from(candidate.slice(3), 'base64'));
+  const matches = given.some((signature) => expected.some((each) => signature.byteLength === each.byteLength && timingSafeEqual(signature, each)));
   if (!matches) throw new CallbackError('SIGNATURE_INVALID', 'The webhook signature does not match the request body.');
 }

@@ -122,7 +122,7 @@ export async function resultOf<R>(handle: WorkflowHandle, name?: string): Promis
 }
 
 /**
- * The secret of the gateway's webhook source `name`, as the provider would hold it: from
+ * The secret of the gateway's webhook source `name` (its first, when it names several), as the provider would hold it: from
  * `WEBHOOK_SOURCES_FILE` when set (give the demo the same environment as `npm start`), else from
  * the demo sources file `npm start` generated.
  */
@@ -130,7 +130,7 @@ export async function webhookSecretOf(name: string): Promise<string> {
   const file = await webhookSourcesFileFor(process.env);
   const source = loadWebhookSources(file, process.env).get(name);
   if (!source) throw new DemoError(`The gateway's webhook sources file (${file}) has no '${name}' source; add one, or unset WEBHOOK_SOURCES_FILE to use the demo's.`);
-  return Buffer.from(source.key).toString('utf8');
+  return Buffer.from(source.keys[0]!).toString('utf8');
 }
 
 /** Runs a demo as an entry point: cleans up on exit and on Ctrl-C, prints how it ended, sets the exit code. */

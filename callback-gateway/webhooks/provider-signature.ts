@@ -52,12 +52,18 @@ export function keyMalformed(): CallbackError {
   );
 }
 
-/** True when `givenHex` is the hex HMAC-SHA256 of `parts` under `key`, compared in constant time. */
-export function hmacHexMatches(key: Uint8Array, parts: ReadonlyArray<string | Buffer>, givenHex: string): boolean {
+/**
+ * True when `givenHex` is the hex HMAC-SHA256 of `parts` under any of `keys` (a source's secrets,
+ * several while one is rotated), each comparison in constant time.
+ */
+export function hmacHexMatches(keys: readonly Uint8Array[], parts: ReadonlyArray<string | Buffer>, givenHex: string): boolean {
   if (!/^[0-9a-f]{64}$/i.test(givenHex)) return false;
-  const hmac = createHmac('sha256', key);
-  for (const part of parts) hmac.update(part);
-  return timingSafeEqual(hmac.digest(), Buffer.from(givenHex, 'hex'));
+  const given = Buffer.from(givenHex, 'hex');
+  return keys.some((key) => {
+    const hmac = createHmac('sha256', key);
+    for (const part of parts) hmac.update(part);
+    return timingSafeEqual(hmac.digest(), given);
+  });
 }
 
 /** Refuses a signed Unix-seconds timestamp outside {@link PROVIDER_TIMESTAMP_TOLERANCE_SECONDS}, checked after its signature verified. */

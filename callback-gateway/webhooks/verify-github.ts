@@ -4,15 +4,15 @@ import { bodyHashId, eventMalformed, eventObject, hmacHexMatches, signatureInval
 
 /**
  * Verifies a GitHub webhook: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` with the
- * webhook's secret, compared in constant time. The event type is `X-GitHub-Event`, the delivery
+ * webhook's secret (any of the source's secrets, while one is rotated), compared in constant time. The event type is `X-GitHub-Event`, the delivery
  * id `X-GitHub-Delivery` (the same on a redelivery). GitHub signs no timestamp and neither header:
  * a replay may carry any delivery id, so replays are recognised by a hash of the signed body. A `application/x-www-form-urlencoded` delivery's
  * event is its `payload` field.
  */
-export function verifyGitHub(req: Request, body: ReceivedBody, key: Uint8Array): VerifiedWebhook {
+export function verifyGitHub(req: Request, body: ReceivedBody, keys: readonly Uint8Array[]): VerifiedWebhook {
   const signature = req.get('x-hub-signature-256') ?? '';
-  if (!signature.startsWith('sha256=') || !hmacHexMatches(key, [body.raw], signature.slice('sha256='.length))) {
-    throw signatureInvalid('X-Hub-Signature-256 is missing or does not match the body with this source\'s secret.');
+  if (!signature.startsWith('sha256=') || !hmacHexMatches(keys, [body.raw], signature.slice('sha256='.length))) {
+    throw signatureInvalid('X-Hub-Signature-256 is missing or does not match the body with any of this source\'s secrets.');
   }
   const deliveryId = req.get('x-github-delivery');
   const event = req.get('x-github-event');

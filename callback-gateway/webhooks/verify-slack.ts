@@ -4,7 +4,8 @@ import { bodyHashId, checkFreshness, eventMalformed, eventObject, hmacHexMatches
 
 /**
  * Verifies a Slack request: `X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:<timestamp>:<body>">`
- * with the app's signing secret, then `X-Slack-Request-Timestamp` within five minutes of now.
+ * with the app's signing secret (any of the source's secrets, while one is rotated), then
+ * `X-Slack-Request-Timestamp` within five minutes of now.
  *
  * Interactivity (a button click: form-encoded with a JSON `payload`) is keyed in the parsed
  * `payload`, its event type is `payload.type` (`block_actions`, `view_submission`, ...), its
@@ -12,11 +13,11 @@ import { bodyHashId, checkFreshness, eventMalformed, eventObject, hmacHexMatches
  * empty body. Events API requests (JSON) are keyed in the body, typed by `event.type` (else
  * `type`) and identified by `event_id`; a `url_verification` is answered with its challenge.
  */
-export function verifySlack(req: Request, body: ReceivedBody, key: Uint8Array, nowSeconds: number): VerifiedWebhook {
+export function verifySlack(req: Request, body: ReceivedBody, keys: readonly Uint8Array[], nowSeconds: number): VerifiedWebhook {
   const timestamp = req.get('x-slack-request-timestamp') ?? '';
   const signature = req.get('x-slack-signature') ?? '';
-  if (!timestamp || !signature.startsWith('v0=') || !hmacHexMatches(key, [`v0:${timestamp}:`, body.raw], signature.slice(3))) {
-    throw signatureInvalid('X-Slack-Signature is missing or does not match the timestamp and body with this source\'s signing secret.');
+  if (!timestamp || !signature.startsWith('v0=') || !hmacHexMatches(keys, [`v0:${timestamp}:`, body.raw], signature.slice(3))) {
+    throw signatureInvalid('X-Slack-Signature is missing or does not match the timestamp and body with any of this source\'s signing secrets.');
   }
   checkFreshness(timestamp, 'X-Slack-Request-Timestamp', nowSeconds);
   if (body.contentType === 'application/x-www-form-urlencoded') {

@@ -7,13 +7,13 @@ import { eventObject, signatureInvalid, type VerifiedWebhook } from './provider-
 
 /**
  * Verifies a Standard Webhooks request (`webhook-id`, `webhook-timestamp`, `webhook-signature`)
- * with the same check as signed callbacks, answering with the webhook codes: a stale timestamp is
+ * with the same check as signed callbacks (a signature by any of the source's secrets verifies), answering with the webhook codes: a stale timestamp is
  * `WEBHOOK_TIMESTAMP_STALE`, any other failure `WEBHOOK_SIGNATURE_INVALID`. The event type is
  * found at `eventPointer` in the body (default `/type`); the delivery id is `webhook-id`.
  */
-export function verifyStandardWebhook(req: Request, body: ReceivedBody, key: Uint8Array, eventPointer: readonly string[], nowSeconds: number): VerifiedWebhook {
+export function verifyStandardWebhook(req: Request, body: ReceivedBody, keys: readonly Uint8Array[], eventPointer: readonly string[], nowSeconds: number): VerifiedWebhook {
   try {
-    verifyWebhookSignature(req, body.raw, key, nowSeconds);
+    verifyWebhookSignature(req, body.raw, keys, nowSeconds);
   } catch (err) {
     if (!isCallbackError(err)) throw err;
     if (err.code === 'SIGNATURE_TIMESTAMP_INVALID') throw new CallbackError('WEBHOOK_TIMESTAMP_STALE', err.message);

@@ -5,15 +5,15 @@ import { checkFreshness, eventMalformed, eventObject, hmacHexMatches, signatureI
 /**
  * Verifies a Stripe webhook: `Stripe-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>…]`, where a
  * `v1` is the HMAC-SHA256 of `<t>.<body>` with the endpoint's signing secret (`whsec_…`, used as
- * is); then `t` must be within five minutes of now, as Stripe's libraries check. The event type is
+ * is; any of the source's secrets, while one is rotated); then `t` must be within five minutes of now, as Stripe's libraries check. The event type is
  * the event's `type`, the delivery id its `id` (Stripe retries an event with the same id).
  */
-export function verifyStripe(req: Request, body: ReceivedBody, key: Uint8Array, nowSeconds: number): VerifiedWebhook {
+export function verifyStripe(req: Request, body: ReceivedBody, keys: readonly Uint8Array[], nowSeconds: number): VerifiedWebhook {
   const pairs = (req.get('stripe-signature') ?? '').split(',').map((pair) => pair.trim().split('=', 2) as [string, string?]);
   const timestamp = pairs.find(([name]) => name === 't')?.[1];
   const signatures = pairs.filter(([name, value]) => name === 'v1' && value).map(([, value]) => value!);
-  if (!timestamp || signatures.length === 0 || !signatures.some((signature) => hmacHexMatches(key, [`${timestamp}.`, body.raw], signature))) {
-    throw signatureInvalid('Stripe-Signature is missing or none of its v1 signatures matches the body with this source\'s signing secret.');
+  if (!timestamp || signatures.length === 0 || !signatures.some((signature) => hmacHexMatches(keys, [`${timestamp}.`, body.raw], signature))) {
+    throw signatureInvalid('Stripe-Signature is missing or none of its v1 signatures matches the body with any of this source\'s signing secrets.');
   }
   checkFreshness(timestamp, 'The Stripe-Signature timestamp', nowSeconds);
   const event = eventObject(body.data, 'Stripe');

@@ -25,10 +25,10 @@ export async function sendGitHub(url: string, input: { event: string; deliveryId
   });
 }
 
-/** Posts a Stripe event signed by `stripe.webhooks.generateTestHeaderString`, at `timestamp` (Unix seconds, default now). */
-export function sendStripe(url: string, input: { event: object; timestamp?: number; tamper?: boolean }): Promise<Response> {
+/** Posts a Stripe event signed by `stripe.webhooks.generateTestHeaderString` with `secret` (default {@link STRIPE_SECRET}), at `timestamp` (Unix seconds, default now). */
+export function sendStripe(url: string, input: { event: object; timestamp?: number; tamper?: boolean; secret?: string }): Promise<Response> {
   const payload = JSON.stringify(input.event);
-  const header = stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET, ...(input.timestamp === undefined ? {} : { timestamp: input.timestamp }) });
+  const header = stripe.webhooks.generateTestHeaderString({ payload, secret: input.secret ?? STRIPE_SECRET, ...(input.timestamp === undefined ? {} : { timestamp: input.timestamp }) });
   return fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'stripe-signature': header },
@@ -36,11 +36,11 @@ export function sendStripe(url: string, input: { event: object; timestamp?: numb
   });
 }
 
-/** Posts a Standard Webhooks message signed by `standardwebhooks`, at `timestamp` (default now). */
-export function sendStandard(url: string, input: { id: string; body: object; timestamp?: Date; tamper?: boolean }): Promise<Response> {
+/** Posts a Standard Webhooks message signed by `standardwebhooks` with `secret` (default {@link STANDARD_SECRET}), at `timestamp` (default now). */
+export function sendStandard(url: string, input: { id: string; body: object; timestamp?: Date; tamper?: boolean; secret?: string }): Promise<Response> {
   const payload = JSON.stringify(input.body);
   const timestamp = input.timestamp ?? new Date();
-  const signature = new Webhook(STANDARD_SECRET).sign(input.id, timestamp, payload);
+  const signature = new Webhook(input.secret ?? STANDARD_SECRET).sign(input.id, timestamp, payload);
   return fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'webhook-id': input.id, 'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)), 'webhook-signature': signature },
