@@ -305,7 +305,7 @@ const REQUEST_BODIES: Record<string, Json> = {
     },
   },
   ProviderWebhook: {
-    description: `The provider's event as it signed it, up to the gateway's limit: JSON (GitHub, Stripe, Slack Events API, Standard Webhooks), or a form whose \`payload\` field holds the JSON (Slack interactivity, GitHub's form option).`,
+    description: `The provider's event as it signed it, up to the gateway's limit: JSON (GitHub, Stripe, Slack Events API, Standard Webhooks), or a form whose \`payload\` field holds the JSON (Slack interactivity, GitHub's form option), or a Slack slash command's form (\`command\`, \`text\`, ...).`,
     required: true,
     content: {
       'application/json': { schema: ref('schemas', 'JsonBody') },
@@ -360,7 +360,7 @@ const SUCCESS_RESPONSES: Record<string, Json> = {
   Metrics: { description: 'Prometheus metrics (text format 0.0.4).', headers: REQUEST_ID, content: { 'text/plain': { schema: inline(schemas.textSchema) } } },
   WebhookAnswer: { description: 'Verified: recorded in the mailbox of its (source, key), or ignored (no key rule gives it a key).', headers: REQUEST_ID, content: json('WebhookAnswer') },
   SlackAnswer: {
-    description: 'Slack: an interaction (form `payload`), accepted or ignored, is answered with an empty body, as Slack expects within 3 s; a `url_verification` with its challenge.',
+    description: 'Slack: an interaction (form `payload`), a slash command (form `command`) or any other form, accepted or ignored, is answered with an empty body, as Slack expects within 3 s (so Slack shows nothing); a `url_verification` with its challenge.',
     headers: REQUEST_ID,
     content: json('SlackChallenge'),
   },

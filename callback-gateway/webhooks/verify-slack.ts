@@ -1,6 +1,42 @@
 import type { Request } from 'express';
 import type { ReceivedBody } from '../request-state';
-import { bodyHashId, checkFreshness, eventMalformed, eventObject, hmacHexMatches, signatureInvalid, type VerifiedWebhook } from './provider-signature';
+import { bodyHashId, checkFreshness, hmacHexMatches, signatureInvalid, type VerifiedWebhook } from './provider-signature';
+
+/** The event type of a Slack slash command (a form with `command`, no `payload`): key it by `{/command}`, `{/channel_id}`, ... */
+export const SLACK_SLASH_COMMAND_EVENT = 'slash_command';
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A form's fields as a plain object (the form parser's has no prototype): what a slash command's key template reads. */
+function formFields(data: unknown): Record<string, unknown> {
+  return isObject(data) ? Object.fromEntries(Object.entries(data)) : {};
+}
+
+/** The parsed `payload` of an interaction, or undefined when the form has none or it is not a JSON object. */
+function interactionOf(fields: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (typeof fields.payload !== 'string') return undefined;
+  try {
+    const payload: unknown = JSON.parse(fields.payload);
+    return isObject(payload) ? payload : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a verified form-encoded Slack request is. Slack shows whatever it is answered to the person
+ * who clicked or typed, so every form is answered `200` with an empty body (`answer: 'empty'`), and
+ * its delivery id is a hash of the signed body (Slack sends none).
+ */
+function verifiedForm(body: ReceivedBody): VerifiedWebhook {
+  const id = bodyHashId(body.raw);
+  const fields = formFields(body.data);
+  const interaction = interactionOf(fields);
+  if (interaction) return { event: typeof interaction.type === 'string' ? interaction.type : undefined, deliveryId: id, replayId: id, data: interaction, answer: 'empty' };
+  if (typeof fields.command === 'string') return { event: SLACK_SLASH_COMMAND_EVENT, deliveryId: id, replayId: id, data: fields, answer: 'empty' };
+  // Authentic, but of a shape this gateway does not know (an ssl_check, say): no event type, so ignored.
+  return { event: undefined, deliveryId: id, replayId: id, data: fields, answer: 'empty' };
+}
 
 /**
  * Verifies a Slack request: `X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:<timestamp>:<body>">`
@@ -8,10 +44,13 @@ import { bodyHashId, checkFreshness, eventMalformed, eventObject, hmacHexMatches
  * `X-Slack-Request-Timestamp` within five minutes of now.
  *
  * Interactivity (a button click: form-encoded with a JSON `payload`) is keyed in the parsed
- * `payload`, its event type is `payload.type` (`block_actions`, `view_submission`, ...), its
- * delivery id a hash of the signed body (Slack sends none), and Slack is answered `200` with an
- * empty body. Events API requests (JSON) are keyed in the body, typed by `event.type` (else
- * `type`) and identified by `event_id`; a `url_verification` is answered with its challenge.
+ * `payload`, its event type is `payload.type` (`block_actions`, `view_submission`, ...). A slash
+ * command (form-encoded `command`, `text`, `user_id`, ... without `payload`) is the event type
+ * {@link SLACK_SLASH_COMMAND_EVENT}, keyed in its form fields. Both are identified by a hash of
+ * the signed body (Slack sends no id) and answered `200` with an empty body, so Slack shows
+ * nothing. Events API requests (JSON) are keyed in the body, typed by `event.type` (else `type`)
+ * and identified by `event_id`; a `url_verification` is answered with its challenge. An authentic
+ * request of any other shape has no event type, so the route answers it as ignored, never 400.
  */
 export function verifySlack(req: Request, body: ReceivedBody, keys: readonly Uint8Array[], nowSeconds: number): VerifiedWebhook {
   const timestamp = req.get('x-slack-request-timestamp') ?? '';
@@ -20,17 +59,9 @@ export function verifySlack(req: Request, body: ReceivedBody, keys: readonly Uin
     throw signatureInvalid('X-Slack-Signature is missing or does not match the timestamp and body with any of this source\'s signing secrets.');
   }
   checkFreshness(timestamp, 'X-Slack-Request-Timestamp', nowSeconds);
-  if (body.contentType === 'application/x-www-form-urlencoded') {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(String((body.data as { payload?: unknown }).payload));
-    } catch {
-      throw eventMalformed('A form-encoded Slack request carries its interaction as JSON in `payload`.');
-    }
-    const interaction = eventObject(payload, 'Slack');
-    return { event: typeof interaction.type === 'string' ? interaction.type : undefined, deliveryId: bodyHashId(body.raw), replayId: bodyHashId(body.raw), data: interaction, answer: 'empty' };
-  }
-  const envelope = eventObject(body.data, 'Slack');
+  if (body.contentType === 'application/x-www-form-urlencoded') return verifiedForm(body);
+  if (!isObject(body.data)) return { event: undefined, deliveryId: bodyHashId(body.raw), replayId: bodyHashId(body.raw), data: body.data, answer: 'json' };
+  const envelope = body.data;
   if (envelope.type === 'url_verification' && typeof envelope.challenge === 'string') {
     return { event: 'url_verification', deliveryId: bodyHashId(body.raw), replayId: bodyHashId(body.raw), data: envelope, answer: 'json', challenge: envelope.challenge };
   }
