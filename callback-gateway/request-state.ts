@@ -29,7 +29,11 @@ export interface ReceivedBody {
   contentType: string | null;
   /** The parsed body: JSON value, form fields or text; null when there was no body. */
   data: unknown;
-  /** The bytes as received: what Standard Webhooks signatures are computed over. */
+  /**
+   * The bytes as received on the wire, before any Content-Encoding (gzip, ...) is undone: what
+   * senders sign, so what every signature (Standard Webhooks, GitHub, Stripe, Slack) is checked
+   * over. `data` is parsed from the decoded bytes.
+   */
   raw: Buffer;
 }
 

@@ -1,19 +1,23 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import type { WorkflowHandle } from '@temporalio/client';
 import { clickButton, slackSignatureHeaders } from '../examples/slack-approval/slack-stand-in';
+import { webhookSignature } from '../callback-gateway/webhook-signature';
 import { loadWebhookSources } from '../lib/webhook-sources';
 import type { CallbackWaitResult } from '../workflows';
 import { errorOf, startHarness, type Harness } from './support/harness';
+import { startWaiting } from './support/tokens';
 import { GITHUB_SECRET, SLACK_SECRET, STANDARD_SECRET, STRIPE_SECRET, sendGitHub, sendStandard, sendStripe } from './support/webhook-senders';
 import { subscribedQuery, type WebhookWaitInput } from './workflows';
 
 /**
  * How `POST /webhooks/:source` verifies a provider's request: with any of a source's secrets (a
- * rotation), and what an authentic Slack request of each shape is answered. A real gateway and
- * worker against the tests' Temporal dev server.
+ * rotation), over the bytes as sent (a gzip body too), and what an authentic Slack request of each
+ * shape is answered. A real gateway and worker against the tests' Temporal dev server.
  */
 
 /** The secrets each source rotates to; the old ones are the senders' defaults. */
@@ -48,13 +52,18 @@ const SOURCES = {
 };
 const ENV = { TEST_GITHUB_NEW_SECRET: NEW.github, TEST_GITHUB_OLD_SECRET: GITHUB_SECRET, TEST_SLACK_NEW_SECRET: NEW.slack, TEST_SLACK_OLD_SECRET: SLACK_SECRET };
 
+/** The Standard Webhooks sender a signed callback URL requires, and its secret. */
+const SENDER = 'ticketing';
+const SENDER_KEY = randomBytes(32);
+const MAX_BODY_BYTES = 16 * 1024;
+
 let h: Harness;
 let dir: string;
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-webhook-verification-'));
   const file = path.join(dir, 'sources.json');
   await fs.writeFile(file, JSON.stringify(SOURCES));
-  h = await startHarness({ webhookSources: loadWebhookSources(file, ENV) });
+  h = await startHarness({ webhookSources: loadWebhookSources(file, ENV), webhookSecrets: new Map([[SENDER, SENDER_KEY]]), maxBodyBytes: MAX_BODY_BYTES });
 });
 afterAll(async () => {
   await h?.close();
@@ -195,5 +204,86 @@ describe('Slack slash commands and other authentic Slack requests', () => {
 
   test('a slash command signed with a wrong secret is still 401', async () => {
     await expectRefused(await sendSlackForm(slashCommandBody('/ship', 'x'), OTHER.slack), 401, 'WEBHOOK_SIGNATURE_INVALID');
+  });
+});
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Posts `body` (bytes as sent) with `headers`, chunked (no Content-Length), as `http.request` does with no length given. */
+function postChunked(target: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(target, { method: 'POST', headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.write(body.subarray(0, body.byteLength >> 1));
+    request.end(body.subarray(body.byteLength >> 1));
+  });
+}
+
+describe('a gzip body is verified over the bytes as sent', () => {
+  const githubHeaders = (signed: Buffer) => ({
+    'content-type': 'application/json',
+    'content-encoding': 'gzip',
+    'x-github-event': 'pull_request',
+    'x-github-delivery': `gh-${unique()}`,
+    'x-hub-signature-256': `sha256=${createHmac('sha256', GITHUB_SECRET).update(signed).digest('hex')}`,
+  });
+
+  test('GitHub: signed over its gzip bytes, it verifies and its JSON is routed; signed over the JSON but sent gzipped, 401', async () => {
+    const repo = `octo/gzip-${unique()}`;
+    const event = { action: 'opened', repository: { full_name: repo }, pull_request: { number: 5 } };
+    const json = Buffer.from(JSON.stringify(event));
+    const gzipped = zlib.gzipSync(json);
+    await expectRefused(await fetch(url('github'), { method: 'POST', headers: githubHeaders(json), body: gzipped }), 401, 'WEBHOOK_SIGNATURE_INVALID');
+    const handle = await waiter({ source: 'github', event: 'pull_request', key: `${repo}#5` });
+    const response = await fetch(url('github'), { method: 'POST', headers: githubHeaders(gzipped), body: gzipped });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ status: 'accepted', key: `${repo}#5` });
+    expect(await handle.result()).toMatchObject({ status: 'received', data: event });
+  });
+
+  test('Slack: a form signed over its gzip bytes verifies; signed over the form but sent gzipped, 401', async () => {
+    const form = Buffer.from(slashCommandBody('/ship', `gzip-${unique()}`));
+    const gzipped = zlib.gzipSync(form);
+    // Slack's stand-in signs text; for the gzip bytes, the same HMAC over the bytes themselves.
+    const timestamp = String(nowSeconds());
+    const overBytes = createHmac('sha256', SLACK_SECRET).update(`v0:${timestamp}:`).update(gzipped).digest('hex');
+    const good = await fetch(url('slack'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': `v0=${overBytes}` },
+      body: gzipped,
+    });
+    expect([good.status, await good.text()]).toEqual([200, '']);
+    const overForm = { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip', ...slackSignatureHeaders(SLACK_SECRET, form.toString()) };
+    await expectRefused(await fetch(url('slack'), { method: 'POST', headers: overForm, body: gzipped }), 401, 'WEBHOOK_SIGNATURE_INVALID');
+  });
+
+  test('a signed callback URL: a Standard Webhooks signature over the gzip bytes verifies; over the JSON, 401 SIGNATURE_INVALID', async () => {
+    const { handle, url: callbackUrl } = await startWaiting(h, { requireSignature: SENDER });
+    const data = { ticket: `T-${unique()}`, status: 'resolved' };
+    const json = Buffer.from(JSON.stringify(data));
+    const gzipped = zlib.gzipSync(json);
+    const headers = (signed: Buffer) => {
+      const id = `evt_${unique()}`;
+      const timestamp = String(nowSeconds());
+      return { 'content-type': 'application/json', 'content-encoding': 'gzip', 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${webhookSignature(SENDER_KEY, id, timestamp, signed)}` };
+    };
+    await expectRefused(await fetch(callbackUrl, { method: 'POST', headers: headers(json), body: gzipped }), 401, 'SIGNATURE_INVALID');
+    expect((await fetch(callbackUrl, { method: 'POST', headers: headers(gzipped), body: gzipped })).status).toBe(202);
+    expect(await handle.result()).toMatchObject({ status: 'received', data });
+  });
+
+  test('a gzip body over the size limit as sent is 413, though it inflates to less', async () => {
+    // Stored, not compressed: a few bytes more on the wire than inflated.
+    const json = Buffer.from(JSON.stringify({ filler: 'x'.repeat(MAX_BODY_BYTES - 20) }));
+    expect(json.byteLength).toBeLessThanOrEqual(MAX_BODY_BYTES);
+    const stored = zlib.gzipSync(json, { level: 0 });
+    expect(stored.byteLength).toBeGreaterThan(MAX_BODY_BYTES);
+    const answer = await postChunked(url('github'), githubHeaders(stored), stored);
+    expect({ status: answer.status, code: (JSON.parse(answer.body) as { error: { code: string } }).error.code }).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
   });
 });

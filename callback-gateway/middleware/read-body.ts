@@ -50,7 +50,7 @@ export function inexactJsonNumber(value: unknown): number | undefined {
   return undefined;
 }
 
-/** Keeps the raw bytes (signatures are computed over them) and refuses bodies that are not UTF-8 when they say they are. */
+/** Keeps the decoded bytes (once any Content-Encoding is undone) and refuses bodies that are not UTF-8 when they say they are. */
 function keepRaw(req: Request, _res: unknown, buf: Buffer, encoding: string): void {
   (req as Request & { rawBody?: Buffer }).rawBody = buf;
   if (encoding.toLowerCase().replace('-', '') === 'utf8') {
@@ -80,6 +80,42 @@ function parserFor(mediaType: string): Parser | undefined {
 export function announcesTooLargeBody(headers: IncomingHttpHeaders, maxBytes: number): boolean {
   const length = headers['content-length'];
   return length !== undefined && Number(length) > maxBytes;
+}
+
+/** True when the body is sent with a Content-Encoding (gzip, deflate, br): what body-parser inflates. */
+function isContentEncoded(req: Request): boolean {
+  return (req.headers['content-encoding'] ?? 'identity').toLowerCase() !== 'identity';
+}
+
+/** A recording of a content-encoded body's bytes as they arrive. */
+interface WireBytes {
+  /** Stops recording and returns the body as sent, or undefined when more than the limit came. */
+  stop(): Buffer | undefined;
+}
+
+/**
+ * Records a content-encoded body's bytes as they arrive on the wire, beside body-parser, which
+ * reads them through the decompressor: providers sign the bytes they send, so signatures are
+ * checked over these. At most `maxBytes` are kept; a body over it as sent is refused as too large,
+ * as the limit says (a body must be within it as sent and once inflated).
+ */
+function recordWireBytes(req: Request, maxBytes: number): WireBytes {
+  let chunks: Buffer[] | undefined = [];
+  let length = 0;
+  const onData = (chunk: Buffer) => {
+    if (!chunks) return;
+    length += chunk.byteLength;
+    if (length > maxBytes) chunks = undefined;
+    else chunks.push(chunk);
+  };
+  // Attached before body-parser pipes the request into its decompressor, in the same tick, so both see every chunk.
+  req.on('data', onData);
+  return {
+    stop() {
+      req.off('data', onData);
+      return chunks && Buffer.concat(chunks, length);
+    },
+  };
 }
 
 function hasBody(req: Request): boolean {
@@ -144,9 +180,11 @@ function bodyError(err: unknown, maxBytes: number): CallbackError {
 
 /**
  * Reads and parses the body by its declared content type (JSON, form-urlencoded, text) within
- * `maxBytes`, and records it on the request state, where handlers read it with `receivedBody`.
- * A request without a body delivers `data: null`; a body without a content type, or of a type
- * not in {@link ACCEPTED_CONTENT_TYPES}, is refused with 415 before it is read.
+ * `maxBytes` (as sent, and once any Content-Encoding is undone), and records it on the request
+ * state, where handlers read it with `receivedBody`: parsed from the decoded bytes, with the
+ * bytes as received on the wire, which signatures are checked over. A request without a body
+ * delivers `data: null`; a body without a content type, or of a type not in
+ * {@link ACCEPTED_CONTENT_TYPES}, is refused with 415 before it is read.
  */
 export function readBody(maxBytes: number = DEFAULT_MAX_BODY_BYTES): RequestHandler {
   const always = () => true;
@@ -166,8 +204,11 @@ export function readBody(maxBytes: number = DEFAULT_MAX_BODY_BYTES): RequestHand
     }
     // body-parser compares Content-Length with the limit only for unencoded bodies.
     if (announcesTooLargeBody(req.headers, maxBytes)) return next(payloadTooLarge(maxBytes));
+    const wire = isContentEncoded(req) ? recordWireBytes(req, maxBytes) : undefined;
     parsers[parser](req, res, (err?: unknown) => {
+      const sent = wire?.stop();
       if (err) return next(bodyError(err, maxBytes));
+      if (wire && !sent) return next(payloadTooLarge(maxBytes));
       if (parser === 'json' && jsonDepth(req.body) > MAX_JSON_DEPTH) {
         return next(new CallbackError('BODY_TOO_DEEP', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`));
       }
@@ -183,7 +224,7 @@ export function readBody(maxBytes: number = DEFAULT_MAX_BODY_BYTES): RequestHand
       // The request announced a body, but the connection ended before it could be read: never
       // deliver it as "no data".
       if (raw === undefined) return next(new CallbackError('MALFORMED_BODY', 'The body was not received: the connection ended before it was read.'));
-      requestState(res).body = { contentType: mediaType, data: (req.body as unknown) ?? null, raw };
+      requestState(res).body = { contentType: mediaType, data: (req.body as unknown) ?? null, raw: sent ?? raw };
       next();
     });
   };

@@ -305,7 +305,7 @@ const REQUEST_BODIES: Record<string, Json> = {
     },
   },
   ProviderWebhook: {
-    description: `The provider's event as it signed it, up to the gateway's limit: JSON (GitHub, Stripe, Slack Events API, Standard Webhooks), or a form whose \`payload\` field holds the JSON (Slack interactivity, GitHub's form option), or a Slack slash command's form (\`command\`, \`text\`, ...).`,
+    description: `The provider's event as it signed it, up to the gateway's limit: JSON (GitHub, Stripe, Slack Events API, Standard Webhooks), or a form whose \`payload\` field holds the JSON (Slack interactivity, GitHub's form option), or a Slack slash command's form (\`command\`, \`text\`, ...). Signatures are checked over the bytes as sent, before any \`Content-Encoding\` is undone.`,
     required: true,
     content: {
       'application/json': { schema: ref('schemas', 'JsonBody') },

@@ -9,8 +9,8 @@ import { verifyStripe } from './verify-stripe';
 
 /**
  * Verifies a request to `POST /webhooks/:source` the way its provider signs, over the body as
- * received, with any of the source's secrets, and returns the event it proves. Nothing about
- * the request is trusted before this.
+ * received on the wire (before any Content-Encoding is undone), with any of the source's
+ * secrets, and returns the event it proves. Nothing about the request is trusted before this.
  * @throws `CallbackError` `WEBHOOK_SIGNATURE_INVALID`, `WEBHOOK_TIMESTAMP_STALE` or `WEBHOOK_EVENT_MALFORMED`.
  */
 export function verifyWebhook(source: WebhookSource, req: Request, body: ReceivedBody, nowSeconds = Math.floor(Date.now() / 1000)): VerifiedWebhook {
