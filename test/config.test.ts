@@ -18,6 +18,8 @@ describe('configuration', () => {
   test('defaults need nothing set outside production', () => {
     const config = loadGatewayConfig({});
     expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', maxBodyBytes: 256 * 1024, temporal: { connection: { address: 'localhost:7233' }, namespace: 'default', taskQueue: 'callbacks' } });
+    expect(config).toMatchObject({ temporalCallTimeoutMs: 5_000, queryTimeoutMs: 1_000 });
+    expect(loadGatewayConfig({ TEMPORAL_QUERY_TIMEOUT_MS: '250' }).queryTimeoutMs).toBe(250);
     expect(config.token.keys.kind).toBe('dev-file');
     expect(loadWorkerConfig({ GATEWAY_PORT: '9000' }).callbackBaseUrl).toBe('http://localhost:9000');
   });
