@@ -25,6 +25,9 @@ import type {
   WebhookWaiter,
 } from '../workflows/types';
 
+/** The longest any one attempt of these activities waits on Temporal, ms: less than their shortest start-to-close timeout. */
+const CALL_DEADLINE_MS = 10_000;
+
 /** How a run of a mailbox ended when what it held must be carried into the next chain: it did not end by its own choice. */
 const ENDED_UNCLEANLY = new Set(['TERMINATED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
 
@@ -85,7 +88,7 @@ async function deliverTo(client: Client, subscription: WebhookWaiter, event: Web
  * registers them all.
  */
 export function createWebhookActivities(): WebhookActivities & WebhookRoutingActivities {
-  return {
+  const activities: WebhookActivities & WebhookRoutingActivities = {
     async subscribeWebhook(input: SubscribeWebhookInput): Promise<void> {
       const { info, client } = scheduledByWorkflow('subscribeWebhook');
       const { source, key, event, callbackId, mode, expiresAt } = input;
@@ -144,6 +147,25 @@ export function createWebhookActivities(): WebhookActivities & WebhookRoutingAct
       }
       return null;
     },
+  };
+  return {
+    subscribeWebhook: cancellable(activities.subscribeWebhook),
+    unsubscribeWebhook: cancellable(activities.unsubscribeWebhook),
+    holdWebhookEvent: cancellable(activities.holdWebhookEvent),
+    recoverWebhookMailbox: cancellable(activities.recoverWebhookMailbox),
+  };
+}
+
+/**
+ * `activity` with every Temporal call it makes cut short when the activity is cancelled: a worker
+ * shutting down cancels its local activities, and an update waits for a workflow task that a
+ * worker which stopped polling would never run, so without this a shutdown could wait forever.
+ */
+function cancellable<I, O>(activity: (input: I) => Promise<O>): (input: I) => Promise<O> {
+  return (input) => {
+    const { client, cancellationSignal } = Context.current();
+    // Bounded too: a shutting-down worker may not cancel a local activity, and its retry comes from the next worker.
+    return client.withDeadline(Date.now() + CALL_DEADLINE_MS, () => client.withAbortSignal(cancellationSignal, () => activity(input)));
   };
 }
 

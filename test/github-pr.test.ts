@@ -26,10 +26,11 @@ afterAll(async () => {
 
 const prOf = (): PullRequestInput => ({ repo: `octo/widgets-${randomUUID().slice(0, 8)}`, number: 7, timeout: '1m' });
 
-async function send(pr: PullRequestInput, change: Omit<PullRequestChange, 'repo' | 'number'>, deliveryId?: string): Promise<void> {
+/** Sends one change of `pr`; a redelivery (GitHub sends the same body again) is answered `duplicate`. */
+async function send(pr: PullRequestInput, change: Omit<PullRequestChange, 'repo' | 'number'>, deliveryId?: string, status: 'accepted' | 'duplicate' = 'accepted'): Promise<void> {
   const response = await sendPullRequestEvent(`${h.gatewayUrl}/webhooks/github`, GITHUB_SECRET, { repo: pr.repo, number: pr.number, ...change }, deliveryId);
   expect(response.status).toBe(202);
-  expect(await response.json()).toMatchObject({ status: 'accepted', key: `${pr.repo}#${pr.number}` });
+  expect(await response.json()).toMatchObject({ status, key: `${pr.repo}#${pr.number}` });
 }
 
 describe('the GitHub pull request example', () => {
@@ -45,7 +46,7 @@ describe('the GitHub pull request example', () => {
     const handle = await h.start('pullRequestMerged', [pr]);
     const pushed = randomUUID();
     await send(pr, { action: 'synchronize' }, pushed);
-    await send(pr, { action: 'synchronize' }, pushed);
+    await send(pr, { action: 'synchronize' }, pushed, 'duplicate');
     await send(pr, { action: 'closed', merged: { by: 'lee', commit: 'abc1234' } });
     const result = (await handle.result()) as PullRequestOutcome;
     expect(result).toEqual({ status: 'merged', mergedBy: 'lee', mergeCommit: 'abc1234', actions: ['opened', 'synchronize', 'closed'] });

@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { CallbackError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { webhookEventId } from '../../lib/webhook-mailbox-id';
-import { resolveKeyTemplate } from '../../lib/webhook-key-template';
+import { resolveWebhookKey } from '../../lib/webhook-key-template';
 import { ANY_EVENT, type WebhookSource, type WebhookSources } from '../../lib/webhook-sources';
 import { MAX_WEBHOOK_KEY_LENGTH, WEBHOOK_EVENT_WORKFLOW } from '../../workflows/protocol';
 import type { WebhookEvent, WebhookEventInput } from '../../workflows/types';
@@ -14,7 +14,7 @@ import type { GatewayRateLimits } from '../rate-limiter';
 import { receivedBody, requestState } from '../request-state';
 import { classify, withinDeadline } from '../temporal-calls';
 import { WebhookCapacity } from '../webhook-capacity';
-import { eventMalformed, type VerifiedWebhook } from '../webhooks/provider-signature';
+import { eventMalformed, keyMalformed, type VerifiedWebhook } from '../webhooks/provider-signature';
 import { verifyWebhook } from '../webhooks/verify-webhook';
 
 /** What the provider webhook route needs; defaults are resolved by `createGateway`. */
@@ -57,11 +57,18 @@ function findSource(sources: WebhookSources): RequestHandler {
   };
 }
 
-/** The key the source's rules derive from the verified event, or undefined when it has none (no rule, or a pointer that does not resolve). */
+/**
+ * The key the source's rules derive from the verified event, or undefined when it has none (no
+ * rule, or a pointer that does not resolve).
+ * @throws `CallbackError` `WEBHOOK_KEY_MALFORMED` when the key is not well-formed Unicode: it could
+ * reach another key's mailbox, so the event is refused before anything reaches Temporal.
+ */
 function keyOf(source: WebhookSource, verified: VerifiedWebhook): string | undefined {
   const template = verified.event === undefined ? undefined : (source.events.get(verified.event) ?? source.events.get(ANY_EVENT));
-  const key = template && resolveKeyTemplate(template, verified.data);
-  return key !== undefined && key.length <= MAX_WEBHOOK_KEY_LENGTH ? key : undefined;
+  if (!template) return undefined;
+  const resolved = resolveWebhookKey(template, verified.data);
+  if (resolved.status === 'malformed') throw keyMalformed();
+  return resolved.status === 'resolved' && resolved.key.length <= MAX_WEBHOOK_KEY_LENGTH ? resolved.key : undefined;
 }
 
 /** True when Temporal refused a start because a payload is larger than the server's blob limit (`limit.blobSize.error`). */

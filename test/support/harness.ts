@@ -50,6 +50,8 @@ export interface HarnessOptions {
   webhookHoldMs?: number;
   /** The most events one webhook source holds at once. Default 5,000. */
   webhookMaxHeldEvents?: number;
+  /** Another Temporal server than the tests' shared one (e.g. one with lowered limits), as `host:port`. */
+  temporalAddress?: string;
   /** Encrypt payloads with this codec in the gateway's client, the test client and the worker. */
   payloadCodec?: PayloadCodec;
 }
@@ -87,7 +89,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const signingKey = await importSigningKey(randomBytes(32));
   const minter = createCallbackTokenMinter(signingKey, TEST_TOKEN_IDENTITY);
 
-  const connection = await Connection.connect({ address: TEST_TEMPORAL_ADDRESS });
+  const connection = await Connection.connect({ address: options.temporalAddress ?? TEST_TEMPORAL_ADDRESS });
   const dataConverter = options.payloadCodec ? { payloadCodecs: [options.payloadCodec] } : undefined;
   const client = new Client({ connection, namespace: TEST_NAMESPACE, ...(dataConverter ? { dataConverter } : {}) });
   const logLines: string[] = [];
@@ -106,7 +108,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const gateway = await listen(app, { maxBodyBytes: options.maxBodyBytes, ...options.serverLimits });
   const gatewayUrl = gateway.url;
 
-  const nativeConnection = await NativeConnection.connect({ address: TEST_TEMPORAL_ADDRESS });
+  const nativeConnection = await NativeConnection.connect({ address: options.temporalAddress ?? TEST_TEMPORAL_ADDRESS });
   let running: { worker: Worker; done: Promise<void> } | undefined;
   const startWorker = async () => {
     if (running) return;
