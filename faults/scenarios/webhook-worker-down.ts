@@ -5,7 +5,7 @@ import { pollUntil, seconds } from '../../test/support/async';
 import { mapLimit } from '../../test/support/pool';
 import { describeExit } from '../../test/support/processes';
 import { webhookMailboxId } from '../../lib/webhook-mailbox-id';
-import { webhookMailboxQuery } from '../../workflows/protocol';
+import { webhookEventQuery, webhookMailboxQuery } from '../../workflows/protocol';
 import { GITHUB_SOURCE, PULL_REQUEST_EVENT, pullRequestDeliveries, sendPullRequest, writeGitHubSource, type PullRequestDelivery } from '../support/github-events';
 import { FAULTS_DATA_DIR } from '../support/paths';
 import type { Scenario, ScenarioContext } from '../support/scenario';
@@ -20,6 +20,10 @@ const EARLY = 50;
 const CONCURRENCY = 25;
 /** Bound on every waiter having its subscription. */
 const SUBSCRIBE_TIMEOUT_MS = 180_000;
+
+/** Events sent for one more pull request while no worker runs, each about {@link BULK_BYTES}: together more than one history may hold on the suite's server. */
+const BULK = 16;
+const BULK_BYTES = 150 * 1024;
 
 /** How many times pull request `index`'s delivery is sent: a provider's redelivery of 2 in 5, with the same delivery id. */
 const copiesOf = (index: number) => [1, 3, 2, 1, 1][index % 5]!;
@@ -54,6 +58,25 @@ async function sendAll(deliveries: readonly PullRequestDelivery[], secret: strin
   return [...first, ...redelivered];
 }
 
+/** `BULK` distinct events of one pull request (one key), each padded to about {@link BULK_BYTES}. */
+function bulkDeliveries(repo: string): PullRequestDelivery[] {
+  const [base] = pullRequestDeliveries(repo, 1);
+  return Array.from({ length: BULK }, (_, index) => {
+    const event = { ...base!.event, drill: { bulk: index, filler: 'x'.repeat(BULK_BYTES) } };
+    return { ...base!, index, deliveryId: randomUUID(), event, body: JSON.stringify(event) };
+  });
+}
+
+/** How many of `deliveries` (one key) its mailbox holds, each by a `webhookEvent` that still has its whole body. */
+async function heldWhole(ctx: ScenarioContext, deliveries: readonly PullRequestDelivery[]): Promise<number> {
+  const view = await ctx.client.workflow.getHandle(webhookMailboxId(GITHUB_SOURCE, deliveries[0]!.key)).query(webhookMailboxQuery);
+  const whole = await mapLimit(view.events, 4, async (ref) => {
+    const held = await ctx.client.workflow.getHandle(ref.workflowId).query(webhookEventQuery);
+    return deliveries.some((delivery) => delivery.deliveryId === held.deliveryId && JSON.stringify(held.data) === delivery.body);
+  });
+  return whole.filter(Boolean).length;
+}
+
 /** How many redelivered pull requests' mailboxes hold their event once, as they should (a redelivery is not held again). */
 async function heldOnce(ctx: ScenarioContext, deliveries: readonly PullRequestDelivery[]): Promise<number> {
   const held = await mapLimit(deliveries, 10, async (delivery) => {
@@ -65,10 +88,12 @@ async function heldOnce(ctx: ScenarioContext, deliveries: readonly PullRequestDe
 
 /**
  * 100 workflows wait on `waitForWebhook` for their own pull request's event; the worker is
- * SIGKILLed; every event (and a redelivery of some, same `X-GitHub-Delivery`) and the events of
- * 50 pull requests nobody waits for yet are answered 202 `accepted`: the gateway only needs
- * Temporal to record them at the mailboxes. A new worker resumes each waiter once with its own
- * event, the 50 late waiters included.
+ * SIGKILLed; every event and the events of 50 pull requests nobody waits for yet are answered 202
+ * `accepted` (a redelivery of some, same body: `duplicate`): the gateway only needs Temporal to
+ * start each event's own `webhookEvent`. Sixteen 150 KB events for one more pull request, more
+ * than one history may hold on the suite's server, are accepted too. A new worker resumes each
+ * waiter once with its own event, the 50 late waiters included, and the large events' key holds
+ * every one of them whole.
  */
 export const webhookWorkerDown: Scenario = {
   name: 'webhook-worker-down',
@@ -99,9 +124,19 @@ export const webhookWorkerDown: Scenario = {
       const sent = await sendAll(deliveries, github.secret, gateway.url);
       ctx.step(describeDeliveries(sent));
       const answers = sent.flatMap((delivery) => delivery.attempts).filter((attempt) => attempt.status !== undefined && attempt.status < 300);
-      ctx.check(answers.every((attempt) => attempt.status === 202 && attempt.answer === 'accepted'), `every 2xx is 202 accepted (${answers.filter((attempt) => attempt.answer === 'accepted').length}/${answers.length})`);
+      const accepted = answers.filter((attempt) => attempt.status === 202 && attempt.answer === 'accepted').length;
+      const duplicates = answers.filter((attempt) => attempt.status === 202 && attempt.answer === 'duplicate').length;
+      ctx.check(
+        accepted === deliveries.length && duplicates === answers.length - deliveries.length,
+        `every event answered 202 accepted once (${accepted}/${deliveries.length}), every redelivery 202 duplicate (${duplicates}/${answers.length - deliveries.length})`,
+      );
       const firstAnswers = sent.filter((delivery) => delivery.attempts[0]?.status === 202).length;
       ctx.check(firstAnswers === sent.length, `every request answered 202 on its first try (${firstAnswers}/${sent.length})`);
+      const bulk = bulkDeliveries(`octo/faults-${run}-bulk`);
+      ctx.step(`sending ${BULK} events of ${BULK_BYTES / 1024} KB for one pull request (${((BULK * BULK_BYTES) / 1024 / 1024).toFixed(1)} MB for one key, over the server's 2 MB history limit)`);
+      const bulkSent = await mapLimit(bulk, 4, (delivery) => sendPullRequest(delivery, github.secret, toGateway(gateway.url)));
+      const bulkAccepted = bulkSent.filter((delivery) => delivery.attempts.at(-1)?.status === 202 && delivery.attempts.at(-1)?.answer === 'accepted').length;
+      ctx.check(bulkAccepted === BULK, `every large event answered 202 accepted (${bulkAccepted}/${BULK})`);
       const running = await ctx.countRunning(subscribed, 10);
       ctx.check(running === SUBSCRIBED, `no worker, so nothing resumed yet: ${running}/${SUBSCRIBED} waiters still RUNNING`);
 
@@ -112,6 +147,8 @@ export const webhookWorkerDown: Scenario = {
       const redelivered = deliveries.filter((delivery) => copiesOf(delivery.index) > 1);
       const once = await heldOnce(ctx, redelivered);
       ctx.check(once === redelivered.length, `each redelivered event held once by its mailbox (${once}/${redelivered.length})`);
+      const whole = await heldWhole(ctx, bulk);
+      ctx.check(whole === BULK, `the key of the large events holds every one of them, whole, once the worker is back (${whole}/${BULK})`);
       return counts;
     } finally {
       await fs.rm(sourcesFile, { force: true });

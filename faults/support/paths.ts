@@ -21,7 +21,20 @@ export type SuiteTemporal = Pick<DevServer, 'address' | 'namespace' | 'dataDir' 
  * `.data/faults/temporal` (emptied at the start of each suite run), so stopping and starting it
  * keeps every workflow; with `--cluster`, the suite's cluster instead.
  */
-export const temporal: SuiteTemporal = ON_CLUSTER ? faultsCluster : devServer({ port: 27233, uiPort: 28233, dataDir: path.join(FAULTS_DATA_DIR, 'temporal') });
+/**
+ * History limits far below Temporal's defaults (50 MB, 51,200 events), as an operator may set
+ * them: `webhook-worker-down` sends more data for one key than one history may hold, which only a
+ * design that holds no key's events in a single history survives.
+ */
+export const FAULTS_HISTORY_LIMITS = {
+  'limit.historySize.error': 2 * 1024 * 1024,
+  'limit.historySize.warn': 1024 * 1024,
+  'limit.historySize.suggestContinueAsNew': 1536 * 1024,
+};
+
+export const temporal: SuiteTemporal = ON_CLUSTER
+  ? faultsCluster
+  : devServer({ port: 27233, uiPort: 28233, dataDir: path.join(FAULTS_DATA_DIR, 'temporal'), dynamicConfig: FAULTS_HISTORY_LIMITS });
 
 /** The gateway ports the suite may use (inclusive). */
 export const GATEWAY_PORT_RANGE = { first: 28080, last: 28099 } as const;
