@@ -3,6 +3,7 @@ import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '
 import { webhookMailboxId } from '../lib/webhook-mailbox-id';
 import {
   deliverCallbackSignal,
+  webhookCaughtUpUpdate,
   WEBHOOK_MAILBOX_WORKFLOW,
   webhookEventQuery,
   webhookHoldUpdate,
@@ -94,20 +95,28 @@ export function createWebhookActivities(): WebhookActivities & WebhookRoutingAct
       const { source, key, event, callbackId, mode, expiresAt } = input;
       const subscription: WebhookSubscription = { source, key, ...(event === undefined ? {} : { event }), workflowId: info.workflowExecution!.workflowId, callbackId, mode, expiresAt };
       // A retry sends the same subscription again: the mailbox keeps it once, and the waiter applies each delivery id once.
-      const held = await client.workflow.executeUpdateWithStart(webhookSubscribeUpdate, {
+      let held = await client.workflow.executeUpdateWithStart(webhookSubscribeUpdate, {
         args: [subscription],
         startWorkflowOperation: mailboxOperation(source, key, info.taskQueue),
       });
-      for (const ref of held) {
-        let heldEvent: WebhookEvent;
-        try {
-          heldEvent = await client.workflow.getHandle(ref.workflowId).query(webhookEventQuery);
-        } catch (err) {
-          // Past its hold and its namespace's retention, the event is gone: nothing is left to deliver.
-          if (err instanceof WorkflowNotFoundError) continue;
-          throw err;
+      if (held.length === 0) return;
+      // Held events first, in the mailbox's order; then whatever arrived meanwhile, until none did and the subscriber is live.
+      const mailbox = client.workflow.getHandle(webhookMailboxId(source, key));
+      const waiter = { workflowId: subscription.workflowId, callbackId };
+      while (held.length > 0) {
+        for (const ref of held) {
+          let heldEvent: WebhookEvent;
+          try {
+            heldEvent = await client.workflow.getHandle(ref.workflowId).query(webhookEventQuery);
+          } catch (err) {
+            // Past its hold and its namespace's retention, the event is gone: nothing is left to deliver.
+            if (err instanceof WorkflowNotFoundError) continue;
+            throw err;
+          }
+          await deliverTo(client, subscription, heldEvent);
         }
-        await deliverTo(client, subscription, heldEvent);
+        if (mode === 'once') return;
+        held = await mailbox.executeUpdate(webhookCaughtUpUpdate, { args: [waiter] });
       }
     },
 

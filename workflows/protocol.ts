@@ -74,6 +74,13 @@ export const webhookHoldUpdate = defineUpdate<WebhookWaiter[], [WebhookEventRef]
 export const webhookSubscribeUpdate = defineUpdate<WebhookEventRef[], [WebhookSubscription]>('durableCallbacks.webhookSubscribe');
 
 /**
+ * Sent by the `subscribeWebhook` activity once it delivered the held events a subscription was
+ * answered with: the answer is the events that arrived meanwhile (deliver them, and ask again),
+ * or none, and then the subscriber is live, so its events reach it in the order the mailbox took them.
+ */
+export const webhookCaughtUpUpdate = defineUpdate<WebhookEventRef[], [WebhookWaiter]>('durableCallbacks.webhookCaughtUp');
+
+/**
  * Sent by the `unsubscribeWebhook` activity to a mailbox when a webhook wait is no longer pending
  * (received, timed out, revoked, closed, failed): the mailbox stops serving that waiter.
  */

@@ -505,6 +505,12 @@ export interface WebhookSubscription extends WebhookSubscriptionInfo {
   mode: CallbackMode;
   /** Epoch ms after which the mailbox drops the subscription. */
   expiresAt: number;
+  /**
+   * Set by the mailbox while the subscriber's `subscribeWebhook` is still delivering the held
+   * events it was answered with: events that arrive meanwhile wait here, so a stream gets its
+   * key's events in the order the mailbox took them. Absent once the subscriber is live.
+   */
+  backlog?: WebhookEventRef[];
 }
 
 /** A waiter leaving a mailbox (`durableCallbacks.webhookUnsubscribe`), sent by the `unsubscribeWebhook` activity. */

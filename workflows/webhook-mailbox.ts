@@ -1,5 +1,5 @@
 import { allHandlersFinished, condition, continueAsNew, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import { webhookHoldUpdate, webhookMailboxQuery, webhookMailboxStateQuery, webhookSubscribeUpdate, webhookUnsubscribeSignal } from './protocol';
+import { webhookCaughtUpUpdate, webhookHoldUpdate, webhookMailboxQuery, webhookMailboxStateQuery, webhookSubscribeUpdate, webhookUnsubscribeSignal } from './protocol';
 import type { WebhookEventRef, WebhookMailboxInput, WebhookMailboxState, WebhookMailboxView, WebhookRoutingActivities, WebhookSubscription, WebhookWaiter } from './types';
 
 /**
@@ -17,6 +17,7 @@ const { recoverWebhookMailbox } = proxyLocalActivities<WebhookRoutingActivities>
 });
 
 const waiterOf = ({ workflowId, callbackId }: WebhookWaiter): WebhookWaiter => ({ workflowId, callbackId });
+const strip = ({ servedOnce: _served, ...ref }: WebhookEventRef): WebhookEventRef => ref;
 const sameWaiter = (a: WebhookWaiter, b: WebhookWaiter) => a.workflowId === b.workflowId && a.callbackId === b.callbackId;
 
 /** The subscriber's event filter (source and key are the mailbox's own: compared when the message arrives). */
@@ -67,7 +68,10 @@ export async function webhookMailbox(input: WebhookMailboxInput): Promise<void> 
   /** The waiters to hand `ref` to now: those it was handed to before (a retried hold), and every matching subscriber; `once` ones are served. */
   const serve = (ref: WebhookEventRef): WebhookWaiter[] => {
     const now = Date.now();
-    const matching = state.subscribers.filter((s) => s.expiresAt > now && wants(s, ref));
+    const live = state.subscribers.filter((s) => s.expiresAt > now && wants(s, ref));
+    // A subscriber still being handed its held events takes this one after them, in order.
+    for (const s of live) if (s.backlog && !s.backlog.some((held) => held.workflowId === ref.workflowId)) s.backlog.push(strip(ref));
+    const matching = live.filter((s) => !s.backlog);
     const once = matching.filter((s) => s.mode === 'once');
     if (once.length > 0) {
       ref.servedOnce = [...(ref.servedOnce ?? []), ...once.map(waiterOf)];
@@ -98,13 +102,13 @@ export async function webhookMailbox(input: WebhookMailboxInput): Promise<void> 
       state.subscribers = state.subscribers.filter((s) => !sameWaiter(s, subscription));
       if (subscription.expiresAt <= now) return [];
       const held = state.events.filter((e) => e.heldUntil > now && wants(subscription, e));
-      const strip = ({ servedOnce: _served, ...ref }: WebhookEventRef): WebhookEventRef => ref;
       const first = held[0];
       if (subscription.mode === 'once' && first) {
         first.servedOnce = [...(first.servedOnce ?? []), waiterOf(subscription)];
         return [strip(first)];
       }
-      state.subscribers.push(subscription);
+      const { backlog: _backlog, ...fresh } = subscription;
+      state.subscribers.push(held.length > 0 ? { ...fresh, backlog: [] } : fresh);
       return held.map(strip);
     },
     {
@@ -114,6 +118,17 @@ export async function webhookMailbox(input: WebhookMailboxInput): Promise<void> 
       },
     },
   );
+  setHandler(webhookCaughtUpUpdate, async (waiter) => {
+    await condition(() => ready);
+    handled++;
+    const subscriber = state.subscribers.find((s) => sameWaiter(s, waiter));
+    const backlog = subscriber?.backlog ?? [];
+    if (subscriber) {
+      if (backlog.length === 0) delete subscriber.backlog;
+      else subscriber.backlog = [];
+    }
+    return backlog;
+  });
   setHandler(webhookUnsubscribeSignal, ({ source: s, key: k, ...waiter }) => {
     if (s !== source || k !== key) return;
     handled++;
