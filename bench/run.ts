@@ -10,7 +10,9 @@
  * Settings (environment):
  *   BENCH_ONLY      comma-separated subset: resume,throughput,cost,minting,webhooks,scale,cluster (default all),
  *                   or trace (not in the default run): where a resume waits, per candidate setting;
- *                   webhooks: resume through /webhooks/:source against a callback URL, and an event held for a later wait
+ *                   webhooks: resume through /webhooks/:source against a callback URL, and an event held for a later wait;
+ *                   held-memory (not in the default run): worker memory per held event against a waiting callback
+ *                   (bench/webhook-hold-memory.ts; BENCH_HELD_N, default 300, BENCH_HELD_ROUNDS, default 2)
  *   BENCH_CLUSTER_WAITING  N of the waiting-at-scale run on the Temporal cluster (default 2000; 0: none)
  *   BENCH_TRACE     candidates the trace compares (default stock,eager,tuned; see bench/trace-resume.ts)
  *   BENCH_TRACE_SAMPLES  samples per arm in the trace (default 60)
@@ -44,6 +46,7 @@ import { THROUGHPUT_DEFAULTS, runThroughput } from './throughput';
 import { TRACE_CANDIDATES, TRACE_DEFAULT_ARMS, runTraceResume } from './trace-resume';
 import { WAITING_DEFAULTS, runWaitingAtScale } from './waiting-at-scale';
 import { WEBHOOK_LATENCY_DEFAULTS, runWebhookLatency } from './webhook-latency';
+import { HELD_MEMORY_DEFAULTS, runHeldMemory } from './webhook-hold-memory';
 import { startBenchWorker } from './support/bench-worker';
 import { Cleanup } from './support/cleanup';
 import type { BenchContext } from './support/context';
@@ -60,7 +63,7 @@ import { startResumeTarget } from './support/resume-target';
 /** Token identity of the bench run; never accepted by a real gateway. */
 const BENCH_TOKEN_IDENTITY = { issuer: 'durable-callbacks-bench', audience: 'durable-callbacks-bench-gateway' };
 
-const BENCHMARKS = ['resume', 'throughput', 'cost', 'minting', 'webhooks', 'scale', 'cluster', 'trace'] as const;
+const BENCHMARKS = ['resume', 'throughput', 'cost', 'minting', 'webhooks', 'held-memory', 'scale', 'cluster', 'trace'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 /** What `npm run bench` runs without `BENCH_ONLY`: the trace is for finding waits, on demand. */
 const DEFAULT_BENCHMARKS: Benchmark[] = ['resume', 'throughput', 'cost', 'minting', 'webhooks', 'scale', 'cluster'];
@@ -105,7 +108,7 @@ function selectedBenchmarks(): Set<Benchmark> {
 
 function settings(): Record<string, string> {
   return Object.fromEntries(
-    ['BENCH_ONLY', 'BENCH_WAITING', 'BENCH_CLUSTER_WAITING', 'BENCH_QUICK', 'BENCH_PROFILE', 'BENCH_NATIVE_GATEWAY', 'BENCH_BUDGET_MIN', 'BENCH_TRACE', 'BENCH_TRACE_SAMPLES', 'BENCH_TEMPORAL_PORT'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+    ['BENCH_ONLY', 'BENCH_WAITING', 'BENCH_CLUSTER_WAITING', 'BENCH_QUICK', 'BENCH_PROFILE', 'BENCH_NATIVE_GATEWAY', 'BENCH_BUDGET_MIN', 'BENCH_TRACE', 'BENCH_TRACE_SAMPLES', 'BENCH_TEMPORAL_PORT', 'BENCH_HELD_N', 'BENCH_HELD_ROUNDS'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
   );
 }
 
@@ -279,6 +282,14 @@ async function main(): Promise<void> {
     if (selected.has('webhooks')) {
       log('webhooks: resume through /webhooks/:source against a callback URL, and an event held for a later wait');
       results.webhookLatency = await runWebhookLatency(ctx, quick ? { ...WEBHOOK_LATENCY_DEFAULTS, warmup: 3, samples: 10 } : WEBHOOK_LATENCY_DEFAULTS);
+      await save();
+    }
+    if (selected.has('held-memory')) {
+      const n = Number(process.env.BENCH_HELD_N ?? (quick ? 100 : HELD_MEMORY_DEFAULTS.n));
+      const rounds = Number(process.env.BENCH_HELD_ROUNDS ?? HELD_MEMORY_DEFAULTS.rounds);
+      if (!Number.isInteger(n) || n < 1 || n > 5_000) throw new Error(`BENCH_HELD_N must be a whole number from 1 to 5000; got ${process.env.BENCH_HELD_N}`);
+      log(`held-memory: worker memory per held event (N = ${n}) against a waiting callback`);
+      results.heldMemory = await runHeldMemory(ctx, { ...HELD_MEMORY_DEFAULTS, n, rounds });
       await save();
     }
     if (selected.has('trace')) {

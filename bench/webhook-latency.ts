@@ -82,7 +82,19 @@ export interface WebhookArmResult {
    * mailbox), both together, and for `webhook-early` the mailbox once it held the event, before
    * any wait began.
    */
-  history: { waiter: HistoryCost; mailbox?: HistoryCost; total: HistoryCost; held?: HistoryCost };
+  history: {
+    waiter: HistoryCost;
+    mailbox?: HistoryCost;
+    /** Webhook arms: the event's own `webhookEvent` workflow, once it settled. */
+    event?: HistoryCost;
+    /** Waiter + mailbox + event workflow. */
+    total: HistoryCost;
+    /** `webhook-early`: mailbox + event workflow once the event was held, before any wait began. */
+    held?: HistoryCost;
+    /** `webhook-early`, the two parts of `held`: the mailbox's history, and the event workflow's. */
+    heldMailbox?: HistoryCost;
+    heldEvent?: HistoryCost;
+  };
 }
 
 /** Whether every workflow resumed exactly once, warm-up included. */
@@ -126,7 +138,8 @@ interface Sample {
   points: Array<{ label: string; ms: number }>;
   waiter: HistoryCost;
   mailbox?: HistoryCost;
-  held?: HistoryCost;
+  event?: HistoryCost;
+  held?: { mailbox: HistoryCost; event: HistoryCost };
 }
 
 /** How a sample ended: measured, or why not. */
@@ -225,8 +238,8 @@ async function callbackUrlSample(bench: Bench, i: number): Promise<Outcome> {
   };
 }
 
-/** The history an event held before any wait costs: its mailbox's and its own `webhookEvent` workflow's, together. */
-async function heldCost(client: Client, mailbox: WorkflowHandle): Promise<HistoryCost> {
+/** The history of the event the mailbox holds: its own `webhookEvent` workflow's, once it settled. */
+async function eventCost(client: Client, mailbox: WorkflowHandle): Promise<HistoryCost> {
   let eventWorkflowId: string | undefined;
   await pollUntil(
     'the mailbox holding the event',
@@ -237,8 +250,13 @@ async function heldCost(client: Client, mailbox: WorkflowHandle): Promise<Histor
     10_000,
     5,
   );
-  const event = await quietHistory(client.workflow.getHandle(eventWorkflowId!));
-  return addCosts(historyCost(await quietHistory(mailbox)), historyCost(event));
+  return historyCost(await quietHistory(client.workflow.getHandle(eventWorkflowId!)));
+}
+
+/** The history an event held before any wait costs: its mailbox's and its own `webhookEvent` workflow's. */
+async function heldCost(client: Client, mailbox: WorkflowHandle): Promise<{ mailbox: HistoryCost; event: HistoryCost }> {
+  const event = await eventCost(client, mailbox);
+  return { mailbox: historyCost(await quietHistory(mailbox)), event };
 }
 
 /**
@@ -268,6 +286,7 @@ async function webhookSample(bench: Bench, arm: 'webhook' | 'webhook-early', i: 
   if (!at) return { failed: 'lost' };
   const waiter = await waiterOutcome(bench, key, at.status);
   const mailboxHistory = await quietHistory(mailbox);
+  const event = await eventCost(target.client, mailbox);
   const cpu = await meter();
   if ('failed' in waiter) return waiter;
   const startAt = performance.timeOrigin + start;
@@ -284,6 +303,7 @@ async function webhookSample(bench: Bench, arm: 'webhook' | 'webhook-early', i: 
       ],
       waiter: historyCost(waiter.history),
       mailbox: historyCost(mailboxHistory),
+      event,
       ...(held ? { held } : {}),
     },
   };
@@ -295,6 +315,7 @@ function armResult(arm: WebhookArm, samples: Sample[]): WebhookArmResult {
   const labels = samples[0]?.points.map((p) => p.label) ?? [];
   const waiter = medianCost(samples.map((s) => s.waiter));
   const mailboxes = samples.flatMap((s) => (s.mailbox ? [s.mailbox] : []));
+  const events = samples.flatMap((s) => (s.event ? [s.event] : []));
   const held = samples.flatMap((s) => (s.held ? [s.held] : []));
   return {
     arm,
@@ -305,8 +326,15 @@ function armResult(arm: WebhookArm, samples: Sample[]): WebhookArmResult {
     history: {
       waiter,
       ...(mailboxes.length ? { mailbox: medianCost(mailboxes) } : {}),
-      total: medianCost(samples.map((s) => (s.mailbox ? addCosts(s.waiter, s.mailbox) : s.waiter))),
-      ...(held.length ? { held: medianCost(held) } : {}),
+      ...(events.length ? { event: medianCost(events) } : {}),
+      total: medianCost(samples.map((s) => addCosts(s.waiter, ...(s.mailbox ? [s.mailbox] : []), ...(s.event ? [s.event] : [])))),
+      ...(held.length
+        ? {
+            held: medianCost(held.map((h) => addCosts(h.mailbox, h.event))),
+            heldMailbox: medianCost(held.map((h) => h.mailbox)),
+            heldEvent: medianCost(held.map((h) => h.event)),
+          }
+        : {}),
     },
   };
 }

@@ -40,7 +40,7 @@ export function webhookSummaryRows(r: WebhookLatencyResult): string[] {
   }
   if (url && early) {
     const held = early.history.held;
-    lines.push(row(['webhooks', 'Event held for a later wait: wait begins → next step, p50', `held ${ms(early.resume.p50)}`, `callback URL ${ms(url.resume.p50)}`, held ? `holding it: ${size(held)} mailbox history events / bytes` : '', ratio(r.ratios.early.p50), '(info)', '']));
+    lines.push(row(['webhooks', 'Event held for a later wait: wait begins → next step, p50', `held ${ms(early.resume.p50)}`, `callback URL ${ms(url.resume.p50)}`, held ? `holding it: ${size(held)} history events / bytes (mailbox + event workflow)` : '', ratio(r.ratios.early.p50), '(info)', '']));
   }
   const o = r.resumedOnce;
   lines.push(row(['webhooks', 'Every workflow resumed exactly once', `${o.once} of ${o.workflows}`, '', `lost ${o.lost}, not received ${o.notReceived}, delivered twice ${o.duplicated}`, '', '0 lost', met(o.once === o.workflows)]));
@@ -51,14 +51,15 @@ export function webhookSummaryRows(r: WebhookLatencyResult): string[] {
 function historyRows(r: WebhookLatencyResult): string[] {
   const base = findWebhookArm(r, 'callback-url')?.history.total;
   return [
-    row(['Arm', 'workflow: events / bytes', 'mailbox: events / bytes', 'total: events / bytes', 'vs callback URL', 'starts', 'signals received', 'updates', 'signals sent', 'workflow tasks', 'activities', 'local activities', 'timers']),
-    row(Array(13).fill('---')),
+    row(['Arm', 'workflow: events / bytes', 'mailbox: events / bytes', 'event workflow: events / bytes', 'total: events / bytes', 'vs callback URL', 'starts', 'signals received', 'updates', 'signals sent', 'workflow tasks', 'activities', 'local activities', 'timers']),
+    row(Array(14).fill('---')),
     ...r.arms.map((a) => {
       const t = a.history.total;
       return row([
         ARM_NAMES[a.arm],
         size(a.history.waiter),
         size(a.history.mailbox),
+        size(a.history.event),
         size(t),
         a.arm === 'callback-url' ? '' : sizeDelta(t, base),
         ...[t.starts, t.signals, t.updates, t.signalsSent, t.workflowTasks, t.activities, t.localActivities, t.timers].map((v) => fixed(v, 0)),
@@ -99,12 +100,13 @@ export function webhookSection(r: WebhookLatencyResult): string[] {
     row(['---', '---', '---']),
     ...r.arms.flatMap((a) => a.path.map((p, k) => row([k === 0 ? ARM_NAMES[a.arm] : '', p.label, `${fixed(p.at.p50, 1)} (${fixed(p.at.p90, 1)})`]))),
     '',
-    `What one delivered event leaves in Temporal, medians over the samples: the waiting workflow's whole history (its start, minting or subscribing, the wait, the next step), the mailbox's once it settled (each sample has its own key, so its own mailbox: the subscription, the event, the delivery, the unsubscription, its timer), and the operations they record:`,
+    `What one delivered event leaves in Temporal, medians over the samples: the waiting workflow's whole history (its start, minting or subscribing, the wait, the next step), the mailbox's once it settled (each sample has its own key, so its own mailbox: the subscription, the event, the delivery, the unsubscription, its timer), the event's own \`webhookEvent\` workflow's, and the operations they record (of the total):`,
     '',
     ...historyRows(r),
     '',
     held
-      ? `Holding an event for a wait that begins later costs, before any wait: ${fixed(held.events, 0)} mailbox history events, ${fixed(held.bytes, 0)} bytes (${fixed(held.starts, 0)} start with ${fixed(held.signals, 0)} signal, ${fixed(held.workflowTasks, 0)} workflow task, ${fixed(held.timers, 0)} timer for the hold); the mailbox keeps running until the hold ends.`
+      ? `Holding an event for a wait that begins later costs, before any wait: ${size(held)} history events / bytes in all (${fixed(held.starts, 0)} starts, ${fixed(held.updates, 0)} update, ${fixed(held.workflowTasks, 0)} workflow tasks, ${fixed(held.localActivities, 0)} local activities, ${fixed(held.timers, 0)} timers); ` +
+        `its \`webhookEvent\` workflow ${size(early?.history.heldEvent)}, its mailbox ${size(early?.history.heldMailbox)}. Both keep running until the hold ends.`
       : '',
   ];
 }

@@ -6,6 +6,7 @@ import type { TraceResumeResult } from '../trace-resume';
 import type { WaitingAtScaleResult } from '../waiting-at-scale';
 import type { ClusterBenchResult } from '../cluster';
 import type { WebhookLatencyResult } from '../webhook-latency';
+import { heldMemorySection, type HeldMemoryResult } from '../webhook-hold-memory';
 import type { MachineInfo } from './machine';
 import { latencyRow, met, ms, row } from './markdown';
 import { profileMarkdown } from './profile-summary';
@@ -28,6 +29,8 @@ export interface BenchResults {
   cluster?: ClusterBenchResult;
   trace?: TraceResumeResult;
   webhookLatency?: WebhookLatencyResult;
+  /** `BENCH_ONLY=held-memory`: worker memory per held webhook event against a waiting callback. */
+  heldMemory?: HeldMemoryResult;
 }
 
 /** How the run was made. */
@@ -173,6 +176,7 @@ export function renderReport(info: RunInfo, results: BenchResults): string {
     ...(results.gatewayCost ? [...gatewayCostSection(results.gatewayCost), ''] : []),
     ...(results.minting ? [...mintingSection(results.minting), ''] : []),
     ...(results.webhookLatency ? [...webhookSection(results.webhookLatency), ''] : []),
+    ...(results.heldMemory ? ['### Worker memory: a held webhook event against a waiting callback', '', ...heldMemorySection(results.heldMemory), ''] : []),
     ...(results.waitingAtScale ? [...scaleSection(results.waitingAtScale), ''] : []),
     ...(results.cluster ? [...clusterSection(results.cluster, results.throughput, results.throughputServer), ''] : []),
     ...(results.trace ? [...traceSection(results.trace), ''] : []),

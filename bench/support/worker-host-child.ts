@@ -31,6 +31,8 @@ export interface WorkerHostMemory {
   rss: number;
   heapUsed: number;
   external: number;
+  /** Workflows in the worker's cache (`worker.getStatus().numCachedWorkflows`). */
+  cachedWorkflows?: number;
 }
 
 async function main(): Promise<void> {
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
     memory: (): WorkerHostMemory => {
       (globalThis as { gc?: () => void }).gc?.();
       const usage = process.memoryUsage();
-      return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external };
+      return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, cachedWorkflows: worker.worker.getStatus().numCachedWorkflows };
     },
     cpu: () => process.cpuUsage(),
     stop: async () => {
