@@ -5,7 +5,10 @@ import path from 'node:path';
 import { verify } from '@octokit/webhooks-methods';
 import { gitHubSignature, sendPullRequestEvent, type PullRequestChange } from '../examples/github-pr/github-stand-in';
 import type { PullRequestInput, PullRequestOutcome } from '../examples/github-pr/workflows';
+import { webhookMailboxId } from '../lib/webhook-mailbox-id';
 import { loadWebhookSources } from '../lib/webhook-sources';
+import { webhookMailboxQuery } from '../workflows/protocol';
+import { pollUntil } from './support/async';
 import { startHarness, type Harness } from './support/harness';
 import { GITHUB_SECRET } from './support/webhook-senders';
 
@@ -43,6 +46,9 @@ describe('the GitHub pull request example', () => {
   test('waits through opened (sent before it began), a redelivered synchronize and a merge, and returns who merged which commit', async () => {
     const pr = prOf();
     await send(pr, { action: 'opened' });
+    // Events reach a wait in the order its mailbox took them; two in flight at once may be taken either way (as GitHub may deliver them).
+    const mailbox = h.client.workflow.getHandle(webhookMailboxId('github', `${pr.repo}#${pr.number}`));
+    await pollUntil('the mailbox holding opened', async () => (await mailbox.query(webhookMailboxQuery).catch(() => undefined))?.events.length === 1, 20_000, 50);
     const handle = await h.start('pullRequestMerged', [pr]);
     const pushed = randomUUID();
     await send(pr, { action: 'synchronize' }, pushed);

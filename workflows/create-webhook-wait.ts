@@ -1,4 +1,4 @@
-import { uuid4 } from '@temporalio/workflow';
+import { patched, uuid4 } from '@temporalio/workflow';
 import { CallbackHandle } from './callback-handle';
 import { callbackRegistry, pendingEntry } from './callback-registry';
 import { invalidOption } from './durations';
@@ -32,6 +32,18 @@ export function checkWebhookOptions(options: WebhookWaitOptions): void {
 }
 
 /**
+ * The patch under which `subscribeWebhook` is a regular activity by default: it waits for the
+ * mailbox's workflow task, and as a local activity it held the waiting workflow's task slot
+ * meanwhile, so many waits subscribing at once could take every slot of a worker and wait on
+ * mailbox tasks no slot was left for. Runs recorded before it replay their local activity.
+ */
+const SUBSCRIBE_AS_ACTIVITY = 'durable-callbacks/subscribe-webhook-as-activity';
+
+function defaultSubscribeWith(): 'activity' | 'localActivity' {
+  return patched(SUBSCRIBE_AS_ACTIVITY) ? 'activity' : 'localActivity';
+}
+
+/**
  * Waits for a provider's webhook (GitHub, Stripe, Slack, any Standard Webhooks sender) matched
  * by key, instead of handing out a callback URL: the gateway verifies each event at its fixed
  * `/webhooks/<source>` endpoint, derives the key from it by the source's key template, and
@@ -58,7 +70,7 @@ export async function createWebhookWait<T = unknown>(options: WebhookWaitOptions
   const registry = callbackRegistry();
   const lifetime = lifetimeOf(options);
   const mode = options.mode ?? 'once';
-  const activities = scheduledActivities<WebhookActivities>(options.subscribeWith, options.activityOptions, 'subscribeWith');
+  const activities = scheduledActivities<WebhookActivities>(options.subscribeWith ?? defaultSubscribeWith(), options.activityOptions, 'subscribeWith');
   const webhook = { source: options.source, key: options.key, ...(options.event === undefined ? {} : { event: options.event }) };
   const id = uuid4();
   // Registered before subscribing, so a held event replayed at once finds its entry.

@@ -438,7 +438,11 @@ export interface WebhookWaitOptions {
   timeout?: Duration;
   /** How long the mailbox keeps the subscription. Default: `timeout` plus five minutes, else `'7d'`; at most 366 days. */
   expiresIn?: Duration;
-  /** `localActivity` (default) or `activity`: how `subscribeWebhook` is scheduled, as `mintWith` for `createCallback`. */
+  /**
+   * `activity` (default) or `localActivity`: how `subscribeWebhook` is scheduled. A regular
+   * activity by default: it waits for the mailbox's workflow task, which a local activity would
+   * do while holding the waiting workflow's task slot.
+   */
   subscribeWith?: 'activity' | 'localActivity';
   /** Overrides for how the `subscribeWebhook` activity is scheduled. */
   activityOptions?: ActivityOptions;

@@ -1,12 +1,14 @@
-import { proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import { proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import { webhookEventQuery } from './protocol';
 import type { WebhookEventInput, WebhookRoutingActivities } from './types';
 
 /**
- * How a held event reaches its mailbox: as a local activity (no task-queue round trip), retried
- * until it succeeds, since the gateway already answered the provider that the event is held.
+ * How a held event reaches its mailbox: retried until it succeeds, since the gateway already
+ * answered the provider that the event is held. A regular activity, not a local one: it waits
+ * for the mailbox's workflow task, and a local activity would hold this workflow's task slot
+ * meanwhile; with many at once, every slot of a worker could wait on tasks no slot is left for.
  */
-const { holdWebhookEvent } = proxyLocalActivities<WebhookRoutingActivities>({
+const { holdWebhookEvent } = proxyActivities<WebhookRoutingActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '30s' },
 });

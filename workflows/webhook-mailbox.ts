@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { webhookCaughtUpUpdate, webhookHoldUpdate, webhookMailboxQuery, webhookMailboxStateQuery, webhookSubscribeUpdate, webhookUnsubscribeSignal } from './protocol';
 import type { WebhookEventRef, WebhookMailboxInput, WebhookMailboxState, WebhookMailboxView, WebhookRoutingActivities, WebhookSubscription, WebhookWaiter } from './types';
 
@@ -10,8 +10,11 @@ import type { WebhookEventRef, WebhookMailboxInput, WebhookMailboxState, Webhook
  */
 const MAX_MESSAGES_PER_RUN = 100;
 
-/** A mailbox that starts a new chain asks once what the run before it held; retried until visibility answers. */
-const { recoverWebhookMailbox } = proxyLocalActivities<WebhookRoutingActivities>({
+/**
+ * A mailbox that starts a new chain asks once what the run before it held; retried until
+ * visibility answers. A regular activity: its query of the run before needs a workflow task slot.
+ */
+const { recoverWebhookMailbox } = proxyActivities<WebhookRoutingActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', maximumInterval: '30s' },
 });
