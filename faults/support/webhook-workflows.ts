@@ -7,7 +7,7 @@ import type { CallbackWaitResult, WebhookWaitOptions } from '../../workflows/typ
  * waits once for a provider's event by key, and the `webhookMailbox` the gateway and the waiters'
  * subscriptions start on the same task queue.
  */
-export { webhookMailbox } from '../../workflows';
+export { webhookEvent, webhookMailbox } from '../../workflows';
 
 /** Answers true once the waiter's mailbox has its subscription (the `subscribeWebhook` activity returned). */
 export const subscribedQuery = defineQuery<boolean>('faults.subscribed');
