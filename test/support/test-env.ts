@@ -10,8 +10,11 @@ export const TEST_TEMPORAL_UI_PORT = Number(process.env.DC_TEST_TEMPORAL_UI_PORT
 export const TEST_TEMPORAL_ADDRESS = `127.0.0.1:${TEST_TEMPORAL_PORT}`;
 export const TEST_NAMESPACE = 'default';
 
-/** The tests' data folder, apart from `npm start`'s `.data/temporal`. */
-export const TEST_DATA_DIR = dataDir('test');
+/**
+ * The tests' data folder, apart from `npm start`'s `.data/temporal`; one of its own for a test
+ * server on another port (`DC_TEST_TEMPORAL_PORT`), so two runs never share a database or bundle.
+ */
+export const TEST_DATA_DIR = process.env.DC_TEST_TEMPORAL_PORT ? dataDir(`test-${TEST_TEMPORAL_PORT}`) : dataDir('test');
 export const TEST_TEMPORAL_DATA_DIR = path.join(TEST_DATA_DIR, 'temporal');
 export const WORKFLOW_BUNDLE_PATH = path.join(TEST_DATA_DIR, 'workflow-bundle.js');
 export const SETUP_STATE_PATH = path.join(TEST_DATA_DIR, 'setup-state.json');
