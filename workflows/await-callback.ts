@@ -3,6 +3,7 @@ import type { Duration } from '@temporalio/common';
 import { createCallback } from './create-callback';
 import { awaitCallbackUrlUpdate, callbackUrlQuery } from './protocol';
 import { markWaitingForCallbacks } from './waiting-attribute';
+import { publishCallbackUrls } from './publish-callback-urls';
 import type { AwaitCallbackUrl, CallbackWaitResult, CreateCallbackOptions } from './types';
 
 /** Arguments of the {@link awaitCallback} workflow. */
@@ -31,6 +32,8 @@ export async function awaitCallback(input: AwaitCallbackInput = {}): Promise<Cal
     await condition(() => minted !== undefined);
     return minted!;
   });
+  // startWithCallbackUrl works on it too; startAwaitCallback keeps its own update, which older workers answer.
+  publishCallbackUrls();
   const { heartbeatTimeout, markWaiting, ...options } = input;
   if (markWaiting) markWaitingForCallbacks();
   const callback = await createCallback(options);

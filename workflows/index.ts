@@ -22,6 +22,7 @@ export { createCallback, callbackSnapshot, restoreCallbacks, type RestoreOptions
 export { waitForQuorum, waitForAny, waitForAll, type QuorumOptions, type QuorumResult, type QuorumAnswer } from './wait-for-many';
 export { markWaitingForCallbacks, WAITING_SEARCH_ATTRIBUTE } from './waiting-attribute';
 export { awaitCallback, type AwaitCallbackInput } from './await-callback';
+export { publishCallbackUrls } from './publish-callback-urls';
 export { createWebhookWait, waitForWebhook } from './create-webhook-wait';
 export { webhookEvent } from './webhook-event';
 export { webhookKey, type WebhookKeyValue } from './webhook-key';
@@ -43,11 +44,14 @@ export type {
   CallbackSnapshot,
   CallbackStatus,
   CallbackTimedOut,
+  CallbackUrlsRequest,
   CallbackWaitResult,
   CreateCallbackOptions,
   DeliveryKind,
+  MintedCallbackUrl,
   PayloadIssue,
   PayloadSchema,
+  PublishedCallbackUrls,
   RejectedDelivery,
   RejectionReason,
   WaitOptions,

@@ -5,7 +5,9 @@ import type {
   CallbackFailureInfo,
   CallbackInfo,
   CallbackStatusReport,
+  CallbackUrlsRequest,
   DeliveryReceipt,
+  PublishedCallbackUrls,
   SyncDeliveryResult,
   WebhookEvent,
   WebhookEventRef,
@@ -59,6 +61,16 @@ export const callbackUrlQuery = defineQuery<string | null>('durableCallbacks.cal
  * in the same round trip that starts the workflow (update-with-start), without polling.
  */
 export const awaitCallbackUrlUpdate = defineUpdate<AwaitCallbackUrl>('durableCallbacks.awaitCallbackUrl');
+
+/**
+ * Answered by any workflow that called `publishCallbackUrls()`, once it minted the URLs asked
+ * for: how the `startWithCallbackUrl` client helper gets them in the round trip that starts the
+ * workflow (update-with-start). Fails with `CALLBACK_URL_NOT_MINTED` after `timeoutMs`.
+ */
+export const callbackUrlsUpdate = defineUpdate<PublishedCallbackUrls, [CallbackUrlsRequest]>('durableCallbacks.callbackUrls');
+
+/** The failure type of {@link callbackUrlsUpdate} when the URLs asked for were not minted in time. */
+export const CALLBACK_URL_NOT_MINTED = 'CALLBACK_URL_NOT_MINTED';
 
 /**
  * Sent by a `webhookEvent`'s `holdWebhookEvent` activity (with update-with-start) to the mailbox

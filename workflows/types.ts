@@ -386,6 +386,35 @@ export interface AwaitCallbackUrl {
   expiresAt: string;
 }
 
+/** One callback URL a workflow minted, as {@link PublishedCallbackUrls} lists it. */
+export interface MintedCallbackUrl extends AwaitCallbackUrl {
+  /** The callback's label (`createCallback({ label })`), when it has one. */
+  label?: string;
+}
+
+/**
+ * What a client asks a workflow that called `publishCallbackUrls()` for (the
+ * `durableCallbacks.callbackUrls` update): the answer comes once the workflow has minted
+ * `count` URLs (default 1) and, with `label`, one with that label.
+ */
+export interface CallbackUrlsRequest {
+  /** Wait for the callback with this label; the answer's `url` is its URL. */
+  label?: string;
+  /** Wait until at least this many URLs are minted. Default 1. */
+  count?: number;
+  /** Fail the update with `CALLBACK_URL_NOT_MINTED` when the URLs are not minted within this many ms (workflow time). */
+  timeoutMs?: number;
+}
+
+/**
+ * A workflow's answer to {@link CallbackUrlsRequest}: the URL asked for (the labelled one, or
+ * else the first minted) and every URL minted so far, keyed by label (the first callback with
+ * that label) or else by callback id.
+ */
+export interface PublishedCallbackUrls extends MintedCallbackUrl {
+  callbacks: Record<string, MintedCallbackUrl>;
+}
+
 /** Output of the `generateCallbackUrl` activity. */
 export interface GenerateCallbackUrlResult {
   url: string;

@@ -1,6 +1,6 @@
 /**
  * durable-callbacks for Temporal clients (Node only): start the ready-made `awaitCallback`
- * workflow and get its URL in one round trip, inspect or settle any workflow's callbacks as an
+ * workflow, or any workflow that calls `publishCallbackUrls()`, and get its URL in one round trip, inspect or settle any workflow's callbacks as an
  * operator, and install the payload codec with the same plugin workers use. Never loads
  * `@temporalio/worker` (the protocol's definitions come from `@temporalio/workflow`, which is
  * plain JavaScript).
@@ -8,9 +8,16 @@
  * @packageDocumentation
  */
 export { startAwaitCallback, type StartAwaitCallbackOptions, type StartedAwaitCallback } from './start-await-callback';
+export {
+  startWithCallbackUrl,
+  CallbackUrlNotMintedError,
+  type StartWithCallbackUrlOptions,
+  type StartedWithCallbackUrl,
+  type CallbackUrlOptions,
+} from './start-with-callback-url';
 export { listCallbacks, completeCallback, failCallback, type OperatorDeliveryOptions } from './operate-callbacks';
 export { createTemporalClient } from '../temporal-client';
 export { durableCallbacks, type DurableCallbacksOptions } from '../../worker/plugin';
 export { loadTemporalConfig, type TemporalConfig } from '../config';
 export type { AwaitCallbackInput } from '../../workflows/await-callback';
-export type { AwaitCallbackUrl, CallbackInfo, CallbackWaitResult, CallbackFailureInfo, RejectedDelivery } from '../../workflows/types';
+export type { AwaitCallbackUrl, MintedCallbackUrl, PublishedCallbackUrls, CallbackInfo, CallbackWaitResult, CallbackFailureInfo, RejectedDelivery } from '../../workflows/types';

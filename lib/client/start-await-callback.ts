@@ -1,7 +1,8 @@
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { awaitCallback, AwaitCallbackInput } from '../../workflows/await-callback';
 import { awaitCallbackUrlUpdate } from '../../workflows/protocol';
 import type { AwaitCallbackUrl } from '../../workflows/types';
+import { startWithUrlUpdate } from './start-with-callback-url';
 
 /** Options for {@link startAwaitCallback}. */
 export interface StartAwaitCallbackOptions {
@@ -21,7 +22,8 @@ export interface StartedAwaitCallback extends AwaitCallbackUrl {
 
 /**
  * Starts the ready-made `awaitCallback` workflow and returns its callback URL, in one round trip
- * (Temporal update-with-start): the update waits until the URL is minted and answers with it, so
+ * (Temporal update-with-start, as `startWithCallbackUrl` does for any workflow; this one
+ * asks with `awaitCallback`'s own update, which workers of every version answer): the update waits until the URL is minted and answers with it, so
  * the caller never polls. Hand `url` to the external system, then `await handle.result()`.
  *
  * @throws the SDK's `WorkflowExecutionAlreadyStartedError` when `workflowId` is already running,
@@ -35,13 +37,6 @@ export async function startAwaitCallback(client: Client, options: StartAwaitCall
     args: [options.input ?? {}],
     workflowIdConflictPolicy: 'FAIL',
   });
-  let minted: AwaitCallbackUrl;
-  try {
-    minted = await client.workflow.executeUpdateWithStart(awaitCallbackUrlUpdate, { startWorkflowOperation });
-  } catch (err) {
-    // The update only fails when the workflow ended before minting: its own failure says why.
-    if (err instanceof WorkflowUpdateFailedError) await (await startWorkflowOperation.workflowHandle()).result();
-    throw err;
-  }
-  return { ...minted, handle: await startWorkflowOperation.workflowHandle() };
+  const { answer, handle } = await startWithUrlUpdate(client, startWorkflowOperation, awaitCallbackUrlUpdate, []);
+  return { ...answer, handle };
 }

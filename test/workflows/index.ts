@@ -24,6 +24,7 @@ import { callbackUrlQuery } from '../../workflows/protocol';
 export { awaitCallback, webhookEvent, webhookMailbox } from '../../workflows';
 export { ticketTriage } from '../../examples/ticket-triage/workflows';
 export { pullRequestMerged } from '../../examples/github-pr/workflows';
+export { urlToStarter } from './url-to-starter';
 
 export const releaseSignal = defineSignal('release');
 export const urlsQuery = defineQuery<string[]>('urls');
