@@ -1,6 +1,6 @@
 import type { WorkerConfig } from '../lib/config';
 import { createCallbackTokenMinter } from '../lib/mint-callback-token';
-import { loadKeyRing } from '../lib/key-ring';
+import { loadKeyRing, type KeyRing } from '../lib/key-ring';
 import type { CallbackActivities } from '../workflows/types';
 import { createCallbackActivities } from './generate-callback-url';
 
@@ -14,7 +14,11 @@ import { createCallbackActivities } from './generate-callback-url';
  * ```
  */
 export async function loadCallbackActivities(config: Pick<WorkerConfig, 'token' | 'callbackBaseUrl' | 'callbackApiKey'>): Promise<CallbackActivities> {
-  const ring = await loadKeyRing(config.token.keys);
+  return callbackActivitiesFromRing(await loadKeyRing(config.token.keys), config);
+}
+
+/** The callback activities over an already loaded key ring (the plugin also describes the ring at startup). */
+export function callbackActivitiesFromRing(ring: KeyRing, config: Pick<WorkerConfig, 'token' | 'callbackBaseUrl' | 'callbackApiKey'>): CallbackActivities {
   return createCallbackActivities({
     minter: createCallbackTokenMinter(ring, config.token),
     callbackBaseUrl: config.callbackBaseUrl,

@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { ApiKeyInfo } from '../lib/api-keys';
 import type { CallbackClaims } from '../lib/callback-token';
 import { CallbackError, type CallbackErrorCode } from '../lib/errors';
+import type { TokenRefusal } from '../lib/verify-callback-token';
 
 /**
  * What the gateway learns about a request as it passes through the middleware, kept on
@@ -58,6 +59,8 @@ export interface RequestState {
   deliveryId?: string;
   /** The code the request was refused with, if it was. */
   errorCode?: CallbackErrorCode;
+  /** Why its callback token was refused, and the key id it named (logged as `reason` and `kid`; never the token). */
+  tokenRefusal?: TokenRefusal;
   /** Answer in HTML (a browser): the approval page, the thank-you page, errors as pages. */
   html: boolean;
 }

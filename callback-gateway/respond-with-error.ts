@@ -43,6 +43,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
           ? new CallbackError('CALLBACK_TOKEN_INVALID', 'The callback URL is not valid: its token is malformed, altered, or was not issued by this service.')
           : new CallbackError('ROUTE_NOT_FOUND', 'No route for this request.')
         : new CallbackError('INTERNAL_ERROR', 'The gateway failed unexpectedly; the delivery was not accepted.', { cause: err });
+    if (error.code === 'CALLBACK_TOKEN_INVALID' && !isCallbackError(err)) requestState(res).tokenRefusal = { reason: 'malformed' };
     // A missing webhook secret is logged once per sender where it is found, not on every retry.
     if (error.status >= 500 && error.code !== 'SIGNATURE_SENDER_NOT_CONFIGURED') logger.error('callback request failed', { requestId: requestState(res).requestId, code: error.code, error: describeError(error.cause ?? error) });
     sendError(res, error);

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { FileApiKeyStore } from '../lib/api-keys';
 import { ConfigError, loadGatewayConfig, type GatewayConfig } from '../lib/config';
+import { describeKeySetup, KEY_SETUP_MESSAGE } from '../lib/describe-key-setup';
 import { createLogger, describeError, type Logger } from '../lib/logger';
 import { runMain } from '../lib/run-main';
 import { loadKeyRing } from '../lib/key-ring';
@@ -80,6 +81,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  const listenDefaults = ['GATEWAY_HOST', 'GATEWAY_PORT'].filter((name) => config.defaultedSettings?.includes(name));
+  // One line to put beside the worker's: a key mismatch shows as different fingerprints.
+  logger.info(KEY_SETUP_MESSAGE, {
+    ...describeKeySetup(ring, { source: config.token.keys, issuer: config.token.issuer, audience: config.token.audience, ...(config.defaultedSettings ? { defaultedSettings: config.defaultedSettings } : {}) }),
+    url: listenDefaults.length > 0 ? `${url} (default ${listenDefaults.join(', ')})` : url,
+  });
   return {
     server,
     url,
@@ -100,7 +107,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
 }
 
 /**
- * `durable-callbacks gateway` (`npm run gateway`): reads the configuration from the environment,
+ * `durable-callbacks gateway`: reads the configuration from the environment,
  * starts the gateway and stops it gracefully on SIGINT/SIGTERM.
  */
 export async function runGateway(): Promise<void> {

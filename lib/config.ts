@@ -136,6 +136,8 @@ export interface MintingConfig {
   callbackApiKey?: string;
   /** Payload encryption keys (`PAYLOAD_CODEC_KEYS`), when set. */
   codec?: PayloadCodecConfig;
+  /** The settings that were unset and took their defaults (`CALLBACK_BASE_URL`, ...); the startup line marks them. */
+  defaultedSettings?: readonly string[];
 }
 
 /** Everything `durable-callbacks worker` needs: minting plus the connection it makes itself. */
@@ -145,7 +147,7 @@ export interface WorkerConfig extends MintingConfig {
   maxCachedWorkflows?: number;
 }
 
-/** Everything `npm run gateway` needs. */
+/** Everything `durable-callbacks gateway` needs. */
 export interface GatewayConfig {
   temporal: TemporalConfig;
   token: TokenConfig;
@@ -170,6 +172,8 @@ export interface GatewayConfig {
   /** Express `trust proxy`: `true`, a hop count, or a list of proxy addresses. */
   trustProxy: boolean | number | string;
   requestTimeoutMs: number;
+  /** The settings that were unset and took their defaults (`GATEWAY_PORT`, ...); the startup line marks them. */
+  defaultedSettings?: readonly string[];
 }
 
 /** Everything the `keys` command needs. */
@@ -179,17 +183,72 @@ export interface KeysConfig {
   keyRingFile: string;
 }
 
-/** What `npm start` and `npm run demo` need to know about the local Temporal dev server (`temporal-dev.sh`). */
+/** What a local Temporal dev server (`temporal-dev.sh`) is known by. */
 export interface DevServerConfig {
   /** Port of the dev server's Web UI; `temporal-dev.sh` reads the same `TEMPORAL_UI_PORT`. */
   uiPort: number;
 }
 
-function parse<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`);
-  throw new ConfigError(`Invalid configuration; fix these environment variables:\n${problems.join('\n')}`);
+/**
+ * What a loader found wrong, collected so one {@link ConfigError} lists every problem at once
+ * (one line each, each naming the variable to set) instead of one per run.
+ */
+class ConfigProblems {
+  private readonly lines: string[] = [];
+
+  add(line: string): void {
+    for (const part of line.split('\n')) {
+      const problem = part.trim().replace(/^- /, '');
+      // A loader that checks one variable for two parts of its result records it once.
+      if (problem && !problem.startsWith('Invalid configuration;') && !this.lines.includes(problem)) this.lines.push(problem);
+    }
+  }
+
+  /**
+   * Runs one check and records its {@link ConfigError} instead of throwing it. Another error after
+   * a recorded problem is a consequence of it (a value that did not parse is missing) and is dropped.
+   */
+  check<T>(run: () => T): T | undefined {
+    try {
+      return run();
+    } catch (err) {
+      if (err instanceof ConfigError) this.add(err.message);
+      else if (this.lines.length === 0) throw err;
+      return undefined;
+    }
+  }
+
+  /** Throws one {@link ConfigError} listing every recorded problem, if there is any. */
+  throwIfAny(): void {
+    if (this.lines.length === 0) return;
+    throw new ConfigError(`Invalid configuration; fix these environment variables:\n${this.lines.map((line) => `  - ${line}`).join('\n')}`);
+  }
+}
+
+/**
+ * Parses each variable of `schema` on its own, so every malformed one is recorded (a variable
+ * that fails is left out of the result; the loader throws before returning it).
+ */
+function parseFields<S extends z.ZodObject>(schema: S, env: Env, problems: ConfigProblems): z.infer<S> {
+  const data: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(schema.shape)) {
+    const result = (field as z.ZodType).safeParse(env[name]);
+    if (result.success) data[name] = result.data;
+    else for (const issue of result.error.issues) problems.add(`${[name, ...issue.path].join('.')}: ${issue.message}`);
+  }
+  return data as z.infer<S>;
+}
+
+/** A loader run with a {@link ConfigProblems}: its result, or one {@link ConfigError} listing every problem. */
+function load<T>(run: (problems: ConfigProblems) => T): T {
+  const problems = new ConfigProblems();
+  const result = problems.check(() => run(problems));
+  problems.throwIfAny();
+  return result as T;
+}
+
+function parse<S extends z.ZodObject>(schema: S, env: Env): z.infer<S> {
+  return load((problems) => parseFields(schema, env, problems));
 }
 
 function isProduction(env: { NODE_ENV?: string }): boolean {
@@ -213,8 +272,9 @@ function keySource(env: z.infer<typeof commonSchema>): KeySource {
   return { kind: 'dev-file', path: path.resolve(env.DURABLE_CALLBACKS_DATA_DIR, 'dev-signing-secret') };
 }
 
-function tokenConfig(env: z.infer<typeof commonSchema>): TokenConfig {
-  return { keys: keySource(env), issuer: env.CALLBACK_TOKEN_ISSUER, audience: env.CALLBACK_TOKEN_AUDIENCE };
+function tokenConfig(env: z.infer<typeof commonSchema>, problems: ConfigProblems): TokenConfig {
+  const keys = problems.check(() => keySource(env));
+  return { keys: keys!, issuer: env.CALLBACK_TOKEN_ISSUER, audience: env.CALLBACK_TOKEN_AUDIENCE };
 }
 
 /** This project's names for Temporal settings before it read Temporal's own; each now has Temporal's name. */
@@ -261,9 +321,10 @@ function temporalConnection(env: Env): { connection: TemporalConnectionSettings;
   };
 }
 
-function temporalConfig(env: Env, parsed: z.infer<typeof temporalSchema>): TemporalConfig {
-  const codec = payloadCodecConfig(parsed.PAYLOAD_CODEC_KEYS, parsed.PAYLOAD_CODEC_ACTIVE_KEY);
-  return { ...temporalConnection(env), taskQueue: parsed.TEMPORAL_TASK_QUEUE, ...(codec ? { codec } : {}) };
+function temporalConfig(env: Env, parsed: z.infer<typeof temporalSchema>, problems: ConfigProblems): TemporalConfig {
+  const codec = problems.check(() => payloadCodecConfig(parsed.PAYLOAD_CODEC_KEYS, parsed.PAYLOAD_CODEC_ACTIVE_KEY));
+  const connection = problems.check(() => temporalConnection(env));
+  return { ...connection!, taskQueue: parsed.TEMPORAL_TASK_QUEUE, ...(codec ? { codec } : {}) };
 }
 
 function payloadCodecConfig(keys: string | undefined, active: string | undefined): PayloadCodecConfig | undefined {
@@ -289,20 +350,27 @@ function apiKeysFile(env: { API_KEYS_FILE?: string; DURABLE_CALLBACKS_DATA_DIR: 
   return path.resolve(env.API_KEYS_FILE ?? path.join(env.DURABLE_CALLBACKS_DATA_DIR, 'api-keys.json'));
 }
 
-function mintingConfig(parsed: z.infer<typeof mintingSchema>): MintingConfig {
-  if (isProduction(parsed) && !parsed.CALLBACK_BASE_URL) {
-    throw new ConfigError(
+function mintingConfig(env: Env, parsed: z.infer<typeof mintingSchema>, problems: ConfigProblems): MintingConfig {
+  if (isProduction(parsed) && !parsed.CALLBACK_BASE_URL && env.CALLBACK_BASE_URL === undefined) {
+    problems.add(
       'CALLBACK_BASE_URL is not set. In production set it to the public URL of the callback gateway (e.g. https://callbacks.example.com), the prefix of every minted callback URL.',
     );
   }
   const callbackApiKey = parsed.CALLBACK_API_KEY?.trim();
-  const codec = payloadCodecConfig(parsed.PAYLOAD_CODEC_KEYS, parsed.PAYLOAD_CODEC_ACTIVE_KEY);
+  const codec = problems.check(() => payloadCodecConfig(parsed.PAYLOAD_CODEC_KEYS, parsed.PAYLOAD_CODEC_ACTIVE_KEY));
+  const token = tokenConfig(parsed, problems);
   return {
-    token: tokenConfig(parsed),
+    token,
     callbackBaseUrl: parsed.CALLBACK_BASE_URL ?? `http://localhost:${parsed.GATEWAY_PORT}`,
     ...(callbackApiKey ? { callbackApiKey } : {}),
     ...(codec ? { codec } : {}),
+    defaultedSettings: defaulted(env, ['CALLBACK_BASE_URL', 'CALLBACK_TOKEN_ISSUER', 'CALLBACK_TOKEN_AUDIENCE']),
   };
+}
+
+/** Which of `names` are unset (or blank) in `env`, so took their defaults. */
+function defaulted(env: Env, names: string[]): string[] {
+  return names.filter((name) => !env[name]?.trim());
 }
 
 /**
@@ -311,39 +379,45 @@ function mintingConfig(parsed: z.infer<typeof mintingSchema>): MintingConfig {
  * @throws {@link ConfigError} naming each bad variable.
  */
 export function loadMintingConfig(env: Env = process.env): MintingConfig {
-  return mintingConfig(parse(mintingSchema, env));
+  return load((problems) => mintingConfig(env, parseFields(mintingSchema, env, problems), problems));
 }
 
 /** Parses the worker's configuration. @throws {@link ConfigError} naming each bad variable. */
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
-  const parsed = parse(workerSchema, env);
-  return {
-    ...mintingConfig(parsed),
-    temporal: temporalConfig(env, parsed),
-    ...(parsed.WORKER_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: parsed.WORKER_MAX_CACHED_WORKFLOWS }),
-  };
+  return load((problems) => {
+    const parsed = parseFields(workerSchema, env, problems);
+    return {
+      ...mintingConfig(env, parsed, problems),
+      temporal: temporalConfig(env, parsed, problems),
+      ...(parsed.WORKER_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: parsed.WORKER_MAX_CACHED_WORKFLOWS }),
+    };
+  });
 }
 
 /** Parses the gateway's configuration. @throws {@link ConfigError} naming each bad variable. */
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
-  const parsed = parse(gatewaySchema, env);
+  return load((problems) => gatewayConfig(env, parseFields(gatewaySchema, env, problems), problems));
+}
+
+function gatewayConfig(env: Env, parsed: z.infer<typeof gatewaySchema>, problems: ConfigProblems): GatewayConfig {
   return {
-    temporal: temporalConfig(env, parsed),
-    token: tokenConfig(parsed),
+    temporal: temporalConfig(env, parsed, problems),
+    token: tokenConfig(parsed, problems),
     host: parsed.GATEWAY_HOST,
     port: parsed.GATEWAY_PORT,
     apiKeysFile: apiKeysFile(parsed),
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     temporalCallTimeoutMs: parsed.TEMPORAL_CALL_TIMEOUT_MS,
     queryTimeoutMs: parsed.TEMPORAL_QUERY_TIMEOUT_MS,
-    webhookSecrets: webhookSecrets(parsed.WEBHOOK_SECRETS),
-    webhookSources: webhookSources(parsed.WEBHOOK_SOURCES_FILE, env),
+    webhookSecrets: problems.check(() => webhookSecrets(parsed.WEBHOOK_SECRETS)) ?? new Map(),
+    webhookSources: problems.check(() => webhookSources(parsed.WEBHOOK_SOURCES_FILE, env)) ?? new Map(),
     webhookHoldMs: parsed.WEBHOOK_HOLD_SECONDS * 1000,
     webhookMaxHeldEvents: parsed.WEBHOOK_MAX_HELD_EVENTS,
     rateLimitPerIp: parsed.RATE_LIMIT_PER_IP,
     rateLimitPerKey: parsed.RATE_LIMIT_PER_KEY,
     trustProxy: trustProxy(parsed.GATEWAY_TRUST_PROXY),
     requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
+    defaultedSettings: defaulted(env, ['GATEWAY_HOST', 'GATEWAY_PORT', 'CALLBACK_TOKEN_ISSUER', 'CALLBACK_TOKEN_AUDIENCE']),
   };
 }
 
@@ -383,7 +457,7 @@ const codecServerSchema = temporalSchema.extend({
   CODEC_AUTH_TOKEN: nonEmpty.optional(),
 });
 
-/** Everything `npm run codec-server` needs. */
+/** Everything the codec server (`createCodecServer`) needs. */
 export interface CodecServerConfig {
   codec: PayloadCodecConfig;
   host: string;
@@ -394,8 +468,11 @@ export interface CodecServerConfig {
 
 /** Parses the codec server's configuration; it needs `PAYLOAD_CODEC_KEYS`. @throws {@link ConfigError}. */
 export function loadCodecServerConfig(env: Env = process.env): CodecServerConfig {
-  const parsed = parse(codecServerSchema, env);
-  const codec = payloadCodecConfig(parsed.PAYLOAD_CODEC_KEYS, parsed.PAYLOAD_CODEC_ACTIVE_KEY);
+  return load((problems) => codecServerConfig(parseFields(codecServerSchema, env, problems), problems));
+}
+
+function codecServerConfig(parsed: z.infer<typeof codecServerSchema>, problems: ConfigProblems): CodecServerConfig {
+  const codec = problems.check(() => payloadCodecConfig(parsed.PAYLOAD_CODEC_KEYS, parsed.PAYLOAD_CODEC_ACTIVE_KEY));
   if (!codec) throw new ConfigError('PAYLOAD_CODEC_KEYS is not set: the codec server decrypts with the same keys as the worker and the gateway.');
   return {
     codec,
@@ -417,7 +494,7 @@ export function loadKeysConfig(env: Env = process.env): KeysConfig {
 
 /** Parses only the Temporal connection settings, for clients such as the demo. */
 export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
-  return temporalConfig(env, parse(temporalSchema, env));
+  return load((problems) => temporalConfig(env, parseFields(temporalSchema, env, problems), problems));
 }
 
 /** Parses the local dev server's settings (`TEMPORAL_UI_PORT`). @throws {@link ConfigError} naming each bad variable. */

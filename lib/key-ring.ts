@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { importJWK, type CryptoKey, type JWK } from 'jose';
 import { z } from 'zod';
 import { ConfigError, type KeySource } from './config';
+import { publicKeyFingerprint, secretFingerprint } from './key-fingerprint';
 import { loadSigningSecret, MIN_SIGNING_SECRET_BYTES } from './signing-secret';
 
 /**
@@ -27,12 +28,16 @@ export interface SigningKey {
   /** Present on rings that can mint. */
   signKey?: CryptoKey;
   verifyKey: CryptoKey;
+  /** Public fingerprint of the key ({@link secretFingerprint} / {@link publicKeyFingerprint}); absent for a key imported elsewhere. */
+  fingerprint?: string;
 }
 
 /** One A256GCM content-encryption key for opaque (JWE `dir`) tokens. */
 export interface EncryptionKey {
   kid: string;
   key: CryptoKey;
+  /** Public fingerprint of the key ({@link secretFingerprint}). */
+  fingerprint?: string;
 }
 
 /** An imported key ring. */
@@ -101,20 +106,31 @@ export async function importKeyRing(file: KeyRingFile, origin: string): Promise<
     if (signing.has(entry.kid)) throw new ConfigError(`${origin}: key id '${entry.kid}' appears twice.`);
     if (entry.alg === 'HS256') {
       const secret = decodeSecret(entry.secret, `${origin}: HS256 key '${entry.kid}'`);
-      signing.set(entry.kid, { kid: entry.kid, alg: 'HS256', signKey: await importHmac(secret, ['sign']), verifyKey: await importHmac(secret, ['verify']) });
+      signing.set(entry.kid, {
+        kid: entry.kid,
+        alg: 'HS256',
+        signKey: await importHmac(secret, ['sign']),
+        verifyKey: await importHmac(secret, ['verify']),
+        fingerprint: secretFingerprint(secret),
+      });
     } else {
       signing.set(entry.kid, {
         kid: entry.kid,
         alg: 'EdDSA',
         ...(entry.privateJwk ? { signKey: (await importJWK(entry.privateJwk as JWK, 'EdDSA')) as CryptoKey } : {}),
         verifyKey: (await importJWK(entry.publicJwk as JWK, 'EdDSA')) as CryptoKey,
+        fingerprint: publicKeyFingerprint(entry.publicJwk),
       });
     }
   }
   const encryption = new Map<string, EncryptionKey>();
   for (const entry of file.encryption?.keys ?? []) {
     const raw = decodeSecret(entry.secret, `${origin}: encryption key '${entry.kid}'`, 32);
-    encryption.set(entry.kid, { kid: entry.kid, key: (await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt'])) as CryptoKey });
+    encryption.set(entry.kid, {
+      kid: entry.kid,
+      key: (await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt'])) as CryptoKey,
+      fingerprint: secretFingerprint(raw),
+    });
   }
   if (file.activeKid !== undefined && !signing.has(file.activeKid)) throw new ConfigError(`${origin}: activeKid '${file.activeKid}' is not in keys.`);
   const activeEncryptionKid = file.encryption?.activeKid ?? file.encryption?.keys[0]?.kid;
@@ -136,7 +152,18 @@ export async function importKeyRing(file: KeyRingFile, origin: string): Promise<
 /** A ring of one HS256 key, for the simple `CALLBACK_SIGNING_SECRET` setup. */
 export async function singleSecretRing(secret: Uint8Array): Promise<KeyRing> {
   return {
-    signing: new Map([[SINGLE_SECRET_KID, { kid: SINGLE_SECRET_KID, alg: 'HS256' as const, signKey: await importHmac(secret, ['sign']), verifyKey: await importHmac(secret, ['verify']) }]]),
+    signing: new Map([
+      [
+        SINGLE_SECRET_KID,
+        {
+          kid: SINGLE_SECRET_KID,
+          alg: 'HS256' as const,
+          signKey: await importHmac(secret, ['sign']),
+          verifyKey: await importHmac(secret, ['verify']),
+          fingerprint: secretFingerprint(secret),
+        },
+      ],
+    ]),
     activeSigningKid: SINGLE_SECRET_KID,
     encryption: new Map(),
     format: 'jws',

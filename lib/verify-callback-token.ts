@@ -1,6 +1,6 @@
 import { compactDecrypt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type CryptoKey } from 'jose';
 import { CALLBACK_TOKEN_TYPE, CLOCK_TOLERANCE_SECONDS, MAX_TOKEN_LENGTH, tokenPayloadSchema, type CallbackClaims, type TokenIdentity } from './callback-token';
-import { CallbackError } from './errors';
+import { CallbackError, isCallbackError } from './errors';
 import { asKeyRing, KEY_ID_PATTERN, type KeyRing } from './key-ring';
 
 /** Checks callback tokens; built once per gateway with an imported key ring. */
@@ -28,8 +28,73 @@ const COMPACT_TOKEN = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){2}(?:(?:\.[A-Za-z0-9_
 
 const INVALID_MESSAGE = 'The callback URL is not valid: its token is malformed, altered, or was not issued by this service.';
 
-function invalid(cause?: unknown): CallbackError {
-  return new CallbackError('CALLBACK_TOKEN_INVALID', INVALID_MESSAGE, { cause });
+/**
+ * Why the gateway refused a callback token, for its own log line: senders get only the code
+ * (`CALLBACK_TOKEN_INVALID` or `CALLBACK_TOKEN_EXPIRED`), operators get the reason. Stable strings:
+ * - `malformed`: not a compact token, an unreadable header, or no usable `kid`;
+ * - `unknown-kid`: signed (or encrypted) with a key id this gateway does not have;
+ * - `algorithm`: the header's algorithm is not the one this key id verifies with;
+ * - `signature`: the key id is known but the signature does not match (a different secret);
+ * - `decryption`: an opaque token that the encryption key with its id does not decrypt;
+ * - `expired`: `exp` has passed;
+ * - `issuer` / `audience`: `iss` / `aud` differ from this gateway's `CALLBACK_TOKEN_ISSUER` / `CALLBACK_TOKEN_AUDIENCE`;
+ * - `claims`: another claim is missing or wrong (`typ`, `iat`, `jti`, `sub`, the payload's shape);
+ * - `namespace`: minted for another Temporal namespace than this gateway serves.
+ */
+export type TokenRefusalReason =
+  | 'malformed'
+  | 'unknown-kid'
+  | 'algorithm'
+  | 'signature'
+  | 'decryption'
+  | 'expired'
+  | 'issuer'
+  | 'audience'
+  | 'claims'
+  | 'namespace';
+
+/** What a refused token's error says about the refusal: why, and the id of the key it named. Never the token. */
+export interface TokenRefusal {
+  reason: TokenRefusalReason;
+  /** The `kid` of the token's header, when it has one of the permitted form ({@link KEY_ID_PATTERN}). */
+  kid?: string;
+}
+
+/**
+ * A refused callback token: a {@link CallbackError} (same code, status and message as before, so
+ * senders see nothing new) that also carries the {@link TokenRefusal} for the gateway's log.
+ */
+export class CallbackTokenRefused extends CallbackError implements TokenRefusal {
+  readonly reason: TokenRefusalReason;
+  readonly kid?: string;
+
+  constructor(code: 'CALLBACK_TOKEN_INVALID' | 'CALLBACK_TOKEN_EXPIRED', message: string, refusal: TokenRefusal, cause?: unknown) {
+    super(code, message, cause === undefined ? {} : { cause });
+    this.reason = refusal.reason;
+    if (refusal.kid !== undefined) this.kid = refusal.kid;
+  }
+}
+
+/** The {@link TokenRefusal} an error carries, if it is a refused token; checked by fields, so it works across module copies. */
+export function tokenRefusalOf(err: unknown): TokenRefusal | undefined {
+  if (!isCallbackError(err) || (err.code !== 'CALLBACK_TOKEN_INVALID' && err.code !== 'CALLBACK_TOKEN_EXPIRED')) return undefined;
+  const { reason, kid } = err as Partial<TokenRefusal>;
+  if (typeof reason !== 'string') return undefined;
+  return { reason, ...(typeof kid === 'string' ? { kid } : {}) };
+}
+
+function invalid(reason: TokenRefusalReason, kid?: string, cause?: unknown): CallbackError {
+  return new CallbackTokenRefused('CALLBACK_TOKEN_INVALID', INVALID_MESSAGE, { reason, ...(kid === undefined ? {} : { kid }) }, cause);
+}
+
+/** The refusal reason for an error `jose` threw while verifying or decrypting. */
+function joseReason(err: unknown): TokenRefusalReason {
+  if (err instanceof joseErrors.JWTExpired) return 'expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return err.claim === 'iss' ? 'issuer' : err.claim === 'aud' ? 'audience' : 'claims';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature';
+  if (err instanceof joseErrors.JWEDecryptionFailed) return 'decryption';
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'algorithm';
+  return 'malformed';
 }
 
 /** The `kid` of a compact token's protected header, checked against {@link KEY_ID_PATTERN}. */
@@ -38,9 +103,9 @@ function keyIdOf(token: string): string {
   try {
     kid = decodeProtectedHeader(token).kid;
   } catch (err) {
-    throw invalid(err);
+    throw invalid('malformed', undefined, err);
   }
-  if (typeof kid !== 'string' || !KEY_ID_PATTERN.test(kid)) throw invalid();
+  if (typeof kid !== 'string' || !KEY_ID_PATTERN.test(kid)) throw invalid('malformed');
   return kid;
 }
 
@@ -55,28 +120,31 @@ export function createCallbackTokenVerifier(keys: KeyRing | CryptoKey, options: 
   const ring = asKeyRing(keys);
 
   async function decrypt(token: string): Promise<string> {
-    const key = ring.encryption.get(keyIdOf(token));
-    if (!key) throw invalid();
+    const kid = keyIdOf(token);
+    const key = ring.encryption.get(kid);
+    if (!key) throw invalid('unknown-kid', kid);
+    let decrypted: Awaited<ReturnType<typeof compactDecrypt>>;
     try {
-      const { plaintext, protectedHeader } = await compactDecrypt(token, key.key, {
+      decrypted = await compactDecrypt(token, key.key, {
         keyManagementAlgorithms: ['dir'],
         contentEncryptionAlgorithms: ['A256GCM'],
       });
-      if (protectedHeader.cty !== 'JWT') throw invalid();
-      return new TextDecoder().decode(plaintext);
     } catch (err) {
-      throw invalid(err);
+      throw invalid(joseReason(err), kid, err);
     }
+    if (decrypted.protectedHeader.cty !== 'JWT') throw invalid('malformed', kid);
+    return new TextDecoder().decode(decrypted.plaintext);
   }
 
   return {
     async verify(token) {
-      if (token.length === 0 || token.length > MAX_TOKEN_LENGTH || !COMPACT_TOKEN.test(token)) throw invalid();
+      if (token.length === 0 || token.length > MAX_TOKEN_LENGTH || !COMPACT_TOKEN.test(token)) throw invalid('malformed');
       const parts = token.split('.').length;
       const signed = parts === 5 ? await decrypt(token) : parts === 3 ? token : undefined;
-      if (signed === undefined) throw invalid();
-      const key = ring.signing.get(keyIdOf(signed));
-      if (!key) throw invalid();
+      if (signed === undefined) throw invalid('malformed');
+      const kid = keyIdOf(signed);
+      const key = ring.signing.get(kid);
+      if (!key) throw invalid('unknown-kid', kid);
       let payload: unknown;
       try {
         ({ payload } = await jwtVerify(signed, key.verifyKey, {
@@ -90,16 +158,23 @@ export function createCallbackTokenVerifier(keys: KeyRing | CryptoKey, options: 
         }));
       } catch (err) {
         if (err instanceof joseErrors.JWTExpired) {
-          throw new CallbackError('CALLBACK_TOKEN_EXPIRED', 'The callback URL has expired; the workflow no longer accepts deliveries through it.', {
-            cause: err,
-          });
+          throw new CallbackTokenRefused(
+            'CALLBACK_TOKEN_EXPIRED',
+            'The callback URL has expired; the workflow no longer accepts deliveries through it.',
+            { reason: 'expired', kid },
+            err,
+          );
         }
-        throw invalid(err);
+        throw invalid(joseReason(err), kid, err);
       }
       const claims = tokenPayloadSchema.safeParse(payload);
-      if (!claims.success) throw invalid(claims.error);
+      if (!claims.success) throw invalid('claims', kid, claims.error);
       if (claims.data.ns !== options.namespace) {
-        throw new CallbackError('CALLBACK_TOKEN_INVALID', 'The callback URL was issued for a different Temporal namespace than this gateway serves.');
+        throw new CallbackTokenRefused(
+          'CALLBACK_TOKEN_INVALID',
+          'The callback URL was issued for a different Temporal namespace than this gateway serves.',
+          { reason: 'namespace', kid },
+        );
       }
       return {
         namespace: claims.data.ns,

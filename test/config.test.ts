@@ -24,6 +24,25 @@ describe('configuration', () => {
     expect(loadWorkerConfig({ GATEWAY_PORT: '9000' }).callbackBaseUrl).toBe('http://localhost:9000');
   });
 
+  test('every missing or malformed setting is listed at once, one per line, each naming its variable', () => {
+    const err = errorOf(() => loadWorkerConfig({ NODE_ENV: 'production' }));
+    const lines = err.message.split('\n').slice(1);
+    expect(lines).toHaveLength(2);
+    expect(lines.find((line) => line.includes('CALLBACK_BASE_URL is not set'))).toBeDefined();
+    expect(lines.find((line) => line.includes('CALLBACK_SIGNING_SECRET is not set'))).toBeDefined();
+
+    const gateway = errorOf(() => loadGatewayConfig({ GATEWAY_PORT: 'eighty', MAX_BODY_BYTES: '0', PAYLOAD_CODEC_KEYS: 'k1=short', WEBHOOK_SECRETS: 'acme=nope' }));
+    const named = ['GATEWAY_PORT', 'MAX_BODY_BYTES', 'PAYLOAD_CODEC_KEYS', 'WEBHOOK_SECRETS'];
+    expect(gateway.code).toBe('INVALID_CONFIG');
+    expect(gateway.message.split('\n').slice(1).map((line) => named.find((name) => line.includes(name)))).toEqual(expect.arrayContaining(named));
+    expect(gateway.message.split('\n')).toHaveLength(1 + named.length);
+  });
+
+  test('a defaulted base URL, issuer and audience are reported as defaulted, for the startup line', () => {
+    expect(loadWorkerConfig({}).defaultedSettings).toEqual(['CALLBACK_BASE_URL', 'CALLBACK_TOKEN_ISSUER', 'CALLBACK_TOKEN_AUDIENCE']);
+    expect(loadWorkerConfig({ CALLBACK_BASE_URL: 'https://callbacks.example.com' }).defaultedSettings).not.toContain('CALLBACK_BASE_URL');
+  });
+
   test('production without a signing secret is a startup error that says what to set', () => {
     const err = errorOf(() => loadGatewayConfig({ NODE_ENV: 'production' }));
     expect(err.message).toContain('CALLBACK_SIGNING_SECRET');

@@ -5,7 +5,7 @@ import { createCallbackWorker } from './create-worker';
 import { pluginOptionsFrom } from './plugin';
 
 /**
- * `durable-callbacks worker` (`npm run worker`): runs the ready-made `awaitCallback` workflow with
+ * `durable-callbacks worker`: runs the ready-made `awaitCallback` workflow with
  * URL minting until SIGINT/SIGTERM, when the SDK drains in-flight tasks before exiting. Your own
  * workflows run on your own worker with the `durableCallbacks` plugin instead.
  * @param options.workflowsPath other workflows to run instead (the fault drills' own).

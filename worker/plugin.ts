@@ -2,9 +2,11 @@ import type { PayloadCodec, Payload, DataConverter } from '@temporalio/common';
 import { SimplePlugin, type SimplePluginOptions } from '@temporalio/plugin';
 import type { Worker } from '@temporalio/worker';
 import { createCallbackActivities, type CallbackActivityDeps } from '../activities/generate-callback-url';
-import { loadCallbackActivities } from '../activities/load-callback-activities';
+import { callbackActivitiesFromRing } from '../activities/load-callback-activities';
 import { createWebhookActivities } from '../activities/webhook-routing';
 import { loadMintingConfig, type Env, type MintingConfig, type PayloadCodecConfig, type TokenConfig } from '../lib/config';
+import { describeKeySetup, formatKeySetup, KEY_SETUP_MESSAGE, type KeySetupFields } from '../lib/describe-key-setup';
+import { loadKeyRing } from '../lib/key-ring';
 import { checkPayloadCodecKeys, loadPayloadCodec } from '../lib/payload-codec';
 import type { CallbackActivities, GenerateCallbackUrlInput } from '../workflows/types';
 
@@ -24,6 +26,8 @@ export type CallbackMintingOptions =
       callbackBaseUrl: string;
       /** API key appended to URLs minted with `includeApiKey`. */
       callbackApiKey?: string;
+      /** Settings that took their defaults (`CALLBACK_BASE_URL`, ...), marked `(default)` in the startup line. */
+      defaultedSettings?: readonly string[];
     };
 
 /** Options for {@link durableCallbacks}. */
@@ -50,6 +54,7 @@ class DurableCallbacksPlugin extends SimplePlugin {
   constructor(
     options: SimplePluginOptions,
     private readonly ready: Promise<unknown>,
+    private readonly keySetup?: Promise<KeySetupFields>,
   ) {
     super(options);
   }
@@ -59,12 +64,27 @@ class DurableCallbacksPlugin extends SimplePlugin {
       () => undefined,
       (err: unknown) => ({ err }),
     );
-    if (!failure) return next(worker);
+    if (!failure) {
+      if (this.keySetup) logKeySetup(await this.keySetup);
+      return next(worker);
+    }
     const running = next(worker);
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running.catch(() => undefined);
     throw failure.err;
   }
+}
+
+/**
+ * Logs the minting worker's startup line (key source, key ids and fingerprints, base URL) through
+ * Temporal's Runtime logger, where the worker's own lines go. `@temporalio/worker` is required
+ * here rather than imported: clients load this plugin too, and must not load the worker's native
+ * module; `runWorker` only ever runs where a worker (so the module) exists.
+ */
+function logKeySetup(fields: KeySetupFields): void {
+  const { Runtime } = require('@temporalio/worker') as typeof import('@temporalio/worker');
+  // All in the message: the default logger prints structured fields over several lines.
+  Runtime.instance().logger.info(`${KEY_SETUP_MESSAGE}: ${formatKeySetup(fields)}`);
 }
 
 function isMinterDeps(options: CallbackMintingOptions): options is CallbackActivityDeps {
@@ -105,7 +125,22 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
   const { minting, payloadCodec } = options;
   const loading: Array<Promise<unknown>> = [];
   let activities: CallbackActivities | Promise<CallbackActivities> | undefined;
-  if (minting) activities = isMinterDeps(minting) ? createCallbackActivities(minting) : loadCallbackActivities(minting);
+  let keySetup: Promise<KeySetupFields> | undefined;
+  if (minting && isMinterDeps(minting)) activities = createCallbackActivities(minting);
+  else if (minting) {
+    const ring = loadKeyRing(minting.token.keys);
+    activities = ring.then((loaded) => callbackActivitiesFromRing(loaded, minting));
+    keySetup = ring.then((loaded) =>
+      describeKeySetup(loaded, {
+        source: minting.token.keys,
+        issuer: minting.token.issuer,
+        audience: minting.token.audience,
+        baseUrl: minting.callbackBaseUrl,
+        ...(minting.defaultedSettings ? { defaultedSettings: minting.defaultedSettings } : {}),
+      }),
+    );
+    keySetup.catch(() => undefined);
+  }
   if (activities instanceof Promise) loading.push(activities);
   let codec: PayloadCodec | undefined;
   if (payloadCodec && 'encode' in payloadCodec) codec = payloadCodec;
@@ -137,14 +172,14 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
         }
       : {}),
   };
-  return new DurableCallbacksPlugin(pluginOptions, ready);
+  return new DurableCallbacksPlugin(pluginOptions, ready, keySetup);
 }
 
 /** {@link DurableCallbacksOptions} from parsed configuration: minting with its keys, and the payload codec when configured. */
 export function pluginOptionsFrom(config: MintingConfig): DurableCallbacksOptions {
-  const { token, callbackBaseUrl, callbackApiKey, codec } = config;
+  const { token, callbackBaseUrl, callbackApiKey, codec, defaultedSettings } = config;
   return {
-    minting: { token, callbackBaseUrl, ...(callbackApiKey ? { callbackApiKey } : {}) },
+    minting: { token, callbackBaseUrl, ...(callbackApiKey ? { callbackApiKey } : {}), ...(defaultedSettings ? { defaultedSettings } : {}) },
     ...(codec ? { payloadCodec: codec } : {}),
   };
 }

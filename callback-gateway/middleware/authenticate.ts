@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { EXECUTE_SCOPE, type ApiKeyInfo, type ApiKeyStore } from '../../lib/api-keys';
 import { CallbackError } from '../../lib/errors';
-import type { CallbackTokenVerifier } from '../../lib/verify-callback-token';
+import { tokenRefusalOf, type CallbackTokenVerifier } from '../../lib/verify-callback-token';
 import { requestState } from '../request-state';
 
 /** The query parameter that may carry an API key, for senders that cannot set headers. */
@@ -32,8 +32,16 @@ export function presentedApiKey(req: Request): string | undefined {
  */
 export function authenticate(verifier: CallbackTokenVerifier, apiKeys: ApiKeyStore): RequestHandler<{ token: string }> {
   return async (req, res, next) => {
-    const claims = await verifier.verify(req.params.token);
     const state = requestState(res);
+    let claims: Awaited<ReturnType<CallbackTokenVerifier['verify']>>;
+    try {
+      claims = await verifier.verify(req.params.token);
+    } catch (err) {
+      // The sender's answer stays the code alone; the reason (and key id) is for the request's log line.
+      const refusal = tokenRefusalOf(err);
+      if (refusal) state.tokenRefusal = refusal;
+      throw err;
+    }
     // Recorded before the key is checked, so a refused key is still logged with its workflow.
     state.claims = claims;
     let apiKey: ApiKeyInfo | undefined;

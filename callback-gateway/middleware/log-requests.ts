@@ -13,7 +13,7 @@ export function routePattern(req: Request): string {
 /**
  * Logs one `request` line per answered request: request id, method, route pattern, status,
  * time taken, and what the gateway learned about it (workflow id, callback id, delivery id, API
- * key id, error code). Never the path, the token or a key's secret: the path holds the token.
+ * key id, error code, and for a refused token why and the id of the key it named). Never the path, the token or a key's secret: the path holds the token.
  */
 export function logRequests(logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -31,6 +31,8 @@ export function logRequests(logger: Logger): RequestHandler {
         deliveryId: state.deliveryId,
         apiKeyId: state.callback?.apiKey?.id,
         errorCode: state.errorCode,
+        reason: state.tokenRefusal?.reason,
+        kid: state.tokenRefusal?.kid,
       });
     });
     next();
