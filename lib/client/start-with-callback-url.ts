@@ -112,6 +112,7 @@ export async function startWithUrlUpdate<W extends Workflow, Ret, Args extends u
 export async function startWithCallbackUrl<W extends Workflow>(client: Client, workflow: string | W, options: StartWithCallbackUrlOptions<W>): Promise<StartedWithCallbackUrl<W>> {
   const { label, count, urlTimeout, workflowId, workflowIdConflictPolicy, ...startOptions } = options;
   const timeoutMs = msToNumber(urlTimeout ?? DEFAULT_URL_TIMEOUT_MS);
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new TypeError(`urlTimeout must be a positive duration; got ${JSON.stringify(urlTimeout)}.`);
   const startWorkflowOperation = new WithStartWorkflowOperation<W>(workflow, {
     ...startOptions,
     workflowId: workflowId ?? `${typeof workflow === 'string' ? workflow : workflow.name}-${crypto.randomUUID()}`,
