@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { TLSConfig } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { ConfigError } from './config-error';
+import type { KeySource } from './key-ring';
 import { loadWebhookSources, type WebhookSources } from './webhook-sources';
 
 /**
@@ -10,11 +12,9 @@ import { loadWebhookSources, type WebhookSources } from './webhook-sources';
  * down; nothing else reads `process.env`.
  */
 
-/** Raised when the environment holds a missing or malformed setting; the message names the variable. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'INVALID_CONFIG';
-}
+export { ConfigError } from './config-error';
+export type { SigningSecretSource } from './signing-secret';
+export type { KeySource } from './key-ring';
 
 /** The environment shape the loaders read; `process.env` by default. */
 export type Env = Record<string, string | undefined>;
@@ -108,17 +108,6 @@ export interface TemporalConfig {
   /** When set, every payload is encrypted before it reaches Temporal (`PAYLOAD_CODEC_KEYS`). */
   codec?: PayloadCodecConfig;
 }
-
-/**
- * Where the token signing secret comes from: the environment, or (outside production only) a
- * random secret generated once and kept in the data folder so the worker and gateway agree.
- */
-export type SigningSecretSource =
-  | { kind: 'env'; value: string }
-  | { kind: 'dev-file'; path: string };
-
-/** Where the token keys come from: a single secret (as above) or a key ring file. */
-export type KeySource = SigningSecretSource | { kind: 'ring-file'; path: string };
 
 /** Token settings shared by the minting worker and the verifying gateway. */
 export interface TokenConfig {

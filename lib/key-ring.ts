@@ -1,9 +1,12 @@
 import { promises as fs } from 'node:fs';
 import { importJWK, type CryptoKey, type JWK } from 'jose';
 import { z } from 'zod';
-import { ConfigError, type KeySource } from './config';
+import { ConfigError } from './config-error';
 import { publicKeyFingerprint, secretFingerprint } from './key-fingerprint';
-import { loadSigningSecret, MIN_SIGNING_SECRET_BYTES } from './signing-secret';
+import { loadSigningSecret, MIN_SIGNING_SECRET_BYTES, type SigningSecretSource } from './signing-secret';
+
+/** Where the token keys come from: a single secret ({@link SigningSecretSource}) or a key ring file. */
+export type KeySource = SigningSecretSource | { kind: 'ring-file'; path: string };
 
 /**
  * The token key ring: every key that may have signed an outstanding callback URL, by key id

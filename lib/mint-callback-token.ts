@@ -1,6 +1,6 @@
 import { CompactEncrypt, SignJWT, type CryptoKey } from 'jose';
 import { CALLBACK_TOKEN_TYPE, type CallbackClaims, type TokenIdentity, type TokenPayload } from './callback-token';
-import { ConfigError } from './config';
+import { ConfigError } from './config-error';
 import { asKeyRing, type KeyRing } from './key-ring';
 
 /** Signs (and, for opaque URLs, encrypts) callback tokens; built once per worker. */

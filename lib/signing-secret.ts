@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { createFileExclusive } from './atomic-file';
-import { ConfigError, type SigningSecretSource } from './config';
+import { ConfigError } from './config-error';
+
+/**
+ * Where the token signing secret comes from: the environment, or (outside production only) a
+ * random secret generated once and kept in the data folder so the worker and gateway agree.
+ */
+export type SigningSecretSource =
+  | { kind: 'env'; value: string }
+  | { kind: 'dev-file'; path: string };
 
 /** The shortest signing secret accepted: 256 bits, as HS256 needs (RFC 7518 §3.2). */
 export const MIN_SIGNING_SECRET_BYTES = 32;

@@ -1,5 +1,5 @@
 import type { ActivityOptions, Duration } from '@temporalio/common';
-import type { WorkflowRefusalCode } from './protocol';
+import type { WorkflowRefusalCode } from './workflow-refusals';
 
 /**
  * Types shared by workflow code, the minting activity and the gateway. Sandbox-safe: this file
