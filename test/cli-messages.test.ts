@@ -29,11 +29,12 @@ afterAll(async () => {
 const keys = (...args: string[]) => runTsx('cli/main.ts', ['keys', ...args], { DURABLE_CALLBACKS_DATA_DIR: dataDir });
 
 describe('the keys commands name the installed command in what they print', () => {
-  test('no product source names `npm run keys`', async () => {
+  test('no product source names a script only this repository has (`npm run keys`, `npm start`, `npm run gateway`, ...)', async () => {
     const offenders: string[] = [];
     for (const folder of PRODUCT_FOLDERS) {
       for (const file of await sourceFiles(folder)) {
-        if ((await fs.readFile(file, 'utf8')).includes('npm run keys')) offenders.push(path.relative(REPO_ROOT, file));
+        const text = await fs.readFile(file, 'utf8');
+        for (const match of text.matchAll(/npm (?:run [\w:-]+|start|test)\b/g)) offenders.push(`${path.relative(REPO_ROOT, file)}: ${match[0]}`);
       }
     }
     expect(offenders).toEqual([]);

@@ -1,15 +1,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
 import { createGateway, type GatewayDeps } from '../callback-gateway';
+import { startGateway } from '../callback-gateway/server';
 import { WEBHOOK_SECRET_PREFIX } from '../callback-gateway/webhook-signature';
 import { generateApiKey } from '../lib/api-keys';
 import { importSigningKey, type CallbackClaims } from '../lib/callback-token';
+import { loadGatewayConfig } from '../lib/config';
+import { KEY_SETUP_MESSAGE } from '../lib/describe-key-setup';
 import { createJsonLogger, createPrettyLogger, type Logger } from '../lib/logger';
 import { createCallbackTokenMinter, type CallbackTokenMinter } from '../lib/mint-callback-token';
 import { createCallbackTokenVerifier } from '../lib/verify-callback-token';
 import { postJson, startHarness, TEST_TOKEN_IDENTITY, type Harness } from './support/harness';
 import { listen, type Listening } from './support/listen';
+import { TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS } from './support/test-env';
 import { mintFor, nowSeconds, startWaiting, webhookHeaders, type WaitingCallback } from './support/tokens';
 
 /**
@@ -257,6 +262,38 @@ describe('gateway logs', () => {
     expect(secrets.size).toBeGreaterThan(40);
     // ... and repeat none of the secrets.
     expect(leaksIn([...lines, ...h.logLines])).toEqual([]);
+
+    // A refused token's line says why and names the key id, never the token.
+    const tokenRefusals = lines
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry.msg === 'request' && String(entry.errorCode).startsWith('CALLBACK_TOKEN_'))
+      .map((entry) => `${String(entry.errorCode)} ${String(entry.reason)} ${String(entry.kid)}`);
+    expect(tokenRefusals).toEqual(expect.arrayContaining(['CALLBACK_TOKEN_INVALID signature default', 'CALLBACK_TOKEN_EXPIRED expired default']));
+  });
+
+  test('the startup line names the key source and fingerprint, never the signing secret', async () => {
+    const secret = randomBytes(32).toString('base64url');
+    remember('CALLBACK_SIGNING_SECRET', secret);
+    for (const encoding of ['base64', 'hex'] as const) remember(`CALLBACK_SIGNING_SECRET (${encoding})`, Buffer.from(secret).toString(encoding));
+    const startupLines: string[] = [];
+    const started = await startGateway(
+      loadGatewayConfig({
+        TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS,
+        TEMPORAL_NAMESPACE: TEST_NAMESPACE,
+        TEMPORAL_CONFIG_FILE: path.join(__dirname, 'no-such-temporal.toml'),
+        CALLBACK_SIGNING_SECRET: secret,
+        GATEWAY_PORT: '0',
+      }),
+      bothFormats(startupLines),
+    );
+    await started.close();
+    const keyLines = startupLines.filter((line) => line.includes(KEY_SETUP_MESSAGE));
+    expect(keyLines).toHaveLength(2);
+    expect(keyLines[0]).toContain('env secret (CALLBACK_SIGNING_SECRET)');
+    expect(keyLines[0]).toMatch(/"fingerprint":"[0-9a-f]{12}"/);
+    expect(keyLines[0]).toContain('(default GATEWAY_HOST)');
+    expect(leaksIn(startupLines)).toEqual([]);
   });
 
   // A malformed percent-escape in the token parameter (e.g. %ff) is a malformed token: 401, not a 5xx, and not logged.
@@ -266,5 +303,6 @@ describe('gateway logs', () => {
     const before = lines.length;
     await postJson(`${gateway.url}/callbacks/${token}%ff`, {});
     expect(leaksIn(lines.slice(before))).toEqual([]);
+    expect(lines.slice(before).find((line) => line.startsWith('{'))).toContain('"reason":"malformed"');
   });
 });
