@@ -1,5 +1,5 @@
 // The walls `npm test` holds (see README.md, "Scripts"), and nothing else: this config is not a
-// style guide. Each wall names what it keeps apart and why; test/lint-walls.test.ts shows that a
+// style guide. Each wall names what it keeps apart and why; test/lint-walls.unit.test.ts shows that a
 // file breaking each one is reported.
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';

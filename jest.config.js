@@ -4,17 +4,36 @@
 // @octokit/webhooks-methods (GitHub's signer, in the webhook tests) is ESM-only too, and its
 // package exports name only `import` conditions, which Jest's CommonJS resolver skips: it is
 // transformed the same way and mapped to its Node build.
-/** @type {import('jest').Config} */
-module.exports = {
+//
+// Two projects, told apart by file name, so a test that needs no server starts none:
+// - `unit`: `*.unit.test.ts`, tests that need no Temporal at all (no dev server, no worker, no
+//   gateway talking to Temporal). `npx jest --selectProjects unit` runs only these.
+// - `temporal`: every other `*.test.ts`. Its globalSetup starts the tests' Temporal dev server and
+//   bundles the workflows; Jest runs a project's globalSetup only when that project has tests to
+//   run, so `--selectProjects unit` never starts it. Files testing time with Temporal's
+//   time-skipping server (`*.time.test.ts`) live here too but start their own server, not the dev server's.
+const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.[jt]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
   transformIgnorePatterns: ['/node_modules/(?!jose/|@octokit/webhooks-methods/)'],
   moduleNameMapper: { '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js' },
-  globalSetup: '<rootDir>/test/global-setup.ts',
-  globalTeardown: '<rootDir>/test/global-teardown.ts',
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
   testTimeout: 60_000,
-  // Each test file runs a Temporal worker and a gateway; two at a time fits a 2-core machine.
+  // Each Temporal test file runs a Temporal worker and a gateway; two at a time fits a 2-core machine.
   maxWorkers: 2,
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['**/*.unit.test.ts'] },
+    {
+      ...shared,
+      displayName: 'temporal',
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.unit\\.test\\.ts$'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
+    },
+  ],
 };
