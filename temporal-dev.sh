@@ -20,6 +20,7 @@
 #   TEMPORAL_DYNAMIC_CONFIG  more dynamic config values, space-separated KEY=JSON pairs
 #                          (e.g. 'matching.numTaskqueueReadPartitions=1'), after the latency settings below
 #   TEMPORAL_DEV_STOCK=1   start the server without this project's latency settings (to compare)
+#   TEMPORAL_DEV_COMMAND   how messages name this script (set by `durable-callbacks dev-server`)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,6 +35,7 @@ cache_dir="$cache_root/temporal-$cli_version"
 pid_file="$data_dir/temporal.pid"
 metrics_port="${TEMPORAL_METRICS_PORT:-}"
 log_file="$data_dir/temporal.log"
+self="${TEMPORAL_DEV_COMMAND:-$0}"
 
 say() { printf '[temporal-dev] %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -87,6 +89,23 @@ download_release() {
   fi
   rm -rf "$tmp"
   return 1
+}
+
+# Prints the path of a CLI that is already there (TEMPORAL_CLI, PATH, the cache); never installs one.
+installed_cli() {
+  if [ -n "${TEMPORAL_CLI:-}" ]; then
+    cli_works "$TEMPORAL_CLI" && echo "$TEMPORAL_CLI"
+    return
+  fi
+  local on_path
+  on_path="$(command -v temporal 2>/dev/null || true)"
+  if [ -n "$on_path" ] && cli_works "$on_path"; then
+    echo "$on_path"
+  elif cli_works "$cache_dir/temporal"; then
+    echo "$cache_dir/temporal"
+  else
+    return 1
+  fi
 }
 
 # Prints the CLI's path; says on stderr where it came from.
@@ -250,7 +269,8 @@ stop() {
 
 status() {
   local cli pid
-  cli="$(find_cli 2>/dev/null)" || die "no Temporal CLI installed yet; run '$0 start'"
+  # Asking must never start a build or a download: only a CLI that is already there is used.
+  cli="$(installed_cli)" || die "no Temporal CLI installed yet; '$self start' installs one"
   if healthy "$cli"; then
     if pid="$(our_pid)"; then
       echo "running: 127.0.0.1:$port (pid $pid, data in $data_dir)"
@@ -258,7 +278,7 @@ status() {
       echo "running: 127.0.0.1:$port (not started by this script)"
     fi
   else
-    echo "not running on 127.0.0.1:$port"
+    echo "not running on 127.0.0.1:$port (data dir $data_dir)"
     return 3
   fi
 }
@@ -268,6 +288,6 @@ case "${1:-start}" in
   stop) stop ;;
   status) status ;;
   cli) find_cli ;;
-  -h | --help | help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' ;;
+  -h | --help | help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1'; use start, stop, status or cli" ;;
 esac

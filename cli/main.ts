@@ -2,6 +2,7 @@
 import { ConfigError } from '../lib/config';
 import { CALLBACKS_USAGE, callbacksCommand } from './callbacks';
 import { CliUsageError } from './command-support';
+import { DEV_SERVER_USAGE, devServerCommand } from './dev-server';
 import { WEBHOOKS_USAGE, webhooksCommand } from './webhooks';
 import { keysCommand } from './keys';
 
@@ -15,7 +16,8 @@ durable-callbacks keys create|list|revoke ...      API keys senders present
 durable-callbacks keys signing-keys ...            the token key ring (rotation, EdDSA, opaque URLs)
 durable-callbacks callbacks list|show|complete|fail|send ...
 durable-callbacks webhooks show <source> <key>     a webhook mailbox: held events, waits served
-durable-callbacks help [keys|callbacks|webhooks]
+durable-callbacks dev-server [start|stop|status]   a local Temporal dev server for development (data in .data/temporal)
+durable-callbacks help [keys|callbacks|webhooks|dev-server]
 
 Every command takes --help; most take --json. Exit codes: 0 done, 1 refused or failed, 2 usage error.
 `;
@@ -41,17 +43,20 @@ async function main(argv: string[]): Promise<number> {
       if (rest.includes('--help') || rest.includes('-h') || rest[0] === 'help') return void process.stdout.write(WEBHOOKS_USAGE), 0;
       return await webhooksCommand(rest);
     }
+    if (group === 'dev-server') return await devServerCommand(rest);
     if (group === undefined || group === 'help' || group === '--help' || group === '-h') {
       if (rest[0] === 'keys') return keysCommand(['help']);
       if (rest[0] === 'callbacks') return void process.stdout.write(CALLBACKS_USAGE), 0;
       if (rest[0] === 'webhooks') return void process.stdout.write(WEBHOOKS_USAGE), 0;
+      if (rest[0] === 'dev-server') return void process.stdout.write(DEV_SERVER_USAGE), 0;
       process.stdout.write(USAGE);
       return group === undefined ? 2 : 0;
     }
     throw new CliUsageError(`Unknown command '${group}'.`);
   } catch (err) {
     if (err instanceof CliUsageError) {
-      process.stderr.write(`${err.message}\n\n${group === 'callbacks' ? CALLBACKS_USAGE : group === 'webhooks' ? WEBHOOKS_USAGE : USAGE}`);
+      const usage = { callbacks: CALLBACKS_USAGE, webhooks: WEBHOOKS_USAGE, 'dev-server': DEV_SERVER_USAGE }[group ?? ''] ?? USAGE;
+      process.stderr.write(`${err.message}\n\n${usage}`);
       return 2;
     }
     if (err instanceof ConfigError) {

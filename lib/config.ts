@@ -76,6 +76,8 @@ const keysSchema = commonSchema.pick({ DURABLE_CALLBACKS_DATA_DIR: true, CALLBAC
 
 const devServerSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_DATA_DIR: nonEmpty.optional(),
+  DURABLE_CALLBACKS_DATA_DIR: commonSchema.shape.DURABLE_CALLBACKS_DATA_DIR,
 });
 
 /**
@@ -176,6 +178,13 @@ export interface KeysConfig {
 export interface DevServerConfig {
   /** Port of the dev server's Web UI; `temporal-dev.sh` reads the same `TEMPORAL_UI_PORT`. */
   uiPort: number;
+  /**
+   * Absolute folder for the dev server's SQLite file, log and pid file, as `durable-callbacks dev-server`
+   * passes it to `temporal-dev.sh`: `TEMPORAL_DATA_DIR`, else `<DURABLE_CALLBACKS_DATA_DIR>/temporal`
+   * (`.data/temporal`), both relative to the working directory. Never the package's own folder,
+   * which is inside `node_modules/` once installed.
+   */
+  dataDir: string;
 }
 
 /**
@@ -486,7 +495,13 @@ export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
   return load((problems) => temporalConfig(env, parseFields(temporalSchema, env, problems), problems));
 }
 
-/** Parses the local dev server's settings (`TEMPORAL_UI_PORT`). @throws {@link ConfigError} naming each bad variable. */
-export function loadDevServerConfig(env: Env = process.env): DevServerConfig {
-  return { uiPort: parse(devServerSchema, env).TEMPORAL_UI_PORT };
+/**
+ * Parses the local dev server's settings (`TEMPORAL_UI_PORT`, `TEMPORAL_DATA_DIR`,
+ * `DURABLE_CALLBACKS_DATA_DIR`); relative folders are resolved against `cwd`.
+ * @throws {@link ConfigError} naming each bad variable.
+ */
+export function loadDevServerConfig(env: Env = process.env, cwd: string = process.cwd()): DevServerConfig {
+  const parsed = parse(devServerSchema, env);
+  const dataDir = parsed.TEMPORAL_DATA_DIR ? path.resolve(cwd, parsed.TEMPORAL_DATA_DIR) : path.resolve(cwd, parsed.DURABLE_CALLBACKS_DATA_DIR, 'temporal');
+  return { uiPort: parsed.TEMPORAL_UI_PORT, dataDir };
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { freePort } from './support/dev-server';
 import { REPO_ROOT, TEST_TEMPORAL_ADDRESS } from './support/test-env';
 
 const run = promisify(execFile);
@@ -16,6 +17,17 @@ const repoPackage = JSON.parse(require('node:fs').readFileSync(path.join(REPO_RO
 };
 
 type ModuleKind = 'commonjs' | 'module';
+
+/** Runs the consumer's `durable-callbacks` bin; answers its exit code and output instead of throwing on a non-zero exit. */
+async function bin(dir: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(path.join(dir, 'node_modules', '.bin', 'durable-callbacks'), args, { cwd: dir, env, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
 
 /** A fresh user project: its own package.json, tsconfig, workflow, worker and client, with the tarball installed. */
 async function createConsumer(root: string, kind: ModuleKind, tarball: string): Promise<string> {
@@ -73,11 +85,16 @@ describe('the packed package', () => {
   let tarball: string;
   beforeAll(async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-consumer-'));
+    const repositoryReadme = await fs.readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
     const { stdout: packed } = await run('npm', ['pack', '--json', '--pack-destination', root], { cwd: REPO_ROOT });
     const { filename, files } = (JSON.parse(packed) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
     const paths = files.map((file) => file.path);
     expect(paths).toEqual(expect.arrayContaining(['dist/workflows/index.js', 'dist/workflows/index.d.ts', 'dist/worker/index.js', 'dist/cli/main.js']));
     expect(paths.some((file) => /^(test|examples|bench|faults|\.data)\//.test(file) || file.startsWith('dist/examples/'))).toBe(false);
+    expect(paths).toEqual(expect.arrayContaining(['README.md', 'temporal-dev.sh', 'docs/workflow-authors.md']));
+    expect(paths).not.toContain('docs/package-readme.md');
+    // The package's README stands in for the repository's only while npm packs: the working tree is as it was.
+    expect(await fs.readFile(path.join(REPO_ROOT, 'README.md'), 'utf8')).toBe(repositoryReadme);
     tarball = path.join(root, filename);
   }, 120_000);
   afterAll(async () => {
@@ -107,6 +124,25 @@ describe('the packed package', () => {
 
       const { stdout: help } = await run(path.join(dir, 'node_modules', '.bin', 'durable-callbacks'), ['help'], { cwd: dir });
       expect(help).toContain('durable-callbacks gateway');
+      expect(help).toContain('durable-callbacks dev-server');
+
+      // The README users get is the package's: what they can run, never this repository's scripts.
+      const readme = await fs.readFile(path.join(dir, 'node_modules', 'durable-callbacks', 'README.md'), 'utf8');
+      expect(readme).toBe(await fs.readFile(path.join(REPO_ROOT, 'docs', 'package-readme.md'), 'utf8'));
+      for (const command of ['npx durable-callbacks gateway', 'npx durable-callbacks keys', 'npx durable-callbacks dev-server', 'durableCallbacksFromEnv()', 'webhookMailbox']) {
+        expect(readme).toContain(command);
+      }
+      expect([...readme.matchAll(/npm (?:run [\w:-]+|start|test)\b/g)].map((match) => match[0])).toEqual([]);
+      for (const link of readme.matchAll(/\]\(((?:docs\/)?[\w-]+\.md)[#)]/g)) await fs.access(path.join(dir, 'node_modules', 'durable-callbacks', link[1]!));
+
+      // A local Temporal for development: asked on a port where none runs, it starts nothing and names its data folder, outside node_modules.
+      const devHelp = await bin(dir, ['dev-server', '--help']);
+      expect(devHelp).toMatchObject({ code: 0, stdout: expect.stringContaining('TEMPORAL_DATA_DIR') });
+      const port = await freePort();
+      const { TEMPORAL_DATA_DIR: _unset, DURABLE_CALLBACKS_DATA_DIR: _unsetToo, ...inherited } = process.env;
+      const status = await bin(dir, ['dev-server', 'status'], { ...inherited, TEMPORAL_PORT: String(port) });
+      expect(status).toMatchObject({ code: 3, stdout: `not running on 127.0.0.1:${port} (data dir ${path.join(dir, '.data', 'temporal')})\n` });
+      await expect(fs.access(path.join(dir, '.data', 'temporal'))).rejects.toThrow();
     },
     480_000,
   );
