@@ -10,8 +10,8 @@
 //   gateway talking to Temporal). `npx jest --selectProjects unit` runs only these.
 // - `temporal`: every other `*.test.ts`. Its globalSetup starts the tests' Temporal dev server and
 //   bundles the workflows; Jest runs a project's globalSetup only when that project has tests to
-//   run, so `--selectProjects unit` never starts it. Files testing time with Temporal's
-//   time-skipping server (`*.time.test.ts`) live here too but start their own server, not the dev server's.
+//   run, so `--selectProjects unit` never starts it. Tests of time (callback-time-skipping.test.ts)
+//   are here too: they use the workflow bundle, with a time-skipping test server of their own.
 const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

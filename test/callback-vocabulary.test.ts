@@ -1,4 +1,5 @@
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { pollUntil } from './support/async';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { CallbackInfo, CallbackWaitResult, QuorumResult } from '../workflows';
 import { callbacksQuery } from '../workflows/protocol';
@@ -24,7 +25,8 @@ async function callbackInfo(handle: WorkflowHandle): Promise<CallbackInfo> {
 }
 
 const sync = { prefer: 'wait=10' };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** How long a poll for something the worker does next may take before the test fails. */
+const POLL_DEADLINE_MS = 15_000;
 
 describe('the sender reports failure', () => {
   test('POST /fail ends the wait with status failed and the sender’s error', async () => {
@@ -45,8 +47,7 @@ describe('the sender reports failure', () => {
 
   test('waitOrThrow turns a reported failure into a non-retryable CALLBACK_FAILED the workflow can catch', async () => {
     const handle = await h.start('waitOrThrowWorkflow', ['1m']);
-    const callbacks = async () => (await handle.query(callbacksQuery)).length;
-    while ((await callbacks()) === 0) await sleep(50);
+    await pollUntil('the callback exists', async () => (await handle.query(callbacksQuery)).length > 0, POLL_DEADLINE_MS, 50);
     // The test workflow does not expose its URL: deliver through a URL minted for the same callback id.
     const [info] = await handle.query(callbacksQuery);
     const token = await h.minter.mint({
@@ -66,32 +67,13 @@ describe('the sender reports failure', () => {
   });
 });
 
-describe('heartbeats', () => {
-  test('keep a wait with a heartbeatTimeout alive, and the latest progress is queryable', async () => {
-    const { handle, url } = await configurable({ heartbeatTimeout: '2s' });
-    for (let pct = 25; pct <= 75; pct += 25) {
-      expect((await postJson(`${url}/heartbeat`, { pct })).status).toBe(202);
-      await sleep(900);
-    }
-    const info = await callbackInfo(handle);
-    expect(info.status).toBe('pending');
-    expect(info.lastProgress?.data).toEqual({ pct: 75 });
-    expect((await postJson(url, { done: true })).status).toBe(202);
-    expect(await handle.result()).toMatchObject({ status: 'received', data: { done: true } });
-  });
-
-  test('their absence ends the wait with heartbeat_timed_out', async () => {
-    const { handle, url } = await configurable({ heartbeatTimeout: '1s' });
-    await postJson(`${url}/heartbeat`, { step: 'started' });
-    expect(await handle.result()).toMatchObject({ status: 'heartbeat_timed_out', lastProgress: { data: { step: 'started' } } });
-  });
-});
+// Heartbeat timeouts are tested in hours of workflow time: callback-time-skipping.test.ts.
 
 describe('the workflow controls the wait', () => {
   test('revoke() ends the wait; later deliveries never resume anything and sync senders hear 410', async () => {
     const { handle, url } = await configurable({ holdOpen: true });
     await handle.signal(revokeSignal);
-    while ((await callbackInfo(handle)).status !== 'revoked') await sleep(50);
+    await pollUntil('the callback is revoked', async () => (await callbackInfo(handle)).status === 'revoked', POLL_DEADLINE_MS, 50);
     expect((await postJson(url, { late: true })).status).toBe(202);
     const refused = await postJson(url, { late: true }, sync);
     expect(refused.status).toBe(410);
@@ -116,7 +98,7 @@ describe('the workflow controls the wait', () => {
     const url = await waitForCallbackUrl(handle);
     const firstRun = (await handle.describe()).runId;
     await handle.signal(releaseSignal);
-    while ((await handle.describe()).runId === firstRun) await sleep(50);
+    await pollUntil('the workflow continued as new', async () => (await handle.describe()).runId !== firstRun, POLL_DEADLINE_MS, 50);
     expect(await waitForCallbackUrl(handle)).toBe(url);
     expect((await postJson(url, { after: 'continue-as-new' })).status).toBe(202);
     expect(await handle.result()).toMatchObject({ status: 'received', data: { after: 'continue-as-new' }, run: 2 });
@@ -128,7 +110,7 @@ describe('many deliveries', () => {
     const { handle, url } = await configurable({ mode: 'stream', untilCount: 2, holdOpen: false });
     const sends = await Promise.all(Array.from({ length: 5 }, () => postJson(url, { n: 1 }, { 'idempotency-key': 'delivery-1' })));
     expect(sends.map((response) => response.status)).toEqual([202, 202, 202, 202, 202]);
-    while ((await signalCount(handle)) < 5) await sleep(50);
+    await pollUntil('five signals arrived', async () => (await signalCount(handle)) >= 5, POLL_DEADLINE_MS, 50);
     expect((await callbackInfo(handle)).deliveries).toBe(1);
     expect((await postJson(url, { n: 2 }, { 'idempotency-key': 'delivery-2' })).status).toBe(202);
     const result = (await handle.result()) as CallbackWaitResult;
@@ -148,7 +130,7 @@ describe('many deliveries', () => {
   test('closing a stream completes it with what arrived', async () => {
     const { handle, url } = await configurable({ mode: 'stream', untilCount: 100 });
     expect((await postJson(url, { only: 1 })).status).toBe(202);
-    while ((await callbackInfo(handle)).deliveries < 1) await sleep(50);
+    await pollUntil('the delivery is recorded', async () => (await callbackInfo(handle)).deliveries >= 1, POLL_DEADLINE_MS, 50);
     await handle.signal(closeSignal);
     expect(await handle.result()).toMatchObject({ status: 'received', data: { only: 1 } });
   });
@@ -158,10 +140,7 @@ describe('several callbacks at once', () => {
   async function approvals(required: number, approvers = ['alice', 'bob', 'carol']) {
     const handle = await h.start('approvals', [{ approvers, required, holdOpen: true }]);
     let urls: Array<{ label: string; url: string }> = [];
-    while (urls.length < approvers.length) {
-      urls = await handle.query(labelledUrlsQuery);
-      await sleep(50);
-    }
+    await pollUntil('every approver has a URL', async () => (urls = await handle.query(labelledUrlsQuery)).length >= approvers.length, POLL_DEADLINE_MS, 50);
     return { handle, url: (label: string) => urls.find((entry) => entry.label === label)!.url };
   }
 
@@ -169,7 +148,7 @@ describe('several callbacks at once', () => {
     const { handle, url } = await approvals(2);
     expect((await postJson(url('carol'), { decision: 'approve' })).status).toBe(202);
     expect((await postJson(url('alice'), { decision: 'approve', comment: 'ok' })).status).toBe(202);
-    while ((await handle.query(callbacksQuery)).every((info) => info.status !== 'revoked')) await sleep(50);
+    await pollUntil('the remaining approval is revoked', async () => (await handle.query(callbacksQuery)).some((info) => info.status === 'revoked'), POLL_DEADLINE_MS, 50);
     const late = await postJson(url('bob'), { decision: 'reject' }, sync);
     expect(late.status).toBe(410);
     await handle.signal(releaseSignal);
@@ -205,10 +184,7 @@ describe('payload schemas', () => {
     const { handle, url } = await configurable({ withSchema: true });
     expect((await postJson(url, { decision: 'maybe' })).status).toBe(202);
     let info = await callbackInfo(handle);
-    while (info.rejected.length === 0) {
-      await sleep(50);
-      info = await callbackInfo(handle);
-    }
+    await pollUntil('the rejected delivery is recorded', async () => (info = await callbackInfo(handle)).rejected.length > 0, POLL_DEADLINE_MS, 50);
     expect(info.status).toBe('pending');
     expect(info.rejected[0]).toMatchObject({ reason: 'PAYLOAD_INVALID', issues: [expect.objectContaining({ path: 'decision' })] });
     expect((await postJson(url, { decision: 'approve' })).status).toBe(202);
@@ -242,14 +218,7 @@ describe('synchronous answers (Prefer: wait)', () => {
     expect(await handle.result()).toMatchObject({ data: { decision: 'approve' } });
   });
 
-  test('410 when the wait is over', async () => {
-    const { handle, url } = await configurable({ timeout: '1s', holdOpen: true });
-    while ((await callbackInfo(handle)).status !== 'timed_out') await sleep(100);
-    const late = await postJson(url, {}, sync);
-    expect(late.status).toBe(410);
-    expect((await errorOf(late)).code).toBe('CALLBACK_CLOSED');
-    await handle.signal(releaseSignal);
-  });
+  // 410 after the wait timed out: callback-time-skipping.test.ts.
 
   test('422 with the validation issues when the payload fails the schema', async () => {
     const { handle, url } = await configurable({ withSchema: true });
@@ -268,10 +237,7 @@ describe('the callbacks query', () => {
     await postJson(url, { n: 1 });
     await postJson(`${url}/heartbeat`, { pct: 10 });
     let info = await callbackInfo(handle);
-    while (!info.lastProgress) {
-      await sleep(50);
-      info = await callbackInfo(handle);
-    }
+    await pollUntil('the heartbeat is recorded', async () => (info = await callbackInfo(handle)).lastProgress !== undefined, POLL_DEADLINE_MS, 50);
     expect(info).toMatchObject({ mode: 'stream', status: 'pending', deliveries: 1, lastProgress: { data: { pct: 10 } }, rejected: [] });
     expect(Date.parse(info.expiresAt)).toBeGreaterThan(Date.parse(info.createdAt));
     const token = new URL(url).pathname.split('/').pop()!;
@@ -284,7 +250,7 @@ describe('synchronous and asynchronous deliveries share one memory of delivery i
   test('a delivery first signalled, then repeated synchronously, is answered as a duplicate', async () => {
     const { handle, url } = await configurable({ withReply: true, holdOpen: true });
     expect((await postJson(url, { decision: 'approve' }, { 'idempotency-key': 'retry-me' })).status).toBe(202);
-    while ((await callbackInfo(handle)).status !== 'completed') await sleep(50);
+    await pollUntil('the callback completed', async () => (await callbackInfo(handle)).status === 'completed', POLL_DEADLINE_MS, 50);
     const retried = await postJson(url, { decision: 'approve' }, { ...sync, 'idempotency-key': 'retry-me' });
     expect(retried.status).toBe(200);
     expect(await retried.json()).toMatchObject({ status: 'duplicate', reply: { thanks: 'approve' } });

@@ -1,5 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { callbackUrlQuery } from '../workflows/protocol';
+import { pollUntil } from './support/async';
 import { errorOf, postJson, startHarness, type Harness } from './support/harness';
 import { chainRunQuery, releaseSignal, type LongChainInput } from './workflows';
 
@@ -13,11 +14,7 @@ let firstRunId: string;
 let url: string;
 
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await pollUntil(what, condition, timeoutMs, 100);
 }
 
 async function statusOf(deliveryId: string): Promise<Record<string, any>> {

@@ -1,3 +1,4 @@
+import { pollUntil } from './support/async';
 import { postJson, startHarness, type Harness } from './support/harness';
 import { urlsQuery } from './workflows';
 
@@ -14,10 +15,7 @@ describe('a workflow with hundreds of pending callbacks', () => {
     const count = 200;
     const handle = await h.start('manyCallbacks', [count]);
     let urls: string[] = [];
-    while (urls.length < count) {
-      urls = await handle.query(urlsQuery);
-      if (urls.length < count) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await pollUntil(`all ${count} URLs are minted`, async () => (urls = await handle.query(urlsQuery)).length >= count, 60_000, 100);
     for (let i = 0; i < urls.length; i += 20) {
       const batch = await Promise.all(urls.slice(i, i + 20).map((url, j) => postJson(url, { n: i + j })));
       expect(batch.every((response) => response.status === 202)).toBe(true);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { callbacksQuery } from '../workflows/protocol';
+import { pollUntil } from './support/async';
 import { errorOf, postJson, startHarness, type Harness } from './support/harness';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { ApprovalRequestInput, ConfigurableWaitInput } from './workflows';
@@ -125,13 +126,13 @@ describe("a signed callback's status tells a delivery's outcome only to that del
     }
 
     // Signed by the reference library for that delivery id, over an empty body: answered.
-    const deadline = Date.now() + 10_000;
     let answered: Record<string, any> = {};
-    while (Date.now() < deadline && answered.delivery?.outcome !== 'applied') {
+    await pollUntil('evt_1 is answered as applied', async () => {
       const response = await status(url, 'evt_1', signed('evt_1'));
       expect(response.status).toBe(200);
       answered = (await response.json()) as Record<string, any>;
-    }
+      return answered.delivery?.outcome === 'applied';
+    }, 10_000, 50);
     expect(answered.delivery).toEqual({ deliveryId: 'evt_1', outcome: 'applied' });
     const guessed = await status(url, 'evt_guessed', signed('evt_guessed'));
     expect(((await guessed.json()) as Record<string, any>).delivery).toEqual({ deliveryId: 'evt_guessed', outcome: 'unknown' });

@@ -3,6 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { Webhook } from 'standardwebhooks';
 import type { CallbackWaitResult } from '../workflows';
 import { callbacksQuery } from '../workflows/protocol';
+import { pollUntil } from './support/async';
 import { deliveryEvents } from './support/history';
 import { errorOf, postJson, startHarness, type Harness } from './support/harness';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
@@ -160,9 +161,8 @@ describe('GET /callbacks/:token/status: a URL that describes itself', () => {
     });
     expect((await postJson(url, { decision: 'approve' }, { 'idempotency-key': 'good' })).status).toBe(202);
     expect((await postJson(url, { decision: 'maybe' }, { 'idempotency-key': 'bad' })).status).toBe(202);
-    const deadline = Date.now() + 10_000;
     let refused: Record<string, any> = {};
-    while (Date.now() < deadline && refused.delivery?.outcome !== 'refused') refused = await statusOf(url, 'bad');
+    await pollUntil("the refused delivery's status", async () => (refused = await statusOf(url, 'bad')).delivery?.outcome === 'refused', 10_000, 50);
     expect(refused.delivery).toMatchObject({ deliveryId: 'bad', outcome: 'refused', reason: 'PAYLOAD_INVALID', issues: [expect.objectContaining({ path: 'decision' })] });
     expect((await statusOf(url, 'good')).delivery).toEqual({ deliveryId: 'good', outcome: 'applied' });
     expect((await statusOf(url, 'never-sent')).delivery).toEqual({ deliveryId: 'never-sent', outcome: 'unknown' });

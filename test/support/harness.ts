@@ -20,7 +20,8 @@ import { TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS, WORKFLOW_BUNDLE_PATH } from './t
 import { listen } from './listen';
 
 let runtimeInstalled = false;
-function quietRuntime(): void {
+/** Installs a Runtime that logs only errors, once per process; before anything else creates one. */
+export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   // Expected workflow failures (the tests provoke them) would otherwise print WARN stack traces.
@@ -54,6 +55,12 @@ export interface HarnessOptions {
   temporalAddress?: string;
   /** Encrypt payloads with this codec in the gateway's client, the test client and the worker. */
   payloadCodec?: PayloadCodec;
+  /**
+   * A Temporal already connected, e.g. a time-skipping `TestWorkflowEnvironment`'s `client` and
+   * `nativeConnection`: the gateway, the worker and `start` use these (its client's data converter,
+   * not `payloadCodec`), and `close` leaves them open. Instead of `temporalAddress`.
+   */
+  temporal?: { client: Client; nativeConnection: NativeConnection };
 }
 
 /** A real worker and a real gateway on a real port, against the tests' Temporal dev server. */
@@ -89,9 +96,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const signingKey = await importSigningKey(randomBytes(32));
   const minter = createCallbackTokenMinter(signingKey, TEST_TOKEN_IDENTITY);
 
-  const connection = await Connection.connect({ address: options.temporalAddress ?? TEST_TEMPORAL_ADDRESS });
+  const connection = options.temporal ? undefined : await Connection.connect({ address: options.temporalAddress ?? TEST_TEMPORAL_ADDRESS });
   const dataConverter = options.payloadCodec ? { payloadCodecs: [options.payloadCodec] } : undefined;
-  const client = new Client({ connection, namespace: TEST_NAMESPACE, ...(dataConverter ? { dataConverter } : {}) });
+  const client = options.temporal?.client ?? new Client({ connection, namespace: TEST_NAMESPACE, ...(dataConverter ? { dataConverter } : {}) });
   const logLines: string[] = [];
   const app = createGateway({
     client,
@@ -108,7 +115,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const gateway = await listen(app, { maxBodyBytes: options.maxBodyBytes, ...options.serverLimits });
   const gatewayUrl = gateway.url;
 
-  const nativeConnection = await NativeConnection.connect({ address: options.temporalAddress ?? TEST_TEMPORAL_ADDRESS });
+  const nativeConnection = options.temporal?.nativeConnection ?? (await NativeConnection.connect({ address: options.temporalAddress ?? TEST_TEMPORAL_ADDRESS }));
   let running: { worker: Worker; done: Promise<void> } | undefined;
   const startWorker = async () => {
     if (running) return;
@@ -151,10 +158,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     stopWorker,
     async close() {
       await stopWorker();
-      await nativeConnection.close();
+      if (!options.temporal) await nativeConnection.close();
       await gateway.close();
       await apiKeys.flushUsage();
-      await connection.close();
+      await connection?.close();
       await fs.rm(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
