@@ -4,24 +4,28 @@ import type { CallbackInfo } from '../workflows';
 import { callbacksQuery } from '../workflows/protocol';
 import { pollUntil } from './support/async';
 import { errorOf, postJson, startHarness, type Harness } from './support/harness';
-import { createTimeSkippingEnv } from './support/time-skipping';
+import { createTimeSkippingEnv, timeSkippingAvailable } from './support/time-skipping';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import { releaseSignal, type ConfigurableWaitInput } from './workflows';
 
 /**
  * Timeouts and expiry in the time they are meant for (days, hours), on Temporal's time-skipping
  * test server: the worker (with minting) and the gateway are the real ones, only the clock jumps.
- * Each test checks how much workflow time passed, and that it took seconds of wall clock at most.
+ * Each test checks how much workflow time passed (no test asserts on wall-clock time). The test
+ * server is the Java build from Maven Central: on a machine without `java` and `mvn` these tests
+ * are skipped, saying so.
  */
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
-/** What any of these tests may take in wall clock, though days pass for the workflow. */
-const WALL_CLOCK_BOUND_MS = 15_000;
+const available = timeSkippingAvailable();
+if (!available) console.warn('callback-time-skipping: skipped, since Temporal\'s time-skipping test server (its Java build) needs `java` and `mvn` on PATH.');
+const describeWhenAvailable = available ? describe : describe.skip;
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
 beforeAll(async () => {
+  if (!available) return;
   // The first run on a machine resolves the test server from Maven Central (tens of seconds).
   env = await createTimeSkippingEnv();
   h = await startHarness({ temporal: { client: env.client, nativeConnection: env.nativeConnection } });
@@ -32,10 +36,10 @@ afterAll(async () => {
 });
 
 /** Runs `fn`, with how much workflow time and how much wall clock it took. */
-async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; workflowMs: number; wallMs: number }> {
-  const [workflowStart, wallStart] = [await env.currentTimeMs(), Date.now()];
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; workflowMs: number }> {
+  const workflowStart = await env.currentTimeMs();
   const value = await fn();
-  return { value, workflowMs: (await env.currentTimeMs()) - workflowStart, wallMs: Date.now() - wallStart };
+  return { value, workflowMs: (await env.currentTimeMs()) - workflowStart };
 }
 
 async function configurable(input: ConfigurableWaitInput): Promise<{ handle: WorkflowHandle; url: string }> {
@@ -48,13 +52,12 @@ async function callbackInfo(handle: WorkflowHandle): Promise<CallbackInfo> {
   return info!;
 }
 
-describe('a wait’s timeout', () => {
+describeWhenAvailable('a wait’s timeout', () => {
   test('with no delivery within a 7-day timeout the wait yields timed_out, 7 days later', async () => {
-    const { value, workflowMs, wallMs } = await timed(async () => (await h.start('awaitCallback', [{ timeout: '7d' }])).result());
+    const { value, workflowMs } = await timed(async () => (await h.start('awaitCallback', [{ timeout: '7d' }])).result());
     expect(value).toMatchObject({ status: 'timed_out' });
     expect(workflowMs).toBeGreaterThanOrEqual(7 * DAY);
     expect(workflowMs).toBeLessThan(8 * DAY);
-    expect(wallMs).toBeLessThan(WALL_CLOCK_BOUND_MS);
   });
 
   test('waitOrThrow fails the workflow with a non-retryable CALLBACK_TIMED_OUT', async () => {
@@ -86,13 +89,12 @@ describe('a wait’s timeout', () => {
   });
 });
 
-describe('a callback’s expiry', () => {
+describeWhenAvailable('a callback’s expiry', () => {
   test('without a timeout, the wait ends when the URL expires (expiresIn: 30 days), not before', async () => {
-    const { value, workflowMs, wallMs } = await timed(async () => (await h.start('awaitCallback', [{ expiresIn: '30d' }])).result());
+    const { value, workflowMs } = await timed(async () => (await h.start('awaitCallback', [{ expiresIn: '30d' }])).result());
     expect(value).toMatchObject({ status: 'timed_out' });
     expect(workflowMs).toBeGreaterThanOrEqual(30 * DAY);
     expect(workflowMs).toBeLessThan(31 * DAY);
-    expect(wallMs).toBeLessThan(WALL_CLOCK_BOUND_MS);
   });
 
   test('a callback with neither timeout nor expiresIn lives 7 days', async () => {
@@ -103,7 +105,7 @@ describe('a callback’s expiry', () => {
   });
 });
 
-describe('heartbeats', () => {
+describeWhenAvailable('heartbeats', () => {
   test('keep a wait with a 1-hour heartbeatTimeout alive for hours, and the latest progress is queryable', async () => {
     const { handle, url } = await configurable({ timeout: '7d', heartbeatTimeout: '1h' });
     for (let pct = 25; pct <= 75; pct += 25) {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -13,6 +13,11 @@ import { REPO_ROOT } from './repo';
 export async function testServerExecutable(): Promise<string> {
   const { stdout } = await promisify(execFile)('bash', [path.join(REPO_ROOT, 'scripts', 'ensure-test-server.sh')], { timeout: 10 * 60_000 });
   return stdout.trim();
+}
+
+/** True when `java` and `mvn` run: what the test server's Java build needs to be resolved and started. */
+export function timeSkippingAvailable(): boolean {
+  return ['java', 'mvn'].every((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).status === 0);
 }
 
 /**
