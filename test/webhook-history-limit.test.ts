@@ -34,10 +34,12 @@ const FILLER = 'x'.repeat(150 * 1024);
 let server: DevServer;
 let h: Harness;
 let dir: string;
+let serverData: string;
 beforeAll(async () => {
   const [port, uiPort] = [await freePort(), await freePort()];
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-history-limit-'));
-  server = devServer({ port, uiPort, dataDir: path.join(TEST_DATA_DIR, `temporal-limits-${port}`), dynamicConfig: LIMITS });
+  serverData = path.join(TEST_DATA_DIR, `temporal-limits-${port}`);
+  server = devServer({ port, uiPort, dataDir: serverData, dynamicConfig: LIMITS });
   await server.startFresh(() => undefined);
   const file = path.join(dir, 'sources.json');
   await fs.writeFile(file, JSON.stringify({ standard: { provider: 'standard-webhooks', secret: STANDARD_SECRET, events: { '*': { key: '{/data/id}' } } } }));
@@ -47,6 +49,7 @@ afterAll(async () => {
   await h?.close();
   await server?.stop(() => undefined);
   await fs.rm(dir, { recursive: true, force: true });
+  if (serverData) await fs.rm(serverData, { recursive: true, force: true });
 });
 
 async function received(handle: WorkflowHandle): Promise<Extract<CallbackWaitResult, { status: 'received' }>> {
