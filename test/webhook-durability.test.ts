@@ -120,3 +120,22 @@ describe('a mailbox that ends', () => {
     expect(view.events.map((e) => e.event).sort()).toEqual(['early', 'late']);
   });
 });
+
+describe('a busy key', () => {
+  test('a mailbox continues as new after 100 messages, carrying what it holds: a stream wait begun after 110 events gets every one, once', async () => {
+    const key = `busy-${unique()}`;
+    const EVENTS = 110;
+    for (let i = 0; i < EVENTS; i += 10) {
+      const batch = Array.from({ length: 10 }, (_, j) => sendStandard(`${h.gatewayUrl}/webhooks/standard`, { id: `msg_${unique()}`, body: { type: 'tick', data: { id: key, n: i + j } } }));
+      for (const response of await Promise.all(batch)) expect(response.status).toBe(202);
+    }
+    const mailbox = h.client.workflow.getHandle(webhookMailboxId('standard', key));
+    await pollUntil(`the mailbox holding ${EVENTS} events`, async () => (await mailbox.query(webhookMailboxQuery).catch(() => undefined))?.events.length === EVENTS, 60_000, 200);
+    const description = await mailbox.describe();
+    expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);
+    const stream = await h.start('webhookWait', [{ source: 'standard', key, mode: 'stream', untilCount: EVENTS, timeout: '2m' }]);
+    const result = await received(stream);
+    expect(new Set(result.deliveries.map((d) => (d.data as { data: { n: number } }).data.n)).size).toBe(EVENTS);
+    expect(result.deliveries).toHaveLength(EVENTS);
+  }, 120_000);
+});
