@@ -1,30 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { verify } from '@octokit/webhooks-methods';
 import { gitHubSignature, sendPullRequestEvent, type PullRequestChange } from '../examples/github-pr/github-stand-in';
 import type { PullRequestInput, PullRequestOutcome } from '../examples/github-pr/workflows';
 import { webhookMailboxId } from '../lib/webhook-mailbox-id';
-import { loadWebhookSources } from '../lib/webhook-sources';
-import { webhookMailboxQuery } from '../workflows/protocol';
+import { callbacksQuery, webhookMailboxQuery } from '../workflows/protocol';
 import { pollUntil } from './support/async';
-import { startHarness, type Harness } from './support/harness';
+import type { Harness } from './support/harness';
+import { startWebhookHarness } from './support/webhook-harness';
 import { GITHUB_SECRET } from './support/webhook-senders';
 
 const SOURCES = { github: { provider: 'github', secret: GITHUB_SECRET, events: { pull_request: { key: '{/repository/full_name}#{/pull_request/number}' } } } };
 
 let h: Harness;
-let dir: string;
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-github-pr-'));
-  const file = path.join(dir, 'sources.json');
-  await fs.writeFile(file, JSON.stringify(SOURCES));
-  h = await startHarness({ webhookSources: loadWebhookSources(file, {}), webhookHoldMs: 60_000 });
+  h = await startWebhookHarness(SOURCES, { webhookHoldMs: 60_000 });
 });
 afterAll(async () => {
   await h?.close();
-  await fs.rm(dir, { recursive: true, force: true });
 });
 
 const prOf = (): PullRequestInput => ({ repo: `octo/widgets-${randomUUID().slice(0, 8)}`, number: 7, timeout: '1m' });
@@ -46,12 +38,16 @@ describe('the GitHub pull request example', () => {
   test('waits through opened (sent before it began), a redelivered synchronize and a merge, and returns who merged which commit', async () => {
     const pr = prOf();
     await send(pr, { action: 'opened' });
-    // Events reach a wait in the order its mailbox took them; two in flight at once may be taken either way (as GitHub may deliver them).
     const mailbox = h.client.workflow.getHandle(webhookMailboxId('github', `${pr.repo}#${pr.number}`));
     await pollUntil('the mailbox holding opened', async () => (await mailbox.query(webhookMailboxQuery).catch(() => undefined))?.events.length === 1, 20_000, 50);
     const handle = await h.start('pullRequestMerged', [pr]);
+    // Each change is sent once the one before reached the workflow, as a pull request's changes come; see docs/webhooks.md on order.
+    const received = (count: number) =>
+      pollUntil(`${count} events received`, async () => ((await handle.query(callbacksQuery).catch(() => []))[0]?.deliveries ?? 0) >= count, 20_000, 50);
+    await received(1);
     const pushed = randomUUID();
     await send(pr, { action: 'synchronize' }, pushed);
+    await received(2);
     await send(pr, { action: 'synchronize' }, pushed, 'duplicate');
     await send(pr, { action: 'closed', merged: { by: 'lee', commit: 'abc1234' } });
     const result = (await handle.result()) as PullRequestOutcome;

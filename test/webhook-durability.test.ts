@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { webhookMailboxId } from '../lib/webhook-mailbox-id';
-import { loadWebhookSources } from '../lib/webhook-sources';
 import { deliverCallbackSignal, webhookMailboxQuery } from '../workflows/protocol';
 import type { CallbackWaitResult } from '../workflows';
 import { pollUntil } from './support/async';
-import { errorOf, startHarness, type Harness } from './support/harness';
+import { errorOf, type Harness } from './support/harness';
+import { startWebhookHarness, startWebhookWaiter } from './support/webhook-harness';
 import { GITHUB_SECRET, STANDARD_SECRET, sendGitHub, sendStandard } from './support/webhook-senders';
-import { subscribedQuery, type WebhookWaitInput } from './workflows';
+import type { WebhookWaitInput } from './workflows';
 
 /**
  * What the webhook path promises when things go wrong: an accepted event is never lost with a
@@ -24,26 +21,17 @@ const SOURCES = {
 };
 
 let h: Harness;
-let dir: string;
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-webhook-durability-'));
-  const file = path.join(dir, 'sources.json');
-  await fs.writeFile(file, JSON.stringify(SOURCES));
-  h = await startHarness({ webhookSources: loadWebhookSources(file, {}), webhookHoldMs: 60_000 });
+  h = await startWebhookHarness(SOURCES, { webhookHoldMs: 60_000 });
 });
 afterAll(async () => {
   await h?.close();
-  await fs.rm(dir, { recursive: true, force: true });
 });
 
 const unique = () => randomUUID().slice(0, 8);
 const pullRequest = (repo: string, number: number) => ({ action: 'opened', repository: { full_name: repo }, pull_request: { number }, issue: { number } });
 
-async function waiter(input: WebhookWaitInput): Promise<WorkflowHandle> {
-  const handle = await h.start('webhookWait', [{ timeout: '1m', ...input }]);
-  await pollUntil('the subscription', async () => (await handle.query(subscribedQuery).catch(() => false)) === true, 20_000, 100);
-  return handle;
-}
+const waiter = (input: WebhookWaitInput) => startWebhookWaiter(h, input);
 
 async function deliverSignals(handle: WorkflowHandle): Promise<number> {
   const history = await h.client.workflow.getHandle(handle.workflowId).fetchHistory();

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { webhookMailboxId } from '../lib/webhook-mailbox-id';
-import { loadWebhookSources } from '../lib/webhook-sources';
 import type { CallbackWaitResult } from '../workflows';
 import { devServer, freePort, type DevServer } from './support/dev-server';
-import { errorOf, startHarness, type Harness } from './support/harness';
+import { errorOf, type Harness } from './support/harness';
+import { startWebhookHarness } from './support/webhook-harness';
 import { TEST_DATA_DIR } from './support/test-env';
 import { STANDARD_SECRET, sendStandard } from './support/webhook-senders';
 
@@ -33,22 +32,18 @@ const FILLER = 'x'.repeat(150 * 1024);
 
 let server: DevServer;
 let h: Harness;
-let dir: string;
 let serverData: string;
 beforeAll(async () => {
   const [port, uiPort] = [await freePort(), await freePort()];
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-history-limit-'));
   serverData = path.join(TEST_DATA_DIR, `temporal-limits-${port}`);
   server = devServer({ port, uiPort, dataDir: serverData, dynamicConfig: LIMITS });
   await server.startFresh(() => undefined);
-  const file = path.join(dir, 'sources.json');
-  await fs.writeFile(file, JSON.stringify({ standard: { provider: 'standard-webhooks', secret: STANDARD_SECRET, events: { '*': { key: '{/data/id}' } } } }));
-  h = await startHarness({ webhookSources: loadWebhookSources(file, {}), webhookHoldMs: 10 * 60_000, temporalAddress: server.address, maxBodyBytes: 2 * MB });
+  const sources = { standard: { provider: 'standard-webhooks', secret: STANDARD_SECRET, events: { '*': { key: '{/data/id}' } } } };
+  h = await startWebhookHarness(sources, { webhookHoldMs: 10 * 60_000, temporalAddress: server.address, maxBodyBytes: 2 * MB });
 }, 120_000);
 afterAll(async () => {
   await h?.close();
   await server?.stop(() => undefined);
-  await fs.rm(dir, { recursive: true, force: true });
   if (serverData) await fs.rm(serverData, { recursive: true, force: true });
 });
 

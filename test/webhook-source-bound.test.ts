@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { webhookMailboxId } from '../lib/webhook-mailbox-id';
-import { loadWebhookSources } from '../lib/webhook-sources';
 import { webhookMailboxQuery } from '../workflows/protocol';
 import { pollUntil } from './support/async';
-import { errorOf, startHarness, type Harness } from './support/harness';
+import { errorOf, type Harness } from './support/harness';
+import { startWebhookHarness } from './support/webhook-harness';
 import { STANDARD_SECRET, sendStandard } from './support/webhook-senders';
 
 /**
@@ -20,16 +17,11 @@ const capped = `capped-${randomUUID().slice(0, 8)}`;
 const CAP = 2;
 
 let h: Harness;
-let dir: string;
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-webhook-bound-'));
-  const file = path.join(dir, 'sources.json');
-  await fs.writeFile(file, JSON.stringify({ [capped]: { provider: 'standard-webhooks', secret: STANDARD_SECRET, events: { '*': { key: '{/data/id}' } } } }));
-  h = await startHarness({ webhookSources: loadWebhookSources(file, {}), webhookHoldMs: 60_000, webhookMaxHeldEvents: CAP });
+  h = await startWebhookHarness({ [capped]: { provider: 'standard-webhooks', secret: STANDARD_SECRET, events: { '*': { key: '{/data/id}' } } } }, { webhookHoldMs: 60_000, webhookMaxHeldEvents: CAP });
 });
 afterAll(async () => {
   await h?.close();
-  await fs.rm(dir, { recursive: true, force: true });
 });
 
 const unique = () => randomUUID().slice(0, 8);

@@ -1,18 +1,14 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import zlib from 'node:zlib';
-import type { WorkflowHandle } from '@temporalio/client';
 import { clickButton, slackSignatureHeaders } from '../examples/slack-approval/slack-stand-in';
 import { webhookSignature } from '../callback-gateway/webhook-signature';
-import { loadWebhookSources } from '../lib/webhook-sources';
 import type { CallbackWaitResult } from '../workflows';
-import { errorOf, startHarness, type Harness } from './support/harness';
+import { errorOf, type Harness } from './support/harness';
+import { startWebhookHarness, startWebhookWaiter } from './support/webhook-harness';
 import { startWaiting } from './support/tokens';
 import { GITHUB_SECRET, SLACK_SECRET, STANDARD_SECRET, STRIPE_SECRET, sendGitHub, sendStandard, sendStripe } from './support/webhook-senders';
-import { subscribedQuery, type WebhookWaitInput } from './workflows';
+import type { WebhookWaitInput } from './workflows';
 
 /**
  * How `POST /webhooks/:source` verifies a provider's request: with any of a source's secrets (a
@@ -58,16 +54,11 @@ const SENDER_KEY = randomBytes(32);
 const MAX_BODY_BYTES = 16 * 1024;
 
 let h: Harness;
-let dir: string;
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-webhook-verification-'));
-  const file = path.join(dir, 'sources.json');
-  await fs.writeFile(file, JSON.stringify(SOURCES));
-  h = await startHarness({ webhookSources: loadWebhookSources(file, ENV), webhookSecrets: new Map([[SENDER, SENDER_KEY]]), maxBodyBytes: MAX_BODY_BYTES });
+  h = await startWebhookHarness(SOURCES, { env: ENV, webhookSecrets: new Map([[SENDER, SENDER_KEY]]), maxBodyBytes: MAX_BODY_BYTES });
 });
 afterAll(async () => {
   await h?.close();
-  await fs.rm(dir, { recursive: true, force: true });
 });
 
 const url = (source: string) => `${h.gatewayUrl}/webhooks/${source}`;
@@ -144,22 +135,7 @@ function slashCommandBody(command: string, text: string): string {
   }).toString();
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Starts a `webhookWait` workflow and resolves once its mailbox has the subscription. */
-async function waiter(input: WebhookWaitInput): Promise<WorkflowHandle> {
-  const handle = await h.start('webhookWait', [{ timeout: '1m', ...input }]);
-  await until(async () => ((await handle.query(subscribedQuery)) ? true : undefined), 'the subscription');
-  return handle;
-}
+const waiter = (input: WebhookWaitInput) => startWebhookWaiter(h, input);
 
 describe('Slack slash commands and other authentic Slack requests', () => {
   test('a slash command is answered 200 with an empty body, and its key rule routes it to the wait for its key', async () => {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { verifySlackRequest } from '@slack/bolt';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -8,10 +7,10 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { clickButton, slackSignatureHeaders } from '../examples/slack-approval/slack-stand-in';
 import { webhookMailboxId } from '../lib/webhook-mailbox-id';
-import { loadWebhookSources } from '../lib/webhook-sources';
 import { callbacksQuery, deliverCallbackSignal, webhookMailboxQuery, webhookUnsubscribeSignal } from '../workflows/protocol';
 import type { CallbackWaitResult, WebhookWaitOptions } from '../workflows';
-import { errorOf, startHarness, type Harness } from './support/harness';
+import { errorOf, type Harness } from './support/harness';
+import { startWebhookHarness, startWebhookWaiter } from './support/webhook-harness';
 import { WORKFLOW_BUNDLE_PATH } from './support/test-env';
 import { GITHUB_SECRET, SLACK_SECRET, STANDARD_SECRET, STRIPE_SECRET, sendGitHub, sendStandard, sendStripe } from './support/webhook-senders';
 import { releaseSignal, subscribedQuery, type WebhookWaitInput, type WebhookWaitThenHoldInput } from './workflows';
@@ -35,17 +34,11 @@ const SOURCES = {
 };
 
 let h: Harness;
-let dir: string;
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-webhooks-'));
-  const file = path.join(dir, 'sources.json');
-  await fs.writeFile(file, JSON.stringify(SOURCES));
-  const webhookSources = loadWebhookSources(file, { TEST_GITHUB_WEBHOOK_SECRET: GITHUB_SECRET, TEST_SLACK_SIGNING_SECRET: SLACK_SECRET });
-  h = await startHarness({ webhookSources, webhookHoldMs: HOLD_MS });
+  h = await startWebhookHarness(SOURCES, { webhookHoldMs: HOLD_MS, env: { TEST_GITHUB_WEBHOOK_SECRET: GITHUB_SECRET, TEST_SLACK_SIGNING_SECRET: SLACK_SECRET } });
 });
 afterAll(async () => {
   await h?.close();
-  await fs.rm(dir, { recursive: true, force: true });
 });
 
 const url = (source: string) => `${h.gatewayUrl}/webhooks/${source}`;
@@ -63,12 +56,7 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
   }
 }
 
-/** Starts a `webhookWait` workflow and resolves once its mailbox has the subscription. */
-async function waiter(input: WebhookWaitInput): Promise<WorkflowHandle> {
-  const handle = await h.start('webhookWait', [{ timeout: '1m', ...input }]);
-  await until(async () => ((await handle.query(subscribedQuery)) ? true : undefined), 'the subscription');
-  return handle;
-}
+const waiter = (input: WebhookWaitInput) => startWebhookWaiter(h, input);
 
 /** The names of the signals the latest run of `workflowId` received, in order. */
 async function signalNames(workflowId: string): Promise<string[]> {

@@ -104,7 +104,8 @@ export async function webhookMailbox(input: WebhookMailboxInput): Promise<void> 
       const now = Date.now();
       state.subscribers = state.subscribers.filter((s) => !sameWaiter(s, subscription));
       if (subscription.expiresAt <= now) return [];
-      const held = state.events.filter((e) => e.heldUntil > now && wants(subscription, e));
+      // In the order the gateway accepted them (ISO timestamps sort as text), whatever order their workflows handed them over in.
+      const held = state.events.filter((e) => e.heldUntil > now && wants(subscription, e)).sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0));
       const first = held[0];
       if (subscription.mode === 'once' && first) {
         first.servedOnce = [...(first.servedOnce ?? []), waiterOf(subscription)];
