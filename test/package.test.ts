@@ -13,6 +13,7 @@ const run = promisify(execFile);
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'package-consumer');
 const repoPackage = JSON.parse(require('node:fs').readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
 
@@ -29,9 +30,18 @@ async function bin(dir: string, args: string[], env: NodeJS.ProcessEnv = process
   }
 }
 
-/** A fresh user project: its own package.json, tsconfig, workflow, worker and client, with the tarball installed. */
-async function createConsumer(root: string, kind: ModuleKind, tarball: string): Promise<string> {
-  const dir = path.join(root, kind === 'module' ? 'consumer-esm' : 'consumer-cjs');
+/** Every `@temporalio/*` package the library loads: its peers. */
+const SDK_PACKAGES = Object.keys(repoPackage.peerDependencies);
+/** The oldest SDK the package declares it works with: the floor of its peer range (`^1.18.1`). */
+const SDK_FLOOR = repoPackage.peerDependencies['@temporalio/workflow']!.replace(/^\^/, '');
+
+/**
+ * A fresh user project: its own package.json, tsconfig, workflow, worker and client, with the
+ * tarball installed. With `sdk`, the project is locked to that version of every `@temporalio/*`
+ * package the library loads, as a project on an older SDK is; without, it takes the newest.
+ */
+async function createConsumer(root: string, kind: ModuleKind, tarball: string, sdk?: string): Promise<string> {
+  const dir = path.join(root, `${kind === 'module' ? 'consumer-esm' : 'consumer-cjs'}${sdk ? `-sdk-${sdk}` : ''}`);
   await fs.mkdir(dir);
   for (const file of ['workflows.ts', 'main.ts', 'tsconfig.json']) await fs.copyFile(path.join(FIXTURE, file), path.join(dir, file));
   await fs.copyFile(path.join(FIXTURE, kind === 'module' ? 'workflows-path.esm.ts' : 'workflows-path.cjs.ts'), path.join(dir, 'workflows-path.ts'));
@@ -42,12 +52,49 @@ async function createConsumer(root: string, kind: ModuleKind, tarball: string): 
       name: `consumer-${kind}`,
       private: true,
       type: kind,
-      dependencies: Object.fromEntries([['durable-callbacks', `file:${tarball}`], ...['@temporalio/client', '@temporalio/worker', '@temporalio/workflow'].map(dependency)]),
+      dependencies: Object.fromEntries([
+        ['durable-callbacks', `file:${tarball}`],
+        ...(sdk ? SDK_PACKAGES.map((name) => [name, sdk]) : ['@temporalio/client', '@temporalio/worker', '@temporalio/workflow'].map(dependency)),
+      ]),
       devDependencies: Object.fromEntries(['typescript', 'tsx', '@types/node'].map(dependency)),
     }),
   );
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: dir, timeout: 300_000 });
   return dir;
+}
+
+/** Where `npm ls` finds `name` in the project: one folder when the project has one copy. */
+async function installedCopies(dir: string, name: string): Promise<string[]> {
+  const { stdout } = await run('npm', ['ls', name, '--all', '--parseable'], { cwd: dir });
+  return [...new Set(stdout.trim().split('\n').filter(Boolean))];
+}
+
+/** The version of `name` installed at the project's top level. */
+async function installedVersion(dir: string, name: string): Promise<string> {
+  return (JSON.parse(await fs.readFile(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * Type-checks the project, starts the package's gateway with its bin and runs the project's own
+ * worker and client (main.ts): a callback in the user's workflow and one in `awaitCallback`
+ * complete end to end; the gateway loads the client, never the worker.
+ */
+async function completeCallbacks(dir: string): Promise<void> {
+  await run(path.join(dir, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.'], { cwd: dir });
+  const env = { ...process.env, TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS, CALLBACK_SIGNING_SECRET: randomBytes(32).toString('base64'), DURABLE_CALLBACKS_DATA_DIR: path.join(dir, '.data') };
+  const gateway = await startGatewayBin(dir, env);
+  try {
+    const { stdout } = await run(path.join(dir, 'node_modules', '.bin', 'tsx'), ['main.ts'], { cwd: dir, timeout: 180_000, env: { ...env, CALLBACK_BASE_URL: gateway.url } });
+    const outcome = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    const received = { status: 'received', data: { decision: 'approve' } };
+    expect(outcome).toMatchObject({ own: { user: 'dana', posted: 202, answer: received }, ready: { urlPrefix: true, posted: 202, answer: received } });
+    const loaded = await gateway.loaded();
+    expect(loaded).toContain('@temporalio/client');
+    expect(loaded.filter((name) => name === '@temporalio/worker' || name === '@temporalio/core-bridge')).toEqual([]);
+  } finally {
+    gateway.child.kill('SIGTERM');
+    await once(gateway.child, 'exit');
+  }
 }
 
 /** The package's gateway, started with its bin as an operator would, with a trace of the Temporal packages it loads. */
@@ -78,7 +125,8 @@ async function startGatewayBin(dir: string, env: NodeJS.ProcessEnv): Promise<{ u
  * projects (CommonJS and ES module), type-check each project's own workflow, worker and client
  * with `tsc --noEmit`, start the package's gateway with its bin, and complete callbacks end to end
  * through the plugin on a plain `Worker.create`: the user's own workflow, and the ready-made
- * `awaitCallback` started with `startAwaitCallback`.
+ * `awaitCallback` started with `startAwaitCallback`; once on the newest SDK, and once in a project
+ * locked to the floor of its peer range.
  */
 describe('the packed package', () => {
   let root: string;
@@ -105,22 +153,9 @@ describe('the packed package', () => {
     'installs into a fresh %s project, type-checks, and completes callbacks through the plugin and the gateway bin',
     async (kind) => {
       const dir = await createConsumer(root, kind, tarball);
-      await run(path.join(dir, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.'], { cwd: dir });
-
-      const env = { ...process.env, TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS, CALLBACK_SIGNING_SECRET: randomBytes(32).toString('base64'), DURABLE_CALLBACKS_DATA_DIR: path.join(dir, '.data') };
-      const gateway = await startGatewayBin(dir, env);
-      try {
-        const { stdout } = await run(path.join(dir, 'node_modules', '.bin', 'tsx'), ['main.ts'], { cwd: dir, timeout: 180_000, env: { ...env, CALLBACK_BASE_URL: gateway.url } });
-        const outcome = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-        const received = { status: 'received', data: { decision: 'approve' } };
-        expect(outcome).toMatchObject({ own: { user: 'dana', posted: 202, answer: received }, ready: { urlPrefix: true, posted: 202, answer: received } });
-        const loaded = await gateway.loaded();
-        expect(loaded).toContain('@temporalio/client');
-        expect(loaded.filter((name) => name === '@temporalio/worker' || name === '@temporalio/core-bridge')).toEqual([]);
-      } finally {
-        gateway.child.kill('SIGTERM');
-        await once(gateway.child, 'exit');
-      }
+      // The SDK is the project's, one copy: the package declares it as peers and nests none of its own.
+      expect(await installedCopies(dir, '@temporalio/workflow')).toEqual([path.join(dir, 'node_modules', '@temporalio', 'workflow')]);
+      await completeCallbacks(dir);
 
       const { stdout: help } = await run(path.join(dir, 'node_modules', '.bin', 'durable-callbacks'), ['help'], { cwd: dir });
       expect(help).toContain('durable-callbacks gateway');
@@ -146,4 +181,13 @@ describe('the packed package', () => {
     },
     480_000,
   );
+
+  test(`installs into a project locked to the oldest SDK it supports (${SDK_FLOOR}), with one copy of it, and completes callbacks`, async () => {
+    const dir = await createConsumer(root, 'commonjs', tarball, SDK_FLOOR);
+    for (const name of ['@temporalio/workflow', '@temporalio/common']) {
+      expect(await installedVersion(dir, name)).toBe(SDK_FLOOR);
+      expect(await installedCopies(dir, name)).toEqual([path.join(dir, 'node_modules', ...name.split('/'))]);
+    }
+    await completeCallbacks(dir);
+  }, 480_000);
 });

@@ -1,6 +1,6 @@
 import type { PayloadCodec, Payload, DataConverter } from '@temporalio/common';
 import { SimplePlugin, type SimplePluginOptions } from '@temporalio/plugin';
-import type { Worker } from '@temporalio/worker';
+import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createCallbackActivities, type CallbackActivityDeps } from '../activities/generate-callback-url';
 import { callbackActivitiesFromRing } from '../activities/load-callback-activities';
 import { createWebhookActivities } from '../activities/webhook-routing';
@@ -9,6 +9,7 @@ import { describeKeySetup, formatKeySetup, KEY_SETUP_MESSAGE, type KeySetupField
 import { loadKeyRing } from '../lib/key-ring';
 import { checkPayloadCodecKeys, loadPayloadCodec } from '../lib/payload-codec';
 import type { CallbackActivities, GenerateCallbackUrlInput } from '../workflows/types';
+import { workflowSdkCopies, workflowSdkProblem } from './workflow-sdk-check';
 
 /** The plugin's name, as Temporal lists it among a worker's or client's plugins. */
 export const PLUGIN_NAME = 'durable-callbacks';
@@ -57,6 +58,17 @@ class DurableCallbacksPlugin extends SimplePlugin {
     private readonly keySetup?: Promise<KeySetupFields>,
   ) {
     super(options);
+  }
+
+  /**
+   * Refuses a worker whose workflow bundle would hold two copies of `@temporalio/workflow` (the
+   * library's and the user's), or one older than the library needs: `Worker.create` rejects with
+   * what to do, instead of every workflow failing at `callback.wait()`.
+   */
+  override configureWorker(options: WorkerOptions): WorkerOptions {
+    const problem = workflowSdkProblem(workflowSdkCopies(options.workflowsPath));
+    if (problem) throw new Error(problem);
+    return super.configureWorker(options);
   }
 
   override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {

@@ -1,5 +1,5 @@
-import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
+import type { ActivityOptions, Duration, LocalActivityOptions } from '@temporalio/common';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import { durationMs, invalidOption } from './durations';
 
 /** Default scheduling of the helpers' activities as regular activities: they are quick. */
