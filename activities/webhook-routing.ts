@@ -26,7 +26,7 @@ import type {
   WebhookWaiter,
 } from '../workflows/types';
 
-/** The longest any one attempt of these activities waits on Temporal, ms: less than their shortest start-to-close timeout. */
+/** The longest one Temporal call of these activities waits, ms: less than their shortest start-to-close timeout. */
 const CALL_DEADLINE_MS = 10_000;
 
 /** How a run of a mailbox ended when what it held must be carried into the next chain: it did not end by its own choice. */
@@ -62,7 +62,7 @@ function mailboxOperation(source: string, key: string, taskQueue: string): WithS
 /** Tells a mailbox that a waiter is gone, best effort: a mailbox that completed has no subscription left to drop. */
 async function leave(client: Client, source: string, key: string, workflowId: string, callbackId: string): Promise<void> {
   try {
-    await client.workflow.getHandle(webhookMailboxId(source, key)).signal(webhookUnsubscribeSignal, { source, key, workflowId, callbackId });
+    await bounded(client, () => client.workflow.getHandle(webhookMailboxId(source, key)).signal(webhookUnsubscribeSignal, { source, key, workflowId, callbackId }));
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
@@ -71,7 +71,7 @@ async function leave(client: Client, source: string, key: string, workflowId: st
 /** Signals `event` to a waiting workflow; a waiter that no longer exists is told to its mailbox instead. */
 async function deliverTo(client: Client, subscription: WebhookWaiter, event: WebhookEvent): Promise<boolean> {
   try {
-    await client.workflow.getHandle(subscription.workflowId).signal(deliverCallbackSignal, webhookDelivery(subscription, event));
+    await bounded(client, () => client.workflow.getHandle(subscription.workflowId).signal(deliverCallbackSignal, webhookDelivery(subscription, event)));
     return true;
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -95,10 +95,12 @@ export function createWebhookActivities(): WebhookActivities & WebhookRoutingAct
       const { source, key, event, callbackId, mode, expiresAt } = input;
       const subscription: WebhookSubscription = { source, key, ...(event === undefined ? {} : { event }), workflowId: info.workflowExecution!.workflowId, callbackId, mode, expiresAt };
       // A retry sends the same subscription again: the mailbox keeps it once, and the waiter applies each delivery id once.
-      let held = await client.workflow.executeUpdateWithStart(webhookSubscribeUpdate, {
-        args: [subscription],
-        startWorkflowOperation: mailboxOperation(source, key, info.taskQueue),
-      });
+      let held = await bounded(client, () =>
+        client.workflow.executeUpdateWithStart(webhookSubscribeUpdate, {
+          args: [subscription],
+          startWorkflowOperation: mailboxOperation(source, key, info.taskQueue),
+        }),
+      );
       if (held.length === 0) return;
       // Held events first, in the mailbox's order; then whatever arrived meanwhile, until none did and the subscriber is live.
       const mailbox = client.workflow.getHandle(webhookMailboxId(source, key));
@@ -107,7 +109,7 @@ export function createWebhookActivities(): WebhookActivities & WebhookRoutingAct
         for (const ref of held) {
           let heldEvent: WebhookEvent;
           try {
-            heldEvent = await client.workflow.getHandle(ref.workflowId).query(webhookEventQuery);
+            heldEvent = await bounded(client, () => client.workflow.getHandle(ref.workflowId).query(webhookEventQuery));
           } catch (err) {
             // Past its hold and its namespace's retention, the event is gone: nothing is left to deliver.
             if (err instanceof WorkflowNotFoundError) continue;
@@ -116,7 +118,7 @@ export function createWebhookActivities(): WebhookActivities & WebhookRoutingAct
           await deliverTo(client, subscription, heldEvent);
         }
         if (mode === 'once') return;
-        held = await mailbox.executeUpdate(webhookCaughtUpUpdate, { args: [waiter] });
+        held = await bounded(client, () => mailbox.executeUpdate(webhookCaughtUpUpdate, { args: [waiter] }));
       }
     },
 
@@ -129,10 +131,12 @@ export function createWebhookActivities(): WebhookActivities & WebhookRoutingAct
       const { info, client } = scheduledByWorkflow('holdWebhookEvent');
       const { event, heldUntil } = input;
       const workflowId = info.workflowExecution!.workflowId;
-      const subscribers = await client.workflow.executeUpdateWithStart(webhookHoldUpdate, {
-        args: [{ workflowId, deliveryId: event.deliveryId, event: event.event, receivedAt: event.receivedAt, heldUntil }],
-        startWorkflowOperation: mailboxOperation(event.source, event.key, info.taskQueue),
-      });
+      const subscribers = await bounded(client, () =>
+        client.workflow.executeUpdateWithStart(webhookHoldUpdate, {
+          args: [{ workflowId, deliveryId: event.deliveryId, event: event.event, receivedAt: event.receivedAt, heldUntil }],
+          startWorkflowOperation: mailboxOperation(event.source, event.key, info.taskQueue),
+        }),
+      );
       let delivered = 0;
       for (const subscription of subscribers) if (await deliverTo(client, subscription, event)) delivered++;
       return delivered;
@@ -152,7 +156,7 @@ export function createWebhookActivities(): WebhookActivities & WebhookRoutingAct
           });
         }
         if (!ENDED_UNCLEANLY.has(run.status.name)) return null;
-        return client.workflow.getHandle(mailboxId, run.runId).query(webhookMailboxStateQuery);
+        return bounded(client, () => client.workflow.getHandle(mailboxId, run.runId).query(webhookMailboxStateQuery));
       }
       return null;
     },
@@ -167,15 +171,23 @@ export function createWebhookActivities(): WebhookActivities & WebhookRoutingAct
 
 /**
  * `activity` with every Temporal call it makes cut short when the activity is cancelled: a worker
- * shutting down cancels its local activities, and an update waits for a workflow task that a
- * worker which stopped polling would never run, so without this a shutdown could wait forever.
+ * shutting down cancels its activities, and an update waits for a workflow task that a worker
+ * which stopped polling would never run, so without this a shutdown could wait forever.
  */
 function cancellable<I, O>(activity: (input: I) => Promise<O>): (input: I) => Promise<O> {
   return (input) => {
     const { client, cancellationSignal } = Context.current();
-    // Bounded too: a shutting-down worker may not cancel a local activity, and its retry comes from the next worker.
-    return client.withDeadline(Date.now() + CALL_DEADLINE_MS, () => client.withAbortSignal(cancellationSignal, () => activity(input)));
+    return client.withAbortSignal(cancellationSignal, () => activity(input));
   };
+}
+
+/**
+ * One Temporal call, given at most {@link CALL_DEADLINE_MS}: a shutting-down worker may not cancel
+ * a local activity (`subscribeWith: 'localActivity'`), and the retry comes from the next worker.
+ * Per call, not per activity, so a wait handed many held events is not cut short by their number.
+ */
+function bounded<T>(client: Client, call: () => Promise<T>): Promise<T> {
+  return client.withDeadline(Date.now() + CALL_DEADLINE_MS, call);
 }
 
 /** The activity's context, refusing (non-retryable) an activity started outside a workflow: webhook routing only talks to workflows. */

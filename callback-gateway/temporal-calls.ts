@@ -20,12 +20,21 @@ const UNAVAILABLE_CODES = new Set<number>([1, 4, 8, 10, 14]);
 /** gRPC's RESOURCE_EXHAUSTED: a server limit (e.g. updates in flight per workflow) was hit. */
 const GRPC_RESOURCE_EXHAUSTED = 8;
 
+/** `err` and its causes, the closest first (at most five deep). */
+function* causesOf(err: unknown): Generator<unknown> {
+  for (let current = err, depth = 0; current && depth < 5; current = (current as Error).cause, depth++) yield current;
+}
+
 /** The gRPC status code of `err` or of one of its causes, if any. */
 function grpcCodeOf(err: unknown): number | undefined {
-  for (let current = err, depth = 0; current && depth < 5; current = (current as Error).cause, depth++) {
-    if (isGrpcServiceError(current)) return current.code;
-  }
+  for (const cause of causesOf(err)) if (isGrpcServiceError(cause)) return cause.code;
   return undefined;
+}
+
+/** True when Temporal refused a call because a payload is larger than the server's blob limit (`limit.blobSize.error`). */
+export function isBlobTooLarge(err: unknown): boolean {
+  for (const cause of causesOf(err)) if (cause instanceof Error && /blob data size exceeds limit|exceeds size limit/i.test(cause.message)) return true;
+  return false;
 }
 
 /**

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { webhookMailboxId } from '../lib/webhook-mailbox-id';
-import { deliverCallbackSignal, webhookMailboxQuery } from '../workflows/protocol';
-import type { CallbackWaitResult } from '../workflows';
+import { webhookMailboxQuery } from '../workflows/protocol';
 import { pollUntil } from './support/async';
 import { errorOf, type Harness } from './support/harness';
-import { startWebhookHarness, startWebhookWaiter } from './support/webhook-harness';
+import { deliverSignals as deliverSignalsOf, received, startWebhookHarness, startWebhookWaiter } from './support/webhook-harness';
 import { GITHUB_SECRET, STANDARD_SECRET, sendGitHub, sendStandard } from './support/webhook-senders';
 import type { WebhookWaitInput } from './workflows';
 
@@ -33,16 +32,7 @@ const pullRequest = (repo: string, number: number) => ({ action: 'opened', repos
 
 const waiter = (input: WebhookWaitInput) => startWebhookWaiter(h, input);
 
-async function deliverSignals(handle: WorkflowHandle): Promise<number> {
-  const history = await h.client.workflow.getHandle(handle.workflowId).fetchHistory();
-  return (history.events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === deliverCallbackSignal.name).length;
-}
-
-async function received(handle: WorkflowHandle): Promise<Extract<CallbackWaitResult, { status: 'received' }>> {
-  const result = (await handle.result()) as CallbackWaitResult;
-  if (result.status !== 'received') throw new Error(`expected received, got ${result.status}`);
-  return result;
-}
+const deliverSignals = (handle: WorkflowHandle) => deliverSignalsOf(h, handle);
 
 describe('a replayed provider request', () => {
   test('GitHub: the same signed body with a new X-GitHub-Delivery and another X-GitHub-Event is a duplicate, applied once', async () => {

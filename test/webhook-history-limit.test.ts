@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
 import { webhookMailboxId } from '../lib/webhook-mailbox-id';
-import type { CallbackWaitResult } from '../workflows';
 import { devServer, freePort, type DevServer } from './support/dev-server';
 import { errorOf, type Harness } from './support/harness';
-import { startWebhookHarness } from './support/webhook-harness';
+import { received, startWebhookHarness } from './support/webhook-harness';
 import { TEST_DATA_DIR } from './support/test-env';
 import { STANDARD_SECRET, sendStandard } from './support/webhook-senders';
 
@@ -46,12 +44,6 @@ afterAll(async () => {
   await server?.stop(() => undefined);
   if (serverData) await fs.rm(serverData, { recursive: true, force: true });
 });
-
-async function received(handle: WorkflowHandle): Promise<Extract<CallbackWaitResult, { status: 'received' }>> {
-  const result = (await handle.result()) as CallbackWaitResult;
-  if (result.status !== 'received') throw new Error(`expected received, got ${result.status}`);
-  return result;
-}
 
 test(`with the worker down, ${EVENTS} events of 150 KB for one key (over a 1 MB history limit) are all accepted, and each reaches its wait once the worker is back`, async () => {
   const key = `outage-${randomUUID().slice(0, 8)}`;

@@ -7,10 +7,10 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { clickButton, slackSignatureHeaders } from '../examples/slack-approval/slack-stand-in';
 import { webhookMailboxId } from '../lib/webhook-mailbox-id';
-import { callbacksQuery, deliverCallbackSignal, webhookMailboxQuery, webhookUnsubscribeSignal } from '../workflows/protocol';
+import { callbacksQuery, webhookMailboxQuery, webhookUnsubscribeSignal } from '../workflows/protocol';
 import type { CallbackWaitResult, WebhookWaitOptions } from '../workflows';
 import { errorOf, type Harness } from './support/harness';
-import { startWebhookHarness, startWebhookWaiter } from './support/webhook-harness';
+import { deliverSignals as deliverSignalsOf, received, signalNames as signalNamesOf, startWebhookHarness, startWebhookWaiter } from './support/webhook-harness';
 import { WORKFLOW_BUNDLE_PATH } from './support/test-env';
 import { GITHUB_SECRET, SLACK_SECRET, STANDARD_SECRET, STRIPE_SECRET, sendGitHub, sendStandard, sendStripe } from './support/webhook-senders';
 import { releaseSignal, subscribedQuery, type WebhookWaitInput, type WebhookWaitThenHoldInput } from './workflows';
@@ -58,16 +58,8 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
 
 const waiter = (input: WebhookWaitInput) => startWebhookWaiter(h, input);
 
-/** The names of the signals the latest run of `workflowId` received, in order. */
-async function signalNames(workflowId: string): Promise<string[]> {
-  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
-}
-
-/** How many `durableCallbacks.deliver` signals reached `handle` (its whole chain's latest run). */
-async function deliverSignals(handle: WorkflowHandle): Promise<number> {
-  return (await signalNames(handle.workflowId)).filter((name) => name === deliverCallbackSignal.name).length;
-}
+const signalNames = (workflowId: string) => signalNamesOf(h, workflowId);
+const deliverSignals = (handle: WorkflowHandle) => deliverSignalsOf(h, handle);
 
 async function mailboxStatus(source: string, key: string): Promise<string> {
   try {
@@ -80,12 +72,6 @@ async function mailboxStatus(source: string, key: string): Promise<string> {
 /** What the mailbox of (source, key) holds and serves, via its query. */
 function mailboxView(source: string, key: string) {
   return h.client.workflow.getHandle(webhookMailboxId(source, key)).query(webhookMailboxQuery);
-}
-
-async function received(handle: WorkflowHandle): Promise<Extract<CallbackWaitResult, { status: 'received' }>> {
-  const result = (await handle.result()) as CallbackWaitResult;
-  if (result.status !== 'received') throw new Error(`expected received, got ${result.status}`);
-  return result;
 }
 
 describe('GitHub webhooks (signed with @octokit/webhooks-methods)', () => {

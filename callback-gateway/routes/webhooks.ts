@@ -12,7 +12,7 @@ import { limitPerClientIp } from '../middleware/rate-limit';
 import { readBody } from '../middleware/read-body';
 import type { GatewayRateLimits } from '../rate-limiter';
 import { receivedBody, requestState } from '../request-state';
-import { classify, withinDeadline } from '../temporal-calls';
+import { classify, isBlobTooLarge, withinDeadline } from '../temporal-calls';
 import { WebhookCapacity } from '../webhook-capacity';
 import { eventMalformed, keyMalformed, type VerifiedWebhook } from '../webhooks/provider-signature';
 import { verifyWebhook } from '../webhooks/verify-webhook';
@@ -69,14 +69,6 @@ function keyOf(source: WebhookSource, verified: VerifiedWebhook): string | undef
   const resolved = resolveWebhookKey(template, verified.data);
   if (resolved.status === 'malformed') throw keyMalformed();
   return resolved.status === 'resolved' && resolved.key.length <= MAX_WEBHOOK_KEY_LENGTH ? resolved.key : undefined;
-}
-
-/** True when Temporal refused a start because a payload is larger than the server's blob limit (`limit.blobSize.error`). */
-function isBlobTooLarge(err: unknown): boolean {
-  for (let current = err, depth = 0; current && depth < 5; current = (current as Error).cause, depth++) {
-    if (current instanceof Error && /blob data size exceeds limit|exceeds size limit/i.test(current.message)) return true;
-  }
-  return false;
 }
 
 /**

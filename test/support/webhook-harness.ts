@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { loadWebhookSources } from '../../lib/webhook-sources';
+import type { CallbackWaitResult } from '../../workflows';
+import { deliverCallbackSignal } from '../../workflows/protocol';
 import { subscribedQuery, type WebhookWaitInput } from '../workflows';
 import { pollUntil } from './async';
 import { startHarness, type Harness, type HarnessOptions } from './harness';
@@ -32,4 +34,22 @@ export async function startWebhookWaiter(h: Harness, input: WebhookWaitInput): P
   const handle = await h.start('webhookWait', [{ timeout: '1m', ...input }]);
   await pollUntil('the subscription', async () => (await handle.query(subscribedQuery).catch(() => false)) === true, 20_000, 100);
   return handle;
+}
+
+/** The names of the signals the latest run of `workflowId` received, in order. */
+export async function signalNames(h: Harness, workflowId: string): Promise<string[]> {
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+}
+
+/** How many `durableCallbacks.deliver` signals reached `handle` (its chain's latest run). */
+export async function deliverSignals(h: Harness, handle: WorkflowHandle): Promise<number> {
+  return (await signalNames(h, handle.workflowId)).filter((name) => name === deliverCallbackSignal.name).length;
+}
+
+/** The workflow's result, which must be a received wait. */
+export async function received(handle: WorkflowHandle): Promise<Extract<CallbackWaitResult, { status: 'received' }>> {
+  const result = (await handle.result()) as CallbackWaitResult;
+  if (result.status !== 'received') throw new Error(`expected received, got ${result.status}`);
+  return result;
 }
