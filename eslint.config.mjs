@@ -5,16 +5,28 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
-// Token code signs and verifies callback tokens; it must not pull in the environment loader
-// (lib/config.ts reads process.env, Temporal's envconfig, zod schemas for every process).
-const TOKEN_CODE = [
-  './lib/callback-token.ts',
-  './lib/mint-callback-token.ts',
-  './lib/verify-callback-token.ts',
-  './lib/key-ring.ts',
-  './lib/key-ring-file.ts',
-  './lib/signing-secret.ts',
+// The house's floors, lowest first: a room may import its own floor's rooms named beside it and
+// any room on a lower floor, never one above. The wire protocol is the floor everything stands on;
+// the entries (worker, client, gateway, codec) stand on the rooms that build them; the CLI on the
+// entries; tooling (tools/, test/, examples/) on all of it, and no product room imports tooling.
+const FLOORS = [
+  ['protocol'],
+  ['config'],
+  ['keys', 'api-keys'],
+  ['tokens', 'codec'],
+  ['workflows', 'activities'],
+  ['client'],
+  ['worker', 'callback-gateway'],
+  ['cli'],
+  ['examples', 'tools', 'test'],
 ];
+const floorZones = FLOORS.slice(0, -1).flatMap((rooms, floor) =>
+  rooms.map((room) => ({
+    target: `./${room}`,
+    from: FLOORS.slice(floor + 1).flat().map((higher) => `./${higher}`),
+    message: `${room}/ stands below the room it imports from: move the shared part down (see the floors in eslint.config.mjs).`,
+  })),
+);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', '.data/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -43,23 +55,18 @@ export default tseslint.config(
         'error',
         {
           zones: [
+            ...floorZones,
             {
+              // Sideways on one floor (the floors keep the worker out of every lower room).
               target: './callback-gateway',
               from: './worker',
               message: 'The gateway never loads the worker (its Temporal worker runtime and native bridge).',
             },
             {
-              // The durableCallbacks plugin installs the payload codec on clients too; it takes
-              // only types from @temporalio/worker (held below).
-              target: './lib/client',
-              from: './worker',
-              except: ['./plugin.ts'],
-              message: 'Client code never loads the worker (its Temporal worker runtime and native bridge).',
-            },
-            {
-              target: TOKEN_CODE,
-              from: './lib/config.ts',
-              message: 'Token code takes its settings as arguments; import ConfigError from lib/config-error.ts.',
+              // Sideways on one floor: the gateway verifies what the worker mints; neither builds on the other.
+              target: './worker',
+              from: './callback-gateway',
+              message: 'The worker never loads the gateway (Express and its HTTP stack).',
             },
           ],
         },
@@ -67,7 +74,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['callback-gateway/**/*.ts', 'lib/client/**/*.ts'],
+    files: ['callback-gateway/**/*.ts', 'client/**/*.ts', 'codec/**/*.ts', 'activities/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -75,7 +82,7 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^@temporalio/worker(/|$)',
-              message: 'The gateway and client code never load the worker (its Temporal worker runtime and native bridge).',
+              message: 'Only the worker entry loads @temporalio/worker (its Temporal worker runtime and native bridge).',
             },
           ],
         },
@@ -83,16 +90,18 @@ export default tseslint.config(
     },
   },
   {
-    files: ['worker/plugin.ts'],
+    // Token code signs and verifies callback tokens; it takes its settings as arguments and never
+    // loads a process's configuration (process.env, Temporal's envconfig, zod schemas): types only.
+    files: ['tokens/**/*.ts', 'keys/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              regex: '^@temporalio/worker(/|$)',
+              group: ['**/config/*', '!**/config/config-error'],
               allowTypeImports: true,
-              message: 'lib/client re-exports this plugin: take only types from @temporalio/worker here.',
+              message: 'Token code takes its settings as arguments: import only types from config/ (and ConfigError from config/config-error).',
             },
           ],
         },
@@ -100,9 +109,12 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code runs in Temporal's V8 sandbox: no Node builtins, no packages but the SDK's
-    // sandbox-safe ones, and only types from outside workflows/.
-    files: ['workflows/**/*.ts'],
+    // Workflow code and the wire protocol run in Temporal's V8 sandbox: no Node builtins, no
+    // packages but the SDK's sandbox-safe ones; workflow code takes from outside workflows/ only
+    // the protocol (and types). protocol/webhook-ids.ts hashes ids with Node's crypto for the
+    // activities and the gateway, and is the protocol's one Node-only file.
+    files: ['workflows/**/*.ts', 'protocol/**/*.ts'],
+    ignores: ['protocol/webhook-ids.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -110,12 +122,12 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^(?!\\.|@temporalio/(workflow|common)(/|$))',
-              message: 'Workflow code runs in the sandbox: import only @temporalio/workflow, @temporalio/common and workflows/ modules.',
+              message: 'Workflow and protocol code run in the sandbox: import only @temporalio/workflow, @temporalio/common and sandbox modules.',
             },
             {
-              regex: '^\\.\\./',
+              regex: '^\\.\\./(?!protocol/(?!webhook-ids))',
               allowTypeImports: true,
-              message: 'Workflow code may take only types (import type) from outside workflows/.',
+              message: 'Workflow code may take from outside workflows/ only the protocol (protocol/) and types (import type).',
             },
           ],
         },

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { CallbackTokenMinter } from '../lib/mint-callback-token';
-import type { CallbackActivities, GenerateCallbackUrlInput, GenerateCallbackUrlResult } from '../workflows/types';
+import type { CallbackTokenMinter } from '../tokens/mint-callback-token';
+import type { CallbackActivities, GenerateCallbackUrlInput, GenerateCallbackUrlResult } from '../protocol/activity-contracts';
 
 /** What the minting activity needs, built once per worker. */
 export interface CallbackActivityDeps {

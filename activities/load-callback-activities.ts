@@ -1,7 +1,7 @@
-import type { WorkerConfig } from '../lib/config';
-import { createCallbackTokenMinter } from '../lib/mint-callback-token';
-import { loadKeyRing, type KeyRing } from '../lib/key-ring';
-import type { CallbackActivities } from '../workflows/types';
+import type { MintingConfig } from './minting-config';
+import { createCallbackTokenMinter } from '../tokens/mint-callback-token';
+import { loadKeyRing, type KeyRing } from '../keys/key-ring';
+import type { CallbackActivities } from '../protocol/activity-contracts';
 import { createCallbackActivities } from './generate-callback-url';
 
 /**
@@ -13,12 +13,12 @@ import { createCallbackActivities } from './generate-callback-url';
  * await Worker.create({ ..., activities: { ...callbacks, ...yours } });
  * ```
  */
-export async function loadCallbackActivities(config: Pick<WorkerConfig, 'token' | 'callbackBaseUrl' | 'callbackApiKey'>): Promise<CallbackActivities> {
+export async function loadCallbackActivities(config: Pick<MintingConfig, 'token' | 'callbackBaseUrl' | 'callbackApiKey'>): Promise<CallbackActivities> {
   return callbackActivitiesFromRing(await loadKeyRing(config.token.keys), config);
 }
 
 /** The callback activities over an already loaded key ring (the plugin also describes the ring at startup). */
-export function callbackActivitiesFromRing(ring: KeyRing, config: Pick<WorkerConfig, 'token' | 'callbackBaseUrl' | 'callbackApiKey'>): CallbackActivities {
+export function callbackActivitiesFromRing(ring: KeyRing, config: Pick<MintingConfig, 'token' | 'callbackBaseUrl' | 'callbackApiKey'>): CallbackActivities {
   return createCallbackActivities({
     minter: createCallbackTokenMinter(ring, config.token),
     callbackBaseUrl: config.callbackBaseUrl,

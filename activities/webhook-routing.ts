@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { webhookMailboxId } from '../lib/webhook-mailbox-id';
+import { webhookMailboxId } from '../protocol/webhook-ids';
 import {
   deliverCallbackSignal,
   webhookCaughtUpUpdate,
@@ -10,21 +10,10 @@ import {
   webhookMailboxStateQuery,
   webhookSubscribeUpdate,
   webhookUnsubscribeSignal,
-} from '../workflows/protocol';
-import type {
-  CallbackDelivery,
-  HoldWebhookEventInput,
-  RecoverWebhookMailboxInput,
-  SubscribeWebhookInput,
-  UnsubscribeWebhookInput,
-  WebhookActivities,
-  WebhookEvent,
-  WebhookMailboxInput,
-  WebhookMailboxState,
-  WebhookRoutingActivities,
-  WebhookSubscription,
-  WebhookWaiter,
-} from '../workflows/types';
+} from '../protocol/definitions';
+import type { CallbackDelivery } from '../protocol/callback-messages';
+import type { HoldWebhookEventInput, RecoverWebhookMailboxInput, SubscribeWebhookInput, UnsubscribeWebhookInput, WebhookActivities, WebhookRoutingActivities } from '../protocol/activity-contracts';
+import type { WebhookEvent, WebhookMailboxInput, WebhookMailboxState, WebhookSubscription, WebhookWaiter } from '../protocol/webhook-messages';
 
 /** The longest one Temporal call of these activities waits, ms: less than their shortest start-to-close timeout. */
 const CALL_DEADLINE_MS = 10_000;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
-import { CallbackError } from '../lib/errors';
-import type { CallbackDelivery, CallbackMethod, DeliveryKind } from '../workflows/types';
+import { CallbackError } from '../protocol/errors';
+import type { CallbackDelivery, CallbackMethod, DeliveryKind } from '../protocol/callback-messages';
 import { API_KEY_QUERY_PARAM } from './middleware/authenticate';
 import { WAIT_QUERY_PARAM } from './sync-delivery';
 

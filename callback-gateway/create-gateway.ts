@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import express from 'express';
-import type { ApiKeyStore } from '../lib/api-keys';
-import { silentLogger, type Logger } from '../lib/logger';
-import { cachingVerifier, type CallbackTokenVerifier } from '../lib/verify-callback-token';
+import type { ApiKeyStore } from '../api-keys';
+import { silentLogger, type Logger } from './logger';
+import { cachingVerifier, type CallbackTokenVerifier } from '../tokens/verify-callback-token';
 import { createGatewayMetrics } from './metrics';
 import { logRequests } from './middleware/log-requests';
 import { DEFAULT_MAX_BODY_BYTES } from './middleware/read-body';
@@ -14,8 +14,8 @@ import { ExecutionChains } from './execution-chain';
 import { deliveryRoutes } from './routes/delivery';
 import { probeRoutes } from './routes/probes';
 import { webhookRoutes } from './routes/webhooks';
-import type { WebhookSources } from '../lib/webhook-sources';
-import { DEFAULT_WEBHOOK_HOLD_MS } from '../workflows/protocol';
+import type { WebhookSources } from './webhooks/webhook-sources';
+import { DEFAULT_WEBHOOK_HOLD_MS } from '../protocol/definitions';
 import { DEFAULT_WEBHOOK_MAX_HELD_EVENTS } from './webhook-capacity';
 
 /** Default bound on each Temporal call a request makes. */

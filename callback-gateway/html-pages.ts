@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Response } from 'express';
-import type { CallbackErrorCode } from '../lib/errors';
-import type { CallbackFormField, CallbackStatus } from '../workflows/types';
+import type { CallbackErrorCode } from '../protocol/errors';
+import type { CallbackFormField, CallbackStatus } from '../protocol/callback-messages';
 import { escapeHtml } from './html-escape';
 
 /**

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
-import { ERROR_STATUS, type CallbackError, type CallbackErrorCode, type ErrorBody } from '../lib/errors';
+import { ERROR_STATUS, type CallbackError, type CallbackErrorCode, type ErrorBody } from '../protocol/errors';
 import { announcesTooLargeBody, DEFAULT_MAX_BODY_BYTES, payloadTooLarge } from './middleware/read-body';
 import { SECURITY_HEADERS } from './middleware/security-headers';
 

@@ -16,13 +16,14 @@
  * @packageDocumentation
  */
 export { createGateway, type GatewayDeps, type GatewayWebhooks } from './create-gateway';
-export { loadWebhookSources, type WebhookSource, type WebhookSources, type WebhookProvider } from '../lib/webhook-sources';
+export { loadWebhookSources, type WebhookSource, type WebhookSources, type WebhookProvider } from './webhooks/webhook-sources';
 export { runGateway, startGateway, type RunningGateway } from './server';
 export { createGatewayServer, type GatewayServerLimits } from './http-server';
-export { loadGatewayConfig, ConfigError, type GatewayConfig } from '../lib/config';
-export { loadKeyRing, type KeyRing } from '../lib/key-ring';
-export { createCallbackTokenVerifier, type CallbackTokenVerifier, type VerifierOptions } from '../lib/verify-callback-token';
-export { FileApiKeyStore, type ApiKeyInfo, type ApiKeyStore } from '../lib/api-keys';
-export { createLogger, createJsonLogger, type Logger } from '../lib/logger';
-export { CallbackError, ERROR_STATUS, type CallbackErrorCode, type ErrorBody } from '../lib/errors';
-export { createTemporalClient } from '../lib/temporal-client';
+export { loadGatewayConfig, type GatewayConfig } from './config';
+export { ConfigError } from '../config/config-error';
+export { loadKeyRing, type KeyRing } from '../keys/key-ring';
+export { createCallbackTokenVerifier, type CallbackTokenVerifier, type VerifierOptions } from '../tokens/verify-callback-token';
+export { FileApiKeyStore, type ApiKeyInfo, type ApiKeyStore } from '../api-keys';
+export { createLogger, createJsonLogger, type Logger } from './logger';
+export { CallbackError, ERROR_STATUS, type CallbackErrorCode, type ErrorBody } from '../protocol/errors';
+export { createTemporalClient } from '../client/create-temporal-client';

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import { CallbackError } from '../lib/errors';
-import { deliverCallbackSignal, deliveryReceiptQuery } from '../workflows/protocol';
-import type { CallbackDelivery, DeliveryReceipt, SyncDeliveryResult } from '../workflows/types';
+import { CallbackError } from '../protocol/errors';
+import { deliverCallbackSignal, deliveryReceiptQuery } from '../protocol/definitions';
+import type { CallbackDelivery, DeliveryReceipt, SyncDeliveryResult } from '../protocol/callback-messages';
 import { historiesNewestFirst, lastRunOf } from './chain-history';
 import { syncUpdateId } from './sync-delivery';
 import { chainHead, chainRefusal, withinDeadline, type CallbackTarget } from './temporal-calls';

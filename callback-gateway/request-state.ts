@@ -1,8 +1,8 @@
 import type { Response } from 'express';
-import type { ApiKeyInfo } from '../lib/api-keys';
-import type { CallbackClaims } from '../lib/callback-token';
-import { CallbackError, type CallbackErrorCode } from '../lib/errors';
-import type { TokenRefusal } from '../lib/verify-callback-token';
+import type { ApiKeyInfo } from '../api-keys';
+import type { CallbackClaims } from '../tokens/callback-token';
+import { CallbackError, type CallbackErrorCode } from '../protocol/errors';
+import type { TokenRefusal } from '../tokens/verify-callback-token';
 
 /**
  * What the gateway learns about a request as it passes through the middleware, kept on

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { CallbackError, isCallbackError, type ErrorBody } from '../lib/errors';
-import { describeError, type Logger } from '../lib/logger';
+import { CallbackError, isCallbackError, type ErrorBody } from '../protocol/errors';
+import { describeError, type Logger } from './logger';
 import { renderErrorPage, sendPage } from './html-pages';
 import { requestState } from './request-state';
 

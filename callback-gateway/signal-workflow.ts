@@ -1,5 +1,5 @@
-import { deliverCallbackSignal } from '../workflows/protocol';
-import type { CallbackDelivery } from '../workflows/types';
+import { deliverCallbackSignal } from '../protocol/definitions';
+import type { CallbackDelivery } from '../protocol/callback-messages';
 import type { ExecutionChains } from './execution-chain';
 import { temporalCallError, withinDeadline, type CallbackTarget } from './temporal-calls';
 

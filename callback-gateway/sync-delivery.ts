@@ -1,8 +1,8 @@
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Request } from 'express';
-import { CallbackError } from '../lib/errors';
-import { deliverCallbackUpdate, isWorkflowRefusalCode, WORKFLOW_REFUSALS } from '../workflows/protocol';
-import type { CallbackDelivery, PayloadIssue, SyncDeliveryResult } from '../workflows/types';
+import { CallbackError } from '../protocol/errors';
+import { deliverCallbackUpdate, isWorkflowRefusalCode, WORKFLOW_REFUSALS } from '../protocol/definitions';
+import type { CallbackDelivery, PayloadIssue, SyncDeliveryResult } from '../protocol/callback-messages';
 import type { ExecutionChains } from './execution-chain';
 import { isResourceExhausted, temporalCallError, withinDeadline, type CallbackTarget } from './temporal-calls';
 

@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, isGrpcServiceError, type Client } from '@temporalio/client';
-import type { CallbackClaims } from '../lib/callback-token';
-import { CallbackError } from '../lib/errors';
+import type { CallbackClaims } from '../tokens/callback-token';
+import { CallbackError } from '../protocol/errors';
 
 /**
  * How the gateway calls Temporal: every call under a deadline, and every failure turned into the

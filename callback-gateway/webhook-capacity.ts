@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { CallbackError } from '../lib/errors';
-import type { Logger } from '../lib/logger';
-import { webhookEventIdPrefix } from '../lib/webhook-mailbox-id';
-import { WEBHOOK_EVENT_WORKFLOW } from '../workflows/protocol';
+import { CallbackError } from '../protocol/errors';
+import type { Logger } from './logger';
+import { webhookEventIdPrefix } from '../protocol/webhook-ids';
+import { WEBHOOK_EVENT_WORKFLOW } from '../protocol/definitions';
 import { withinDeadline } from './temporal-calls';
 
 /** The most events one source holds at once unless configured otherwise (`WEBHOOK_MAX_HELD_EVENTS`). */

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import { CallbackError } from '../lib/errors';
+import { CallbackError } from '../protocol/errors';
 
 /** How far a Standard Webhooks timestamp may be from the gateway's clock, either way. */
 export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;

@@ -1,5 +1,5 @@
-import { completeCallback, failCallback, listCallbacks } from '../lib/client';
-import type { CallbackInfo } from '../workflows/types';
+import { completeCallback, failCallback, listCallbacks } from '../client';
+import type { CallbackInfo } from '../protocol/callback-messages';
 import { args, CliUsageError, positionals, printTable, withClient } from './command-support';
 
 /** Usage of the `callbacks` commands. */

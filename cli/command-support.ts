@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { loadTemporalConfig } from '../lib/config';
-import { createTemporalClient } from '../lib/temporal-client';
+import { loadTemporalConfig } from '../config/temporal-config';
+import { createTemporalClient } from '../client/create-temporal-client';
 
 /** A usage mistake: printed with the usage, exit code 2. */
 export class CliUsageError extends Error {}

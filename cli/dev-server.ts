@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadDevServerConfig } from '../lib/config';
+import { loadDevServerConfig } from './config';
 import { CliUsageError } from './command-support';
 
 /**

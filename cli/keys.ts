@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { EXECUTE_SCOPE, FileApiKeyStore, type ApiKeyInfo } from '../lib/api-keys';
-import { loadKeysConfig } from '../lib/config';
+import { EXECUTE_SCOPE, FileApiKeyStore, type ApiKeyInfo } from '../api-keys';
+import { loadKeysConfig } from './config';
 import { signingKeysMain } from './signing-keys';
 
 /**

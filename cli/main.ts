@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError } from '../lib/config';
+import { ConfigError } from '../config/config-error';
 import { CALLBACKS_USAGE, callbacksCommand } from './callbacks';
 import { CliUsageError } from './command-support';
 import { DEV_SERVER_USAGE, devServerCommand } from './dev-server';
@@ -16,6 +16,7 @@ durable-callbacks keys create|list|revoke ...      API keys senders present
 durable-callbacks keys signing-keys ...            the token key ring (rotation, EdDSA, opaque URLs)
 durable-callbacks callbacks list|show|complete|fail|send ...
 durable-callbacks webhooks show <source> <key>     a webhook mailbox: held events, waits served
+durable-callbacks codec-server                     the remote payload codec the Temporal Web UI decrypts through
 durable-callbacks dev-server [start|stop|status]   a local Temporal dev server for development (data in .data/temporal)
 durable-callbacks help [keys|callbacks|webhooks|dev-server]
 
@@ -34,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
     // Loaded on demand: the gateway is a Temporal client only and never loads the worker's native module.
     if (group === 'gateway') return await runService(() => (require('../callback-gateway/server') as typeof import('../callback-gateway/server')).runGateway());
     if (group === 'worker') return await runService(() => (require('../worker/main') as typeof import('../worker/main')).runWorker());
+    if (group === 'codec-server') return await runService(() => (require('../codec/main') as typeof import('../codec/main')).runCodecServer());
     if (group === 'keys') return await keysCommand(rest);
     if (group === 'callbacks') {
       if (rest.includes('--help') || rest.includes('-h') || rest[0] === 'help') return void process.stdout.write(CALLBACKS_USAGE), 0;

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, loadKeysConfig } from '../lib/config';
-import { addEncryptionKey, addSigningKey, activateKey, exportGatewayRing, KeyRingEditError, listKeyRing, retireKey, setTokenFormat } from '../lib/key-ring-file';
+import { ConfigError } from '../config/config-error';
+import { loadKeysConfig } from './config';
+import { addEncryptionKey, addSigningKey, activateKey, exportGatewayRing, KeyRingEditError, listKeyRing, retireKey, setTokenFormat } from './key-ring-file';
 
 /**
  * `durable-callbacks keys signing-keys <command>`: manages the token key ring

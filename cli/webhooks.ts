@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { webhookMailboxId } from '../lib/webhook-mailbox-id';
-import { webhookMailboxQuery } from '../workflows/protocol';
-import type { WebhookMailboxView } from '../workflows/types';
+import { webhookMailboxId } from '../protocol/webhook-ids';
+import { webhookMailboxQuery } from '../protocol/definitions';
+import type { WebhookMailboxView } from '../protocol/webhook-messages';
 import { args, CliUsageError, positionals, printTable, withClient } from './command-support';
 
 /** Usage of the `webhooks` commands. */

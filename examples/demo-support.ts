@@ -1,10 +1,12 @@
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { loadDevServerConfig, loadGatewayConfig, loadTemporalConfig, type TemporalConfig } from '../lib/config';
-import { runMain } from '../lib/run-main';
-import { temporalDataConverter } from '../lib/temporal-client';
-import { loadWebhookSources } from '../lib/webhook-sources';
-import { webhookSourcesFileFor } from '../scripts/demo-webhook-sources';
+import { loadDevServerConfig } from '../cli/config';
+import { loadGatewayConfig } from '../callback-gateway/config';
+import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
+import { runMain } from '../config/run-main';
+import { temporalDataConverter } from '../client/create-temporal-client';
+import { loadWebhookSources } from '../callback-gateway/webhooks/webhook-sources';
+import { webhookSourcesFileFor } from '../tools/scripts/demo-webhook-sources';
 import { connectWorker } from '../worker';
 
 /**

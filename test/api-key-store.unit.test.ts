@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FileApiKeyStore, parseApiKey } from '../lib/api-keys';
+import { FileApiKeyStore, parseApiKey } from '../api-keys';
 import { codeOf } from './support/codes';
 
 let dir: string;

@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { APPROVAL_PAGE_CSP } from '../callback-gateway/html-pages';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { CallbackFormField } from '../workflows';
-import { callbacksQuery } from '../workflows/protocol';
+import { callbacksQuery } from '../protocol/definitions';
 import { releaseSignal, type ApprovalRequestInput } from './workflows';
 import { errorOf, postJson, signalCount, startHarness, type Harness } from './support/harness';
 

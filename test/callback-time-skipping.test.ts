@@ -1,7 +1,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CallbackInfo } from '../workflows';
-import { callbacksQuery } from '../workflows/protocol';
+import { callbacksQuery } from '../protocol/definitions';
 import { pollUntil } from './support/async';
 import { errorOf, postJson, startHarness, type Harness } from './support/harness';
 import { createTimeSkippingEnv, timeSkippingAvailable } from './support/time-skipping';

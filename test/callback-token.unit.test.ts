@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, UnsecuredJWT, base64url } from 'jose';
-import { importSigningKey, MAX_TOKEN_LENGTH, type CallbackClaims } from '../lib/callback-token';
-import { createCallbackTokenMinter } from '../lib/mint-callback-token';
-import { createCallbackTokenVerifier } from '../lib/verify-callback-token';
+import { importSigningKey, MAX_TOKEN_LENGTH, type CallbackClaims } from '../tokens/callback-token';
+import { createCallbackTokenMinter } from '../tokens/mint-callback-token';
+import { createCallbackTokenVerifier } from '../tokens/verify-callback-token';
 import { codeOf } from './support/codes';
 
 const identity = { issuer: 'iss-test', audience: 'aud-test' };

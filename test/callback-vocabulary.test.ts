@@ -2,7 +2,7 @@ import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@tem
 import { pollUntil } from './support/async';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { CallbackInfo, CallbackWaitResult, QuorumResult } from '../workflows';
-import { callbacksQuery } from '../workflows/protocol';
+import { callbacksQuery } from '../protocol/definitions';
 import { errorOf, postJson, signalCount, startHarness, type Harness } from './support/harness';
 import { closeSignal, labelledUrlsQuery, releaseSignal, revokeSignal, type ConfigurableWaitInput } from './workflows';
 

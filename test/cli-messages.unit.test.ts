@@ -11,7 +11,7 @@ import { runTsx } from './support/processes';
  */
 
 /** The folders the package is built from (tsconfig.build.json's `include`). */
-const PRODUCT_FOLDERS = ['workflows', 'activities', 'worker', 'callback-gateway', 'lib', 'cli'];
+const PRODUCT_FOLDERS = ['protocol', 'config', 'keys', 'api-keys', 'tokens', 'codec', 'workflows', 'activities', 'client', 'worker', 'callback-gateway', 'cli'];
 
 async function sourceFiles(folder: string): Promise<string[]> {
   const entries = await fs.readdir(path.join(REPO_ROOT, folder), { withFileTypes: true, recursive: true });

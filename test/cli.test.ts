@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { loadWebhookSources } from '../lib/webhook-sources';
+import { loadWebhookSources } from '../callback-gateway/webhooks/webhook-sources';
 import { WAITING_SEARCH_ATTRIBUTE, type CallbackInfo } from '../workflows';
 import { subscribedQuery } from './workflows';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';

@@ -1,8 +1,10 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadGatewayConfig, loadWorkerConfig } from '../lib/config';
-import { loadSigningSecret } from '../lib/signing-secret';
+import { ConfigError } from '../config/config-error';
+import { loadGatewayConfig } from '../callback-gateway/config';
+import { loadWorkerConfig } from '../worker/config';
+import { loadSigningSecret } from '../keys/signing-secret';
 
 function errorOf(fn: () => unknown): ConfigError {
   try {

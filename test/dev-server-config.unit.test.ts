@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadDevServerConfig } from '../lib/config';
+import { loadDevServerConfig } from '../cli/config';
 
 /**
  * Where `durable-callbacks dev-server` keeps the dev server's data: under the folder it is run from,

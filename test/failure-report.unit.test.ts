@@ -1,5 +1,5 @@
 import { failureReportSchema } from '../callback-gateway/openapi/schemas';
-import { parseFailureReport } from '../workflows/protocol';
+import { parseFailureReport } from '../protocol/definitions';
 
 /**
  * `parseFailureReport` is the rule the gateway and the workflow apply to `fail` bodies; the

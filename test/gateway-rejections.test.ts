@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { createGateway } from '../callback-gateway';
-import { FileApiKeyStore } from '../lib/api-keys';
-import { createCallbackTokenVerifier } from '../lib/verify-callback-token';
+import { FileApiKeyStore } from '../api-keys';
+import { createCallbackTokenVerifier } from '../tokens/verify-callback-token';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import { errorOf, postJson, signalCount, startHarness, TEST_TOKEN_IDENTITY, type Harness } from './support/harness';
 import { listen } from './support/listen';

@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startGateway, type RunningGateway } from '../callback-gateway/server';
-import { loadGatewayConfig } from '../lib/config';
-import { createJsonLogger } from '../lib/logger';
+import { loadGatewayConfig } from '../callback-gateway/config';
+import { createJsonLogger } from '../callback-gateway/logger';
 import { rawExchange, rawRequest } from './support/raw-http';
 import { TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS } from './support/test-env';
 

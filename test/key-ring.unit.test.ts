@@ -2,11 +2,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SignJWT, base64url } from 'jose';
-import type { CallbackClaims } from '../lib/callback-token';
-import { importKeyRing, loadKeyRing, readKeyRingFile } from '../lib/key-ring';
-import { addEncryptionKey, addSigningKey, activateKey, exportGatewayRing, retireKey, setTokenFormat } from '../lib/key-ring-file';
-import { createCallbackTokenMinter } from '../lib/mint-callback-token';
-import { createCallbackTokenVerifier } from '../lib/verify-callback-token';
+import type { CallbackClaims } from '../tokens/callback-token';
+import { importKeyRing, loadKeyRing, readKeyRingFile } from '../keys/key-ring';
+import { addEncryptionKey, addSigningKey, activateKey, exportGatewayRing, retireKey, setTokenFormat } from '../cli/key-ring-file';
+import { createCallbackTokenMinter } from '../tokens/mint-callback-token';
+import { createCallbackTokenVerifier } from '../tokens/verify-callback-token';
 import { codeOf } from './support/codes';
 
 const identity = { issuer: 'iss-test', audience: 'aud-test' };

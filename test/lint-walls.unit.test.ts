@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 // The walls eslint.config.mjs holds, each shown failing on a small project laid out like this
-// one (workflows/, worker/, callback-gateway/, lib/) in a temporary folder. ESLint runs as its own
+// one (protocol/, workflows/, config/, keys/, worker/, client/, callback-gateway/, tools/) in a temporary folder. ESLint runs as its own
 // process: its config is an ES module, which Jest's CommonJS mode cannot load in-process.
 
 const run = promisify(execFile);
@@ -29,22 +29,39 @@ const files: Record<string, string> = {
   'workflows/allowed.ts': [
     "import { condition } from '@temporalio/workflow';",
     "import type { Duration } from '@temporalio/common';",
-    "import type { ConfigError } from '../lib/config';",
+    "import type { ConfigError } from '../config/config-error';",
+    "import { signal } from '../protocol/definitions';",
     "import { helper } from './helper';",
-    'export const ok: [typeof condition, Duration?, ConfigError?, typeof helper] = [condition, undefined, undefined, helper];',
+    'export const ok: [typeof condition, Duration?, ConfigError?, typeof signal, typeof helper] = [condition, undefined, undefined, signal, helper];',
   ].join('\n'),
   'workflows/helper.ts': 'export const helper = 1;\n',
   'workflows/uses-node.ts': "import { createHash } from 'node:crypto';\nexport const hash = createHash;\n",
   'workflows/uses-package.ts': "import { z } from 'zod';\nexport const schema = z.string();\n",
-  'workflows/uses-lib-value.ts': "import { ConfigError } from '../lib/config';\nexport const err = ConfigError;\n",
+  'workflows/uses-config-value.ts': "import { ConfigError } from '../config/config-error';\nexport const err = ConfigError;\n",
+  'workflows/uses-node-ids.ts': "import { ids } from '../protocol/webhook-ids';\nexport const i = ids;\n",
+  'protocol/definitions.ts': 'export const signal = 1;\n',
+  'protocol/uses-node.ts': "import { promises } from 'node:fs';\nexport const p = promises;\n",
+  'protocol/webhook-ids.ts': "import { createHash } from 'node:crypto';\nexport const ids = createHash;\n",
   'worker/index.ts': 'export const worker = 1;\n',
   'callback-gateway/server.ts': "import { worker } from '../worker/index';\nexport const w = worker;\n",
   'callback-gateway/sdk-worker.ts': "import { Worker } from '@temporalio/worker';\nexport const w = Worker;\n",
-  'lib/config.ts': 'export class ConfigError extends Error {}\n',
-  'lib/key-ring.ts': "import { ConfigError } from './config';\nexport const fail = (): never => {\n  throw new ConfigError('no');\n};\n",
-  'lib/floating.ts': 'async function work(): Promise<void> {}\nexport function start(): void {\n  work();\n}\n',
-  'lib/cycle-a.ts': "import { b } from './cycle-b';\nexport const a = (): number => b() + 1;\n",
-  'lib/cycle-b.ts': "import { a } from './cycle-a';\nexport const b = (): number => (a.length > 0 ? 0 : 1);\n",
+  'client/plugin.ts': "import { worker } from '../worker/index';\nexport const w = worker;\n",
+  'config/config-error.ts': 'export class ConfigError extends Error {}\n',
+  'config/token-config.ts': "export const issuer = 'x';\nexport type KeySource = { kind: 'env' };\n",
+  'config/upward.ts': "import { w } from '../callback-gateway/server';\nexport const x = w;\n",
+  'keys/key-ring.ts': "import { issuer } from '../config/token-config';\nexport const i = issuer;\n",
+  'keys/allowed.ts': [
+    "import { ConfigError } from '../config/config-error';",
+    "import type { KeySource } from '../config/token-config';",
+    'export const fail = (source: KeySource): never => {',
+    '  throw new ConfigError(source.kind);',
+    '};',
+  ].join('\n'),
+  'worker/uses-tools.ts': "import { bench } from '../tools/bench';\nexport const b = bench;\n",
+  'tools/bench.ts': "import { worker } from '../worker/index';\nexport const bench = worker;\n",
+  'config/floating.ts': 'async function work(): Promise<void> {}\nexport function start(): void {\n  work();\n}\n',
+  'config/cycle-a.ts': "import { b } from './cycle-b';\nexport const a = (): number => b() + 1;\n",
+  'config/cycle-b.ts': "import { a } from './cycle-a';\nexport const b = (): number => (a.length > 0 ? 0 : 1);\n",
 };
 
 let results: Map<string, LintMessage[]>;
@@ -80,31 +97,45 @@ function rulesFor(file: string): (string | null)[] {
 }
 
 describe('the lint walls (eslint.config.mjs)', () => {
-  it('lets workflow code import the SDK, workflows/ modules and types from elsewhere', () => {
+  it('lets workflow code import the SDK, workflows/ modules, the protocol and types from elsewhere', () => {
     expect(rulesFor('workflows/allowed.ts')).toEqual([]);
   });
 
-  it('keeps Node builtins, other packages and values from outside workflows/ out of workflow code', () => {
+  it('keeps Node builtins, other packages and values from outside workflows/ and protocol/ out of workflow code', () => {
     expect(rulesFor('workflows/uses-node.ts')).toEqual(['no-restricted-imports']);
     expect(rulesFor('workflows/uses-package.ts')).toEqual(['no-restricted-imports']);
-    expect(rulesFor('workflows/uses-lib-value.ts')).toEqual(['no-restricted-imports']);
+    expect(rulesFor('workflows/uses-config-value.ts')).toEqual(['no-restricted-imports']);
+    expect(rulesFor('workflows/uses-node-ids.ts')).toEqual(['no-restricted-imports']);
   });
 
-  it('keeps the worker out of the gateway', () => {
+  it('keeps Node out of the protocol but for its one Node-only file', () => {
+    expect(rulesFor('protocol/uses-node.ts')).toEqual(['no-restricted-imports']);
+    expect(rulesFor('protocol/webhook-ids.ts')).toEqual([]);
+  });
+
+  it('keeps the worker out of the gateway and the client', () => {
     expect(rulesFor('callback-gateway/server.ts')).toEqual(['import-x/no-restricted-paths']);
     expect(rulesFor('callback-gateway/sdk-worker.ts')).toEqual(['no-restricted-imports']);
+    expect(rulesFor('client/plugin.ts')).toEqual(['import-x/no-restricted-paths']);
   });
 
-  it('keeps lib/config.ts out of token code', () => {
-    expect(rulesFor('lib/key-ring.ts')).toEqual(['import-x/no-restricted-paths']);
+  it('lets token code take only types and ConfigError from config/', () => {
+    expect(rulesFor('keys/key-ring.ts')).toEqual(['@typescript-eslint/no-restricted-imports']);
+    expect(rulesFor('keys/allowed.ts')).toEqual([]);
+  });
+
+  it('reports an import from a lower floor to a higher one, and product code importing tooling', () => {
+    expect(rulesFor('config/upward.ts')).toEqual(['import-x/no-restricted-paths']);
+    expect(rulesFor('worker/uses-tools.ts')).toEqual(['import-x/no-restricted-paths']);
+    expect(rulesFor('tools/bench.ts')).toEqual([]);
   });
 
   it('reports a promise nobody awaits', () => {
-    expect(rulesFor('lib/floating.ts')).toEqual(['@typescript-eslint/no-floating-promises']);
+    expect(rulesFor('config/floating.ts')).toEqual(['@typescript-eslint/no-floating-promises']);
   });
 
   it('reports an import cycle', () => {
-    expect(rulesFor('lib/cycle-a.ts')).toContain('import-x/no-cycle');
-    expect(rulesFor('lib/cycle-b.ts')).toContain('import-x/no-cycle');
+    expect(rulesFor('config/cycle-a.ts')).toContain('import-x/no-cycle');
+    expect(rulesFor('config/cycle-b.ts')).toContain('import-x/no-cycle');
   });
 });

@@ -1,4 +1,4 @@
-import { createJsonLogger, redact } from '../lib/logger';
+import { createJsonLogger, redact } from '../callback-gateway/logger';
 
 describe('the logger', () => {
   test('writes one JSON object per line with time, level and message', () => {

@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { callbackUrlQuery } from '../workflows/protocol';
+import { callbackUrlQuery } from '../protocol/definitions';
 import { pollUntil } from './support/async';
 import { errorOf, postJson, startHarness, type Harness } from './support/harness';
 import { chainRunQuery, releaseSignal, type LongChainInput } from './workflows';

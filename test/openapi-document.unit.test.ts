@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { buildOpenApiDocument } from '../callback-gateway/openapi';
-import { ERROR_STATUS, type CallbackErrorCode } from '../lib/errors';
+import { ERROR_STATUS, type CallbackErrorCode } from '../protocol/errors';
 import { REPO_ROOT } from './support/repo';
 
 // The document alone: no gateway, no Temporal. test/openapi.test.ts checks real answers against it.

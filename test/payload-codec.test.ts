@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { createCodecServer } from '../lib/codec-server';
-import { loadPayloadCodec } from '../lib/payload-codec';
+import { createCodecServer } from '../codec/codec-server';
+import { loadPayloadCodec } from '../codec/payload-codec';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import { postJson, startHarness, type Harness } from './support/harness';
 import { listen, type Listening } from './support/listen';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { startAwaitCallback } from '../lib/client';
+import { startAwaitCallback } from '../client';
 import { durableCallbacks } from '../worker';
 import { postJson, startHarness, type Harness } from './support/harness';
 import { TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS, WORKFLOW_BUNDLE_PATH } from './support/test-env';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { callbacksQuery } from '../workflows/protocol';
+import { callbacksQuery } from '../protocol/definitions';
 import { pollUntil } from './support/async';
 import { errorOf, postJson, startHarness, type Harness } from './support/harness';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';

@@ -2,12 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CallbackClaims } from '../lib/callback-token';
-import { describeKeySetup, formatKeySetup } from '../lib/describe-key-setup';
-import { importKeyRing, readKeyRingFile, singleSecretRing, type KeyRingFile } from '../lib/key-ring';
-import { addSigningKey } from '../lib/key-ring-file';
-import { createCallbackTokenMinter } from '../lib/mint-callback-token';
-import { createCallbackTokenVerifier, tokenRefusalOf, type TokenRefusal } from '../lib/verify-callback-token';
+import type { CallbackClaims } from '../tokens/callback-token';
+import { describeKeySetup, formatKeySetup } from '../tokens/describe-key-setup';
+import { importKeyRing, readKeyRingFile, singleSecretRing, type KeyRingFile } from '../keys/key-ring';
+import { addSigningKey } from '../cli/key-ring-file';
+import { createCallbackTokenMinter } from '../tokens/mint-callback-token';
+import { createCallbackTokenVerifier, tokenRefusalOf, type TokenRefusal } from '../tokens/verify-callback-token';
 
 /**
  * Why a token was refused, as the gateway logs it (`reason`, `kid`): the code a sender gets is

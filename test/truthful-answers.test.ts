@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Webhook } from 'standardwebhooks';
 import type { CallbackWaitResult } from '../workflows';
-import { callbacksQuery } from '../workflows/protocol';
+import { callbacksQuery } from '../protocol/definitions';
 import { pollUntil } from './support/async';
 import { deliveryEvents } from './support/history';
 import { errorOf, postJson, startHarness, type Harness } from './support/harness';

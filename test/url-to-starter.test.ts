@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { CallbackUrlNotMintedError, startAwaitCallback, startWithCallbackUrl } from '../lib/client';
+import { CallbackUrlNotMintedError, startAwaitCallback, startWithCallbackUrl } from '../client';
 import type { awaitCallback } from '../workflows';
 import { postJson, startHarness, type Harness } from './support/harness';
 import { urlToStarterReleaseSignal, type urlToStarter } from './workflows/url-to-starter';

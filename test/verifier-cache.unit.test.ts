@@ -1,6 +1,6 @@
-import type { CallbackClaims } from '../lib/callback-token';
-import { CallbackError } from '../lib/errors';
-import { cachingVerifier, type CallbackTokenVerifier } from '../lib/verify-callback-token';
+import type { CallbackClaims } from '../tokens/callback-token';
+import { CallbackError } from '../protocol/errors';
+import { cachingVerifier, type CallbackTokenVerifier } from '../tokens/verify-callback-token';
 
 /** A verifier that accepts tokens named `ok-<exp ms>` and counts how often it is asked. */
 function countingVerifier(): CallbackTokenVerifier & { calls: number } {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { webhookMailboxId } from '../lib/webhook-mailbox-id';
-import { webhookMailboxQuery } from '../workflows/protocol';
+import { webhookMailboxId } from '../protocol/webhook-ids';
+import { webhookMailboxQuery } from '../protocol/definitions';
 import { pollUntil } from './support/async';
 import { errorOf, type Harness } from './support/harness';
 import { deliverSignals as deliverSignalsOf, received, startWebhookHarness, startWebhookWaiter } from './support/webhook-harness';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { webhookMailboxId } from '../lib/webhook-mailbox-id';
+import { webhookMailboxId } from '../protocol/webhook-ids';
 import { devServer, freePort, type DevServer } from './support/dev-server';
 import { errorOf, type Harness } from './support/harness';
 import { received, startWebhookHarness } from './support/webhook-harness';

@@ -4,10 +4,10 @@ import path from 'node:path';
 import vm from 'node:vm';
 import fc from 'fast-check';
 import { keyMalformed } from '../callback-gateway/webhooks/provider-signature';
-import { ERROR_STATUS } from '../lib/errors';
-import { webhookMailboxId } from '../lib/webhook-mailbox-id';
-import { parseKeyTemplate, resolveKeyTemplate, resolveWebhookKey, type KeyTemplate } from '../lib/webhook-key-template';
-import { loadWebhookSources } from '../lib/webhook-sources';
+import { ERROR_STATUS } from '../protocol/errors';
+import { webhookMailboxId } from '../protocol/webhook-ids';
+import { parseKeyTemplate, resolveKeyTemplate, resolveWebhookKey, type KeyTemplate } from '../callback-gateway/webhooks/webhook-key-template';
+import { loadWebhookSources } from '../callback-gateway/webhooks/webhook-sources';
 import { checkWebhookOptions } from '../workflows/create-webhook-wait';
 import { webhookKey, type WebhookKeyValue } from '../workflows';
 

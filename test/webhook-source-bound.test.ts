@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { webhookMailboxId } from '../lib/webhook-mailbox-id';
-import { webhookMailboxQuery } from '../workflows/protocol';
+import { webhookMailboxId } from '../protocol/webhook-ids';
+import { webhookMailboxQuery } from '../protocol/definitions';
 import { pollUntil } from './support/async';
 import { errorOf, type Harness } from './support/harness';
 import { startWebhookHarness } from './support/webhook-harness';

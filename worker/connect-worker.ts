@@ -1,5 +1,5 @@
 import { NativeConnection } from '@temporalio/worker';
-import type { TemporalConfig } from '../lib/config';
+import type { TemporalConfig } from '../config/temporal-config';
 
 /**
  * The worker's connection to Temporal, from the same settings (Temporal's environment

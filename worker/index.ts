@@ -16,16 +16,11 @@ export { durableCallbacks, durableCallbacksFromEnv, pluginOptionsFrom, type Dura
 export { createCallbackWorker, type CallbackWorkerOptions } from './create-worker';
 export { connectWorker } from './connect-worker';
 export { createCallbackActivities, createWebhookActivities, type CallbackActivityDeps } from '../activities';
-export { createCallbackTokenMinter, type CallbackTokenMinter } from '../lib/mint-callback-token';
-export { loadKeyRing, type KeyRing } from '../lib/key-ring';
-export {
-  loadMintingConfig,
-  loadWorkerConfig,
-  ConfigError,
-  type MintingConfig,
-  type WorkerConfig,
-  type TemporalConfig,
-  type TokenConfig,
-  type KeySource,
-  type PayloadCodecConfig,
-} from '../lib/config';
+export { createCallbackTokenMinter, type CallbackTokenMinter } from '../tokens/mint-callback-token';
+export { loadKeyRing, type KeyRing } from '../keys/key-ring';
+export { loadMintingConfig, type MintingConfig } from '../activities/minting-config';
+export { loadWorkerConfig, type WorkerConfig } from './config';
+export { ConfigError } from '../config/config-error';
+export { type TemporalConfig } from '../config/temporal-config';
+export { type TokenConfig, type KeySource } from '../config/token-config';
+export { type PayloadCodecConfig } from '../config/payload-codec-config';

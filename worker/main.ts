@@ -1,5 +1,5 @@
-import { loadWorkerConfig } from '../lib/config';
-import { runMain } from '../lib/run-main';
+import { loadWorkerConfig } from './config';
+import { runMain } from '../config/run-main';
 import { connectWorker } from './connect-worker';
 import { createCallbackWorker } from './create-worker';
 import { pluginOptionsFrom } from './plugin';

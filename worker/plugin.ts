@@ -1,14 +1,17 @@
-import type { PayloadCodec, Payload, DataConverter } from '@temporalio/common';
+import type { PayloadCodec } from '@temporalio/common';
 import { SimplePlugin, type SimplePluginOptions } from '@temporalio/plugin';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createCallbackActivities, type CallbackActivityDeps } from '../activities/generate-callback-url';
 import { callbackActivitiesFromRing } from '../activities/load-callback-activities';
 import { createWebhookActivities } from '../activities/webhook-routing';
-import { loadMintingConfig, type Env, type MintingConfig, type PayloadCodecConfig, type TokenConfig } from '../lib/config';
-import { describeKeySetup, formatKeySetup, KEY_SETUP_MESSAGE, type KeySetupFields } from '../lib/describe-key-setup';
-import { loadKeyRing } from '../lib/key-ring';
-import { checkPayloadCodecKeys, loadPayloadCodec } from '../lib/payload-codec';
-import type { CallbackActivities, GenerateCallbackUrlInput } from '../workflows/types';
+import { loadMintingConfig, type MintingConfig } from '../activities/minting-config';
+import { type Env } from '../config/load-config';
+import { type PayloadCodecConfig } from '../config/payload-codec-config';
+import { type TokenConfig } from '../config/token-config';
+import { describeKeySetup, formatKeySetup, KEY_SETUP_MESSAGE, type KeySetupFields } from '../tokens/describe-key-setup';
+import { loadKeyRing } from '../keys/key-ring';
+import { deferredPayloadCodec, withPayloadCodec } from '../codec/payload-codec-plugin';
+import type { CallbackActivities, GenerateCallbackUrlInput } from '../protocol/activity-contracts';
 import { workflowSdkCopies, workflowSdkProblem } from './workflow-sdk-check';
 
 /** The plugin's name, as Temporal lists it among a worker's or client's plugins. */
@@ -103,19 +106,6 @@ function isMinterDeps(options: CallbackMintingOptions): options is CallbackActiv
   return 'minter' in options;
 }
 
-/** A codec whose keys are imported on first use (Temporal takes plugins synchronously; WebCrypto imports keys asynchronously). */
-function deferredCodec(config: PayloadCodecConfig): { codec: PayloadCodec; ready: Promise<unknown> } {
-  checkPayloadCodecKeys(config);
-  const loaded = loadPayloadCodec(config).then((codec) => codec!);
-  return {
-    codec: {
-      encode: async (payloads: Payload[]) => (await loaded).encode(payloads),
-      decode: async (payloads: Payload[]) => (await loaded).decode(payloads),
-    },
-    ready: loaded,
-  };
-}
-
 /**
  * The Temporal plugin for durable callbacks: the one line that adds callbacks to an existing
  * worker or client. On a worker it registers the minting activity (with `minting`), the
@@ -154,13 +144,8 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
     keySetup.catch(() => undefined);
   }
   if (activities instanceof Promise) loading.push(activities);
-  let codec: PayloadCodec | undefined;
-  if (payloadCodec && 'encode' in payloadCodec) codec = payloadCodec;
-  else if (payloadCodec) {
-    const deferred = deferredCodec(payloadCodec);
-    loading.push(deferred.ready);
-    codec = deferred.codec;
-  }
+  const deferred = payloadCodec ? deferredPayloadCodec(payloadCodec) : undefined;
+  if (deferred) loading.push(deferred.ready);
   // A loading error is reported by worker.run() and by the first use; never as an unhandled rejection.
   for (const promise of loading) promise.catch(() => undefined);
   const ready = Promise.all(loading);
@@ -175,14 +160,7 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
         ? ({ generateCallbackUrl: async (input: GenerateCallbackUrlInput) => (await minter).generateCallbackUrl(input) } satisfies CallbackActivities)
         : {}),
     },
-    ...(codec
-      ? {
-          dataConverter: (existing: DataConverter | undefined): DataConverter => ({
-            ...existing,
-            payloadCodecs: [...(existing?.payloadCodecs ?? []), codec],
-          }),
-        }
-      : {}),
+    ...(deferred ? { dataConverter: withPayloadCodec(deferred.codec) } : {}),
   };
   return new DurableCallbacksPlugin(pluginOptions, ready, keySetup);
 }

@@ -1,10 +1,11 @@
 import { condition, setHandler } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { createCallback } from './create-callback';
-import { awaitCallbackUrlUpdate, callbackUrlQuery } from './protocol';
+import { awaitCallbackUrlUpdate, callbackUrlQuery } from '../protocol/definitions';
 import { markWaitingForCallbacks } from './waiting-attribute';
 import { publishCallbackUrls } from './publish-callback-urls';
-import type { AwaitCallbackUrl, CallbackWaitResult, CreateCallbackOptions } from './types';
+import type { AwaitCallbackUrl, CallbackWaitResult } from '../protocol/callback-messages';
+import type { CreateCallbackOptions } from './types';
 
 /** Arguments of the {@link awaitCallback} workflow. */
 export interface AwaitCallbackInput

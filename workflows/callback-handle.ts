@@ -2,7 +2,8 @@ import { ApplicationFailure, condition } from '@temporalio/workflow';
 import type { CallbackEntry } from './callback-registry';
 import { whileWaiting } from './waiting-attribute';
 import { durationMs, invalidOption } from './durations';
-import type { Callback, CallbackDelivery, CallbackProgress, CallbackReceived, CallbackStatus, CallbackWaitResult, WaitOptions } from './types';
+import type { Callback, WaitOptions } from './types';
+import type { CallbackDelivery, CallbackProgress, CallbackReceived, CallbackStatus, CallbackWaitResult } from '../protocol/callback-messages';
 
 /**
  * How long a default `wait()` keeps listening after the URL expires: a request the gateway

@@ -7,22 +7,9 @@ import {
   deliveryReceiptQuery,
   parseFailureReport,
   WORKFLOW_REFUSALS,
-} from './protocol';
-import type {
-  CallbackDelivery,
-  CallbackInfo,
-  CallbackMode,
-  CallbackSnapshot,
-  CallbackState,
-  CallbackStatus,
-  CallbackStatusReport,
-  DeliveryReceipt,
-  PayloadIssue,
-  PayloadSchema,
-  RejectedDelivery,
-  RejectionReason,
-  SyncDeliveryResult,
-} from './types';
+} from '../protocol/definitions';
+import type { CallbackDelivery, CallbackInfo, CallbackMode, CallbackStatus, CallbackStatusReport, DeliveryReceipt, PayloadIssue, RejectedDelivery, RejectionReason, SyncDeliveryResult } from '../protocol/callback-messages';
+import type { CallbackSnapshot, CallbackState, PayloadSchema } from './types';
 
 /** The most refused deliveries kept per callback for the `callbacks` query. */
 const MAX_REJECTIONS_KEPT = 20;

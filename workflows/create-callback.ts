@@ -5,7 +5,9 @@ import { invalidOption } from './durations';
 import { leaveMailboxWhenClosed } from './leave-mailbox';
 import { lifetimeOf, scheduledActivities } from './schedule-activity';
 import { checkPageOptions } from './page-options';
-import type { Callback, CallbackActivities, CallbackDelivery, CallbackSnapshot, CreateCallbackOptions, PayloadSchema } from './types';
+import type { Callback, CallbackSnapshot, CreateCallbackOptions, PayloadSchema } from './types';
+import type { CallbackActivities } from '../protocol/activity-contracts';
+import type { CallbackDelivery } from '../protocol/callback-messages';
 
 /** How URLs are minted by default (re-exported for the benchmarks' reports). */
 export { DEFAULT_MINT_WITH } from './schedule-activity';

@@ -3,9 +3,11 @@ import { CallbackHandle } from './callback-handle';
 import { callbackRegistry, pendingEntry } from './callback-registry';
 import { invalidOption } from './durations';
 import { leaveMailboxWhenClosed } from './leave-mailbox';
-import { MAX_WEBHOOK_KEY_LENGTH, WEBHOOK_SOURCE_PATTERN } from './protocol';
+import { MAX_WEBHOOK_KEY_LENGTH, WEBHOOK_SOURCE_PATTERN } from '../protocol/definitions';
 import { lifetimeOf, scheduledActivities } from './schedule-activity';
-import type { Callback, CallbackWaitResult, WaitOptions, WebhookActivities, WebhookWaitOptions } from './types';
+import type { Callback, WaitOptions, WebhookWaitOptions } from './types';
+import type { CallbackWaitResult } from '../protocol/callback-messages';
+import type { WebhookActivities } from '../protocol/activity-contracts';
 import { isWellFormedKey } from './webhook-key';
 
 /**

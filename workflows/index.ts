@@ -27,35 +27,5 @@ export { createWebhookWait, waitForWebhook } from './create-webhook-wait';
 export { webhookEvent } from './webhook-event';
 export { webhookKey, type WebhookKeyValue } from './webhook-key';
 export { webhookMailbox } from './webhook-mailbox';
-export type {
-  Callback,
-  CallbackDelivery,
-  CallbackFailed,
-  CallbackFailureInfo,
-  CallbackFormField,
-  CallbackFormFieldType,
-  CallbackHeartbeatTimedOut,
-  CallbackInfo,
-  CallbackMethod,
-  CallbackMode,
-  CallbackProgress,
-  CallbackReceived,
-  CallbackRevoked,
-  CallbackSnapshot,
-  CallbackStatus,
-  CallbackTimedOut,
-  CallbackUrlsRequest,
-  CallbackWaitResult,
-  CreateCallbackOptions,
-  DeliveryKind,
-  MintedCallbackUrl,
-  PayloadIssue,
-  PayloadSchema,
-  PublishedCallbackUrls,
-  RejectedDelivery,
-  RejectionReason,
-  WaitOptions,
-  WebhookMatch,
-  WebhookSubscriptionInfo,
-  WebhookWaitOptions,
-} from './types';
+export type { Callback, CallbackSnapshot, CreateCallbackOptions, PayloadSchema, WaitOptions, WebhookWaitOptions } from './types';
+export type { CallbackDelivery, CallbackFailed, CallbackFailureInfo, CallbackFormField, CallbackFormFieldType, CallbackHeartbeatTimedOut, CallbackInfo, CallbackMethod, CallbackMode, CallbackProgress, CallbackReceived, CallbackRevoked, CallbackStatus, CallbackTimedOut, CallbackUrlsRequest, CallbackWaitResult, DeliveryKind, MintedCallbackUrl, PayloadIssue, PublishedCallbackUrls, RejectedDelivery, RejectionReason, WebhookMatch, WebhookSubscriptionInfo } from '../protocol/callback-messages';

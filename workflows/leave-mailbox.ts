@@ -2,7 +2,7 @@ import { condition, patched } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { CallbackEntry } from './callback-registry';
 import { scheduledActivities } from './schedule-activity';
-import type { WebhookActivities } from './types';
+import type { WebhookActivities } from '../protocol/activity-contracts';
 
 /** Attempts at telling a mailbox a wait is over; past them, the mailbox drops the waiter at its expiry or when its workflow is gone. */
 const UNSUBSCRIBE_ATTEMPTS = 3;

@@ -1,5 +1,6 @@
 import { invalidOption } from './durations';
-import type { CallbackFormField, CreateCallbackOptions } from './types';
+import type { CallbackFormField } from '../protocol/callback-messages';
+import type { CreateCallbackOptions } from './types';
 
 /**
  * Checks of the approval-page options of `createCallback` (`title`, `description`, `form`).

@@ -1,8 +1,8 @@
 import { HandlerUnfinishedPolicy } from '@temporalio/common';
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { callbackRegistry, type CallbackEntry } from './callback-registry';
-import { CALLBACK_URL_NOT_MINTED, callbackUrlsUpdate } from './protocol';
-import type { CallbackUrlsRequest, MintedCallbackUrl, PublishedCallbackUrls } from './types';
+import { CALLBACK_URL_NOT_MINTED, callbackUrlsUpdate } from '../protocol/definitions';
+import type { CallbackUrlsRequest, MintedCallbackUrl, PublishedCallbackUrls } from '../protocol/callback-messages';
 
 function mintedUrlOf(entry: CallbackEntry): MintedCallbackUrl {
   return {

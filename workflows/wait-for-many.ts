@@ -3,7 +3,8 @@ import type { Duration } from '@temporalio/common';
 import { CallbackHandle } from './callback-handle';
 import { durationMs, invalidOption } from './durations';
 import { whileWaiting } from './waiting-attribute';
-import type { Callback, CallbackWaitResult } from './types';
+import type { Callback } from './types';
+import type { CallbackWaitResult } from '../protocol/callback-messages';
 
 /** Options for {@link waitForQuorum}, {@link waitForAny} and {@link waitForAll}. */
 export interface QuorumOptions {

@@ -1,6 +1,7 @@
 import { proxyActivities, setHandler, sleep } from '@temporalio/workflow';
-import { webhookEventQuery } from './protocol';
-import type { WebhookEventInput, WebhookRoutingActivities } from './types';
+import { webhookEventQuery } from '../protocol/definitions';
+import type { WebhookEventInput } from '../protocol/webhook-messages';
+import type { WebhookRoutingActivities } from '../protocol/activity-contracts';
 
 /**
  * How a held event reaches its mailbox: retried until it succeeds, since the gateway already

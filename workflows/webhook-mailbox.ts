@@ -1,6 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import { webhookCaughtUpUpdate, webhookHoldUpdate, webhookMailboxQuery, webhookMailboxStateQuery, webhookSubscribeUpdate, webhookUnsubscribeSignal } from './protocol';
-import type { WebhookEventRef, WebhookMailboxInput, WebhookMailboxState, WebhookMailboxView, WebhookRoutingActivities, WebhookSubscription, WebhookWaiter } from './types';
+import { webhookCaughtUpUpdate, webhookHoldUpdate, webhookMailboxQuery, webhookMailboxStateQuery, webhookSubscribeUpdate, webhookUnsubscribeSignal } from '../protocol/definitions';
+import type { WebhookEventRef, WebhookMailboxInput, WebhookMailboxState, WebhookMailboxView, WebhookSubscription, WebhookWaiter } from '../protocol/webhook-messages';
+import type { WebhookRoutingActivities } from '../protocol/activity-contracts';
 
 /**
  * Messages handled in one run before the mailbox continues as new, unless Temporal suggests it

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
-import { EXECUTE_SCOPE, type ApiKeyInfo, type ApiKeyStore } from '../../lib/api-keys';
-import { CallbackError } from '../../lib/errors';
-import { tokenRefusalOf, type CallbackTokenVerifier } from '../../lib/verify-callback-token';
+import { EXECUTE_SCOPE, type ApiKeyInfo, type ApiKeyStore } from '../../api-keys';
+import { CallbackError } from '../../protocol/errors';
+import { tokenRefusalOf, type CallbackTokenVerifier } from '../../tokens/verify-callback-token';
 import { requestState } from '../request-state';
 
 /** The query parameter that may carry an API key, for senders that cannot set headers. */

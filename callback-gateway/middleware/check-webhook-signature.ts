@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import { CallbackError } from '../../lib/errors';
-import type { Logger } from '../../lib/logger';
+import { CallbackError } from '../../protocol/errors';
+import type { Logger } from '../logger';
 import { authenticated, receivedBody } from '../request-state';
 import { verifyWebhookSignature } from '../webhook-signature';
 

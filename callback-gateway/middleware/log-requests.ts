@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../logger';
 import { requestState } from '../request-state';
 
 /**

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { CallbackError } from '../../lib/errors';
+import { CallbackError } from '../../protocol/errors';
 import { RateLimiter, type RateDecision, type RateLimit } from '../rate-limiter';
 import { authenticated } from '../request-state';
 

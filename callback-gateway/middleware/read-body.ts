@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import express, { type Request, type RequestHandler } from 'express';
-import { CallbackError } from '../../lib/errors';
+import { CallbackError } from '../../protocol/errors';
 import { requestState } from '../request-state';
 
 /** Media types a callback body may have. */

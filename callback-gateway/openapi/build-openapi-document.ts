@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { MAX_TOKEN_LENGTH } from '../../lib/callback-token';
-import { ERROR_STATUS, type CallbackErrorCode } from '../../lib/errors';
-import type { WorkflowRefusalCode } from '../../workflows/protocol';
-import type { DeliveryKind } from '../../workflows/types';
+import { MAX_TOKEN_LENGTH } from '../../tokens/callback-token';
+import { ERROR_STATUS, type CallbackErrorCode } from '../../protocol/errors';
+import type { WorkflowRefusalCode } from '../../protocol/definitions';
+import type { DeliveryKind } from '../../protocol/callback-messages';
 import { API_KEY_QUERY_PARAM } from '../middleware/authenticate';
 import { MAX_DELIVERY_ID_LENGTH, SECRET_QUERY_PARAMS } from '../build-delivery';
 import { DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../middleware/read-body';
@@ -10,7 +10,7 @@ import { SECURITY_HEADERS } from '../middleware/security-headers';
 import { MAX_SYNC_WAIT_SECONDS, WAIT_QUERY_PARAM } from '../sync-delivery';
 import { SIGNATURE_TOLERANCE_SECONDS } from '../webhook-signature';
 import { PROVIDER_TIMESTAMP_TOLERANCE_SECONDS } from '../webhooks/provider-signature';
-import { WEBHOOK_SOURCE_PATTERN } from '../../workflows/protocol';
+import { WEBHOOK_SOURCE_PATTERN } from '../../protocol/definitions';
 import { DELIVERY_ID_QUERY_PARAM } from '../routes/callback-status';
 import * as schemas from './schemas';
 

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { ERROR_STATUS, type CallbackErrorCode } from '../../lib/errors';
-import { WORKFLOW_REFUSALS, type WorkflowRefusalCode } from '../../workflows/protocol';
-import type { CallbackStatus, DeliveryKind, DeliveryOutcome, SyncDeliveryResult } from '../../workflows/types';
+import { ERROR_STATUS, type CallbackErrorCode } from '../../protocol/errors';
+import { WORKFLOW_REFUSALS, type WorkflowRefusalCode } from '../../protocol/definitions';
+import type { CallbackStatus, DeliveryKind, DeliveryOutcome, SyncDeliveryResult } from '../../protocol/callback-messages';
 
 /**
  * The JSON bodies the gateway reads and writes, as zod schemas: the OpenAPI document is

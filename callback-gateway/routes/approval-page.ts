@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { RequestHandler } from 'express';
-import { describeError, type Logger } from '../../lib/logger';
-import { callbacksQuery } from '../../workflows/protocol';
-import type { CallbackInfo } from '../../workflows/types';
+import { describeError, type Logger } from '../logger';
+import { callbacksQuery } from '../../protocol/definitions';
+import type { CallbackInfo } from '../../protocol/callback-messages';
 import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from '../html-pages';
 import { authenticated, requestState } from '../request-state';
 import { chainHead, chainRefusal, withinDeadline, type CallbackTarget } from '../temporal-calls';

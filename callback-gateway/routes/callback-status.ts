@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express';
-import type { CallbackClaims } from '../../lib/callback-token';
-import { CallbackError } from '../../lib/errors';
-import { callbackStatusQuery } from '../../workflows/protocol';
-import type { CallbackStatusReport } from '../../workflows/types';
+import type { CallbackClaims } from '../../tokens/callback-token';
+import { CallbackError } from '../../protocol/errors';
+import { callbackStatusQuery } from '../../protocol/definitions';
+import type { CallbackStatusReport } from '../../protocol/callback-messages';
 import { MAX_DELIVERY_ID_LENGTH } from '../build-delivery';
 import { lastRunOf } from '../chain-history';
 import type { ExecutionChains } from '../execution-chain';

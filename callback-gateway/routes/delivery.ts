@@ -1,10 +1,10 @@
 import express, { type RequestHandler } from 'express';
-import type { ApiKeyStore } from '../../lib/api-keys';
-import { CallbackError, isCallbackError, type CallbackErrorCode } from '../../lib/errors';
-import type { Logger } from '../../lib/logger';
-import type { CallbackTokenVerifier } from '../../lib/verify-callback-token';
-import { parseFailureReport, WORKFLOW_REFUSALS } from '../../workflows/protocol';
-import type { CallbackDelivery, DeliveryKind, SyncDeliveryResult } from '../../workflows/types';
+import type { ApiKeyStore } from '../../api-keys';
+import { CallbackError, isCallbackError, type CallbackErrorCode } from '../../protocol/errors';
+import type { Logger } from '../logger';
+import type { CallbackTokenVerifier } from '../../tokens/verify-callback-token';
+import { parseFailureReport, WORKFLOW_REFUSALS } from '../../protocol/definitions';
+import type { CallbackDelivery, DeliveryKind, SyncDeliveryResult } from '../../protocol/callback-messages';
 import { buildDelivery, deliveryIdOf } from '../build-delivery';
 import { renderThankYouPage, sendPage } from '../html-pages';
 import { authenticate } from '../middleware/authenticate';

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { CallbackError } from '../../lib/errors';
+import { CallbackError } from '../../protocol/errors';
 
 /**
  * What the provider verifiers share: the HMAC comparison every provider's scheme comes down to,

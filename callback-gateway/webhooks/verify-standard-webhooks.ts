@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import { CallbackError, isCallbackError } from '../../lib/errors';
-import { resolveJsonPointer } from '../../lib/webhook-key-template';
+import { CallbackError, isCallbackError } from '../../protocol/errors';
+import { resolveJsonPointer } from './webhook-key-template';
 import type { ReceivedBody } from '../request-state';
 import { verifyWebhookSignature } from '../webhook-signature';
 import { eventObject, signatureInvalid, type VerifiedWebhook } from './provider-signature';

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { WebhookSource } from '../../lib/webhook-sources';
+import type { WebhookSource } from './webhook-sources';
 import type { ReceivedBody } from '../request-state';
 import type { VerifiedWebhook } from './provider-signature';
 import { verifyGitHub } from './verify-github';

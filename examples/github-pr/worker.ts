@@ -1,7 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 // In your own project: import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from 'durable-callbacks';
 import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from '../../worker';
-import { runMain } from '../../lib/run-main';
+import { runMain } from '../../config/run-main';
 
 /** The task queue the example's workflow runs on, apart from the library's own worker. */
 export const GITHUB_PR_TASK_QUEUE = 'github-pr';

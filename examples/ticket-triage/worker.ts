@@ -2,7 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { z } from 'zod';
 // In your own project: import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from 'durable-callbacks';
 import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from '../../worker';
-import { runMain } from '../../lib/run-main';
+import { runMain } from '../../config/run-main';
 import { createTicketingActivities } from './activities';
 
 /** The task queue the example's workflow runs on, apart from the library's own worker. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { generateApiKey } from '../../lib/api-keys';
+import { generateApiKey } from '../../api-keys';
 import { postJson } from '../support/harness';
 import { hostileSuite, type HostileCase, type HostileGateway } from '../support/hostile';
 import type { RefusalCode } from '../support/refusals';

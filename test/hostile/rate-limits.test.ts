@@ -1,5 +1,5 @@
 import { createGateway, type GatewayDeps } from '../../callback-gateway';
-import { createCallbackTokenVerifier } from '../../lib/verify-callback-token';
+import { createCallbackTokenVerifier } from '../../tokens/verify-callback-token';
 import { postJson, TEST_TOKEN_IDENTITY } from '../support/harness';
 import { hostileSuite, type HostileCase, type HostileGateway } from '../support/hostile';
 import { listen, type Listening } from '../support/listen';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { callbacksQuery } from '../../workflows/protocol';
+import { callbacksQuery } from '../../protocol/definitions';
 import { deliveryEvents } from '../support/history';
 import { hostileSuite, SENDER, type HostileCase, type HostileGateway } from '../support/hostile';
 import type { RefusalCode } from '../support/refusals';

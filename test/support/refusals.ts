@@ -1,4 +1,4 @@
-import { ERROR_STATUS } from '../../lib/errors';
+import { ERROR_STATUS } from '../../protocol/errors';
 import type { RawResponse } from './raw-http';
 
 /** The security headers every answer carries, refusals included (values as the gateway sets them). */

@@ -9,7 +9,7 @@ import { REPO_ROOT } from './repo';
  * {@link devServer} for suites that run against a production-shaped Temporal.
  */
 
-const SCRIPT = `${REPO_ROOT}/temporal-cluster.sh`;
+const SCRIPT = `${REPO_ROOT}/tools/temporal-cluster.sh`;
 
 /** A process of the cluster that a fault can hit. */
 export type ClusterService = 'frontend' | 'history' | 'matching' | 'worker' | 'postgres';

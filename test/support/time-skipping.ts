@@ -11,7 +11,7 @@ import { REPO_ROOT } from './repo';
  * `~/.cache/durable-callbacks/`), instantly afterwards. Needs Java and Maven on PATH.
  */
 export async function testServerExecutable(): Promise<string> {
-  const { stdout } = await promisify(execFile)('bash', [path.join(REPO_ROOT, 'scripts', 'ensure-test-server.sh')], { timeout: 10 * 60_000 });
+  const { stdout } = await promisify(execFile)('bash', [path.join(REPO_ROOT, 'tools', 'scripts', 'ensure-test-server.sh')], { timeout: 10 * 60_000 });
   return stdout.trim();
 }
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { SignJWT, base64url, type CryptoKey, type JWTHeaderParameters } from 'jose';
 import { webhookSignature } from '../../callback-gateway/webhook-signature';
-import type { CallbackClaims } from '../../lib/callback-token';
+import type { CallbackClaims } from '../../tokens/callback-token';
 import { waitForCallbackUrl } from './wait-for-callback-url';
-import type { CallbackTokenMinter } from '../../lib/mint-callback-token';
+import type { CallbackTokenMinter } from '../../tokens/mint-callback-token';
 import { TEST_TOKEN_IDENTITY, type Harness } from './harness';
 
 /**

@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { callbackUrlQuery } from '../../workflows/protocol';
+import { callbackUrlQuery } from '../../protocol/definitions';
 
 /** Options for {@link waitForCallbackUrl}. */
 export interface WaitForCallbackUrlOptions {

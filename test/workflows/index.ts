@@ -19,7 +19,7 @@ import {
   type QuorumResult,
   type WebhookWaitOptions,
 } from '../../workflows';
-import { callbackUrlQuery } from '../../workflows/protocol';
+import { callbackUrlQuery } from '../../protocol/definitions';
 
 export { awaitCallback, webhookEvent, webhookMailbox } from '../../workflows';
 export { ticketTriage } from '../../examples/ticket-triage/workflows';

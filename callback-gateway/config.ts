@@ -1,0 +1,110 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../config/config-error';
+import { apiKeysFile, defaulted, load, nonEmpty, parseFields, port, type ConfigProblems, type Env } from '../config/load-config';
+import { temporalConfig, temporalSchema, type TemporalConfig } from '../config/temporal-config';
+import { TOKEN_DEFAULTS, tokenConfig, tokenSchema, type TokenConfig } from '../config/token-config';
+import { loadWebhookSources, type WebhookSources } from './webhooks/webhook-sources';
+
+const gatewaySchema = temporalSchema.extend(tokenSchema.shape).extend({
+  GATEWAY_HOST: nonEmpty.default('127.0.0.1'),
+  GATEWAY_PORT: port.default(8080),
+  API_KEYS_FILE: nonEmpty.optional(),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1).max(2 * 1024 * 1024).default(256 * 1024),
+  TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  TEMPORAL_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  WEBHOOK_SECRETS: z.string().optional(),
+  WEBHOOK_SOURCES_FILE: nonEmpty.optional(),
+  WEBHOOK_HOLD_SECONDS: z.coerce.number().int().min(1).max(366 * 24 * 60 * 60).default(24 * 60 * 60),
+  WEBHOOK_MAX_HELD_EVENTS: z.coerce.number().int().min(1).default(5_000),
+  RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(0),
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).default(600),
+  GATEWAY_TRUST_PROXY: z.string().optional(),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
+});
+
+/** Everything `durable-callbacks gateway` needs. */
+export interface GatewayConfig {
+  temporal: TemporalConfig;
+  token: TokenConfig;
+  host: string;
+  port: number;
+  apiKeysFile: string;
+  maxBodyBytes: number;
+  temporalCallTimeoutMs: number;
+  /** Bound on queries only a worker answers (`TEMPORAL_QUERY_TIMEOUT_MS`): the status URL's, and receipts'. */
+  queryTimeoutMs: number;
+  /** Standard Webhooks secrets (`whsec_…`) by sender name, from `WEBHOOK_SECRETS=name=whsec_…,…`. */
+  webhookSecrets: Map<string, string>;
+  /** Provider webhook sources by name (`WEBHOOK_SOURCES_FILE`), served at `POST /webhooks/:source`; empty when unset. */
+  webhookSources: WebhookSources;
+  /** How long an event is held for waits that begin later (`WEBHOOK_HOLD_SECONDS`, default 24 h), ms. */
+  webhookHoldMs: number;
+  /** The most events one webhook source holds at once (`WEBHOOK_MAX_HELD_EVENTS`, default 5,000). */
+  webhookMaxHeldEvents: number;
+  /** Requests per minute per client IP (0 = off) and per API key. */
+  rateLimitPerIp: number;
+  rateLimitPerKey: number;
+  /** Express `trust proxy`: `true`, a hop count, or a list of proxy addresses. */
+  trustProxy: boolean | number | string;
+  requestTimeoutMs: number;
+  /** The settings that were unset and took their defaults (`GATEWAY_PORT`, ...); the startup line marks them. */
+  defaultedSettings?: readonly string[];
+}
+
+/** Parses the gateway's configuration. @throws {@link ConfigError} naming each bad variable. */
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  return load((problems) => gatewayConfig(env, parseFields(gatewaySchema, env, problems), problems));
+}
+
+function gatewayConfig(env: Env, parsed: z.infer<typeof gatewaySchema>, problems: ConfigProblems): GatewayConfig {
+  return {
+    temporal: temporalConfig(env, parsed, problems),
+    token: tokenConfig(parsed, problems),
+    host: parsed.GATEWAY_HOST,
+    port: parsed.GATEWAY_PORT,
+    apiKeysFile: apiKeysFile(parsed),
+    maxBodyBytes: parsed.MAX_BODY_BYTES,
+    temporalCallTimeoutMs: parsed.TEMPORAL_CALL_TIMEOUT_MS,
+    queryTimeoutMs: parsed.TEMPORAL_QUERY_TIMEOUT_MS,
+    webhookSecrets: problems.check(() => webhookSecrets(parsed.WEBHOOK_SECRETS)) ?? new Map(),
+    webhookSources: problems.check(() => webhookSources(parsed.WEBHOOK_SOURCES_FILE, env)) ?? new Map(),
+    webhookHoldMs: parsed.WEBHOOK_HOLD_SECONDS * 1000,
+    webhookMaxHeldEvents: parsed.WEBHOOK_MAX_HELD_EVENTS,
+    rateLimitPerIp: parsed.RATE_LIMIT_PER_IP,
+    rateLimitPerKey: parsed.RATE_LIMIT_PER_KEY,
+    trustProxy: trustProxy(parsed.GATEWAY_TRUST_PROXY),
+    requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
+    defaultedSettings: defaulted(env, ['GATEWAY_HOST', 'GATEWAY_PORT', ...TOKEN_DEFAULTS]),
+  };
+}
+
+function webhookSources(file: string | undefined, env: Env): WebhookSources {
+  if (!file) return new Map();
+  try {
+    return loadWebhookSources(path.resolve(file), env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+function webhookSecrets(value: string | undefined): Map<string, string> {
+  const secrets = new Map<string, string>();
+  for (const entry of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+    const separator = entry.indexOf('=');
+    const name = entry.slice(0, separator);
+    const secret = entry.slice(separator + 1);
+    if (separator <= 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(name) || !secret.startsWith('whsec_')) {
+      throw new ConfigError('WEBHOOK_SECRETS must be a comma-separated list of <sender>=whsec_<base64 secret> (sender: 1 to 64 of A-Z a-z 0-9 . _ -).');
+    }
+    secrets.set(name, secret);
+  }
+  return secrets;
+}
+
+function trustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+

@@ -1,0 +1,80 @@
+import type { CallbackMode, WebhookSubscriptionInfo } from './callback-messages';
+import type { WebhookEvent, WebhookMailboxState } from './webhook-messages';
+
+/**
+ * The activities workflow code schedules, as interfaces both sides compile against: the minting
+ * activity, and webhook routing's. Types only, sandbox-safe.
+ */
+
+/** Input of the `generateCallbackUrl` activity. The workflow id and namespace come from the activity's own context. */
+export interface GenerateCallbackUrlInput {
+  callbackId: string;
+  /** Expiry as epoch milliseconds, computed from workflow time so replays agree. */
+  expiresAt: number;
+  includeApiKey: boolean;
+  requireApiKey: boolean;
+  allowGet: boolean;
+  /** Sender whose Standard Webhooks signature requests must carry. */
+  signatureSender?: string;
+  /**
+   * The first run id of the minting workflow's execution chain (`workflowInfo().firstExecutionRunId`),
+   * which the token records so deliveries never reach a later execution reusing the workflow id.
+   * Not a secret, and it only narrows: the workflow id still comes from the activity's context.
+   */
+  executionChain?: string;
+}
+
+/** Output of the `generateCallbackUrl` activity. */
+export interface GenerateCallbackUrlResult {
+  url: string;
+}
+
+/** The activities the workflow helpers call; register them on every worker that runs workflows using callbacks. */
+export interface CallbackActivities {
+  generateCallbackUrl(input: GenerateCallbackUrlInput): Promise<GenerateCallbackUrlResult>;
+}
+
+/**
+ * Input of the `subscribeWebhook` activity. The waiting workflow's id comes from the activity's
+ * own context, never from its input, so workflow code cannot subscribe some other workflow.
+ */
+export interface SubscribeWebhookInput extends WebhookSubscriptionInfo {
+  callbackId: string;
+  mode: CallbackMode;
+  /** Until when (epoch ms, workflow time) the mailbox keeps the subscription. */
+  expiresAt: number;
+}
+
+/** Input of the `unsubscribeWebhook` activity; as for subscribing, the waiter's workflow id comes from the activity's context. */
+export interface UnsubscribeWebhookInput {
+  source: string;
+  key: string;
+  callbackId: string;
+}
+
+/** The activities a webhook wait calls; the `durableCallbacks` plugin registers them. */
+export interface WebhookActivities {
+  subscribeWebhook(input: SubscribeWebhookInput): Promise<void>;
+  /** Best effort: tells the mailbox a wait is over, so it stops signalling the waiter. */
+  unsubscribeWebhook(input: UnsubscribeWebhookInput): Promise<void>;
+}
+
+/** Input of the `holdWebhookEvent` activity, which a `webhookEvent` workflow runs once. */
+export interface HoldWebhookEventInput {
+  event: WebhookEvent;
+  heldUntil: number;
+}
+
+/** Input of the `recoverWebhookMailbox` activity, which a mailbox runs when it starts a new chain. */
+export interface RecoverWebhookMailboxInput {
+  source: string;
+  key: string;
+}
+
+/** The activities the webhook workflows themselves run (`webhookEvent`, `webhookMailbox`); the `durableCallbacks` plugin registers them. */
+export interface WebhookRoutingActivities {
+  /** Holds the event in its mailbox and delivers it to the waits subscribed now; returns how many were signalled. */
+  holdWebhookEvent(input: HoldWebhookEventInput): Promise<number>;
+  /** What the previous run of a mailbox held, when that run was terminated, failed or timed out; null otherwise. */
+  recoverWebhookMailbox(input: RecoverWebhookMailboxInput): Promise<WebhookMailboxState | null>;
+}
