@@ -1,9 +1,11 @@
 /**
  * durable-callbacks for Temporal clients (Node only): start the ready-made `awaitCallback`
- * workflow, or any workflow that calls `publishCallbackUrls()`, and get its URL in one round trip, inspect or settle any workflow's callbacks as an
- * operator, and install the payload codec with the same plugin workers use. Never loads
- * `@temporalio/worker` (the protocol's definitions come from `@temporalio/workflow`, which is
- * plain JavaScript).
+ * workflow, or any workflow that calls `publishCallbackUrls()`, and get its URL in one round
+ * trip; inspect or settle any workflow's callbacks as an operator; connect from Temporal's
+ * environment configuration. Never loads `@temporalio/worker` (the protocol's definitions come
+ * from `@temporalio/workflow`, which is plain JavaScript). The payload codec's client plugin is
+ * `payloadCodecPlugin` in `durable-callbacks/codec`; the wire types these functions take and
+ * return (`CallbackWaitResult`, `CallbackInfo`, ...) are exported by `durable-callbacks/workflows`.
  *
  * @packageDocumentation
  */
@@ -17,6 +19,6 @@ export {
 } from './start-with-callback-url';
 export { listCallbacks, completeCallback, failCallback, type OperatorDeliveryOptions } from './operate-callbacks';
 export { createTemporalClient } from './create-temporal-client';
-export { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
-export type { AwaitCallbackInput } from '../workflows/await-callback';
-export type { AwaitCallbackUrl, MintedCallbackUrl, PublishedCallbackUrls, CallbackInfo, CallbackWaitResult, CallbackFailureInfo, RejectedDelivery } from '../protocol/callback-messages';
+export { loadTemporalConfig, type TemporalConfig, type TemporalConnectionSettings } from '../config/temporal-config';
+export { ConfigError } from '../config/config-error';
+export type { Env } from '../config/load-config';

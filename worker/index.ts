@@ -10,17 +10,18 @@
  * const worker = await Worker.create({ taskQueue: 'callbacks', workflowsPath, plugins: [durableCallbacksFromEnv()] });
  * ```
  *
+ * Types these signatures share with the other entries are exported once, by the entry that owns
+ * them: the wire types by `durable-callbacks/workflows`, the key ring, token settings and
+ * `ConfigError` by `durable-callbacks/gateway`, the Temporal settings by `durable-callbacks/client`,
+ * the payload codec's by `durable-callbacks/codec` (import them with `import type`, which loads nothing).
+ *
  * @packageDocumentation
  */
 export { durableCallbacks, durableCallbacksFromEnv, pluginOptionsFrom, type DurableCallbacksOptions, type CallbackMintingOptions } from './plugin';
 export { createCallbackWorker, type CallbackWorkerOptions } from './create-worker';
 export { connectWorker } from './connect-worker';
-export { createCallbackActivities, createWebhookActivities, type CallbackActivityDeps } from '../activities';
+export { createCallbackActivities, type CallbackActivityDeps } from '../activities/generate-callback-url';
+export { loadCallbackActivities } from '../activities/load-callback-activities';
 export { createCallbackTokenMinter, type CallbackTokenMinter } from '../tokens/mint-callback-token';
-export { loadKeyRing, type KeyRing } from '../keys/key-ring';
 export { loadMintingConfig, type MintingConfig } from '../activities/minting-config';
 export { loadWorkerConfig, type WorkerConfig } from './config';
-export { ConfigError } from '../config/config-error';
-export { type TemporalConfig } from '../config/temporal-config';
-export { type TokenConfig, type KeySource } from '../config/token-config';
-export { type PayloadCodecConfig } from '../config/payload-codec-config';

@@ -2,8 +2,8 @@ import { ApplicationFailure, condition } from '@temporalio/workflow';
 import type { CallbackEntry } from './callback-registry';
 import { whileWaiting } from './waiting-attribute';
 import { durationMs, invalidOption } from './durations';
-import type { Callback, WaitOptions } from './types';
-import type { CallbackDelivery, CallbackProgress, CallbackReceived, CallbackStatus, CallbackWaitResult } from '../protocol/callback-messages';
+import type { Callback, Wait, WaitOptions, WebhookWait } from './types';
+import type { CallbackDelivery, CallbackProgress, CallbackReceived, CallbackStatus, CallbackWaitResult, WebhookSubscriptionInfo } from '../protocol/callback-messages';
 
 /**
  * How long a default `wait()` keeps listening after the URL expires: a request the gateway
@@ -11,18 +11,15 @@ import type { CallbackDelivery, CallbackProgress, CallbackReceived, CallbackStat
  */
 const EXPIRY_GRACE_MS = 60_000;
 
-/** The {@link Callback} the helpers return: a view of one registry entry. */
-export class CallbackHandle<T = unknown> implements Callback<T> {
-  constructor(private readonly entry: CallbackEntry) {}
+/** The {@link Wait} the helpers return: a view of one registry entry. */
+export class WaitHandle<T = unknown> implements Wait<T> {
+  constructor(protected readonly entry: CallbackEntry) {}
 
   get id(): string {
     return this.entry.id;
   }
   get label(): string | undefined {
     return this.entry.label;
-  }
-  get url(): string {
-    return this.entry.url;
   }
   get expiresAt(): Date {
     return new Date(this.entry.expiresAt);
@@ -115,4 +112,23 @@ export class CallbackHandle<T = unknown> implements Callback<T> {
           : { status: 'timed_out', callbackId };
     }
   }
+}
+
+/** The {@link Callback} `createCallback` returns: a wait with its URL. */
+export class CallbackHandle<T = unknown> extends WaitHandle<T> implements Callback<T> {
+  get url(): string {
+    return this.entry.url;
+  }
+}
+
+/** The {@link WebhookWait} `createWebhookWait` returns: a wait with what it matches. */
+export class WebhookWaitHandle<T = unknown> extends WaitHandle<T> implements WebhookWait<T> {
+  get webhook(): WebhookSubscriptionInfo {
+    return this.entry.webhook!;
+  }
+}
+
+/** The handle for a registry entry: a webhook wait's when the entry matches a webhook, else a callback's. */
+export function handleOf<T = unknown>(entry: CallbackEntry): CallbackHandle<T> | WebhookWaitHandle<T> {
+  return entry.webhook ? new WebhookWaitHandle<T>(entry) : new CallbackHandle<T>(entry);
 }

@@ -1,11 +1,11 @@
 import { uuid4, workflowInfo } from '@temporalio/workflow';
-import { CallbackHandle } from './callback-handle';
+import { CallbackHandle, handleOf } from './callback-handle';
 import { callbackRegistry, pendingEntry, restoreEntries, snapshotCallbacks } from './callback-registry';
 import { invalidOption } from './durations';
 import { leaveMailboxWhenClosed } from './leave-mailbox';
 import { lifetimeOf, scheduledActivities } from './schedule-activity';
 import { checkPageOptions } from './page-options';
-import type { Callback, CallbackSnapshot, CreateCallbackOptions, PayloadSchema } from './types';
+import type { Callback, CallbackSnapshot, CreateCallbackOptions, PayloadSchema, WebhookWait } from './types';
 import type { CallbackActivities } from '../protocol/activity-contracts';
 import type { CallbackDelivery } from '../protocol/callback-messages';
 
@@ -94,12 +94,12 @@ export interface RestoreOptions {
  * not data: give them again with `reattach`, keyed by the callback's label or id. A restored
  * webhook wait leaves its mailbox when it ends, as in the run that created it.
  */
-export function restoreCallbacks(snapshot: CallbackSnapshot, reattach: (callback: { id: string; label?: string }) => RestoreOptions = () => ({})): Callback[] {
+export function restoreCallbacks(snapshot: CallbackSnapshot, reattach: (callback: { id: string; label?: string }) => RestoreOptions = () => ({})): Array<Callback | WebhookWait> {
   return restoreEntries(snapshot).map((entry) => {
     const extra = reattach({ id: entry.id, ...(entry.label === undefined ? {} : { label: entry.label }) });
     if (extra.schema) entry.schema = extra.schema;
     if (extra.reply) entry.reply = extra.reply;
     leaveMailboxWhenClosed(entry);
-    return new CallbackHandle(entry);
+    return handleOf(entry);
   });
 }

@@ -1,11 +1,11 @@
 import { patched, uuid4 } from '@temporalio/workflow';
-import { CallbackHandle } from './callback-handle';
+import { WebhookWaitHandle } from './callback-handle';
 import { callbackRegistry, pendingEntry } from './callback-registry';
 import { invalidOption } from './durations';
 import { leaveMailboxWhenClosed } from './leave-mailbox';
 import { MAX_WEBHOOK_KEY_LENGTH, WEBHOOK_SOURCE_PATTERN } from '../protocol/definitions';
 import { lifetimeOf, scheduledActivities } from './schedule-activity';
-import type { Callback, WaitOptions, WebhookWaitOptions } from './types';
+import type { WaitOptions, WebhookWait, WebhookWaitOptions } from './types';
 import type { CallbackWaitResult } from '../protocol/callback-messages';
 import type { WebhookActivities } from '../protocol/activity-contracts';
 import { isWellFormedKey } from './webhook-key';
@@ -49,8 +49,8 @@ function defaultSubscribeWith(): 'activity' | 'localActivity' {
  * Waits for a provider's webhook (GitHub, Stripe, Slack, any Standard Webhooks sender) matched
  * by key, instead of handing out a callback URL: the gateway verifies each event at its fixed
  * `/webhooks/<source>` endpoint, derives the key from it by the source's key template, and
- * routes it to the waits for that (source, key). Returns a {@link Callback} without a URL, with
- * the same `wait()`, statuses and results as {@link createCallback}'s; each delivery's `webhook`
+ * routes it to the waits for that (source, key). Returns a {@link WebhookWait}: no URL, and
+ * the same `wait()`, statuses and results as a callback's; each delivery's `webhook`
  * says which event matched.
  *
  * Events that arrived before this call are kept by the gateway's mailbox for its hold time (24 h
@@ -67,7 +67,7 @@ function defaultSubscribeWith(): 'activity' | 'localActivity' {
  * ```
  * @throws `ApplicationFailure` of type `INVALID_CALLBACK_OPTIONS` (non-retryable) for bad options.
  */
-export async function createWebhookWait<T = unknown>(options: WebhookWaitOptions): Promise<Callback<T>> {
+export async function createWebhookWait<T = unknown>(options: WebhookWaitOptions): Promise<WebhookWait<T>> {
   checkWebhookOptions(options);
   const registry = callbackRegistry();
   const lifetime = lifetimeOf(options);
@@ -85,7 +85,7 @@ export async function createWebhookWait<T = unknown>(options: WebhookWaitOptions
     throw err;
   }
   leaveMailboxWhenClosed(entry, options.subscribeWith, options.activityOptions);
-  return new CallbackHandle<T>(entry);
+  return new WebhookWaitHandle<T>(entry);
 }
 
 /**

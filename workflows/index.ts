@@ -27,5 +27,18 @@ export { createWebhookWait, waitForWebhook } from './create-webhook-wait';
 export { webhookEvent } from './webhook-event';
 export { webhookKey, type WebhookKeyValue } from './webhook-key';
 export { webhookMailbox } from './webhook-mailbox';
-export type { Callback, CallbackSnapshot, CreateCallbackOptions, PayloadSchema, WaitOptions, WebhookWaitOptions } from './types';
-export type { CallbackDelivery, CallbackFailed, CallbackFailureInfo, CallbackFormField, CallbackFormFieldType, CallbackHeartbeatTimedOut, CallbackInfo, CallbackMethod, CallbackMode, CallbackProgress, CallbackReceived, CallbackRevoked, CallbackStatus, CallbackTimedOut, CallbackUrlsRequest, CallbackWaitResult, DeliveryKind, MintedCallbackUrl, PayloadIssue, PublishedCallbackUrls, RejectedDelivery, RejectionReason, WebhookMatch, WebhookSubscriptionInfo } from '../protocol/callback-messages';
+export type { Callback, CallbackSnapshot, CallbackState, CreateCallbackOptions, PayloadSchema, Wait, WaitOptions, WebhookWait, WebhookWaitOptions } from './types';
+export type { CallbackDelivery, CallbackFailed, CallbackFailureInfo, CallbackFormField, CallbackFormFieldType, CallbackHeartbeatTimedOut, CallbackInfo, CallbackMethod, CallbackMode, CallbackProgress, CallbackReceived, CallbackRevoked, CallbackStatus, CallbackTimedOut, CallbackUrlsRequest, CallbackWaitResult, DeliveryKind, MintedCallbackUrl, PayloadIssue, PublishedCallbackUrls, RejectedDelivery, RejectionReason, WebhookMatch, WebhookSubscriptionInfo, AwaitCallbackUrl } from '../protocol/callback-messages';
+export type { CallbackActivities, GenerateCallbackUrlInput, GenerateCallbackUrlResult } from '../protocol/activity-contracts';
+export type { WorkflowRefusalCode } from '../protocol/workflow-refusals';
+// The inputs of the routing workflows your worker runs (`webhookEvent`, `webhookMailbox`): the
+// gateway and the plugin's activities start them; your code only exports them.
+export type {
+  WebhookEvent,
+  WebhookEventInput,
+  WebhookEventRef,
+  WebhookMailboxInput,
+  WebhookMailboxState,
+  WebhookSubscription,
+  WebhookWaiter,
+} from '../protocol/webhook-messages';

@@ -97,23 +97,25 @@ export interface WaitOptions {
   until?: (deliveries: readonly CallbackDelivery[]) => boolean;
 }
 
-/** A callback URL minted for the current workflow, and the way to wait for its deliveries. */
-export interface Callback<T = unknown> {
-  /** The callback's id, unique within the workflow (from the workflow's deterministic `uuid4()`). */
+/**
+ * A durable wait in workflow code: what a callback URL ({@link Callback}) and a wait for a
+ * provider's webhook by key ({@link WebhookWait}) share. Deliveries are signals recorded in
+ * history, so a wait survives worker restarts and replays to the same state.
+ */
+export interface Wait<T = unknown> {
+  /** The wait's id, unique within the workflow (from the workflow's deterministic `uuid4()`). */
   readonly id: string;
   readonly label?: string;
-  /** The URL to hand to the external system. A bearer secret: share it only with the sender. */
-  readonly url: string;
-  /** When the URL stops being accepted. */
+  /** When deliveries stop being accepted: the URL's expiry, or the end of a webhook wait's lifetime. */
   readonly expiresAt: Date;
-  /** How far the callback has got. */
+  /** How far the wait has got. */
   readonly status: CallbackStatus;
   /** The latest heartbeat progress, if any. */
   readonly progress: CallbackProgress | undefined;
   /** Accepted deliveries so far, in order. */
   readonly deliveries: readonly CallbackDelivery[];
   /**
-   * Waits durably for the callback to complete, fail, or time out. A delivery that arrived
+   * Waits durably for the wait to complete, fail, or time out. A delivery that arrived
    * before this call counts at once.
    */
   wait(options?: WaitOptions): Promise<CallbackWaitResult<T>>;
@@ -123,13 +125,28 @@ export interface Callback<T = unknown> {
    * `CALLBACK_TIMED_OUT`, `CALLBACK_HEARTBEAT_TIMED_OUT` or `CALLBACK_REVOKED`.
    */
   waitOrThrow(options?: WaitOptions): Promise<CallbackReceived<T>>;
-  /** Ends the callback: a pending wait yields `revoked`, later deliveries are refused. */
+  /** Ends the wait: a pending `wait()` yields `revoked`, later deliveries are refused. */
   revoke(): void;
   /**
-   * For `stream` callbacks: stop accepting deliveries and complete with what arrived (with
+   * For `stream` waits: stop accepting deliveries and complete with what arrived (with
    * nothing arrived, this is {@link revoke}).
    */
   close(): void;
+}
+
+/** A callback URL and its wait, from `createCallback`: the URL is what the external system calls. */
+export interface Callback<T = unknown> extends Wait<T> {
+  /** The URL to hand to the external system. A bearer secret: share it only with the sender. */
+  readonly url: string;
+}
+
+/**
+ * A wait for a provider's webhook matched by key, from `createWebhookWait`: there is no URL to
+ * hand out; the gateway routes each verified event of `webhook.source` whose key is `webhook.key`.
+ */
+export interface WebhookWait<T = unknown> extends Wait<T> {
+  /** What the wait matches: the source, the key and, when given, the event type. */
+  readonly webhook: WebhookSubscriptionInfo;
 }
 
 /** Options for `createWebhookWait` and `waitForWebhook`. */

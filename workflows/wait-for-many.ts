@@ -1,9 +1,9 @@
 import { condition } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import { CallbackHandle } from './callback-handle';
+import { WaitHandle } from './callback-handle';
 import { durationMs, invalidOption } from './durations';
 import { whileWaiting } from './waiting-attribute';
-import type { Callback } from './types';
+import type { Wait } from './types';
 import type { CallbackWaitResult } from '../protocol/callback-messages';
 
 /** Options for {@link waitForQuorum}, {@link waitForAny} and {@link waitForAll}. */
@@ -34,14 +34,14 @@ export interface QuorumResult {
   pending: Array<{ callbackId: string; label?: string }>;
 }
 
-function handles(callbacks: readonly Callback[]): CallbackHandle[] {
+function handles(callbacks: readonly Wait[]): WaitHandle[] {
   return callbacks.map((callback) => {
-    if (!(callback instanceof CallbackHandle)) throw invalidOption('waitForQuorum takes callbacks from createCallback or restoreCallbacks.');
+    if (!(callback instanceof WaitHandle)) throw invalidOption('waitForQuorum takes waits from createCallback, createWebhookWait or restoreCallbacks.');
     return callback;
   });
 }
 
-function labelled(handle: CallbackHandle) {
+function labelled(handle: WaitHandle) {
   return { callbackId: handle.id, ...(handle.label === undefined ? {} : { label: handle.label }) };
 }
 
@@ -50,7 +50,7 @@ function labelled(handle: CallbackHandle) {
  * three, each with their own URL), until that can no longer happen, or until the timeout. The
  * result says who answered what.
  */
-export async function waitForQuorum(callbacks: readonly Callback[], required: number, options: QuorumOptions = {}): Promise<QuorumResult> {
+export async function waitForQuorum(callbacks: readonly Wait[], required: number, options: QuorumOptions = {}): Promise<QuorumResult> {
   const list = handles(callbacks);
   if (!Number.isInteger(required) || required < 1 || required > list.length) {
     throw invalidOption(`required must be a whole number from 1 to ${list.length}; got ${required}.`);
@@ -66,7 +66,7 @@ export async function waitForQuorum(callbacks: readonly Callback[], required: nu
   const pending = list.filter((handle) => handle.status === 'pending');
   if (options.revokeRemaining !== false) pending.forEach((handle) => handle.revoke());
   const answered = list.filter((handle) => !pending.includes(handle));
-  const answer = (handle: CallbackHandle): QuorumAnswer => ({ ...labelled(handle), result: handle.result() });
+  const answer = (handle: WaitHandle): QuorumAnswer => ({ ...labelled(handle), result: handle.result() });
   return {
     status,
     required,
@@ -77,11 +77,11 @@ export async function waitForQuorum(callbacks: readonly Callback[], required: nu
 }
 
 /** Waits until any one of `callbacks` completes. See {@link waitForQuorum}. */
-export function waitForAny(callbacks: readonly Callback[], options?: QuorumOptions): Promise<QuorumResult> {
+export function waitForAny(callbacks: readonly Wait[], options?: QuorumOptions): Promise<QuorumResult> {
   return waitForQuorum(callbacks, 1, options);
 }
 
 /** Waits until all of `callbacks` complete, or one ends otherwise. See {@link waitForQuorum}. */
-export function waitForAll(callbacks: readonly Callback[], options?: QuorumOptions): Promise<QuorumResult> {
+export function waitForAll(callbacks: readonly Wait[], options?: QuorumOptions): Promise<QuorumResult> {
   return waitForQuorum(callbacks, callbacks.length, options);
 }

@@ -133,7 +133,9 @@ export async function rollover(snapshot?: CallbackSnapshot): Promise<CallbackWai
   setHandler(callbackUrlQuery, () => url);
   if (snapshot) {
     const [callback] = restoreCallbacks(snapshot);
-    url = callback!.url;
+    // A snapshot carries webhook waits too; this one holds one callback URL.
+    if (!callback || !('url' in callback)) throw new Error('the snapshot holds no callback URL');
+    url = callback.url;
     return { ...(await callback!.wait({ timeout: '1m' })), run: 2 };
   }
   let released = false;
@@ -262,7 +264,8 @@ export async function longChain(input: LongChainInput): Promise<{ run: number }>
   setHandler(callbackUrlQuery, () => url);
   const reply = (delivery: CallbackDelivery) => ({ thanks: delivery.data, run });
   const [callback] = input.snapshot ? restoreCallbacks(input.snapshot, () => ({ reply })) : [await createCallback({ mode: 'stream', expiresIn: '10m', reply })];
-  url = callback!.url;
+  if (!callback || !('url' in callback)) throw new Error('the snapshot holds no callback URL');
+  url = callback.url;
   if (run === input.holdInRun) {
     let released = false;
     setHandler(releaseSignal, () => void (released = true));
