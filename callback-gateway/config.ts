@@ -5,6 +5,7 @@ import { apiKeysFile, defaulted, load, nonEmpty, parseFields, port, type ConfigP
 import { temporalConfig, temporalSchema, type TemporalConfig } from '../config/temporal-config';
 import { TOKEN_DEFAULTS, tokenConfig, tokenSchema, type TokenConfig } from '../config/token-config';
 import { loadWebhookSources, type WebhookSources } from './webhooks/webhook-sources';
+import { NAME_PATTERN, NAME_RULE } from '../protocol/names';
 
 const gatewaySchema = temporalSchema.extend(tokenSchema.shape).extend({
   GATEWAY_HOST: nonEmpty.default('127.0.0.1'),
@@ -94,8 +95,8 @@ function webhookSecrets(value: string | undefined): Map<string, string> {
     const separator = entry.indexOf('=');
     const name = entry.slice(0, separator);
     const secret = entry.slice(separator + 1);
-    if (separator <= 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(name) || !secret.startsWith('whsec_')) {
-      throw new ConfigError('WEBHOOK_SECRETS must be a comma-separated list of <sender>=whsec_<base64 secret> (sender: 1 to 64 of A-Z a-z 0-9 . _ -).');
+    if (separator <= 0 || !NAME_PATTERN.test(name) || !secret.startsWith('whsec_')) {
+      throw new ConfigError(`WEBHOOK_SECRETS must be a comma-separated list of <sender>=whsec_<base64 secret> (sender: ${NAME_RULE}).`);
     }
     secrets.set(name, secret);
   }

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { exportJWK, generateKeyPair } from 'jose';
 import { writeFileAtomic } from '../keys/atomic-file';
 import { KEY_ID_PATTERN, keyRingFileSchema, readKeyRingFile, type KeyRingFile, type SigningAlgorithm, type TokenFormat } from '../keys/key-ring';
+import { NAME_RULE } from '../protocol/names';
 
 /**
  * Edits key ring files: what `durable-callbacks keys signing-keys ...` does. Every change is
@@ -34,7 +35,7 @@ function newKid(prefix: string): string {
 }
 
 function checkKid(ring: KeyRingFile, kid: string): void {
-  if (!KEY_ID_PATTERN.test(kid)) throw new KeyRingEditError(`'${kid}' is not a valid key id: use 1 to 64 of A-Z a-z 0-9 . _ -`);
+  if (!KEY_ID_PATTERN.test(kid)) throw new KeyRingEditError(`'${kid}' is not a valid key id: use ${NAME_RULE}`);
   if (ring.keys.some((key) => key.kid === kid) || ring.encryption?.keys.some((key) => key.kid === kid)) {
     throw new KeyRingEditError(`The ring already has a key '${kid}'.`);
   }

@@ -1,4 +1,5 @@
 import { ConfigError } from './config-error';
+import { NAME_PATTERN } from '../protocol/names';
 
 /** Payload encryption keys (base64url, 32 bytes each) by key id, and the one new payloads use. */
 export interface PayloadCodecConfig {
@@ -21,7 +22,7 @@ export function payloadCodecConfig(keys: string | undefined, active: string | un
   for (const entry of keys.split(',').map((part) => part.trim()).filter(Boolean)) {
     const separator = entry.indexOf('=');
     const kid = entry.slice(0, separator);
-    if (separator <= 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(kid) || !/^[A-Za-z0-9_-]{43}$/.test(entry.slice(separator + 1))) {
+    if (separator <= 0 || !NAME_PATTERN.test(kid) || !/^[A-Za-z0-9_-]{43}$/.test(entry.slice(separator + 1))) {
       throw new ConfigError('PAYLOAD_CODEC_KEYS must be a comma-separated list of <key id>=<32 bytes in base64url, 43 characters>.');
     }
     parsed.set(kid, entry.slice(separator + 1));

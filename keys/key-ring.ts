@@ -5,6 +5,7 @@ import { ConfigError } from '../config/config-error';
 import { publicKeyFingerprint, secretFingerprint } from './key-fingerprint';
 import { loadSigningSecret, MIN_SIGNING_SECRET_BYTES } from './signing-secret';
 import type { KeySource } from '../config/token-config';
+import { NAME_PATTERN, NAME_RULE } from '../protocol/names';
 
 
 /**
@@ -21,7 +22,7 @@ export type SigningAlgorithm = 'HS256' | 'EdDSA';
 export type TokenFormat = 'jws' | 'jwe';
 
 /** Key ids name keys in a ring; kept short and plain so they can never act as a path or URL. */
-export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const KEY_ID_PATTERN = NAME_PATTERN;
 
 /** One signing key. */
 export interface SigningKey {
@@ -53,7 +54,7 @@ export interface KeyRing {
   format: TokenFormat;
 }
 
-const kid = z.string().regex(KEY_ID_PATTERN, 'a key id is 1 to 64 of A-Z a-z 0-9 . _ -');
+const kid = z.string().regex(KEY_ID_PATTERN, `a key id is ${NAME_RULE}`);
 const base64url = z.string().regex(/^[A-Za-z0-9_-]+$/, 'base64url');
 
 /** The key ring file, as written by `durable-callbacks keys signing-keys ...`. */

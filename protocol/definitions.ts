@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AwaitCallbackUrl, CallbackDelivery, CallbackFailureInfo, CallbackInfo, CallbackStatusReport, CallbackUrlsRequest, DeliveryReceipt, PublishedCallbackUrls, SyncDeliveryResult } from './callback-messages';
 import type { WebhookEvent, WebhookEventRef, WebhookMailboxState, WebhookMailboxView, WebhookSubscription, WebhookUnsubscription, WebhookWaiter } from './webhook-messages';
+import { NAME_PATTERN } from './names';
 
 /**
  * The wire protocol between the gateway (or any client) and a workflow that waits for
@@ -111,7 +112,7 @@ export const WEBHOOK_MAILBOX_ID_PREFIX = 'durable-callbacks-mailbox:';
 export const DEFAULT_WEBHOOK_HOLD_MS = 24 * 60 * 60 * 1000;
 
 /** Which sources a gateway takes and a wait may name: 1 to 64 of A-Z a-z 0-9 . _ - (they appear in URLs and workflow ids). */
-export const WEBHOOK_SOURCE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const WEBHOOK_SOURCE_PATTERN = NAME_PATTERN;
 
 /** The longest key a webhook wait may name (and the gateway routes by), in characters. */
 export const MAX_WEBHOOK_KEY_LENGTH = 1024;

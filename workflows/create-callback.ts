@@ -8,6 +8,7 @@ import { checkPageOptions } from './page-options';
 import type { Callback, CallbackSnapshot, CreateCallbackOptions, PayloadSchema, WebhookWait } from './types';
 import type { CallbackActivities } from '../protocol/activity-contracts';
 import type { CallbackDelivery } from '../protocol/callback-messages';
+import { NAME_PATTERN, NAME_RULE } from '../protocol/names';
 
 /** How URLs are minted by default (re-exported for the benchmarks' reports). */
 export { DEFAULT_MINT_WITH } from './schedule-activity';
@@ -32,8 +33,8 @@ export async function createCallback<T = unknown>(options: CreateCallbackOptions
   const lifetime = lifetimeOf(options);
   const mode = options.mode ?? 'once';
   const signatureSender = options.requireSignature;
-  if (signatureSender !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(signatureSender)) {
-    throw invalidOption(`requireSignature names a sender configured on the gateway (1 to 64 of A-Z a-z 0-9 . _ -); got ${JSON.stringify(signatureSender)}.`);
+  if (signatureSender !== undefined && !NAME_PATTERN.test(signatureSender)) {
+    throw invalidOption(`requireSignature names a sender configured on the gateway (${NAME_RULE}); got ${JSON.stringify(signatureSender)}.`);
   }
   if (mode !== 'once' && mode !== 'stream') throw invalidOption(`mode must be 'once' or 'stream'; got ${JSON.stringify(mode)}.`);
   const page = checkPageOptions(options);

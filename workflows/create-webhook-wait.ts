@@ -4,6 +4,7 @@ import { callbackRegistry, pendingEntry } from './callback-registry';
 import { invalidOption } from './durations';
 import { leaveMailboxWhenClosed } from './leave-mailbox';
 import { MAX_WEBHOOK_KEY_LENGTH, WEBHOOK_SOURCE_PATTERN } from '../protocol/definitions';
+import { NAME_RULE } from '../protocol/names';
 import { lifetimeOf, scheduledActivities } from './schedule-activity';
 import type { WaitOptions, WebhookWait, WebhookWaitOptions } from './types';
 import type { CallbackWaitResult } from '../protocol/callback-messages';
@@ -17,7 +18,7 @@ import { isWellFormedKey } from './webhook-key';
  */
 export function checkWebhookOptions(options: WebhookWaitOptions): void {
   if (typeof options.source !== 'string' || !WEBHOOK_SOURCE_PATTERN.test(options.source)) {
-    throw invalidOption(`source names a webhook source configured on the gateway (1 to 64 of A-Z a-z 0-9 . _ -); got ${JSON.stringify(options.source)}.`);
+    throw invalidOption(`source names a webhook source configured on the gateway (${NAME_RULE}); got ${JSON.stringify(options.source)}.`);
   }
   if (typeof options.key !== 'string' || options.key.length === 0 || options.key.length > MAX_WEBHOOK_KEY_LENGTH) {
     throw invalidOption(`key must be a non-empty string of at most ${MAX_WEBHOOK_KEY_LENGTH} characters; got ${JSON.stringify(options.key)}.`);

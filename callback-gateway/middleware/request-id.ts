@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { requestState } from '../request-state';
+import { NAME_PATTERN } from '../../protocol/names';
 
 /** An incoming `X-Request-Id` is kept when it looks like an id (a load balancer's), else replaced. */
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * Gives every request an id, echoed in `X-Request-Id` and put on every log line about it, so a
@@ -11,7 +11,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
  */
 export const assignRequestId: RequestHandler = (req, res, next) => {
   const given = req.get('x-request-id');
-  const id = given && REQUEST_ID.test(given) ? given : randomUUID();
+  const id = given && NAME_PATTERN.test(given) ? given : randomUUID();
   requestState(res).requestId = id;
   res.set('X-Request-Id', id);
   next();

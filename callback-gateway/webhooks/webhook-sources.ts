@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { decodeWebhookSecret } from '../webhook-signature';
 import { MAX_WEBHOOK_KEY_LENGTH, WEBHOOK_SOURCE_PATTERN } from '../../protocol/definitions';
 import { parseJsonPointer, parseKeyTemplate, type KeyTemplate } from './webhook-key-template';
+import { NAME_RULE } from '../../protocol/names';
 
 /** The providers whose native signatures the gateway verifies. */
 export type WebhookProvider = 'github' | 'stripe' | 'slack' | 'standard-webhooks';
@@ -46,7 +47,7 @@ const sourceSchema = z
   })
   .refine((source) => (source.secret === undefined) !== (source.secretEnv === undefined), 'give exactly one of secret and secretEnv (better: secretEnv, naming an environment variable, or a list of them while a secret is rotated)')
   .refine((source) => source.eventPointer === undefined || source.provider === 'standard-webhooks', 'eventPointer is for standard-webhooks sources only');
-const sourcesSchema = z.record(z.string().regex(WEBHOOK_SOURCE_PATTERN, '1 to 64 of A-Z a-z 0-9 . _ -'), sourceSchema);
+const sourcesSchema = z.record(z.string().regex(WEBHOOK_SOURCE_PATTERN, NAME_RULE), sourceSchema);
 
 /** A source's secrets in the order configured: read from `env` for `secretEnv`, or given inline as `secret`. */
 function secretsOf(source: { secret?: string | string[]; secretEnv?: string | string[] }, env: Record<string, string | undefined>, where: string): string[] {
