@@ -1,4 +1,9 @@
-import { writeSync } from 'node:fs';
+import pino from 'pino';
+import { LOG_REDACTION, redact } from './log-redaction';
+import { prettyLines } from './pretty-log-lines';
+
+export { redact } from './log-redaction';
+
 /** Fields attached to a log line. Never put a token, URL with a token, API key or signature here. */
 export type LogFields = Record<string, unknown>;
 
@@ -9,94 +14,61 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-/** Where log lines go; `process.stdout` by default. */
+/** Where log lines go: `process.stdout`, pino's destination, or a test's array. */
 export interface LogSink {
   write(line: string): unknown;
 }
 
-/** Field names whose values are never written, whatever a caller passes: a safety net, not the policy. */
-const SECRET_FIELD = /token|secret|password|authorization|api[-_]?key$|signature|cookie/i;
+const NO_FIELDS: LogFields = Object.freeze({});
 
-/** Replaces the values of secret-looking fields (at any depth) with `[redacted]`. */
-export function redact(fields: LogFields): LogFields {
-  const seen = new WeakSet<object>();
-  const walk = (value: unknown): unknown => {
-    if (typeof value !== 'object' || value === null) return value;
-    if (seen.has(value)) return '[circular]';
-    seen.add(value);
-    if (Array.isArray(value)) return value.map(walk);
-    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, SECRET_FIELD.test(name) ? '[redacted]' : walk(inner)]));
+/**
+ * A pino logger writing to `sink`, behind the {@link Logger} surface: each line is
+ * `{"level":"info","time":"<ISO 8601>",<base>,<fields>,"msg":"..."}`, redacted by pino (see
+ * log-redaction.ts), and handed to `sink.write` at once, in the caller's turn.
+ */
+function pinoLogger(sink: LogSink, base: LogFields): Logger {
+  const logger = pino(
+    {
+      base: redact(base),
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }), log: redact },
+      redact: LOG_REDACTION,
+    },
+    sink as pino.DestinationStream,
+  );
+  return {
+    info: (msg, fields) => logger.info(fields ?? NO_FIELDS, msg),
+    warn: (msg, fields) => logger.warn(fields ?? NO_FIELDS, msg),
+    error: (msg, fields) => logger.error(fields ?? NO_FIELDS, msg),
   };
-  return walk(fields) as LogFields;
 }
 
 /**
- * A logger that writes one JSON object per line (`time`, `level`, `msg`, then the fields), the
- * shape log collectors ingest without configuration.
+ * A logger that writes one JSON object per line (`level`, `time`, then the fields, then `msg`),
+ * the shape log collectors ingest without configuration.
  */
 export function createJsonLogger(sink: LogSink = process.stdout, base: LogFields = {}): Logger {
-  const write = (level: string, msg: string, fields?: LogFields) => {
-    sink.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...redact({ ...base, ...fields }) })}\n`);
-  };
-  return {
-    info: (msg, fields) => write('info', msg, fields),
-    warn: (msg, fields) => write('warn', msg, fields),
-    error: (msg, fields) => write('error', msg, fields),
-  };
+  return pinoLogger(sink, base);
 }
 
 /**
- * A logger that writes a short readable line per event (`12:00:01 info request status=202 ...`),
- * for people watching a terminal.
+ * A logger that writes a short readable line per event (`12:00:01.250 info  request status=202 ...`),
+ * for people watching a terminal: the same redacted pino lines, reformatted.
  */
 export function createPrettyLogger(sink: LogSink = process.stdout, base: LogFields = {}): Logger {
-  const write = (level: string, msg: string, fields?: LogFields) => {
-    const parts = Object.entries(redact({ ...base, ...fields }))
-      .filter(([, value]) => value !== undefined)
-      .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
-    sink.write(`${new Date().toISOString().slice(11, 23)} ${level.padEnd(5)} ${msg}${parts.length ? ` ${parts.join(' ')}` : ''}\n`);
-  };
-  return {
-    info: (msg, fields) => write('info', msg, fields),
-    warn: (msg, fields) => write('warn', msg, fields),
-    error: (msg, fields) => write('error', msg, fields),
-  };
+  return pinoLogger(prettyLines(sink), base);
 }
 
 /**
- * A sink that hands `target` the lines of one turn of the event loop in a single write, so a
- * burst of requests costs one write call instead of one each, off the path of the answers.
- * Whatever is pending when the process exits is written synchronously first.
- */
-export function batchedSink(target: LogSink & { fd?: number }): LogSink {
-  let pending: string[] = [];
-  const flush = () => {
-    if (pending.length === 0) return;
-    const lines = pending.join('');
-    pending = [];
-    target.write(lines);
-  };
-  process.once('exit', () => {
-    if (pending.length === 0) return;
-    if (target.fd === undefined) return flush();
-    writeSync(target.fd, pending.join(''));
-    pending = [];
-  });
-  return {
-    write(line: string) {
-      if (pending.length === 0) setImmediate(flush);
-      pending.push(line);
-    },
-  };
-}
-
-/**
- * JSON lines for log collectors, readable lines when stdout is a terminal or `LOG_FORMAT=pretty`;
- * written to stdout in batches ({@link batchedSink}).
+ * JSON lines for log collectors, readable lines when stdout is a terminal or `LOG_FORMAT=pretty`,
+ * written to stdout by pino's asynchronous destination: a line costs the request no write call
+ * (lines that arrive while a write is under way go out together in the next one), and whatever is
+ * still pending when the process exits, `process.exit()` included, pino writes synchronously
+ * first, so the last lines before an exit are not lost.
  */
 export function createLogger(options: { pretty: boolean }, base: LogFields = {}): Logger {
-  const sink = batchedSink(process.stdout);
-  return options.pretty ? createPrettyLogger(sink, base) : createJsonLogger(sink, base);
+  const stdout = pino.destination({ dest: 1, sync: false });
+  return options.pretty ? createPrettyLogger(stdout, base) : createJsonLogger(stdout, base);
 }
 
 /** A logger that drops everything. */

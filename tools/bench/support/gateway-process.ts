@@ -57,7 +57,7 @@ export interface GatewayProcess {
 
 /** Forks a gateway child on a free loopback port. */
 export async function startGatewayProcess(config: GatewayChildConfig): Promise<GatewayProcess> {
-  // Log lines go to /dev/null: a file, so each write is synchronous, as stdout to a file or pipe is on Linux.
+  // Log lines go to /dev/null, written as `npm run gateway` writes them to stdout (pino's asynchronous destination).
   const devNull = openSync('/dev/null', 'w');
   let channel: ChildChannel;
   let port: number;
