@@ -5,6 +5,8 @@ import { apiKeysFile, defaulted, load, nonEmpty, parseFields, port, type ConfigP
 import { temporalConfig, temporalSchema, type TemporalConfig } from '../config/temporal-config';
 import { TOKEN_DEFAULTS, tokenConfig, tokenSchema, type TokenConfig } from '../config/token-config';
 import { loadWebhookSources, type WebhookSources } from './webhooks/webhook-sources';
+import type { GatewayDeps, GatewayWebhooks } from './create-gateway';
+import type { GatewayServerLimits } from './http-server';
 import { NAME_PATTERN, NAME_RULE } from '../protocol/names';
 
 const gatewaySchema = temporalSchema.extend(tokenSchema.shape).extend({
@@ -24,31 +26,30 @@ const gatewaySchema = temporalSchema.extend(tokenSchema.shape).extend({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
 });
 
-/** Everything `durable-callbacks gateway` needs. */
+/**
+ * What `createGateway` is built with from the environment: every option but the parts made at
+ * startup (the Temporal client, the token verifier, the API key store, the logger). Signature
+ * secrets stay as configured (`whsec_…`) until `startGateway` decodes them.
+ */
+export interface GatewayAppConfig extends Required<Pick<GatewayDeps, 'maxBodyBytes' | 'temporalCallTimeoutMs' | 'queryTimeoutMs' | 'rateLimits' | 'trustProxy'>> {
+  /** Standard Webhooks secrets (`whsec_…`) of signed callbacks, by sender name (`WEBHOOK_SECRETS=name=whsec_…,…`). */
+  signatureSecrets: Map<string, string>;
+  /** Provider webhooks (`WEBHOOK_SOURCES_FILE`, `WEBHOOK_HOLD_SECONDS`, `WEBHOOK_MAX_HELD_EVENTS`); absent when no source is configured. */
+  webhooks?: Required<Omit<GatewayWebhooks, 'taskQueue'>>;
+}
+
+/**
+ * Everything `durable-callbacks gateway` needs, shaped like what `startGateway` builds from it: a
+ * Temporal client (`temporal`), the token verifier (`token`), the API key store (`apiKeysFile`),
+ * the Express app (`app`), the HTTP server (`server`) and where it listens (`listen`).
+ */
 export interface GatewayConfig {
   temporal: TemporalConfig;
   token: TokenConfig;
-  host: string;
-  port: number;
   apiKeysFile: string;
-  maxBodyBytes: number;
-  temporalCallTimeoutMs: number;
-  /** Bound on queries only a worker answers (`TEMPORAL_QUERY_TIMEOUT_MS`): the status URL's, and receipts'. */
-  queryTimeoutMs: number;
-  /** Standard Webhooks secrets (`whsec_…`) by sender name, from `WEBHOOK_SECRETS=name=whsec_…,…`. */
-  webhookSecrets: Map<string, string>;
-  /** Provider webhook sources by name (`WEBHOOK_SOURCES_FILE`), served at `POST /webhooks/:source`; empty when unset. */
-  webhookSources: WebhookSources;
-  /** How long an event is held for waits that begin later (`WEBHOOK_HOLD_SECONDS`, default 24 h), ms. */
-  webhookHoldMs: number;
-  /** The most events one webhook source holds at once (`WEBHOOK_MAX_HELD_EVENTS`, default 5,000). */
-  webhookMaxHeldEvents: number;
-  /** Requests per minute per client IP (0 = off) and per API key. */
-  rateLimitPerIp: number;
-  rateLimitPerKey: number;
-  /** Express `trust proxy`: `true`, a hop count, or a list of proxy addresses. */
-  trustProxy: boolean | number | string;
-  requestTimeoutMs: number;
+  app: GatewayAppConfig;
+  server: Required<Pick<GatewayServerLimits, 'requestTimeoutMs' | 'maxBodyBytes'>>;
+  listen: { host: string; port: number };
   /** The settings that were unset and took their defaults (`GATEWAY_PORT`, ...); the startup line marks them. */
   defaultedSettings?: readonly string[];
 }
@@ -59,23 +60,22 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
 }
 
 function gatewayConfig(env: Env, parsed: z.infer<typeof gatewaySchema>, problems: ConfigProblems): GatewayConfig {
+  const sources = problems.check(() => webhookSources(parsed.WEBHOOK_SOURCES_FILE, env)) ?? new Map();
   return {
     temporal: temporalConfig(env, parsed, problems),
     token: tokenConfig(parsed, problems),
-    host: parsed.GATEWAY_HOST,
-    port: parsed.GATEWAY_PORT,
     apiKeysFile: apiKeysFile(parsed),
-    maxBodyBytes: parsed.MAX_BODY_BYTES,
-    temporalCallTimeoutMs: parsed.TEMPORAL_CALL_TIMEOUT_MS,
-    queryTimeoutMs: parsed.TEMPORAL_QUERY_TIMEOUT_MS,
-    webhookSecrets: problems.check(() => webhookSecrets(parsed.WEBHOOK_SECRETS)) ?? new Map(),
-    webhookSources: problems.check(() => webhookSources(parsed.WEBHOOK_SOURCES_FILE, env)) ?? new Map(),
-    webhookHoldMs: parsed.WEBHOOK_HOLD_SECONDS * 1000,
-    webhookMaxHeldEvents: parsed.WEBHOOK_MAX_HELD_EVENTS,
-    rateLimitPerIp: parsed.RATE_LIMIT_PER_IP,
-    rateLimitPerKey: parsed.RATE_LIMIT_PER_KEY,
-    trustProxy: trustProxy(parsed.GATEWAY_TRUST_PROXY),
-    requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
+    app: {
+      maxBodyBytes: parsed.MAX_BODY_BYTES,
+      temporalCallTimeoutMs: parsed.TEMPORAL_CALL_TIMEOUT_MS,
+      queryTimeoutMs: parsed.TEMPORAL_QUERY_TIMEOUT_MS,
+      rateLimits: { perIp: { perMinute: parsed.RATE_LIMIT_PER_IP }, perKey: { perMinute: parsed.RATE_LIMIT_PER_KEY } },
+      trustProxy: trustProxy(parsed.GATEWAY_TRUST_PROXY),
+      signatureSecrets: problems.check(() => signatureSecrets(parsed.WEBHOOK_SECRETS)) ?? new Map(),
+      ...(sources.size > 0 ? { webhooks: { sources, holdMs: parsed.WEBHOOK_HOLD_SECONDS * 1000, maxHeldEvents: parsed.WEBHOOK_MAX_HELD_EVENTS } } : {}),
+    },
+    server: { requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS, maxBodyBytes: parsed.MAX_BODY_BYTES },
+    listen: { host: parsed.GATEWAY_HOST, port: parsed.GATEWAY_PORT },
     defaultedSettings: defaulted(env, ['GATEWAY_HOST', 'GATEWAY_PORT', ...TOKEN_DEFAULTS]),
   };
 }
@@ -89,7 +89,7 @@ function webhookSources(file: string | undefined, env: Env): WebhookSources {
   }
 }
 
-function webhookSecrets(value: string | undefined): Map<string, string> {
+function signatureSecrets(value: string | undefined): Map<string, string> {
   const secrets = new Map<string, string>();
   for (const entry of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
     const separator = entry.indexOf('=');

@@ -57,31 +57,27 @@ function reportSignatureSenders(secrets: ReadonlyMap<string, unknown>, logger: L
  * down; it reconnects by itself), and listens.
  */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
-  const webhookSecrets = decodeWebhookSecrets(config.webhookSecrets);
+  const { signatureSecrets, webhooks, ...app } = config.app;
+  const webhookSecrets = decodeWebhookSecrets(signatureSecrets);
   reportSignatureSenders(webhookSecrets, logger);
   const ring = await loadKeyRing(config.token.keys);
   const { client, connection } = await createTemporalClient(config.temporal);
-  const app = createGateway({
+  const expressApp = createGateway({
     client,
     verifier: createCallbackTokenVerifier(ring, { ...config.token, namespace: config.temporal.namespace }),
     apiKeys: new FileApiKeyStore(config.apiKeysFile),
     logger,
-    maxBodyBytes: config.maxBodyBytes,
-    temporalCallTimeoutMs: config.temporalCallTimeoutMs,
-    queryTimeoutMs: config.queryTimeoutMs,
+    ...app,
     webhookSecrets,
-    rateLimits: { perIp: { perMinute: config.rateLimitPerIp }, perKey: { perMinute: config.rateLimitPerKey } },
-    trustProxy: config.trustProxy,
-    ...(config.webhookSources.size > 0
-      ? { webhooks: { sources: config.webhookSources, taskQueue: config.temporal.taskQueue, holdMs: config.webhookHoldMs, maxHeldEvents: config.webhookMaxHeldEvents } }
-      : {}),
+    ...(webhooks ? { webhooks: { ...webhooks, taskQueue: config.temporal.taskQueue } } : {}),
   });
-  const server = createGatewayServer(app, { requestTimeoutMs: config.requestTimeoutMs, maxBodyBytes: config.maxBodyBytes });
-  server.listen(config.port, config.host);
+  const server = createGatewayServer(expressApp, config.server);
+  const { host, port: configuredPort } = config.listen;
+  server.listen(configuredPort, host);
   await once(server, 'listening');
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  const port = typeof address === 'object' && address ? address.port : configuredPort;
+  const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
   const listenDefaults = ['GATEWAY_HOST', 'GATEWAY_PORT'].filter((name) => config.defaultedSettings?.includes(name));
   // One line to put beside the worker's: a key mismatch shows as different fingerprints.
   logger.info(KEY_SETUP_MESSAGE, {

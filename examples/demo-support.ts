@@ -72,7 +72,7 @@ export async function connectDemo(run: DemoRun, name?: string): Promise<DemoCont
   const gateway = loadGatewayConfig();
   const temporal = loadTemporalConfig();
   const { uiPort } = loadDevServerConfig();
-  const gatewayUrl = localBaseUrl(gateway.host, gateway.port);
+  const gatewayUrl = localBaseUrl(gateway.listen.host, gateway.listen.port);
   print(`checking the callback gateway at ${gatewayUrl}`);
   if (!(await answers(`${gatewayUrl}/healthz`))) throw new DemoError(notRunning(name));
 

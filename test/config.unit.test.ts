@@ -19,9 +19,15 @@ function errorOf(fn: () => unknown): ConfigError {
 describe('configuration', () => {
   test('defaults need nothing set outside production', () => {
     const config = loadGatewayConfig({});
-    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', maxBodyBytes: 256 * 1024, temporal: { connection: { address: 'localhost:7233' }, namespace: 'default', taskQueue: 'callbacks' } });
-    expect(config).toMatchObject({ temporalCallTimeoutMs: 5_000, queryTimeoutMs: 1_000 });
-    expect(loadGatewayConfig({ TEMPORAL_QUERY_TIMEOUT_MS: '250' }).queryTimeoutMs).toBe(250);
+    expect(config).toMatchObject({
+      listen: { port: 8080, host: '127.0.0.1' },
+      server: { maxBodyBytes: 256 * 1024, requestTimeoutMs: 30_000 },
+      temporal: { connection: { address: 'localhost:7233' }, namespace: 'default', taskQueue: 'callbacks' },
+    });
+    expect(config.app).toMatchObject({ maxBodyBytes: 256 * 1024, temporalCallTimeoutMs: 5_000, queryTimeoutMs: 1_000, trustProxy: false });
+    expect(config.app.rateLimits).toEqual({ perIp: { perMinute: 0 }, perKey: { perMinute: 600 } });
+    expect(config.app.webhooks).toBeUndefined();
+    expect(loadGatewayConfig({ TEMPORAL_QUERY_TIMEOUT_MS: '250' }).app.queryTimeoutMs).toBe(250);
     expect(config.token.keys.kind).toBe('dev-file');
     expect(loadWorkerConfig({ GATEWAY_PORT: '9000' }).callbackBaseUrl).toBe('http://localhost:9000');
   });

@@ -126,9 +126,9 @@ async function main(): Promise<void> {
   // The demos' webhook sources (secrets generated into .data/) unless the user configured their own.
   const webhookSourcesFile = await webhookSourcesFileFor(process.env);
 
-  if (!(await portIsFree(gatewayConfig.host, gatewayConfig.port))) {
+  if (!(await portIsFree(gatewayConfig.listen.host, gatewayConfig.listen.port))) {
     sayError(
-      `port ${gatewayConfig.port} on ${gatewayConfig.host} is already in use, so the gateway cannot listen there. ` +
+      `port ${gatewayConfig.listen.port} on ${gatewayConfig.listen.host} is already in use, so the gateway cannot listen there. ` +
         'Is another `npm start` running? Stop it, or set GATEWAY_PORT to a free port.',
     );
     process.exit(1);
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
   );
 
   // (c) Wait until both are ready.
-  const readyzUrl = `${localBaseUrl(gatewayConfig.host, gatewayConfig.port)}/readyz`;
+  const readyzUrl = `${localBaseUrl(gatewayConfig.listen.host, gatewayConfig.listen.port)}/readyz`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let gatewayState = 'not asked yet';
   while (!stopping) {
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
       '',
       rule,
       '  durable-callbacks is running',
-      `    callback gateway:  ${browserBaseUrl(gatewayConfig.host, gatewayConfig.port)}`,
+      `    callback gateway:  ${browserBaseUrl(gatewayConfig.listen.host, gatewayConfig.listen.port)}`,
       isLocalAddress(address) ? `    Temporal UI:       http://localhost:${uiPort}` : `    Temporal:          ${address}`,
       `    webhook sources:   ${webhookSourcesFile === DEMO_WEBHOOK_SOURCES_FILE ? `${path.relative(ROOT, webhookSourcesFile)} (the demos')` : webhookSourcesFile}`,
       '',
