@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { z } from 'zod';
-import { writeFileAtomic } from '../keys/atomic-file';
+import { writeOwnerOnlyFile } from '../keys/atomic-file';
 import { CallbackError } from '../protocol/errors';
 import { generateApiKey, parseApiKey, secretMatches } from './api-key';
 import type { ApiKeyInfo, ApiKeyRecord, ApiKeyStore } from './api-key-store';
@@ -87,7 +87,7 @@ export class FileApiKeyStore implements ApiKeyStore {
       .then(async () => {
         const usage = await this.readUsage();
         usage[id] = new Date(now).toISOString();
-        await writeFileAtomic(this.usageFile, `${JSON.stringify(usage, null, 2)}\n`);
+        await writeOwnerOnlyFile(this.usageFile, `${JSON.stringify(usage, null, 2)}\n`);
       })
       .catch(() => undefined);
   }
@@ -165,6 +165,6 @@ export class FileApiKeyStore implements ApiKeyStore {
   }
 
   private async writeFile(file: KeyFile): Promise<void> {
-    await writeFileAtomic(this.file, `${JSON.stringify(file, null, 2)}\n`);
+    await writeOwnerOnlyFile(this.file, `${JSON.stringify(file, null, 2)}\n`);
   }
 }

@@ -1,10 +1,11 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { LRUCache } from 'lru-cache';
 import { chainHead, type CallbackTarget } from './temporal-calls';
 
 /** How often one call follows its chain's head to a newer run (continue-as-new) before giving up. */
 const MAX_HEAD_MOVES = 3;
 
-/** How many chains' latest runs are remembered; the oldest is forgotten first. */
+/** How many chains' latest runs are remembered; the least recently used is forgotten first. */
 const MAX_REMEMBERED_HEADS = 10_000;
 
 /**
@@ -16,7 +17,8 @@ const MAX_REMEMBERED_HEADS = 10_000;
  * (tokens minted before chains were recorded) calls go to the latest run, as before.
  */
 export class ExecutionChains {
-  private readonly heads = new Map<string, string>();
+  /** The newest run seen of each chain, by the chain's first run id. */
+  private readonly heads = new LRUCache<string, string>({ max: MAX_REMEMBERED_HEADS });
 
   /** @param client a Temporal client for the namespace the gateway serves. */
   constructor(readonly client: Client) {}
@@ -36,15 +38,9 @@ export class ExecutionChains {
         if (!(err instanceof WorkflowNotFoundError) || moves >= MAX_HEAD_MOVES) throw err;
         const head = await chainHead(this.client, target, timeoutMs);
         if (head.kind !== 'running' || head.runId === runId) throw err;
-        this.remember(executionChain, head.runId);
+        this.heads.set(executionChain, head.runId);
         runId = head.runId;
       }
     }
-  }
-
-  private remember(chain: string, runId: string): void {
-    this.heads.delete(chain);
-    this.heads.set(chain, runId);
-    if (this.heads.size > MAX_REMEMBERED_HEADS) this.heads.delete(this.heads.keys().next().value!);
   }
 }

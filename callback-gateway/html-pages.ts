@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
+import escapeHtml from 'escape-html';
 import type { Response } from 'express';
+import helmet from 'helmet';
 import type { CallbackErrorCode } from '../protocol/errors';
 import type { CallbackFormField, CallbackStatus } from '../protocol/callback-messages';
-import { escapeHtml } from './html-escape';
+import { headersSetBy } from './middleware/security-headers';
 
 /**
  * The HTML a person sees at a callback URL: the approval page, the "already answered" page, the
  * thank-you page and error pages. Self-contained on purpose: no script, no external style, font,
  * image or link, because a capability URL would leak to any third party through `Referer`. The
  * only style is one inline `<style>` block, allowed by its hash in {@link APPROVAL_PAGE_CSP}.
- * Everything taken from data goes through {@link escapeHtml}.
+ * Everything taken from data goes through escape-html, as text or as a double-quoted attribute
+ * value (never in `<style>`, a URL or an unquoted attribute).
  */
 
 const STYLE = [
@@ -37,20 +40,32 @@ const STYLE = [
 export const PAGE_STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
 /**
- * The Content-Security-Policy of every HTML page: nothing may load or run except the pages' own
- * inline style (by hash); forms may only post back to the gateway; no framing; no `<base>`.
+ * The Content-Security-Policy of every HTML page, as helmet writes it: nothing may load or run
+ * except the pages' own inline style (by hash); forms may only post back to the gateway; no
+ * framing; no `<base>`. It replaces the stricter policy helmet sets on every answer
+ * (security-headers.ts), which would block the style.
  */
-export const APPROVAL_PAGE_CSP = `default-src 'none'; style-src ${PAGE_STYLE_HASH}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+export const APPROVAL_PAGE_CSP = headersSetBy(
+  helmet.contentSecurityPolicy({
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      styleSrc: [PAGE_STYLE_HASH],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+  }),
+)['Content-Security-Policy']!;
 
 /**
- * Headers of every HTML page (on top of the gateway's security headers): the page's CSP, no
- * referrer, no caching, no indexing, and `Vary: Accept` since the URL also answers in JSON.
+ * Headers of every HTML page, on top of the gateway's security headers (helmet's, which already
+ * say `Referrer-Policy: no-referrer`, and `Cache-Control: no-store`): the page's CSP, no
+ * indexing, and `Vary: Accept` since the URL also answers in JSON.
  */
 export const APPROVAL_PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/html; charset=utf-8',
   'Content-Security-Policy': APPROVAL_PAGE_CSP,
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-store',
   'X-Robots-Tag': 'noindex, nofollow',
   Vary: 'Accept',
 };

@@ -1,8 +1,10 @@
+import { LRUCache } from 'lru-cache';
+
 /** Settings of a {@link RateLimiter}. */
 export interface RateLimit {
   /** Requests allowed per minute, sustained; also the burst. 0 turns the limit off. */
   perMinute: number;
-  /** Clients remembered at once; the least recently seen are forgotten first. Default 10,000. */
+  /** Clients remembered at once (a positive integer); the least recently seen are forgotten first. Default 10,000. */
   maxClients?: number;
 }
 
@@ -22,19 +24,20 @@ interface Bucket {
 
 /**
  * A token bucket per client key (an IP, an API key id), in memory: each gateway process limits
- * on its own, so N gateways allow N times the rate; limit globally at the load balancer.
+ * on its own, so N gateways allow N times the rate; limit globally at the load balancer. The
+ * buckets are an LRU cache of `maxClients`, so a flood of new clients forgets the idlest ones
+ * instead of growing memory (a forgotten client starts again with a full bucket).
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets: LRUCache<string, Bucket>;
   private readonly perMs: number;
-  private readonly maxClients: number;
 
   constructor(
     private readonly limit: RateLimit,
     private readonly now: () => number = Date.now,
   ) {
     this.perMs = limit.perMinute / 60_000;
-    this.maxClients = limit.maxClients ?? 10_000;
+    this.buckets = new LRUCache({ max: limit.maxClients ?? 10_000 });
   }
 
   /** Whether the limit is on at all. */
@@ -46,13 +49,13 @@ export class RateLimiter {
   take(client: string): RateDecision {
     if (!this.enabled) return { allowed: true };
     const now = this.now();
-    const bucket = this.buckets.get(client) ?? { tokens: this.limit.perMinute, updatedAt: now };
+    let bucket = this.buckets.get(client);
+    if (!bucket) {
+      bucket = { tokens: this.limit.perMinute, updatedAt: now };
+      this.buckets.set(client, bucket);
+    }
     bucket.tokens = Math.min(this.limit.perMinute, bucket.tokens + (now - bucket.updatedAt) * this.perMs);
     bucket.updatedAt = now;
-    // Re-inserting keeps the map in least-recently-seen order, so pruning drops idle clients.
-    this.buckets.delete(client);
-    this.buckets.set(client, bucket);
-    if (this.buckets.size > this.maxClients) this.buckets.delete(this.buckets.keys().next().value as string);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return { allowed: true };

@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /** How long a gateway remembers a delivery it had Temporal record: the Standard Webhooks replay window and then some. */
 const REMEMBER_MS = 10 * 60_000;
 
@@ -11,21 +13,22 @@ const MAX_REMEMBERED = 100_000;
  * case, and a repeat through another gateway process is answered `accepted` and changes nothing.
  */
 export class RecentDeliveries {
-  private readonly recorded = new Map<string, number>();
+  /** Recorded deliveries by `callbackId/deliveryId`, each forgotten {@link REMEMBER_MS} after it was (last) recorded. */
+  private readonly recorded: LRUCache<string, true>;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** @param now the clock the ten minutes are counted on; for tests. */
+  constructor(now: () => number = Date.now) {
+    // ttlResolution 0: read the clock on every check rather than once per millisecond with a timer.
+    this.recorded = new LRUCache({ max: MAX_REMEMBERED, ttl: REMEMBER_MS, ttlResolution: 0, perf: { now } });
+  }
 
   /** Notes that Temporal recorded this delivery. */
   remember(callbackId: string, deliveryId: string): void {
-    const key = `${callbackId}/${deliveryId}`;
-    this.recorded.delete(key);
-    this.recorded.set(key, this.now());
-    if (this.recorded.size > MAX_REMEMBERED) this.recorded.delete(this.recorded.keys().next().value!);
+    this.recorded.set(`${callbackId}/${deliveryId}`, true);
   }
 
   /** True when this delivery was recorded through this process within the last ten minutes. */
   has(callbackId: string, deliveryId: string): boolean {
-    const at = this.recorded.get(`${callbackId}/${deliveryId}`);
-    return at !== undefined && this.now() - at < REMEMBER_MS;
+    return this.recorded.has(`${callbackId}/${deliveryId}`);
   }
 }

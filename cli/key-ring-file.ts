@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { exportJWK, generateKeyPair } from 'jose';
-import { writeFileAtomic } from '../keys/atomic-file';
+import { writeOwnerOnlyFile } from '../keys/atomic-file';
 import { KEY_ID_PATTERN, keyRingFileSchema, readKeyRingFile, type KeyRingFile, type SigningAlgorithm, type TokenFormat } from '../keys/key-ring';
 import { NAME_RULE } from '../protocol/names';
 
@@ -27,7 +27,7 @@ async function readOrEmpty(path: string): Promise<KeyRingFile> {
 }
 
 async function write(path: string, ring: KeyRingFile): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(keyRingFileSchema.parse(ring), null, 2)}\n`);
+  await writeOwnerOnlyFile(path, `${JSON.stringify(keyRingFileSchema.parse(ring), null, 2)}\n`);
 }
 
 function newKid(prefix: string): string {

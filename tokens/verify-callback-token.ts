@@ -1,4 +1,5 @@
 import { compactDecrypt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type CryptoKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { CALLBACK_TOKEN_TYPE, CLOCK_TOLERANCE_SECONDS, MAX_TOKEN_LENGTH, tokenPayloadSchema, type CallbackClaims, type TokenIdentity } from './callback-token';
 import { CallbackError, isCallbackError } from '../protocol/errors';
 import { asKeyRing, KEY_ID_PATTERN, type KeyRing } from '../keys/key-ring';
@@ -192,7 +193,7 @@ export function createCallbackTokenVerifier(keys: KeyRing | CryptoKey, options: 
 
 /** Options for {@link cachingVerifier}. */
 export interface VerifierCacheOptions {
-  /** The most verified tokens remembered; the least recently used is forgotten first. Default 10,000. */
+  /** The most verified tokens remembered (a positive integer); the least recently used is forgotten first. Default 10,000. */
   maxEntries?: number;
   /** The clock expiry is checked against; for tests. */
   now?: () => number;
@@ -206,21 +207,19 @@ export interface VerifierCacheOptions {
  * again until `exp`. Refusals are never remembered.
  */
 export function cachingVerifier(verifier: CallbackTokenVerifier, options: VerifierCacheOptions = {}): CallbackTokenVerifier {
-  const maxEntries = options.maxEntries ?? 10_000;
   const now = options.now ?? Date.now;
-  const verified = new Map<string, CallbackClaims>();
+  // Each entry's ttl is set to its token's expiry; ttlResolution 0 reads the clock on every look-up.
+  const verified = new LRUCache<string, CallbackClaims>({ max: options.maxEntries ?? 10_000, ttlResolution: 0, perf: { now } });
   return {
     async verify(token) {
       const cached = verified.get(token);
-      if (cached && cached.expiresAt.getTime() > now()) {
-        verified.delete(token);
-        verified.set(token, cached);
-        return cached;
-      }
-      if (cached) verified.delete(token);
+      if (cached) return cached;
       const claims = await verifier.verify(token);
-      verified.set(token, claims);
-      if (verified.size > maxEntries) verified.delete(verified.keys().next().value!);
+      // lru-cache forgets an entry once strictly more than its ttl has passed; a token is expired
+      // at `exp` itself, hence one millisecond less. A token with no time left is not remembered
+      // (a ttl of 0 would mean "forever").
+      const ttl = claims.expiresAt.getTime() - now() - 1;
+      if (ttl > 0) verified.set(token, claims, { ttl });
       return claims;
     },
   };

@@ -11,8 +11,8 @@ import helmet, { type HelmetOptions } from 'helmet';
  *
  * - the CSP: no content of an answer may run or load (`default-src 'none'`) or be framed.
  *   helmet's default policy allows same-origin scripts and styles, which no JSON answer needs;
- *   HTML pages replace this header with their own, which allows their one inline style by hash
- *   (`APPROVAL_PAGE_CSP` in html-pages.ts).
+ *   HTML pages replace this header with their own, also written by helmet, which allows their
+ *   one inline style by hash (`APPROVAL_PAGE_CSP` in html-pages.ts).
  * - `X-Frame-Options: DENY` (helmet's default is `SAMEORIGIN`), as `frame-ancestors 'none'` says
  *   for browsers without CSP.
  * - HSTS for a year without `includeSubDomains`: which hosts below the gateway's must be HTTPS is
@@ -30,10 +30,12 @@ const setHelmetHeaders = helmet(HELMET_OPTIONS);
 const NO_STORE = { 'Cache-Control': 'no-store' } as const;
 
 /**
- * The headers helmet sets, read once by running it against a response that only records them.
- * Our own settings are all static, so these are exactly the headers it sets on every response.
+ * The headers a helmet middleware sets, read once by running it against a response that only
+ * records them. With static settings (all of ours) these are exactly the headers it sets on every
+ * response, so answers written outside Express (http-server.ts) and the HTML pages' own policy
+ * (html-pages.ts) carry helmet's headers without a second copy of them written by hand.
  */
-function headersSetBy(middleware: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void): Record<string, string> {
+export function headersSetBy(middleware: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void): Record<string, string> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader: (name: string, value: unknown) => (headers[name] = String(value)),
