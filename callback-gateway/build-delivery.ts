@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
+import * as z from 'zod';
 import { CallbackError } from '../protocol/errors';
 import type { CallbackDelivery, CallbackMethod, DeliveryKind } from '../protocol/callback-messages';
 import { API_KEY_QUERY_PARAM } from './middleware/authenticate';
+import { optionalText, refusing, type ContractPart } from './openapi/contract-parts';
+import { formBodySchema } from './openapi/schemas';
 import { WAIT_QUERY_PARAM } from './sync-delivery';
 
 /** Headers never forwarded to the workflow: credentials, and framing that means nothing there. */
@@ -54,6 +57,9 @@ function isSecretQueryParam(name: string): boolean {
 /** The longest accepted `Idempotency-Key` / `webhook-id`. */
 export const MAX_DELIVERY_ID_LENGTH = 255;
 
+/** What a delivery id is made of: visible ASCII characters. */
+export const DELIVERY_ID_PATTERN = /^[\x21-\x7e]+$/;
+
 /** The headers worth handing to the workflow. */
 export function forwardedHeaders(req: Request): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -98,7 +104,7 @@ export function deliveryIdOf(req: Request, signed = false): string {
   const given = signed ? webhookId : (idempotencyKey ?? webhookId);
   if (given === undefined) return randomUUID();
   const id = given.trim();
-  if (id.length === 0 || id.length > MAX_DELIVERY_ID_LENGTH || !/^[\x21-\x7e]+$/.test(id)) {
+  if (id.length === 0 || id.length > MAX_DELIVERY_ID_LENGTH || !DELIVERY_ID_PATTERN.test(id)) {
     throw new CallbackError(
       'INVALID_DELIVERY_ID',
       `Idempotency-Key / webhook-id must be 1 to ${MAX_DELIVERY_ID_LENGTH} visible ASCII characters.`,
@@ -116,6 +122,34 @@ export interface DeliveryParts {
   data: unknown;
   apiKeyId?: string;
 }
+
+/**
+ * `webhook-id`, which {@link deliveryIdOf} and the signature check both read. Not required, and
+ * without a format: a callback that needs no signature ignores it beside an `Idempotency-Key`.
+ */
+export const WEBHOOK_ID_HEADER = optionalText(
+  'Standard Webhooks message id: the delivery id when there is no `Idempotency-Key`; for a callback that requires a signature, always, and signed with the body.',
+);
+
+/** What a delivery reads beside its body ({@link deliveryIdOf}, {@link forwardedQuery}) and refuses. */
+export const DELIVERY_PART: ContractPart = {
+  headers: {
+    'Idempotency-Key': z.string().min(1).max(MAX_DELIVERY_ID_LENGTH).regex(DELIVERY_ID_PATTERN).optional().meta({
+      param: { description: 'The delivery id, naming the event: a delivery id is applied once, so retries are safe. Default: `webhook-id`, else a new id.' },
+    }),
+    'webhook-id': WEBHOOK_ID_HEADER,
+  },
+  query: {
+    fields: formBodySchema.optional().meta({
+      param: {
+        description: `Other query parameters reach the workflow as the delivery's \`query\`; for a GET they are its data. Never forwarded: \`${WAIT_QUERY_PARAM}\`, and, in any letter case, ${SECRET_QUERY_PARAMS.map((name) => `\`${name}\``).join(', ')}.`,
+        style: 'form',
+        explode: true,
+      },
+    }),
+  },
+  refusals: refusing('INVALID_DELIVERY_ID', 'DELIVERY_ID_MISMATCH'),
+};
 
 /** Assembles the signal payload for a request whose token, key and body have been checked. */
 export function buildDelivery(req: Request, parts: DeliveryParts): CallbackDelivery {

@@ -14,6 +14,7 @@ import { ExecutionChains } from './execution-chain';
 import { deliveryRoutes } from './routes/delivery';
 import { probeRoutes } from './routes/probes';
 import { webhookRoutes } from './routes/webhooks';
+import { serveOpenApiDocument } from './openapi';
 import type { WebhookSources } from './webhooks/webhook-sources';
 import { DEFAULT_WEBHOOK_HOLD_MS } from '../protocol/definitions';
 import { DEFAULT_WEBHOOK_MAX_HELD_EVENTS } from './webhook-capacity';
@@ -109,7 +110,7 @@ export function createGateway(deps: GatewayDeps): express.Express {
   app.use(logRequests(logger));
   if (metrics) app.use(metrics.middleware);
 
-  app.use(probeRoutes({ client: deps.client, timeoutMs, metrics }));
+  app.use(probeRoutes({ client: deps.client, timeoutMs, metrics, openApiDocument: serveOpenApiDocument }));
   app.use(
     deliveryRoutes({
       chains: new ExecutionChains(deps.client),

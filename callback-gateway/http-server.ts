@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import { ERROR_STATUS, type CallbackError, type CallbackErrorCode, type ErrorBody } from '../protocol/errors';
 import { announcesTooLargeBody, DEFAULT_MAX_BODY_BYTES, payloadTooLarge } from './middleware/read-body';
 import { SECURITY_HEADERS } from './middleware/security-headers';
+import { refusing, type Refusals } from './openapi/contract-parts';
 
 /** Limits of the HTTP server in front of the gateway app. */
 export interface GatewayServerLimits {
@@ -37,6 +38,13 @@ const CLIENT_ERRORS: Record<string, [CallbackErrorCode, string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: ['REQUEST_TIMEOUT', 'The request did not arrive completely in time.'],
   ERR_HTTP_HEADERS_TIMEOUT: ['REQUEST_TIMEOUT', 'The request headers did not arrive completely in time.'],
 };
+
+/**
+ * What the HTTP server refuses itself, before any route, on every path and method: what Node's
+ * parser rejects, and a body announced over the limit with `Expect: 100-continue`. Answered
+ * without `X-Request-Id`. (CONNECT, which no route describes, is refused 405 too.)
+ */
+export const SERVER_REFUSALS: Refusals = refusing(...Object.values(CLIENT_ERRORS).map(([code]) => code), 'MALFORMED_REQUEST', 'PAYLOAD_TOO_LARGE');
 
 /**
  * Answers requests Node's HTTP parser rejects before Express sees them (oversized headers,

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { CallbackError } from '../protocol/errors';
+import type { Refusals } from './openapi/contract-parts';
 import { deliverCallbackSignal, deliveryReceiptQuery } from '../protocol/definitions';
 import type { CallbackDelivery, DeliveryReceipt, SyncDeliveryResult } from '../protocol/callback-messages';
 import { historiesNewestFirst, lastRunOf } from './chain-history';
@@ -26,6 +27,9 @@ export interface ReceiptSearch {
 
 /** `Retry-After` for `RECEIPT_UNAVAILABLE`: a worker has to come back, which takes longer than a network blip. */
 export const RECEIPT_RETRY_AFTER_SECONDS = 30;
+
+/** What a receipt search refuses with beside Temporal's failures: {@link receiptUnavailable}. */
+export const RECEIPT_REFUSALS: Refusals = { RECEIPT_UNAVAILABLE: ['Retry-After'] };
 
 /** `RECEIPT_UNAVAILABLE` (503, `Retry-After`): whether the delivery was recorded could not be told in time. */
 export function receiptUnavailable(cause: unknown): CallbackError {

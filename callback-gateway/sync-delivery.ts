@@ -1,9 +1,11 @@
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Request } from 'express';
+import * as z from 'zod';
 import { CallbackError } from '../protocol/errors';
-import { deliverCallbackUpdate, isWorkflowRefusalCode, WORKFLOW_REFUSALS } from '../protocol/definitions';
-import type { CallbackDelivery, PayloadIssue, SyncDeliveryResult } from '../protocol/callback-messages';
+import { deliverCallbackUpdate, isWorkflowRefusalCode, WORKFLOW_REFUSALS, type WorkflowRefusalCode } from '../protocol/definitions';
+import type { CallbackDelivery, DeliveryKind, PayloadIssue, SyncDeliveryResult } from '../protocol/callback-messages';
 import type { ExecutionChains } from './execution-chain';
+import { optionalText, refusing, type ContractPart } from './openapi/contract-parts';
 import { isResourceExhausted, temporalCallError, withinDeadline, type CallbackTarget } from './temporal-calls';
 
 /** The query parameter that asks for a synchronous answer, for senders that cannot set `Prefer`. */
@@ -11,6 +13,34 @@ export const WAIT_QUERY_PARAM = 'wait';
 
 /** The longest synchronous wait a sender may ask for. */
 export const MAX_SYNC_WAIT_SECONDS = 30;
+
+/** What the workflow refuses a synchronous delivery of each kind with (its judge, in workflows/callback-registry.ts). */
+const WORKFLOW_REFUSALS_BY_KIND: Record<DeliveryKind, readonly WorkflowRefusalCode[]> = {
+  complete: ['CALLBACK_ALREADY_COMPLETED', 'CALLBACK_CLOSED', 'CALLBACK_UNKNOWN', 'PAYLOAD_INVALID'],
+  fail: ['CALLBACK_CLOSED', 'CALLBACK_UNKNOWN', 'INVALID_FAILURE_REPORT'],
+  heartbeat: ['CALLBACK_CLOSED', 'CALLBACK_UNKNOWN'],
+};
+
+const WAIT_QUERY_SCHEMA = z.int().min(1).max(999_999).optional().meta({
+  param: {
+    description: `Synchronous mode, for senders that cannot set \`Prefer\`: wait up to this many seconds (at most ${MAX_SYNC_WAIT_SECONDS} are used) for the workflow's answer. Anything but a whole number of 1 or more: 400 \`INVALID_WAIT\`.`,
+  },
+});
+
+const PREFER_HEADER_SCHEMA = optionalText(`\`wait=N\` (RFC 7240): as \`?${WAIT_QUERY_PARAM}=N\`. Ignored when it does not parse.`);
+
+/**
+ * What synchronous mode reads ({@link requestedWaitSeconds}) and refuses on a `kind` route: an
+ * unusable `?wait=`, and the workflow's own refusals ({@link deliverSync}; its failed Temporal
+ * calls are the delivery's).
+ */
+export function syncDeliveryPart(kind: DeliveryKind): ContractPart {
+  return {
+    query: { [WAIT_QUERY_PARAM]: WAIT_QUERY_SCHEMA },
+    headers: { Prefer: PREFER_HEADER_SCHEMA },
+    refusals: refusing('INVALID_WAIT', ...WORKFLOW_REFUSALS_BY_KIND[kind]),
+  };
+}
 
 /**
  * The synchronous wait a request asks for, in seconds: `Prefer: wait=N` (RFC 7240) or

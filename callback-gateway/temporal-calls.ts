@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, isGrpcServiceError, type Client } from '@temporalio/client';
 import type { CallbackClaims } from '../tokens/callback-token';
 import { CallbackError } from '../protocol/errors';
+import { refusing, type Refusals } from './openapi/contract-parts';
 
 /**
  * How the gateway calls Temporal: every call under a deadline, and every failure turned into the
@@ -67,6 +68,12 @@ export function unavailable(cause: unknown): CallbackError {
     },
   );
 }
+
+/** What {@link classify} answers: `TEMPORAL_UNAVAILABLE` (with `Retry-After`) or `INTERNAL_ERROR`. */
+export const CLASSIFIED_REFUSALS: Refusals = { TEMPORAL_UNAVAILABLE: ['Retry-After'], INTERNAL_ERROR: [] };
+
+/** What {@link temporalCallError} answers: the {@link CLASSIFIED_REFUSALS}, or what became of the callback's workflow. */
+export const TEMPORAL_CALL_REFUSALS: Refusals = { ...CLASSIFIED_REFUSALS, ...refusing('WORKFLOW_NOT_FOUND', 'WORKFLOW_CLOSED', 'EXECUTION_REPLACED') };
 
 /** The {@link CallbackError} for a failed Temporal call that names no callback: `TEMPORAL_UNAVAILABLE` when a retry may succeed, else `INTERNAL_ERROR`. */
 export function classify(err: unknown): CallbackError {

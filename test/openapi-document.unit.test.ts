@@ -3,7 +3,12 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
+import type { Router } from 'express';
 import { buildOpenApiDocument } from '../callback-gateway/openapi';
+import { expressPath, HTTP_METHODS } from '../callback-gateway/openapi/route-contract';
+import { deliveryRoutes, type DeliveryRouteDeps } from '../callback-gateway/routes/delivery';
+import { probeRoutes, type ProbeDeps } from '../callback-gateway/routes/probes';
+import { webhookRoutes, type WebhookRouteDeps } from '../callback-gateway/routes/webhooks';
 import { ERROR_STATUS, type CallbackErrorCode } from '../protocol/errors';
 import { REPO_ROOT } from './support/repo';
 
@@ -58,6 +63,34 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
+type Json = Record<string, any>;
+const CODES = Object.keys(ERROR_STATUS) as CallbackErrorCode[];
+const ajv = new Ajv2020({ strict: false });
+ajv.addSchema(doc, 'openapi');
+
+/** `node`, or what its `$ref` points to in the document. */
+function resolve(node: Json): Json {
+  if (typeof node.$ref !== 'string') return node;
+  return resolve((node.$ref as string).slice(2).split('/').reduce((at: Json, key) => at[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc as Json));
+}
+
+/** Every operation: where it is, and what it declares. */
+const operations = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
+  HTTP_METHODS.filter((method) => (item as Json)[method]).map((method) => ({ at: `${method.toUpperCase()} ${path}`, path, method, op: (item as Json)[method] as Json })),
+);
+
+/** The codes a refusal answer's JSON body may carry, by the document's own schema. */
+function codesOf(answer: Json): CallbackErrorCode[] {
+  const validate = ajv.getSchema(`openapi${answer.$ref}/content/application~1json/schema`)!;
+  return CODES.filter((code) => validate({ error: { code, message: 'refused' } }));
+}
+
+/** The codes `op` can refuse with `status`. */
+const refusedWith = (op: Json, status: number): CallbackErrorCode[] => (op.responses[String(status)] ? codesOf(op.responses[String(status)]) : []);
+
+/** A request header an operation declares, resolved. */
+const headerParam = (op: Json, name: string): Json | undefined => (op.parameters ?? []).map(resolve).find((param: Json) => param.in === 'header' && param.name === name);
+
 describe('the generated OpenAPI document', () => {
   test('is valid OpenAPI 3.1 for swagger-parser', async () => {
     expect(doc.openapi).toBe('3.1.0');
@@ -70,26 +103,87 @@ describe('the generated OpenAPI document', () => {
     expect(report.totals).toEqual({ errors: 0, warnings: 0, ignored: 0 });
   });
 
-  test('each refusal status accepts exactly the codes ERROR_STATUS gives it', () => {
-    const ajv = new Ajv2020({ strict: false });
-    ajv.addSchema(doc, 'openapi');
-    const codes = Object.keys(ERROR_STATUS) as CallbackErrorCode[];
-    expect(doc.components.schemas.ErrorCode?.enum).toEqual(codes);
-    for (const status of new Set(Object.values(ERROR_STATUS))) {
-      const validate = ajv.getSchema(`openapi#/components/schemas/Error${status}`)!;
-      const accepted = codes.filter((code) => validate({ error: { code, message: 'refused' } }));
-      expect({ status, accepted }).toEqual({ status, accepted: codes.filter((code) => ERROR_STATUS[code] === status) });
+  test('each refusal answer accepts exactly the codes it names, each of which ERROR_STATUS gives its status', () => {
+    expect(doc.components?.schemas?.ErrorCode).toMatchObject({ enum: CODES });
+    for (const { at, op } of operations) {
+      for (const [status, answer] of Object.entries(op.responses as Record<string, Json>)) {
+        const { description } = resolve(answer) as { description: string };
+        if (!description.startsWith('Refused:')) continue; // an answer, such as /readyz's 503
+        const named = [...description.matchAll(/`([A-Z_]+)`/g)].map((match) => match[1]);
+        const accepted = codesOf(answer);
+        expect({ at, status, accepted }).toEqual({ at, status, accepted: named });
+        expect({ at, status, statuses: [...new Set(accepted.map((code) => ERROR_STATUS[code]))] }).toEqual({ at, status, statuses: [Number(status)] });
+      }
     }
   });
 
+  test("declares each operation's refusals from the pieces its route mounts", () => {
+    const operation = (at: string) => operations.find((each) => each.at === at)!.op;
+    // Every callback path decodes its token first, whatever the method.
+    for (const { at, path, op } of operations) if (path.startsWith('/callbacks/')) expect({ at, invalid: refusedWith(op, 401).includes('CALLBACK_TOKEN_INVALID') }).toEqual({ at, invalid: true });
+    // The status route describes a closed or replaced workflow (200); only one that is gone is refused.
+    expect(refusedWith(operation('GET /callbacks/{token}/status'), 410)).toEqual([]);
+    expect(refusedWith(operation('GET /callbacks/{token}/status'), 404)).toEqual(['WORKFLOW_NOT_FOUND']);
+    // The workflow's own refusals are those of the route's kind.
+    expect(refusedWith(operation('POST /callbacks/{token}/fail'), 422)).toEqual(['INVALID_FAILURE_REPORT']);
+    expect(refusedWith(operation('POST /callbacks/{token}/heartbeat'), 422)).toEqual([]);
+    expect(refusedWith(operation('POST /callbacks/{token}'), 409)).toEqual(['CALLBACK_ALREADY_COMPLETED']);
+    // A method a route does not take is refused before its token is checked.
+    expect(Object.keys(operation('DELETE /callbacks/{token}/status').responses)).toEqual(['400', '401', '405', '408', '413', '431']);
+    expect(resolve(operation('HEAD /callbacks/{token}').responses['405']).headers.Allow.required).toBe(true);
+  });
+
+  test('declares Preference-Applied on synchronous answers only, and never as required: a retry answered from a receipt has none', () => {
+    const declaring = operations.flatMap(({ at, op }) =>
+      Object.entries(op.responses as Record<string, Json>)
+        .filter(([, answer]) => resolve(answer).headers?.['Preference-Applied'])
+        .map(([status, answer]) => ({ at: `${at} ${status}`, required: resolve(answer).headers['Preference-Applied'].required })),
+    );
+    const delivering = operations.filter(({ path, op }) => path.startsWith('/callbacks/') && op.responses['202']).map(({ at }) => ({ at: `${at} 200`, required: false }));
+    expect(declaring).toEqual(delivering);
+    expect(declaring.map(({ at }) => at)).toContain('POST /callbacks/{token}/fail 200');
+  });
+
+  test('declares the Standard Webhooks headers of a callback where its signature is checked, without a format the gateway does not always enforce', () => {
+    const names = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
+    for (const { at, path, op } of operations.filter(({ path }) => path.startsWith('/callbacks/'))) {
+      const checksSignature = refusedWith(op, 401).includes('SIGNATURE_MISSING');
+      const declared = names.map((name) => headerParam(op, name)).filter((param): param is Json => param !== undefined);
+      expect({ at, path, declared: declared.length }).toEqual({ at, path, declared: checksSignature ? names.length : 0 });
+      // A callback that requires no signature ignores them, so any text is accepted: none is required, none has a format.
+      for (const param of declared) expect({ at, name: param.name, required: param.required, schema: param.schema }).toEqual({ at, name: param.name, required: false, schema: { type: 'string' } });
+    }
+    expect(headerParam(operations.find(({ at }) => at === 'HEAD /callbacks/{token}')!.op, 'webhook-signature')).toBeUndefined();
+  });
+
+  test('declares every route the gateway mounts, with each method it takes, and no other', () => {
+    // Mounted, never called: nothing here reaches Temporal.
+    const unused = {} as never;
+    const handler = () => undefined;
+    const routers: Router[] = [
+      deliveryRoutes({ chains: { client: unused }, verifier: unused, apiKeys: unused, logger: unused, maxBodyBytes: 1, timeoutMs: 1, queryTimeoutMs: 1 } as unknown as DeliveryRouteDeps),
+      probeRoutes({ client: unused, timeoutMs: 1, metrics: { handler }, openApiDocument: handler } as unknown as ProbeDeps),
+      webhookRoutes({ client: unused, sources: new Map(), taskQueue: 'q', holdMs: 1, maxHeldEvents: 1, maxBodyBytes: 1, timeoutMs: 1 } as WebhookRouteDeps),
+    ];
+    const mounted = routers.flatMap((router) =>
+      (router.stack as Array<{ route?: { path: string; methods: Record<string, boolean> } }>).flatMap(({ route }) => {
+        if (!route) return [];
+        // `.all` takes every method; Express answers HEAD with a route's GET handlers.
+        const methods = route.methods._all ? HTTP_METHODS : Object.keys(route.methods).flatMap((method) => (method === 'get' ? ['get', 'head'] : [method]));
+        return methods.map((method) => `${method.toUpperCase()} ${route.path}`);
+      }),
+    );
+    const declared = operations.map(({ method, path }) => `${method.toUpperCase()} ${expressPath(path)}`);
+    expect(declared.sort()).toEqual(mounted.sort());
+  });
+
   test('defines each response once and refers to it everywhere', () => {
-    for (const [route, item] of Object.entries(doc.paths)) {
-      for (const [method, operation] of Object.entries(item)) {
-        if (method === 'parameters') continue;
-        for (const [status, response] of Object.entries((operation as { responses: Record<string, { $ref?: string }> }).responses)) {
-          expect({ at: `${method} ${route} ${status}`, ref: response.$ref?.startsWith('#/components/responses/') }).toEqual({ at: `${method} ${route} ${status}`, ref: true });
-        }
+    for (const { at, op } of operations) {
+      for (const [status, response] of Object.entries(op.responses as Record<string, { $ref?: string }>)) {
+        expect({ at: `${at} ${status}`, ref: response.$ref?.startsWith('#/components/responses/') }).toEqual({ at: `${at} ${status}`, ref: true });
       }
     }
+    const defined = Object.values(doc.components?.responses ?? {}).map((response) => JSON.stringify(response));
+    expect(new Set(defined).size).toBe(defined.length);
   });
 });

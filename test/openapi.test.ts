@@ -21,9 +21,26 @@ function templateOf(pathname: string): string | undefined {
   return Object.keys(doc.paths).find((template) => new RegExp(`^${template.replace(/\./g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}/?$`).test(pathname));
 }
 
-function validateJson(schema: Json, body: unknown, where: string): void {
-  const validate = schema.$ref ? ajv.getSchema(`openapi${schema.$ref}`)! : ajv.compile(schema);
+/** Validates `body` against the schema at `pointer` in the document (so the `$ref`s in it resolve). */
+function validateJson(pointer: string, body: unknown, where: string): void {
+  const validate = ajv.getSchema(`openapi${pointer}`)!;
   if (!validate(body)) throw new Error(`${where}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(body)}`);
+}
+
+/** The pointer to the schema of `mediaType` in `answer`, a `$ref` to one of the document's responses. */
+const schemaPointer = (answer: Json, mediaType: string) => `${answer.$ref}/content/${mediaType.replace(/~/g, '~0').replace(/\//g, '~1')}/schema`;
+
+/**
+ * Checks that every request header `init` sends that the operation declares has a value its
+ * schema accepts, for a request the gateway took: a format the document states must be one the
+ * gateway enforces (else a client is told a header is invalid when it is only ignored).
+ */
+function checkSentHeaders(operation: Json, init: RequestInit, where: string): void {
+  const sent = new Headers(init.headers);
+  for (const param of (operation.parameters ?? []).map(resolve)) {
+    const value = param.in === 'header' ? sent.get(param.name) : null;
+    if (value !== null && !ajv.compile(param.schema)(value)) throw new Error(`${where}: the gateway took ${param.name}: ${value}, which the document's schema refuses`);
+  }
 }
 
 /**
@@ -44,19 +61,19 @@ async function answer(expectedStatus: number, url: string, init: RequestInit = {
   if (!operation) {
     const body = JSON.parse(text);
     expect({ where, mediaType, code: body.error?.code }).toEqual({ where, mediaType: 'application/json', code: 'ROUTE_NOT_FOUND' });
-    validateJson({ $ref: '#/components/schemas/Error404' }, body, where);
+    validateJson('#/components/schemas/Error', body, where);
     return { response, text };
   }
   const declared = operation.responses[String(response.status)];
   if (!declared) throw new Error(`${where}: the document does not declare this status`);
   const { content, headers = {} } = resolve(declared);
-  const media = content?.[mediaType];
-  if (!media) throw new Error(`${where}: the document does not declare ${mediaType || 'no content type'} for it`);
+  if (!content?.[mediaType]) throw new Error(`${where}: the document does not declare ${mediaType || 'no content type'} for it`);
   for (const [name, header] of Object.entries(headers as Json)) {
     if (resolve(header).required && !response.headers.has(name)) throw new Error(`${where}: required header ${name} is missing`);
   }
+  if (response.ok) checkSentHeaders(operation, init, where);
   if (method === 'head') expect(text).toBe('');
-  else if (mediaType === 'application/json') validateJson(media.schema, JSON.parse(text), where);
+  else if (mediaType === 'application/json') validateJson(schemaPointer(declared, mediaType), JSON.parse(text), where);
   else if (mediaType === 'text/html') expect(text).toMatch(/^<!doctype html>/);
   return { response, text };
 }
@@ -135,7 +152,18 @@ describe('the OpenAPI document', () => {
     const c = await start({ allowGet: true });
     await answer(200, `${c.url}?wait=10&x=1`, { headers: { accept: 'application/json' } });
     const d = await start({ allowGet: true });
-    await answer(202, `${d.url}/complete?x=1`);
+    // A callback that requires no signature ignores Standard Webhooks headers: the document states no format for them.
+    await answer(202, `${d.url}/complete?x=1`, { headers: { 'webhook-timestamp': 'not-a-time', 'webhook-signature': 'not-a-signature' } });
+
+    // A synchronous answer says Preference-Applied; a retry that does not ask to wait, answered
+    // from that delivery's receipt once the workflow closed, does not (the document requires it nowhere).
+    const f = await start();
+    const report = json({ error: { message: 'broke' } }, { 'idempotency-key': 'openapi-f' });
+    const sync = await answer(200, `${f.url}/fail`, { ...report, headers: { ...report.headers, prefer: 'wait=10' } });
+    expect(sync.response.headers.get('preference-applied')).toBe('wait=10');
+    await f.handle.result();
+    const receipt = await answer(200, `${f.url}/fail`, report);
+    expect({ preferenceApplied: receipt.response.headers.get('preference-applied'), status: JSON.parse(receipt.text).status }).toEqual({ preferenceApplied: null, status: 'duplicate' });
 
     const keyed = await start({ requireApiKey: true });
     const { key } = await h.apiKeys.create({ name: 'sender', scopes: ['workflows:execute'] });
@@ -172,9 +200,9 @@ describe('refusals the HTTP server answers before any route', () => {
         responses: Infinity,
       });
       const [response] = exchange.responses;
-      const declared = resolve(doc.paths[path === '/healthz' ? '/healthz' : '/callbacks/{token}'][method.toLowerCase()].responses['413']);
+      const declared = doc.paths[path === '/healthz' ? '/healthz' : '/callbacks/{token}'][method.toLowerCase()].responses['413'];
       expect(response?.status).toBe(413);
-      validateJson(declared.content['application/json'].schema, JSON.parse(response!.body), `${method} ${path} 413`);
+      validateJson(schemaPointer(declared, 'application/json'), JSON.parse(response!.body), `${method} ${path} 413`);
       expect(JSON.parse(response!.body).error.code).toBe('PAYLOAD_TOO_LARGE');
     }
   });

@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { EXECUTE_SCOPE, type ApiKeyInfo, type ApiKeyStore } from '../../api-keys';
 import { CallbackError } from '../../protocol/errors';
 import { tokenRefusalOf, type CallbackTokenVerifier } from '../../tokens/verify-callback-token';
+import { refusing, type ContractPart } from '../openapi/contract-parts';
 import { requestState } from '../request-state';
 
 /** The query parameter that may carry an API key, for senders that cannot set headers. */
@@ -22,6 +23,15 @@ export function presentedApiKey(req: Request): string | undefined {
   if (bearer) return bearer[1];
   return firstString((req.query as Record<string, unknown>)[API_KEY_QUERY_PARAM]);
 }
+
+/**
+ * What {@link authenticate} refuses: the token (invalid or expired), then a required API key
+ * (missing, unknown, revoked, expired, without the scope), or a key store that fails. The key's
+ * presentations are the document's security schemes, not parameters.
+ */
+export const AUTHENTICATE_PART: ContractPart = {
+  refusals: refusing('CALLBACK_TOKEN_INVALID', 'CALLBACK_TOKEN_EXPIRED', 'API_KEY_MISSING', 'API_KEY_INVALID', 'API_KEY_REVOKED', 'API_KEY_EXPIRED', 'API_KEY_FORBIDDEN', 'INTERNAL_ERROR'),
+};
 
 /**
  * Verifies the callback token in the path, then the API key when the token requires one, and

@@ -1,14 +1,40 @@
 import type { RequestHandler } from 'express';
 import { CallbackError } from '../../protocol/errors';
+import { WEBHOOK_ID_HEADER } from '../build-delivery';
 import type { Logger } from '../logger';
+import { optionalText, refusing, type ContractPart, type Refusals } from '../openapi/contract-parts';
 import { authenticated, receivedBody } from '../request-state';
-import { verifyWebhookSignature } from '../webhook-signature';
+import { SIGNATURE_TOLERANCE_SECONDS, verifyWebhookSignature } from '../webhook-signature';
 
 /**
  * `Retry-After` for a callback whose signature sender has no secret: an operator has to add it
  * and redeploy, which takes minutes, not seconds.
  */
 export const SENDER_NOT_CONFIGURED_RETRY_AFTER_SECONDS = 300;
+
+/** What the signature check refuses: a signature missing or wrong, a stale timestamp, a sender with no secret (`Retry-After`). */
+export const SIGNATURE_REFUSALS: Refusals = {
+  ...refusing('SIGNATURE_MISSING', 'SIGNATURE_INVALID', 'SIGNATURE_TIMESTAMP_INVALID'),
+  SIGNATURE_SENDER_NOT_CONFIGURED: ['Retry-After'],
+};
+
+/**
+ * What {@link checkWebhookSignature} reads and refuses. Only a callback that requires a signature
+ * reads the headers (any other ignores them, whatever they hold), so none is required, and none
+ * has a format beyond what the signature check refuses.
+ */
+export const SIGNATURE_PART: ContractPart = {
+  headers: {
+    'webhook-id': WEBHOOK_ID_HEADER,
+    'webhook-timestamp': optionalText(
+      `Standard Webhooks signing time, Unix seconds, within ${SIGNATURE_TOLERANCE_SECONDS} s of the gateway's clock. Read only for a callback that requires a signature.`,
+    ),
+    'webhook-signature': optionalText(
+      'Standard Webhooks signatures (`v1,<base64>`, space-separated) over `id.timestamp.body`. Read only for a callback that requires a signature.',
+    ),
+  },
+  refusals: SIGNATURE_REFUSALS,
+};
 
 /**
  * For callbacks created with `requireSignature`, checks the request's Standard Webhooks signature

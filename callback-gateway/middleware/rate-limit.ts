@@ -1,7 +1,11 @@
 import type { RequestHandler } from 'express';
 import { CallbackError } from '../../protocol/errors';
+import type { ContractPart } from '../openapi/contract-parts';
 import { RateLimiter, type RateDecision, type RateLimit } from '../rate-limiter';
 import { authenticated } from '../request-state';
+
+/** What both limits refuse with: 429 `RATE_LIMITED`, with `Retry-After`. */
+export const RATE_LIMIT_PART: ContractPart = { refusals: { RATE_LIMITED: ['Retry-After'] } };
 
 /** A limit of 0 (or none) is no limit: no middleware work at all on the request path. */
 const noLimit: RequestHandler = (_req, _res, next) => next();

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import express, { type Request, type RequestHandler } from 'express';
 import { CallbackError } from '../../protocol/errors';
+import { refusing, type ContractPart } from '../openapi/contract-parts';
 import { requestState } from '../request-state';
 
 /** Media types a callback body may have. */
@@ -177,6 +178,11 @@ function bodyError(err: unknown, maxBytes: number): CallbackError {
       return err instanceof CallbackError ? err : new CallbackError('INTERNAL_ERROR', 'The body could not be read.', { cause: err });
   }
 }
+
+/** What {@link readBody} refuses: a type it does not read, a body too large, unreadable, too deep or with an inexact number. */
+export const READ_BODY_PART: ContractPart = {
+  refusals: refusing('UNSUPPORTED_CONTENT_TYPE', 'PAYLOAD_TOO_LARGE', 'MALFORMED_BODY', 'BODY_TOO_DEEP', 'NUMBER_NOT_EXACT', 'INTERNAL_ERROR'),
+};
 
 /**
  * Reads and parses the body by its declared content type (JSON, form-urlencoded, text) within

@@ -4,37 +4,32 @@ import { WORKFLOW_REFUSALS, type WorkflowRefusalCode } from '../../protocol/defi
 import type { CallbackStatus, DeliveryKind, DeliveryOutcome, SyncDeliveryResult } from '../../protocol/callback-messages';
 
 /**
- * The JSON bodies the gateway reads and writes, as zod schemas: the OpenAPI document is
- * generated from them (`build-openapi-document.ts`), and their types are what gateway code
- * can write. Response bodies are strict objects: the gateway writes exactly these fields.
+ * The bodies the gateway reads and writes, as zod schemas: the routes declare their contracts
+ * with them (the OpenAPI document is generated from those), and handlers type what they write
+ * with their `z.infer`. Response bodies are strict objects: the gateway writes exactly these
+ * fields. A schema with a `.meta` id is one of the document's `components.schemas`.
  */
 
 const ERROR_CODES = Object.keys(ERROR_STATUS) as [CallbackErrorCode, ...CallbackErrorCode[]];
 
-/** Every stable error code, from the one code-to-status table in `lib/errors.ts`. */
-export const errorCodeSchema = z.enum(ERROR_CODES).describe('Why the request was refused; each code has one HTTP status.');
+/** Every stable error code, from the one code-to-status table in `protocol/errors.ts`. */
+const errorCodeSchema = z.enum(ERROR_CODES).meta({ id: 'ErrorCode', description: 'Why the request was refused; each code has one HTTP status.' });
 
 /** One way a payload failed the callback's schema (`PAYLOAD_INVALID`). */
-export const errorIssueSchema = z.strictObject({ path: z.string(), message: z.string() }).describe('One way the payload fails the callback\'s schema.');
+const errorIssueSchema = z.strictObject({ path: z.string(), message: z.string() }).meta({ id: 'ErrorIssue', description: "One way the payload fails the callback's schema." });
 
 /** Every refusal: `{"error":{"code","message"}}`, with `issues` for `PAYLOAD_INVALID`. */
-export const errorResponseSchema = z.strictObject({
+const errorResponseSchema = z.strictObject({
   error: z.strictObject({
     code: errorCodeSchema,
     message: z.string().min(1),
     issues: z.array(errorIssueSchema).optional(),
   }),
-}).describe('A refusal. Branch on `error.code`; `message` is for people.');
+}).meta({ id: 'Error', description: 'A refusal. Branch on `error.code`; `message` is for people.' });
 
-/** The error codes that `ERROR_STATUS` maps to `status`, in its order. */
-export function codesWithStatus(status: number): CallbackErrorCode[] {
-  return ERROR_CODES.filter((code) => ERROR_STATUS[code] === status);
-}
-
-/** A refusal with `status`: {@link errorResponseSchema}, its `code` narrowed to the codes of that status. */
-export function errorResponseWithStatus(status: number) {
-  const codes = codesWithStatus(status);
-  if (codes.length === 0) throw new Error(`no error code has status ${status}`);
+/** A refusal with one of `codes`: {@link errorResponseSchema}, its `code` narrowed to them. */
+export function refusalSchema(codes: readonly CallbackErrorCode[]) {
+  if (codes.length === 0) throw new Error('a refusal has a code');
   return z.intersection(errorResponseSchema, z.object({ error: z.object({ code: z.enum(codes as [CallbackErrorCode, ...CallbackErrorCode[]]) }) }));
 }
 
@@ -45,7 +40,7 @@ export const acceptedResponseSchema = z.strictObject({
     .describe('`duplicate`: Temporal had already recorded this delivery id (a retry after a lost answer, a replayed signed request); it changes nothing.'),
   callbackId: z.string(),
   deliveryId: z.string(),
-}).describe('Temporal durably recorded the delivery; the workflow applies each delivery id once.');
+}).meta({ id: 'Accepted', description: 'Temporal durably recorded the delivery; the workflow applies each delivery id once.' });
 
 // Written out as objects keyed by the unions they list, so a new member does not compile until listed here.
 const OUTCOMES: { [outcome in SyncDeliveryResult['outcome']]: outcome } = { accepted: 'accepted', duplicate: 'duplicate' };
@@ -64,7 +59,7 @@ export const answeredResponseSchema = z.strictObject({
   deliveryId: z.string(),
   callbackStatus: z.enum(CALLBACK_STATUSES).describe("The callback's status after the delivery."),
   reply: z.unknown().describe("The workflow's reply for this delivery, or null."),
-}).describe("The workflow's own answer (synchronous mode).");
+}).meta({ id: 'Answered', description: "The workflow's own answer (synchronous mode)." });
 
 const DELIVERY_KINDS: { [kind in DeliveryKind]: kind } = { complete: 'complete', fail: 'fail', heartbeat: 'heartbeat' };
 const DELIVERY_OUTCOMES: { [outcome in DeliveryOutcome | 'recorded']: outcome } = { applied: 'applied', refused: 'refused', recorded: 'recorded', unknown: 'unknown' };
@@ -107,28 +102,30 @@ export const callbackStatusResponseSchema = z
       .optional()
       .describe('The outcome of the delivery named by `?deliveryId=`.'),
   })
-  .describe('What the callback URL is and takes. Reading it never delivers anything.');
+  .meta({ id: 'CallbackStatus', description: 'What the callback URL is and takes. Reading it never delivers anything.' });
 
 /** `GET /callbacks/{token}/status`. */
 export type CallbackStatusResponse = z.infer<typeof callbackStatusResponseSchema>;
 
 /** `GET /healthz`. */
-export const healthResponseSchema = z.strictObject({ status: z.literal('ok') });
+export const healthResponseSchema = z.strictObject({ status: z.literal('ok') }).meta({ id: 'Health' });
 
 /** `GET /readyz` when Temporal answers. */
-export const readyResponseSchema = z.strictObject({ status: z.literal('ready'), temporal: z.literal('reachable') });
+export const readyResponseSchema = z.strictObject({ status: z.literal('ready'), temporal: z.literal('reachable') }).meta({ id: 'Ready' });
 
 /** `GET /readyz` when Temporal does not answer. */
-export const unreadyResponseSchema = z.strictObject({ status: z.literal('unready'), temporal: z.literal('unreachable') });
+export const unreadyResponseSchema = z.strictObject({ status: z.literal('unready'), temporal: z.literal('unreachable') }).meta({ id: 'Unready' });
 
 /** `GET /openapi.json`: an OpenAPI 3.1 document. */
-export const openApiResponseSchema = z.object({ openapi: z.string() }).describe('This document.');
+export const openApiResponseSchema = z.object({ openapi: z.string() }).meta({ id: 'OpenApiDocument', description: 'This document.' });
 
 /** A JSON callback body: any JSON value. */
-export const jsonBodySchema = z.unknown().describe('Any JSON value; the workflow receives it as `data`.');
+export const jsonBodySchema = z.unknown().meta({ id: 'JsonBody', description: 'Any JSON value; the workflow receives it as `data`.' });
 
 /** A form body (`application/x-www-form-urlencoded`), as the workflow receives it: a repeated name gives a list. */
-export const formBodySchema = z.record(z.string(), z.union([z.string(), z.array(z.string())])).describe('Form fields; a repeated name gives a list.');
+export const formBodySchema = z
+  .record(z.string(), z.union([z.string(), z.array(z.string())]))
+  .meta({ id: 'FormBody', description: 'Form fields; a repeated name gives a list.' });
 
 /**
  * The body of a `fail` report, as the document describes it. The rule itself is
@@ -141,17 +138,13 @@ export const failureReportSchema = z.object({
     type: z.string().optional().describe('A machine-readable kind of failure.'),
     details: z.unknown().optional().describe('Any JSON the workflow should see.'),
   }),
-});
+}).meta({ id: 'FailureReport' });
 
-/** A text body or answer (`text/*`, `text/plain`, `text/html`). */
+/** A text body or answer (`text/*`, `text/plain`). */
 export const textSchema = z.string();
 
-export type ErrorResponse = z.infer<typeof errorResponseSchema>;
-export type AcceptedResponse = z.infer<typeof acceptedResponseSchema>;
-export type AnsweredResponse = z.infer<typeof answeredResponseSchema>;
-export type HealthResponse = z.infer<typeof healthResponseSchema>;
-export type ReadyResponse = z.infer<typeof readyResponseSchema>;
-export type UnreadyResponse = z.infer<typeof unreadyResponseSchema>;
+/** An HTML answer: the approval, thank-you and error pages a browser gets. */
+export const htmlPageSchema = z.string().meta({ id: 'HtmlPage', description: 'A page for a person, self-contained, with its own strict Content-Security-Policy.' });
 
 /** `202` from `POST /webhooks/{source}`: what became of a verified provider event. */
 export const webhookAnswerSchema = z
@@ -164,7 +157,7 @@ export const webhookAnswerSchema = z
     key: z.string().optional().describe('The key the source\'s rule derived, when it resolved.'),
     deliveryId: z.string().describe("The provider's delivery id; a retry of the same event is applied once per wait."),
   })
-  .describe('A verified provider event: routed to the waits for its key, or ignored.');
+  .meta({ id: 'WebhookAnswer', description: 'A verified provider event: routed to the waits for its key, or ignored.' });
 
 /** `200` to Slack's `url_verification`. */
-export const slackChallengeSchema = z.strictObject({ challenge: z.string() }).describe("Slack's `url_verification` challenge, echoed.");
+export const slackChallengeSchema = z.strictObject({ challenge: z.string() }).meta({ id: 'SlackChallenge', description: "Slack's `url_verification` challenge, echoed." });

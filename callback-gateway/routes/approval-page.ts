@@ -4,6 +4,7 @@ import { describeError, type Logger } from '../logger';
 import { callbacksQuery } from '../../protocol/definitions';
 import type { CallbackInfo } from '../../protocol/callback-messages';
 import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from '../html-pages';
+import { refusing, type ContractPart } from '../openapi/contract-parts';
 import { authenticated, requestState } from '../request-state';
 import { chainHead, chainRefusal, withinDeadline, type CallbackTarget } from '../temporal-calls';
 
@@ -16,6 +17,12 @@ export interface ApprovalPageDeps {
   /** Where a page shown without the workflow's details is noted. */
   logger: Logger;
 }
+
+/**
+ * What {@link approvalPage} refuses: a workflow that is gone. A closed one gets the page that says
+ * so, and one Temporal cannot describe in time the page without details.
+ */
+export const APPROVAL_PAGE_PART: ContractPart = { refusals: refusing('WORKFLOW_NOT_FOUND', 'INTERNAL_ERROR') };
 
 /** What the workflow said about the callback, or why it could not say. */
 type PageState = { kind: 'info'; info: CallbackInfo | undefined } | { kind: 'workflow_closed' } | { kind: 'unavailable' };

@@ -1,18 +1,54 @@
 import type { Request, RequestHandler } from 'express';
+import * as z from 'zod';
 import type { CallbackClaims } from '../../tokens/callback-token';
 import { CallbackError } from '../../protocol/errors';
 import { callbackStatusQuery } from '../../protocol/definitions';
 import type { CallbackStatusReport } from '../../protocol/callback-messages';
-import { MAX_DELIVERY_ID_LENGTH } from '../build-delivery';
+import { DELIVERY_ID_PATTERN, MAX_DELIVERY_ID_LENGTH } from '../build-delivery';
 import { lastRunOf } from '../chain-history';
 import type { ExecutionChains } from '../execution-chain';
+import { SIGNATURE_REFUSALS } from '../middleware/check-webhook-signature';
+import { SIGNATURE_TOLERANCE_SECONDS } from '../webhook-signature';
+import { optionalText, refusing, type ContractPart } from '../openapi/contract-parts';
 import type { CallbackStatusResponse } from '../openapi/schemas';
-import { receiptInHistories, receiptUnavailable } from '../receipts';
+import { RECEIPT_REFUSALS, receiptInHistories, receiptUnavailable } from '../receipts';
 import { authenticated, requestState } from '../request-state';
-import { chainHead, chainRefusal, withinDeadline, type ChainHead } from '../temporal-calls';
+import { chainHead, chainRefusal, CLASSIFIED_REFUSALS, withinDeadline, type ChainHead } from '../temporal-calls';
 
 /** The query parameter naming the delivery whose outcome is asked for. */
 export const DELIVERY_ID_QUERY_PARAM = 'deliveryId';
+
+/** `?deliveryId=`: the document's parameter, and the rule {@link requestedDeliveryId} applies. */
+const DELIVERY_ID_QUERY = z.string().min(1).max(MAX_DELIVERY_ID_LENGTH).regex(DELIVERY_ID_PATTERN).optional().meta({
+  param: {
+    description:
+      "A delivery id (a sender's `Idempotency-Key` or `webhook-id`) whose outcome to report. For a callback that requires a signature, only with that delivery's signature (`webhook-id` the same id, over an empty body).",
+  },
+});
+
+/** A Standard Webhooks header the status route reads only to prove a signed callback's `?deliveryId=`. */
+const proofHeader = (description: string) => optionalText(`For a callback that requires a signature, with \`?${DELIVERY_ID_QUERY_PARAM}=\`: ${description} Ignored otherwise.`);
+
+/** What {@link proveDeliveryId} reads and refuses: the signature check's refusals, and a signature for another delivery. */
+export const PROVE_DELIVERY_ID_PART: ContractPart = {
+  query: { [DELIVERY_ID_QUERY_PARAM]: DELIVERY_ID_QUERY },
+  headers: {
+    'webhook-id': proofHeader(`the delivery id asked about (another: 400 \`DELIVERY_ID_MISMATCH\`).`),
+    'webhook-timestamp': proofHeader(`the signing time, Unix seconds, within ${SIGNATURE_TOLERANCE_SECONDS} s of the gateway's clock.`),
+    'webhook-signature': proofHeader('Standard Webhooks signatures (`v1,<base64>`, space-separated) over `id.timestamp.` (an empty body), as the sender signs its deliveries.'),
+  },
+  refusals: { ...SIGNATURE_REFUSALS, ...refusing('INVALID_DELIVERY_ID', 'DELIVERY_ID_MISMATCH') },
+};
+
+/**
+ * What {@link callbackStatus} reads and refuses: an unusable `?deliveryId=`, a workflow that is
+ * gone (a closed or replaced one is described, not refused), Temporal unreachable, and a
+ * delivery's outcome that could not be read in time.
+ */
+export const CALLBACK_STATUS_PART: ContractPart = {
+  query: { [DELIVERY_ID_QUERY_PARAM]: DELIVERY_ID_QUERY },
+  refusals: { ...refusing('INVALID_DELIVERY_ID', 'WORKFLOW_NOT_FOUND'), ...CLASSIFIED_REFUSALS, ...RECEIPT_REFUSALS },
+};
 
 /** Every route a delivery can take. */
 const ALL_ACTIONS: CallbackStatusResponse['accepts']['actions'] = ['complete', 'fail', 'heartbeat'];
@@ -20,10 +56,11 @@ const ALL_ACTIONS: CallbackStatusResponse['accepts']['actions'] = ['complete', '
 function requestedDeliveryId(query: unknown): string | undefined {
   const value = (query as Record<string, unknown>)[DELIVERY_ID_QUERY_PARAM];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_DELIVERY_ID_LENGTH || !/^[\x21-\x7e]+$/.test(value)) {
+  const parsed = DELIVERY_ID_QUERY.safeParse(value);
+  if (!parsed.success) {
     throw new CallbackError('INVALID_DELIVERY_ID', `?${DELIVERY_ID_QUERY_PARAM}= must be 1 to ${MAX_DELIVERY_ID_LENGTH} visible ASCII characters.`);
   }
-  return value;
+  return parsed.data;
 }
 
 /**

@@ -1,27 +1,32 @@
 import express, { type RequestHandler } from 'express';
+import * as z from 'zod';
 import type { ApiKeyStore } from '../../api-keys';
 import { CallbackError, isCallbackError, type CallbackErrorCode } from '../../protocol/errors';
 import type { Logger } from '../logger';
+import { MAX_TOKEN_LENGTH } from '../../tokens/callback-token';
 import type { CallbackTokenVerifier } from '../../tokens/verify-callback-token';
 import { parseFailureReport, WORKFLOW_REFUSALS } from '../../protocol/definitions';
 import type { CallbackDelivery, DeliveryKind, SyncDeliveryResult } from '../../protocol/callback-messages';
-import { buildDelivery, deliveryIdOf } from '../build-delivery';
+import { buildDelivery, DELIVERY_PART, deliveryIdOf } from '../build-delivery';
 import { renderThankYouPage, sendPage } from '../html-pages';
-import { authenticate } from '../middleware/authenticate';
-import { checkWebhookSignature } from '../middleware/check-webhook-signature';
+import { authenticate, AUTHENTICATE_PART } from '../middleware/authenticate';
+import { checkWebhookSignature, SIGNATURE_PART } from '../middleware/check-webhook-signature';
 import { markHtmlRequests } from '../middleware/detect-html';
-import { limitPerApiKey, limitPerClientIp } from '../middleware/rate-limit';
-import { readBody } from '../middleware/read-body';
+import { limitPerApiKey, limitPerClientIp, RATE_LIMIT_PART } from '../middleware/rate-limit';
+import { DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH, READ_BODY_PART, readBody } from '../middleware/read-body';
+import { optionalText, refusing, type ContractPart } from '../openapi/contract-parts';
+import { expressPath, HTML_PAGE, HTTP_METHODS, json, type Answer, type HttpMethod, type RouteContract } from '../openapi/route-contract';
+import { acceptedResponseSchema, answeredResponseSchema, callbackStatusResponseSchema, failureReportSchema, formBodySchema, jsonBodySchema, textSchema } from '../openapi/schemas';
 import type { GatewayRateLimits } from '../rate-limiter';
 import { authenticated, receivedBody, requestState } from '../request-state';
 import type { ExecutionChains } from '../execution-chain';
-import { findReceipt, type Receipt } from '../receipts';
+import { findReceipt, RECEIPT_REFUSALS, type Receipt } from '../receipts';
 import { RecentDeliveries } from '../recent-deliveries';
 import { signalWorkflow } from '../signal-workflow';
-import { unavailable, type CallbackTarget } from '../temporal-calls';
-import { deliverSync, requestedWaitSeconds } from '../sync-delivery';
-import { approvalPage } from './approval-page';
-import { callbackStatus, proveDeliveryId } from './callback-status';
+import { TEMPORAL_CALL_REFUSALS, unavailable, type CallbackTarget } from '../temporal-calls';
+import { deliverSync, requestedWaitSeconds, syncDeliveryPart } from '../sync-delivery';
+import { APPROVAL_PAGE_PART, approvalPage } from './approval-page';
+import { CALLBACK_STATUS_PART, callbackStatus, PROVE_DELIVERY_ID_PART, proveDeliveryId } from './callback-status';
 
 /** What the callback URL routes need; defaults are resolved by `createGateway`. */
 export interface DeliveryRouteDeps {
@@ -47,6 +52,9 @@ export interface DeliveryRouteDeps {
 
 /** The methods that deliver, as an `Allow` header names them. */
 const DELIVERY_METHODS = 'POST, PUT';
+
+/** What {@link getAllowed}, {@link refuseOtherMethods} and the status route's other methods refuse with. */
+const METHOD_REFUSED_PART: ContractPart = { refusals: { METHOD_NOT_ALLOWED: ['Allow'] } };
 
 function methodNotAllowed(message: string): CallbackError {
   return new CallbackError('METHOD_NOT_ALLOWED', message, { headers: { Allow: DELIVERY_METHODS } });
@@ -120,8 +128,8 @@ function deliver(kind: DeliveryKind, chains: ExecutionChains, recent: RecentDeli
     if (kind === 'fail') checkFailureReport(data);
     const delivery = buildDelivery(req, { callbackId: claims.callbackId, kind, deliveryId, contentType, data, apiKeyId: apiKey?.id });
     const accepted = { callbackId: claims.callbackId, deliveryId };
-    const answer = (status: number, json: object) =>
-      state.html ? sendPage(res, status, renderThankYouPage({ decision: decisionOf(data) })) : res.status(status).json(json);
+    const answer = (status: number, body: z.infer<typeof acceptedResponseSchema> | z.infer<typeof answeredResponseSchema>) =>
+      state.html ? sendPage(res, status, renderThankYouPage({ decision: decisionOf(data) })) : res.status(status).json(body);
     const answerSync = (result: SyncDeliveryResult) => {
       if (waitSeconds !== undefined) res.set('Preference-Applied', `wait=${waitSeconds}`);
       answer(200, { status: result.outcome, ...accepted, callbackStatus: result.status, reply: result.reply });
@@ -143,6 +151,122 @@ function deliver(kind: DeliveryKind, chains: ExecutionChains, recent: RecentDeli
     }
   };
 }
+
+/** The token in every callback path: a path Express cannot decode is refused as a malformed token. */
+const CALLBACK_PATH_PART: ContractPart = {
+  params: { token: z.string().min(1).max(MAX_TOKEN_LENGTH).meta({ param: { description: 'The callback token: a signed JWS, or an encrypted JWE for opaque URLs.' } }) },
+  refusals: refusing('CALLBACK_TOKEN_INVALID'),
+};
+
+/** `admit`: the client IP's rate limit, the token and any API key it requires, then the key's rate limit. */
+const ADMIT_PARTS = [RATE_LIMIT_PART, AUTHENTICATE_PART];
+
+/** What {@link deliver} reads beside the body and refuses on a `kind` route: the delivery id, synchronous mode, Temporal, a receipt. */
+function deliverParts(kind: DeliveryKind): ContractPart[] {
+  const own = { ...TEMPORAL_CALL_REFUSALS, ...RECEIPT_REFUSALS, ...(kind === 'fail' ? refusing('INVALID_FAILURE_REPORT') : {}) };
+  return [DELIVERY_PART, syncDeliveryPart(kind), { refusals: own }];
+}
+
+/** Set by {@link deliver} on a synchronous answer only: never required. */
+const PREFERENCE_APPLIED = optionalText(
+  "`wait=N`, when the request asked to wait (`Prefer: wait=N` or `?wait=N`): the answer is the workflow's own. Absent when a retry that did not ask is answered with an earlier synchronous delivery's receipt.",
+);
+
+const THANKS = " A browser's form submission gets a thank-you page.";
+const ANSWERED: Answer = { description: "The workflow's answer (synchronous mode).", headers: { 'Preference-Applied': PREFERENCE_APPLIED }, content: json(answeredResponseSchema) };
+const ACCEPTED: Answer = { description: 'Temporal recorded the delivery.', content: json(acceptedResponseSchema) };
+const withPage = (answer: Answer): Answer => ({ ...answer, description: `${answer.description}${THANKS}`, content: { ...answer.content, ...HTML_PAGE } });
+
+const SYNC = " With `Prefer: wait=N` or `?wait=N`: 200 with the workflow's answer, or its refusal; 202 when no worker answered in time.";
+const DELIVERY_BODY = {
+  description: `The data, up to the gateway's limit (default ${DEFAULT_MAX_BODY_BYTES / 1024} KiB). JSON may also be \`application/*+json\` and nest at most ${MAX_JSON_DEPTH} levels; no body delivers null; any other type: 415.`,
+  content: { 'application/json': { schema: jsonBodySchema }, 'application/x-www-form-urlencoded': { schema: formBodySchema }, 'text/*': { schema: textSchema } },
+};
+
+/** What each route delivers, as its POST says. */
+const DELIVERIES: Record<DeliveryKind, Pick<RouteContract, 'summary' | 'description' | 'body'>> = {
+  complete: { summary: 'Complete the callback', description: `Delivers the body; 202 once Temporal recorded it.${SYNC}`, body: DELIVERY_BODY },
+  fail: {
+    summary: 'Report that the work failed',
+    description: `The wait ends as failed, with this error.${SYNC}`,
+    body: { description: 'What failed. Anything else: 422 `INVALID_FAILURE_REPORT`.', required: true, content: json(failureReportSchema) },
+  },
+  heartbeat: { summary: 'Report progress', description: `The body is the progress the workflow sees.${SYNC}`, body: DELIVERY_BODY },
+};
+
+/** An operation on a callback path, without what every one of them shares. */
+type CallbackOperation = Omit<RouteContract, 'method' | 'path' | 'tag'>;
+
+/** POST or PUT (the same) to a `kind` route: admitted, its body read and its signature checked, then delivered; `pages` on the complete routes. */
+function delivering(kind: DeliveryKind, method: 'post' | 'put', pages: boolean): CallbackOperation {
+  const parts = [CALLBACK_PATH_PART, ...ADMIT_PARTS, READ_BODY_PART, SIGNATURE_PART, ...deliverParts(kind)];
+  const { summary, description } = DELIVERIES[kind];
+  return {
+    ...DELIVERIES[kind],
+    summary: method === 'put' ? `${summary} (PUT, as POST)` : summary,
+    description: `${description}${pages ? " A browser's form submission (the approval page's) gets HTML pages." : ''}`,
+    secured: true,
+    parts,
+    answers: pages ? { 200: withPage(ANSWERED), 202: withPage(ACCEPTED) } : { 200: ANSWERED, 202: ACCEPTED },
+    // A token Express cannot decode is refused before the request is marked HTML.
+    ...(pages ? { pageParts: parts.slice(1) } : {}),
+  };
+}
+
+/** GET on a complete route: a browser's approval page, else a delivery of the query for callbacks created with `allowGet`. */
+const GET_COMPLETE: CallbackOperation = {
+  summary: 'Approval page, or a GET delivery',
+  description:
+    'When `Accept` names `text/html` (a browser, a link preview): the approval page, which never delivers. Otherwise delivers the query parameters, for callbacks created with `allowGet` only (405 otherwise).',
+  secured: true,
+  parts: [CALLBACK_PATH_PART, ...ADMIT_PARTS, APPROVAL_PAGE_PART, METHOD_REFUSED_PART, SIGNATURE_PART, ...deliverParts('complete')],
+  answers: {
+    200: { ...ANSWERED, description: "The approval page, when `Accept` names `text/html`; otherwise the workflow's answer to a GET delivery (synchronous mode).", content: { ...HTML_PAGE, ...ANSWERED.content } },
+    202: ACCEPTED,
+  },
+  pageParts: [...ADMIT_PARTS, APPROVAL_PAGE_PART],
+};
+
+/** HEAD on a complete route: admitted, then refused. */
+const HEAD_COMPLETE: CallbackOperation = {
+  summary: 'Refused: HEAD never delivers',
+  description: '405 once the token (and any required API key) verified.',
+  secured: true,
+  parts: [CALLBACK_PATH_PART, ...ADMIT_PARTS, METHOD_REFUSED_PART],
+};
+
+/** GET (and HEAD, without the body) on the status route. */
+const STATUS: CallbackOperation = {
+  summary: "The callback's status and what it takes",
+  description:
+    "What the URL is and takes, and with `?deliveryId=` that delivery's outcome, also after the workflow closed. Never delivers: safe for link previews and crawlers. Needs the credentials a delivery needs: the callback's API key when it requires one, and, to ask about a delivery of a callback that requires a signature, that delivery's Standard Webhooks signature over an empty body. The workflow's own answer is waited for a short query deadline (`TEMPORAL_QUERY_TIMEOUT_MS`, default 1 s); without it, `status` is `unknown` and a running chain lists every action. 503 `RECEIPT_UNAVAILABLE` when a delivery's outcome could not be read in time.",
+  secured: true,
+  parts: [CALLBACK_PATH_PART, ...ADMIT_PARTS, PROVE_DELIVERY_ID_PART, CALLBACK_STATUS_PART],
+  answers: { 200: { description: 'What the callback is and takes, and the outcome of the delivery asked about.', content: json(callbackStatusResponseSchema) } },
+};
+
+const COMPLETE_PATHS = ['/callbacks/{token}', '/callbacks/{token}/complete'];
+const STATUS_PATH = '/callbacks/{token}/status';
+const REPORT_PATHS = { fail: '/callbacks/{token}/fail', heartbeat: '/callbacks/{token}/heartbeat' } as const;
+
+/** A callback path's contracts: the methods it takes, and every other one refused before the token is checked (405). */
+function callbackPath(path: string, taken: Partial<Record<HttpMethod, CallbackOperation>>): RouteContract[] {
+  return HTTP_METHODS.map((method) => ({
+    method,
+    path,
+    tag: 'Callbacks',
+    ...(taken[method] ?? { summary: `Refused: ${method.toUpperCase()} does not deliver`, parts: [CALLBACK_PATH_PART, METHOD_REFUSED_PART] }),
+  }));
+}
+
+/** The contracts of the routes {@link deliveryRoutes} mounts, for the OpenAPI document. */
+export const CALLBACK_ROUTE_CONTRACTS: readonly RouteContract[] = [
+  ...COMPLETE_PATHS.flatMap((path) =>
+    callbackPath(path, { post: delivering('complete', 'post', true), put: delivering('complete', 'put', true), get: GET_COMPLETE, head: HEAD_COMPLETE }),
+  ),
+  ...(['fail', 'heartbeat'] as const).flatMap((kind) => callbackPath(REPORT_PATHS[kind], { post: delivering(kind, 'post', false), put: delivering(kind, 'put', false) })),
+  ...callbackPath(STATUS_PATH, { get: STATUS, head: { ...STATUS, summary: `${STATUS.summary} (HEAD: headers only)` } }),
+];
 
 /**
  * The callback URL routes. `POST|PUT /callbacks/:token` and `/complete` complete the callback,
@@ -166,12 +290,13 @@ export function deliveryRoutes(deps: DeliveryRouteDeps): express.Router {
   const body = [readBody(deps.maxBodyBytes), checkSignature];
   const showApprovalPage = approvalPage({ client: chains.client, timeoutMs, logger: deps.logger });
   const router = express.Router();
+  // Each chain mounted here is declared, piece by piece, in CALLBACK_ROUTE_CONTRACTS: change both together.
 
   // The plain URL completes, so a sender that only knows "POST JSON to the URL" just works.
-  for (const path of ['/callbacks/:token', '/callbacks/:token/complete']) {
+  for (const path of COMPLETE_PATHS) {
     const complete = deliver('complete', chains, recent, timeouts);
     router
-      .route(path)
+      .route(expressPath(path))
       .post(markHtmlRequests, admit, body, complete)
       .put(markHtmlRequests, admit, body, complete)
       // A GET's query is its data: there is no body to read, only a signature to check.
@@ -181,7 +306,7 @@ export function deliveryRoutes(deps: DeliveryRouteDeps): express.Router {
   // What the URL is and takes: GET (and HEAD) only, never a delivery. A delivery's outcome needs the proof a delivery needs.
   const status = callbackStatus({ chains, ...timeouts });
   router
-    .route('/callbacks/:token/status')
+    .route(expressPath(STATUS_PATH))
     .get(admit, proveDeliveryId(checkSignature), status)
     .all((req) => {
       throw new CallbackError('METHOD_NOT_ALLOWED', `${req.method} is not how a callback's status is read; use GET.`, { headers: { Allow: 'GET, HEAD' } });
@@ -189,7 +314,7 @@ export function deliveryRoutes(deps: DeliveryRouteDeps): express.Router {
   for (const kind of ['fail', 'heartbeat'] as const) {
     const report = deliver(kind, chains, recent, timeouts);
     router
-      .route(`/callbacks/:token/${kind}`)
+      .route(expressPath(REPORT_PATHS[kind]))
       .post(admit, body, report)
       .put(admit, body, report)
       .all(refuseOtherMethods);

@@ -1,21 +1,25 @@
 import express, { type RequestHandler } from 'express';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import * as z from 'zod';
 import { CallbackError } from '../../protocol/errors';
 import type { Logger } from '../logger';
 import { webhookEventId } from '../../protocol/webhook-ids';
 import { resolveWebhookKey } from '../webhooks/webhook-key-template';
 import { ANY_EVENT, type WebhookSource, type WebhookSources } from '../webhooks/webhook-sources';
-import { MAX_WEBHOOK_KEY_LENGTH, WEBHOOK_EVENT_WORKFLOW } from '../../protocol/definitions';
+import { MAX_WEBHOOK_KEY_LENGTH, WEBHOOK_EVENT_WORKFLOW, WEBHOOK_SOURCE_PATTERN } from '../../protocol/definitions';
 import type { WebhookEvent, WebhookEventInput } from '../../protocol/webhook-messages';
 import { forwardedHeaders, MAX_DELIVERY_ID_LENGTH } from '../build-delivery';
-import { limitPerClientIp } from '../middleware/rate-limit';
-import { readBody } from '../middleware/read-body';
+import { limitPerClientIp, RATE_LIMIT_PART } from '../middleware/rate-limit';
+import { READ_BODY_PART, readBody } from '../middleware/read-body';
+import { refusing, type ContractPart } from '../openapi/contract-parts';
+import { expressPath, json, type RouteContract } from '../openapi/route-contract';
+import { formBodySchema, jsonBodySchema, slackChallengeSchema, webhookAnswerSchema } from '../openapi/schemas';
 import type { GatewayRateLimits } from '../rate-limiter';
 import { receivedBody, requestState } from '../request-state';
-import { classify, isBlobTooLarge, withinDeadline } from '../temporal-calls';
+import { classify, CLASSIFIED_REFUSALS, isBlobTooLarge, withinDeadline } from '../temporal-calls';
 import { WebhookCapacity } from '../webhook-capacity';
 import { eventMalformed, keyMalformed, type VerifiedWebhook } from '../webhooks/provider-signature';
-import { verifyWebhook } from '../webhooks/verify-webhook';
+import { VERIFY_WEBHOOK_PART, verifyWebhook } from '../webhooks/verify-webhook';
 
 /** What the provider webhook route needs; defaults are resolved by `createGateway`. */
 export interface WebhookRouteDeps {
@@ -35,19 +39,51 @@ export interface WebhookRouteDeps {
 }
 
 /** What `POST /webhooks/:source` answers a provider in JSON. */
-export interface WebhookAnswer {
-  /**
-   * `accepted`: Temporal holds the event and routes it to the waits for its key. `duplicate`:
-   * Temporal already holds it (a provider's retry or a replay; recognised by signed content
-   * only), so it is applied once. `ignored`: verified, but no key rule gives it a key, so no wait
-   * can match it.
-   */
-  status: 'accepted' | 'duplicate' | 'ignored';
-  source: string;
-  event: string | null;
-  key?: string;
-  deliveryId: string;
-}
+type WebhookAnswer = z.infer<typeof webhookAnswerSchema>;
+
+/** The source in the path, and what {@link findSource} refuses: a name Express cannot decode (no route), or none configured. */
+const SOURCE_PART: ContractPart = {
+  params: {
+    source: z.string().regex(WEBHOOK_SOURCE_PATTERN).meta({
+      param: { description: 'A source configured in `WEBHOOK_SOURCES_FILE` (its provider, secret and key rules). Any other: 404 `WEBHOOK_SOURCE_UNKNOWN`, body unread.' },
+    }),
+  },
+  refusals: refusing('ROUTE_NOT_FOUND', 'WEBHOOK_SOURCE_UNKNOWN'),
+};
+
+/** What the route's handler refuses once the event verified: its key or delivery id, its source full (`Retry-After`), Temporal. */
+const HOLD_EVENT_PART: ContractPart = {
+  refusals: { ...refusing('WEBHOOK_EVENT_MALFORMED', 'WEBHOOK_KEY_MALFORMED', 'PAYLOAD_TOO_LARGE'), WEBHOOK_SOURCE_FULL: ['Retry-After'], ...CLASSIFIED_REFUSALS },
+};
+
+const WEBHOOK_PATH = '/webhooks/{source}';
+
+/** The contract of the route {@link webhookRoutes} mounts, for the OpenAPI document (which describes it whether or not webhooks are on: off, it is 404). */
+export const WEBHOOK_ROUTE_CONTRACTS: readonly RouteContract[] = [
+  {
+    method: 'post',
+    path: WEBHOOK_PATH,
+    tag: 'Webhooks',
+    summary: "Receive a provider's webhook",
+    description:
+      "The fixed endpoint a provider delivers every event of an account or app to. Verified by the source's provider signature over the raw body (the headers of the source's provider are read, the others ignored); its key derived by the source's rule for its event type; held by a `webhookEvent` workflow of its own (whose id is made of signed content only, so a provider's retry or a replayed request is answered `duplicate` and applied once), which hands it to the mailbox of its (source, key) and so to the webhook waits for that key, including waits that begin later. Answered once Temporal recorded it. Nothing unverified reaches Temporal.",
+    body: {
+      description:
+        "The provider's event as it signed it, up to the gateway's limit: JSON (GitHub, Stripe, Slack Events API, Standard Webhooks), or a form whose `payload` field holds the JSON (Slack interactivity, GitHub's form option), or a Slack slash command's form (`command`, `text`, ...). Signatures are checked over the bytes as sent, before any `Content-Encoding` is undone.",
+      required: true,
+      content: { 'application/json': { schema: jsonBodySchema }, 'application/x-www-form-urlencoded': { schema: formBodySchema } },
+    },
+    parts: [RATE_LIMIT_PART, SOURCE_PART, READ_BODY_PART, VERIFY_WEBHOOK_PART, HOLD_EVENT_PART],
+    answers: {
+      200: {
+        description:
+          'Slack: an interaction (form `payload`), a slash command (form `command`) or any other form, accepted or ignored, is answered with an empty body, as Slack expects within 3 s (so Slack shows nothing); a `url_verification` with its challenge.',
+        content: json(slackChallengeSchema),
+      },
+      202: { description: 'Verified: recorded in the mailbox of its (source, key), or ignored (no key rule gives it a key).', content: json(webhookAnswerSchema) },
+    },
+  },
+];
 
 /** Finds the configured source before the body is read: an unknown one is refused unread. */
 function findSource(sources: WebhookSources): RequestHandler {
@@ -101,12 +137,15 @@ export function webhookRoutes(deps: WebhookRouteDeps): express.Router {
       throw eventMalformed(`The webhook's delivery id must be 1 to ${MAX_DELIVERY_ID_LENGTH} characters.`);
     }
     requestState(res).deliveryId = verified.deliveryId;
-    if (verified.challenge !== undefined) return res.status(200).json({ challenge: verified.challenge });
+    if (verified.challenge !== undefined) {
+      const challenge: z.infer<typeof slackChallengeSchema> = { challenge: verified.challenge };
+      return res.status(200).json(challenge);
+    }
     const key = keyOf(source, verified);
     const answer = (status: WebhookAnswer['status']) => {
       if (verified.answer === 'empty') return res.status(200).end();
-      const json: WebhookAnswer = { status, source: name, event: verified.event ?? null, ...(key === undefined ? {} : { key }), deliveryId: verified.deliveryId };
-      res.status(202).json(json);
+      const answered: WebhookAnswer = { status, source: name, event: verified.event ?? null, ...(key === undefined ? {} : { key }), deliveryId: verified.deliveryId };
+      res.status(202).json(answered);
     };
     if (key === undefined || verified.event === undefined) return answer('ignored');
     await capacity.check(name);
@@ -143,6 +182,6 @@ export function webhookRoutes(deps: WebhookRouteDeps): express.Router {
     capacity.accepted(name);
     answer('accepted');
   };
-  router.post('/webhooks/:source', limitPerClientIp(deps.rateLimits?.perIp), findSource(sources), readBody(deps.maxBodyBytes), deliver);
+  router.post(expressPath(WEBHOOK_PATH), limitPerClientIp(deps.rateLimits?.perIp), findSource(sources), readBody(deps.maxBodyBytes), deliver);
   return router;
 }

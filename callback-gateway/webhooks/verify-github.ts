@@ -1,6 +1,14 @@
 import type { Request } from 'express';
+import { optionalText, type ParameterShape } from '../openapi/contract-parts';
 import type { ReceivedBody } from '../request-state';
 import { bodyHashId, eventMalformed, eventObject, hmacHexMatches, signatureInvalid, type VerifiedWebhook } from './provider-signature';
+
+/** The headers {@link verifyGitHub} reads. */
+export const GITHUB_HEADERS: ParameterShape = {
+  'X-Hub-Signature-256': optionalText('GitHub: `sha256=<hex HMAC-SHA256 of the body>` with the webhook secret.'),
+  'X-GitHub-Event': optionalText("GitHub: the event type, which picks the source's key rule."),
+  'X-GitHub-Delivery': optionalText('GitHub: the delivery id, the same on a redelivery.'),
+};
 
 /**
  * Verifies a GitHub webhook: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` with the

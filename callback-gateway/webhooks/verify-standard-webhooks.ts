@@ -1,9 +1,17 @@
 import type { Request } from 'express';
 import { CallbackError, isCallbackError } from '../../protocol/errors';
 import { resolveJsonPointer } from './webhook-key-template';
+import { optionalText, type ParameterShape } from '../openapi/contract-parts';
 import type { ReceivedBody } from '../request-state';
-import { verifyWebhookSignature } from '../webhook-signature';
+import { SIGNATURE_TOLERANCE_SECONDS, verifyWebhookSignature } from '../webhook-signature';
 import { eventObject, signatureInvalid, type VerifiedWebhook } from './provider-signature';
+
+/** The headers {@link verifyStandardWebhook} reads. */
+export const STANDARD_WEBHOOKS_HEADERS: ParameterShape = {
+  'webhook-id': optionalText('Standard Webhooks: the message id, which is the delivery id.'),
+  'webhook-timestamp': optionalText(`Standard Webhooks: the signing time, Unix seconds, within ${SIGNATURE_TOLERANCE_SECONDS} s of the gateway's clock.`),
+  'webhook-signature': optionalText('Standard Webhooks: signatures (`v1,<base64>`, space-separated) over `id.timestamp.body`.'),
+};
 
 /**
  * Verifies a Standard Webhooks request (`webhook-id`, `webhook-timestamp`, `webhook-signature`)

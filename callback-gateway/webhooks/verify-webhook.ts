@@ -1,11 +1,26 @@
 import type { Request } from 'express';
-import type { WebhookSource } from './webhook-sources';
+import type { WebhookProvider, WebhookSource } from './webhook-sources';
+import { refusing, type ContractPart, type ParameterShape } from '../openapi/contract-parts';
 import type { ReceivedBody } from '../request-state';
 import type { VerifiedWebhook } from './provider-signature';
-import { verifyGitHub } from './verify-github';
-import { verifySlack } from './verify-slack';
-import { verifyStandardWebhook } from './verify-standard-webhooks';
-import { verifyStripe } from './verify-stripe';
+import { GITHUB_HEADERS, verifyGitHub } from './verify-github';
+import { SLACK_HEADERS, verifySlack } from './verify-slack';
+import { STANDARD_WEBHOOKS_HEADERS, verifyStandardWebhook } from './verify-standard-webhooks';
+import { STRIPE_HEADERS, verifyStripe } from './verify-stripe';
+
+/** The headers each provider's check reads: a source reads its provider's, and ignores the others. */
+const PROVIDER_HEADERS: Record<WebhookProvider, ParameterShape> = {
+  github: GITHUB_HEADERS,
+  stripe: STRIPE_HEADERS,
+  slack: SLACK_HEADERS,
+  'standard-webhooks': STANDARD_WEBHOOKS_HEADERS,
+};
+
+/** What {@link verifyWebhook} reads and refuses: every provider's headers, and a signature, timestamp or event that does not hold. */
+export const VERIFY_WEBHOOK_PART: ContractPart = {
+  headers: Object.assign({}, ...Object.values(PROVIDER_HEADERS)),
+  refusals: refusing('WEBHOOK_SIGNATURE_INVALID', 'WEBHOOK_TIMESTAMP_STALE', 'WEBHOOK_EVENT_MALFORMED'),
+};
 
 /**
  * Verifies a request to `POST /webhooks/:source` the way its provider signs, over the body as
