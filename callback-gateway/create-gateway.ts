@@ -50,7 +50,7 @@ export interface GatewayDeps {
    */
   queryTimeoutMs?: number;
   /** Standard Webhooks secrets by sender name, for callbacks created with `requireSignature`. */
-  webhookSecrets?: ReadonlyMap<string, Uint8Array>;
+  signatureSecrets?: ReadonlyMap<string, Uint8Array>;
   /** Request limits per client IP and per API key; off unless given. */
   rateLimits?: GatewayRateLimits;
   /** Express's `trust proxy` setting, so the per-IP limit sees the client behind a load balancer. Default off. */
@@ -120,7 +120,7 @@ export function createGateway(deps: GatewayDeps): express.Express {
       maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       timeoutMs,
       queryTimeoutMs: deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
-      webhookSecrets: deps.webhookSecrets,
+      signatureSecrets: deps.signatureSecrets,
       rateLimits: deps.rateLimits,
     }),
   );

@@ -11,7 +11,7 @@ import { createTemporalClient } from '../client/create-temporal-client';
 import { createCallbackTokenVerifier } from '../tokens/verify-callback-token';
 import { createGateway } from './create-gateway';
 import { createGatewayServer } from './http-server';
-import { decodeWebhookSecret } from './webhook-signature';
+import { decodeStandardWebhooksSecret } from './standard-webhooks';
 
 /** How long shutdown waits for in-flight requests. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -23,11 +23,11 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-function decodeWebhookSecrets(secrets: ReadonlyMap<string, string>): Map<string, Uint8Array> {
+function decodeSignatureSecrets(secrets: ReadonlyMap<string, string>): Map<string, Uint8Array> {
   const keys = new Map<string, Uint8Array>();
   for (const [sender, secret] of secrets) {
     try {
-      keys.set(sender, decodeWebhookSecret(secret));
+      keys.set(sender, decodeStandardWebhooksSecret(secret));
     } catch (err) {
       throw new ConfigError(`WEBHOOK_SECRETS: the secret for '${sender}' is not usable: ${(err as Error).message}.`);
     }
@@ -57,9 +57,9 @@ function reportSignatureSenders(secrets: ReadonlyMap<string, unknown>, logger: L
  * down; it reconnects by itself), and listens.
  */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
-  const { signatureSecrets, webhooks, ...app } = config.app;
-  const webhookSecrets = decodeWebhookSecrets(signatureSecrets);
-  reportSignatureSenders(webhookSecrets, logger);
+  const { signatureSecrets: encodedSecrets, webhooks, ...app } = config.app;
+  const signatureSecrets = decodeSignatureSecrets(encodedSecrets);
+  reportSignatureSenders(signatureSecrets, logger);
   const ring = await loadKeyRing(config.token.keys);
   const { client, connection } = await createTemporalClient(config.temporal);
   const expressApp = createGateway({
@@ -68,7 +68,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     apiKeys: new FileApiKeyStore(config.apiKeysFile),
     logger,
     ...app,
-    webhookSecrets,
+    signatureSecrets,
     ...(webhooks ? { webhooks: { ...webhooks, taskQueue: config.temporal.taskQueue } } : {}),
   });
   const server = createGatewayServer(expressApp, config.server);

@@ -3,7 +3,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { SignJWT, type JWTHeaderParameters } from 'jose';
-import { webhookSignature } from '../callback-gateway/webhook-signature';
+import { standardWebhooksSignature } from '../callback-gateway/standard-webhooks';
 import { generateApiKey } from '../api-keys';
 import { ERROR_STATUS } from '../protocol/errors';
 import { createCallbackTokenVerifier, type CallbackTokenVerifier } from '../tokens/verify-callback-token';
@@ -45,7 +45,7 @@ const expected = { signals: 0, maxUpdates: 0 };
 const statuses = new Map<string, number>();
 
 beforeAll(async () => {
-  h = await startHarness({ maxBodyBytes: MAX_BODY_BYTES, webhookSecrets: new Map([[SENDER, webhookKey]]) });
+  h = await startHarness({ maxBodyBytes: MAX_BODY_BYTES, signatureSecrets: new Map([[SENDER, webhookKey]]) });
   verifier = createCallbackTokenVerifier(h.signingKey, { ...TEST_TOKEN_IDENTITY, namespace: 'default' });
   target = await startWaiting(h, { mode: 'stream' });
   valid = [
@@ -360,7 +360,7 @@ function resolveHeaders(recipe: RequestRecipe, body: Buffer | undefined): Record
   }
   if (headers['webhook-signature'] === 'SIGN') {
     const id = headers['webhook-id'] ?? 'evt_fuzz';
-    headers['webhook-signature'] = `v1,${webhookSignature(webhookKey, id, headers['webhook-timestamp'] ?? timestamp, body ?? Buffer.alloc(0))}`;
+    headers['webhook-signature'] = `v1,${standardWebhooksSignature(webhookKey, id, headers['webhook-timestamp'] ?? timestamp, body ?? Buffer.alloc(0))}`;
   }
   return headers;
 }

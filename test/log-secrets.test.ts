@@ -4,7 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
 import { createGateway, type GatewayDeps } from '../callback-gateway';
 import { startGateway } from '../callback-gateway/server';
-import { WEBHOOK_SECRET_PREFIX } from '../callback-gateway/webhook-signature';
+import { STANDARD_WEBHOOKS_SECRET_PREFIX } from '../callback-gateway/standard-webhooks';
 import { generateApiKey } from '../api-keys';
 import { importSigningKey, type CallbackClaims } from '../tokens/callback-token';
 import { loadGatewayConfig } from '../callback-gateway/config';
@@ -84,7 +84,7 @@ function signedHeaders(body: string, options: { timestamp?: number; key?: Uint8A
 }
 
 beforeAll(async () => {
-  h = await startHarness({ workerApiKey: true, webhookSecrets: new Map([[SENDER, webhookKey]]), maxBodyBytes: 4096 });
+  h = await startHarness({ workerApiKey: true, signatureSecrets: new Map([[SENDER, webhookKey]]), maxBodyBytes: 4096 });
   const signingKey = await importSigningKey(signingSecret);
   minter = createCallbackTokenMinter(signingKey, TEST_TOKEN_IDENTITY);
   const deps: GatewayDeps = {
@@ -93,13 +93,13 @@ beforeAll(async () => {
     apiKeys: h.apiKeys,
     logger: bothFormats(lines),
     maxBodyBytes: 4096,
-    webhookSecrets: new Map([[SENDER, webhookKey]]),
+    signatureSecrets: new Map([[SENDER, webhookKey]]),
     rateLimits: { perKey: { perMinute: 5 } },
   };
   gateway = await listen(createGateway(deps));
 
   rememberKey('worker API key', h.workerApiKey!);
-  remember('webhook secret (whsec_)', `${WEBHOOK_SECRET_PREFIX}${webhookKey.toString('base64')}`);
+  remember('webhook secret (whsec_)', `${STANDARD_WEBHOOKS_SECRET_PREFIX}${webhookKey.toString('base64')}`);
   for (const encoding of ['base64', 'base64url', 'hex'] as const) {
     remember(`webhook secret (${encoding})`, webhookKey.toString(encoding));
     remember(`signing key (${encoding})`, signingSecret.toString(encoding));

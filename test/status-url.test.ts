@@ -19,7 +19,7 @@ const TEST_TIMEOUT_MS = 15_000;
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ temporalCallTimeoutMs: CALL_TIMEOUT_MS, queryTimeoutMs: QUERY_TIMEOUT_MS, webhookSecrets: new Map([[SENDER, secret]]) });
+  h = await startHarness({ temporalCallTimeoutMs: CALL_TIMEOUT_MS, queryTimeoutMs: QUERY_TIMEOUT_MS, signatureSecrets: new Map([[SENDER, secret]]) });
 });
 afterAll(async () => {
   await h?.close();

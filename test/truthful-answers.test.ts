@@ -13,7 +13,7 @@ const SENDER = 'ticketing';
 const secret = randomBytes(32);
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ webhookSecrets: new Map([[SENDER, secret]]) });
+  h = await startHarness({ signatureSecrets: new Map([[SENDER, secret]]) });
 });
 afterAll(async () => {
   await h?.close();

@@ -2,7 +2,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { clickButton, slackSignatureHeaders } from '../examples/slack-approval/slack-stand-in';
-import { webhookSignature } from '../callback-gateway/webhook-signature';
+import { standardWebhooksSignature } from '../callback-gateway/standard-webhooks';
 import type { CallbackWaitResult } from '../workflows';
 import { errorOf, type Harness } from './support/harness';
 import { startWebhookHarness, startWebhookWaiter } from './support/webhook-harness';
@@ -55,7 +55,7 @@ const MAX_BODY_BYTES = 16 * 1024;
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startWebhookHarness(SOURCES, { env: ENV, webhookSecrets: new Map([[SENDER, SENDER_KEY]]), maxBodyBytes: MAX_BODY_BYTES });
+  h = await startWebhookHarness(SOURCES, { env: ENV, signatureSecrets: new Map([[SENDER, SENDER_KEY]]), maxBodyBytes: MAX_BODY_BYTES });
 });
 afterAll(async () => {
   await h?.close();
@@ -246,7 +246,7 @@ describe('a gzip body is verified over the bytes as sent', () => {
     const headers = (signed: Buffer) => {
       const id = `evt_${unique()}`;
       const timestamp = String(nowSeconds());
-      return { 'content-type': 'application/json', 'content-encoding': 'gzip', 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${webhookSignature(SENDER_KEY, id, timestamp, signed)}` };
+      return { 'content-type': 'application/json', 'content-encoding': 'gzip', 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${standardWebhooksSignature(SENDER_KEY, id, timestamp, signed)}` };
     };
     await expectRefused(await fetch(callbackUrl, { method: 'POST', headers: headers(json), body: gzipped }), 401, 'SIGNATURE_INVALID');
     expect((await fetch(callbackUrl, { method: 'POST', headers: headers(gzipped), body: gzipped })).status).toBe(202);

@@ -7,8 +7,8 @@ import type { CallbackStatusReport } from '../../protocol/callback-messages';
 import { DELIVERY_ID_PATTERN, MAX_DELIVERY_ID_LENGTH } from '../build-delivery';
 import { lastRunOf } from '../chain-history';
 import type { ExecutionChains } from '../execution-chain';
-import { SIGNATURE_REFUSALS } from '../middleware/check-webhook-signature';
-import { SIGNATURE_TOLERANCE_SECONDS } from '../webhook-signature';
+import { SIGNATURE_REFUSALS } from '../middleware/check-callback-signature';
+import { SIGNED_TIMESTAMP_TOLERANCE_SECONDS } from '../signed-timestamp';
 import { optionalText, refusing, type ContractPart } from '../openapi/contract-parts';
 import type { CallbackStatusResponse } from '../openapi/schemas';
 import { RECEIPT_REFUSALS, receiptInHistories, receiptUnavailable } from '../receipts';
@@ -34,7 +34,7 @@ export const PROVE_DELIVERY_ID_PART: ContractPart = {
   query: { [DELIVERY_ID_QUERY_PARAM]: DELIVERY_ID_QUERY },
   headers: {
     'webhook-id': proofHeader(`the delivery id asked about (another: 400 \`DELIVERY_ID_MISMATCH\`).`),
-    'webhook-timestamp': proofHeader(`the signing time, Unix seconds, within ${SIGNATURE_TOLERANCE_SECONDS} s of the gateway's clock.`),
+    'webhook-timestamp': proofHeader(`the signing time, Unix seconds, within ${SIGNED_TIMESTAMP_TOLERANCE_SECONDS} s of the gateway's clock.`),
     'webhook-signature': proofHeader('Standard Webhooks signatures (`v1,<base64>`, space-separated) over `id.timestamp.` (an empty body), as the sender signs its deliveries.'),
   },
   refusals: { ...SIGNATURE_REFUSALS, ...refusing('INVALID_DELIVERY_ID', 'DELIVERY_ID_MISMATCH') },

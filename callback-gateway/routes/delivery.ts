@@ -10,7 +10,7 @@ import type { CallbackDelivery, DeliveryKind, SyncDeliveryResult } from '../../p
 import { buildDelivery, DELIVERY_PART, deliveryIdOf } from '../build-delivery';
 import { renderThankYouPage, sendPage } from '../html-pages';
 import { authenticate, AUTHENTICATE_PART } from '../middleware/authenticate';
-import { checkWebhookSignature, SIGNATURE_PART } from '../middleware/check-webhook-signature';
+import { checkCallbackSignature, SIGNATURE_PART } from '../middleware/check-callback-signature';
 import { markHtmlRequests } from '../middleware/detect-html';
 import { limitPerApiKey, limitPerClientIp, RATE_LIMIT_PART } from '../middleware/rate-limit';
 import { DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH, READ_BODY_PART, readBody } from '../middleware/read-body';
@@ -45,7 +45,7 @@ export interface DeliveryRouteDeps {
   /** Bound on each query only a worker answers: the status URL's, and a receipt's. */
   queryTimeoutMs: number;
   /** Standard Webhooks secrets by sender name, for callbacks created with `requireSignature`. */
-  webhookSecrets?: ReadonlyMap<string, Uint8Array>;
+  signatureSecrets?: ReadonlyMap<string, Uint8Array>;
   /** Request limits per client IP and per API key; off unless given. */
   rateLimits?: GatewayRateLimits;
 }
@@ -286,7 +286,7 @@ export function deliveryRoutes(deps: DeliveryRouteDeps): express.Router {
   const timeouts: Timeouts = { timeoutMs, queryTimeoutMs: deps.queryTimeoutMs };
   const recent = new RecentDeliveries();
   const admit = [limitPerClientIp(deps.rateLimits?.perIp), authenticate(deps.verifier, deps.apiKeys), limitPerApiKey(deps.rateLimits?.perKey)];
-  const checkSignature = checkWebhookSignature(deps.webhookSecrets, deps.logger);
+  const checkSignature = checkCallbackSignature(deps.signatureSecrets, deps.logger);
   const body = [readBody(deps.maxBodyBytes), checkSignature];
   const showApprovalPage = approvalPage({ client: chains.client, timeoutMs, logger: deps.logger });
   const router = express.Router();

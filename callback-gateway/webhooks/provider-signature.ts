@@ -1,13 +1,11 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { CallbackError } from '../../protocol/errors';
+import { isFreshTimestamp, SIGNED_TIMESTAMP_TOLERANCE_SECONDS } from '../signed-timestamp';
 
 /**
  * What the provider verifiers share: the HMAC comparison every provider's scheme comes down to,
  * the replay window, and the refusals.
  */
-
-/** How far a provider's signed timestamp (Stripe `t=`, Slack `X-Slack-Request-Timestamp`) may be from the gateway's clock: Stripe's and Slack's own five minutes. */
-export const PROVIDER_TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
 
 /** What a provider's request proved once its signature verified: the event, its type and its delivery id. */
 export interface VerifiedWebhook {
@@ -66,13 +64,12 @@ export function hmacHexMatches(keys: readonly Uint8Array[], parts: ReadonlyArray
   });
 }
 
-/** Refuses a signed Unix-seconds timestamp outside {@link PROVIDER_TIMESTAMP_TOLERANCE_SECONDS}, checked after its signature verified. */
+/** Refuses a signed Unix-seconds timestamp outside `SIGNED_TIMESTAMP_TOLERANCE_SECONDS` (Stripe's and Slack's own five minutes), checked after its signature verified. */
 export function checkFreshness(seconds: string, header: string, nowSeconds: number): void {
-  const value = /^\d{1,12}$/.test(seconds) ? Number(seconds) : NaN;
-  if (!Number.isFinite(value) || Math.abs(nowSeconds - value) > PROVIDER_TIMESTAMP_TOLERANCE_SECONDS) {
+  if (!isFreshTimestamp(seconds, nowSeconds)) {
     throw new CallbackError(
       'WEBHOOK_TIMESTAMP_STALE',
-      `${header} is more than ${PROVIDER_TIMESTAMP_TOLERANCE_SECONDS} seconds from the gateway's clock: a replayed request, or a clock far off.`,
+      `${header} is more than ${SIGNED_TIMESTAMP_TOLERANCE_SECONDS} seconds from the gateway's clock: a replayed request, or a clock far off.`,
     );
   }
 }

@@ -1,12 +1,13 @@
 import type { Request } from 'express';
 import { optionalText, type ParameterShape } from '../openapi/contract-parts';
 import type { ReceivedBody } from '../request-state';
-import { bodyHashId, checkFreshness, hmacHexMatches, PROVIDER_TIMESTAMP_TOLERANCE_SECONDS, signatureInvalid, type VerifiedWebhook } from './provider-signature';
+import { SIGNED_TIMESTAMP_TOLERANCE_SECONDS } from '../signed-timestamp';
+import { bodyHashId, checkFreshness, hmacHexMatches, signatureInvalid, type VerifiedWebhook } from './provider-signature';
 
 /** The headers {@link verifySlack} reads. */
 export const SLACK_HEADERS: ParameterShape = {
   'X-Slack-Signature': optionalText('Slack: `v0=<hex HMAC-SHA256 of "v0:timestamp:body">` with the signing secret.'),
-  'X-Slack-Request-Timestamp': optionalText(`Slack: the signing time, Unix seconds, within ${PROVIDER_TIMESTAMP_TOLERANCE_SECONDS} s of the gateway's clock.`),
+  'X-Slack-Request-Timestamp': optionalText(`Slack: the signing time, Unix seconds, within ${SIGNED_TIMESTAMP_TOLERANCE_SECONDS} s of the gateway's clock.`),
 };
 
 /** The event type of a Slack slash command (a form with `command`, no `payload`): key it by `{/command}`, `{/channel_id}`, ... */

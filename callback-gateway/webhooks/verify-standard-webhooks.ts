@@ -3,13 +3,14 @@ import { CallbackError, isCallbackError } from '../../protocol/errors';
 import { resolveJsonPointer } from './webhook-key-template';
 import { optionalText, type ParameterShape } from '../openapi/contract-parts';
 import type { ReceivedBody } from '../request-state';
-import { SIGNATURE_TOLERANCE_SECONDS, verifyWebhookSignature } from '../webhook-signature';
+import { SIGNED_TIMESTAMP_TOLERANCE_SECONDS } from '../signed-timestamp';
+import { verifyStandardWebhooksSignature } from '../standard-webhooks';
 import { eventObject, signatureInvalid, type VerifiedWebhook } from './provider-signature';
 
 /** The headers {@link verifyStandardWebhook} reads. */
 export const STANDARD_WEBHOOKS_HEADERS: ParameterShape = {
   'webhook-id': optionalText('Standard Webhooks: the message id, which is the delivery id.'),
-  'webhook-timestamp': optionalText(`Standard Webhooks: the signing time, Unix seconds, within ${SIGNATURE_TOLERANCE_SECONDS} s of the gateway's clock.`),
+  'webhook-timestamp': optionalText(`Standard Webhooks: the signing time, Unix seconds, within ${SIGNED_TIMESTAMP_TOLERANCE_SECONDS} s of the gateway's clock.`),
   'webhook-signature': optionalText('Standard Webhooks: signatures (`v1,<base64>`, space-separated) over `id.timestamp.body`.'),
 };
 
@@ -21,7 +22,7 @@ export const STANDARD_WEBHOOKS_HEADERS: ParameterShape = {
  */
 export function verifyStandardWebhook(req: Request, body: ReceivedBody, keys: readonly Uint8Array[], eventPointer: readonly string[], nowSeconds: number): VerifiedWebhook {
   try {
-    verifyWebhookSignature(req, body.raw, keys, nowSeconds);
+    verifyStandardWebhooksSignature(req, body.raw, keys, nowSeconds);
   } catch (err) {
     if (!isCallbackError(err)) throw err;
     if (err.code === 'SIGNATURE_TIMESTAMP_INVALID') throw new CallbackError('WEBHOOK_TIMESTAMP_STALE', err.message);

@@ -1,12 +1,13 @@
 import type { Request } from 'express';
 import { optionalText, type ParameterShape } from '../openapi/contract-parts';
 import type { ReceivedBody } from '../request-state';
-import { checkFreshness, eventMalformed, eventObject, hmacHexMatches, PROVIDER_TIMESTAMP_TOLERANCE_SECONDS, signatureInvalid, type VerifiedWebhook } from './provider-signature';
+import { SIGNED_TIMESTAMP_TOLERANCE_SECONDS } from '../signed-timestamp';
+import { checkFreshness, eventMalformed, eventObject, hmacHexMatches, signatureInvalid, type VerifiedWebhook } from './provider-signature';
 
 /** The header {@link verifyStripe} reads (the event's `type` and `id` are in the body). */
 export const STRIPE_HEADERS: ParameterShape = {
   'Stripe-Signature': optionalText(
-    `Stripe: \`t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">\`; \`t\` within ${PROVIDER_TIMESTAMP_TOLERANCE_SECONDS} s. The event's \`type\` picks the key rule, its \`id\` is the delivery id.`,
+    `Stripe: \`t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">\`; \`t\` within ${SIGNED_TIMESTAMP_TOLERANCE_SECONDS} s. The event's \`type\` picks the key rule, its \`id\` is the delivery id.`,
   ),
 };
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { decodeWebhookSecret } from '../webhook-signature';
+import { decodeStandardWebhooksSecret } from '../standard-webhooks';
 import { MAX_WEBHOOK_KEY_LENGTH, WEBHOOK_SOURCE_PATTERN } from '../../protocol/definitions';
 import { parseJsonPointer, parseKeyTemplate, type KeyTemplate } from './webhook-key-template';
 import { NAME_RULE } from '../../protocol/names';
@@ -89,7 +89,7 @@ export function loadWebhookSources(file: string, env: Record<string, string | un
       for (const [event, rule] of Object.entries(source.events)) events.set(event, parseKeyTemplate(rule.key));
       sources.set(name, {
         provider: source.provider,
-        keys: secrets.map((secret) => (source.provider === 'standard-webhooks' ? decodeWebhookSecret(secret) : Buffer.from(secret, 'utf8'))),
+        keys: secrets.map((secret) => (source.provider === 'standard-webhooks' ? decodeStandardWebhooksSecret(secret) : Buffer.from(secret, 'utf8'))),
         events,
         eventPointer: parseJsonPointer(source.eventPointer ?? '/type'),
       });

@@ -42,7 +42,7 @@ export interface HarnessOptions {
   /** The gateway's bound on queries only a worker answers (the status URL, receipts). */
   queryTimeoutMs?: number;
   /** Standard Webhooks secrets by sender name. */
-  webhookSecrets?: ReadonlyMap<string, Uint8Array>;
+  signatureSecrets?: ReadonlyMap<string, Uint8Array>;
   rateLimits?: GatewayDeps['rateLimits'];
   serverLimits?: GatewayServerLimits;
   /** Provider webhook sources served at `POST /webhooks/:source`; mailboxes run on the harness's task queue. */
@@ -108,7 +108,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     maxBodyBytes: options.maxBodyBytes,
     temporalCallTimeoutMs: options.temporalCallTimeoutMs,
     queryTimeoutMs: options.queryTimeoutMs,
-    webhookSecrets: options.webhookSecrets,
+    signatureSecrets: options.signatureSecrets,
     rateLimits: options.rateLimits,
     ...(options.webhookSources ? { webhooks: { sources: options.webhookSources, taskQueue, holdMs: options.webhookHoldMs, maxHeldEvents: options.webhookMaxHeldEvents } } : {}),
   });

@@ -111,7 +111,7 @@ export function hostileSuite(title: string, define: (g: HostileGateway) => void)
   };
 
   beforeAll(async () => {
-    g.h = await startHarness({ maxBodyBytes: MAX_BODY_BYTES, webhookSecrets: new Map([[SENDER, g.webhookKey]]), serverLimits: SERVER_LIMITS });
+    g.h = await startHarness({ maxBodyBytes: MAX_BODY_BYTES, signatureSecrets: new Map([[SENDER, g.webhookKey]]), serverLimits: SERVER_LIMITS });
     [g.plain, g.keyed, g.signed] = await Promise.all([g.waiting({}), g.waiting({ requireApiKey: true }), g.waiting({ requireSignature: SENDER })]);
   });
 

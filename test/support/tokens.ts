@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { SignJWT, base64url, type CryptoKey, type JWTHeaderParameters } from 'jose';
-import { webhookSignature } from '../../callback-gateway/webhook-signature';
+import { standardWebhooksSignature } from '../../callback-gateway/standard-webhooks';
 import type { CallbackClaims } from '../../tokens/callback-token';
 import { waitForCallbackUrl } from './wait-for-callback-url';
 import type { CallbackTokenMinter } from '../../tokens/mint-callback-token';
@@ -128,7 +128,7 @@ export interface WebhookHeaderOptions {
 export function webhookHeaders(secret: Uint8Array, body: string, options: WebhookHeaderOptions = {}): Record<string, string> {
   const id = options.id ?? `evt_${randomUUID()}`;
   const timestamp = String(options.timestamp ?? nowSeconds());
-  const signature = webhookSignature(options.key ?? secret, options.signedId ?? id, timestamp, options.signedBody ?? body);
+  const signature = standardWebhooksSignature(options.key ?? secret, options.signedId ?? id, timestamp, options.signedBody ?? body);
   return {
     'content-type': 'application/json',
     'webhook-id': id,

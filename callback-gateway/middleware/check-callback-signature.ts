@@ -4,7 +4,8 @@ import { WEBHOOK_ID_HEADER } from '../build-delivery';
 import type { Logger } from '../logger';
 import { optionalText, refusing, type ContractPart, type Refusals } from '../openapi/contract-parts';
 import { authenticated, receivedBody } from '../request-state';
-import { SIGNATURE_TOLERANCE_SECONDS, verifyWebhookSignature } from '../webhook-signature';
+import { SIGNED_TIMESTAMP_TOLERANCE_SECONDS } from '../signed-timestamp';
+import { verifyStandardWebhooksSignature } from '../standard-webhooks';
 
 /**
  * `Retry-After` for a callback whose signature sender has no secret: an operator has to add it
@@ -19,7 +20,7 @@ export const SIGNATURE_REFUSALS: Refusals = {
 };
 
 /**
- * What {@link checkWebhookSignature} reads and refuses. Only a callback that requires a signature
+ * What {@link checkCallbackSignature} reads and refuses. Only a callback that requires a signature
  * reads the headers (any other ignores them, whatever they hold), so none is required, and none
  * has a format beyond what the signature check refuses.
  */
@@ -27,7 +28,7 @@ export const SIGNATURE_PART: ContractPart = {
   headers: {
     'webhook-id': WEBHOOK_ID_HEADER,
     'webhook-timestamp': optionalText(
-      `Standard Webhooks signing time, Unix seconds, within ${SIGNATURE_TOLERANCE_SECONDS} s of the gateway's clock. Read only for a callback that requires a signature.`,
+      `Standard Webhooks signing time, Unix seconds, within ${SIGNED_TIMESTAMP_TOLERANCE_SECONDS} s of the gateway's clock. Read only for a callback that requires a signature.`,
     ),
     'webhook-signature': optionalText(
       'Standard Webhooks signatures (`v1,<base64>`, space-separated) over `id.timestamp.body`. Read only for a callback that requires a signature.',
@@ -44,7 +45,7 @@ export const SIGNATURE_PART: ContractPart = {
  * and `Retry-After` (the sender can retry once the secret is added), and logged at error level
  * once per sender name for this gateway, not on every retry.
  */
-export function checkWebhookSignature(secrets: ReadonlyMap<string, Uint8Array> | undefined, logger: Logger): RequestHandler {
+export function checkCallbackSignature(secrets: ReadonlyMap<string, Uint8Array> | undefined, logger: Logger): RequestHandler {
   // Sender names come from tokens the gateway verified (minted by its workers), so this stays small.
   const reported = new Set<string>();
   return (req, res, next) => {
@@ -62,7 +63,7 @@ export function checkWebhookSignature(secrets: ReadonlyMap<string, Uint8Array> |
         { retryAfterSeconds: SENDER_NOT_CONFIGURED_RETRY_AFTER_SECONDS },
       );
     }
-    verifyWebhookSignature(req, receivedBody(res).raw, key);
+    verifyStandardWebhooksSignature(req, receivedBody(res).raw, key);
     next();
   };
 }
