@@ -68,6 +68,12 @@ export default tseslint.config(
               from: './callback-gateway',
               message: 'The worker never loads the gateway (Express and its HTTP stack).',
             },
+            {
+              // Inside the gateway: routes declare contracts in contract/'s words; openapi/ reads the routes.
+              target: './callback-gateway/contract',
+              from: ['./callback-gateway/routes', './callback-gateway/openapi'],
+              message: 'contract/ is what routes declare their contracts with; it stands below the routes and the document made from them.',
+            },
           ],
         },
       ],

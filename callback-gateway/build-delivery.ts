@@ -4,8 +4,8 @@ import * as z from 'zod';
 import { CallbackError } from '../protocol/errors';
 import type { CallbackDelivery, CallbackMethod, DeliveryKind } from '../protocol/callback-messages';
 import { API_KEY_QUERY_PARAM } from './middleware/authenticate';
-import { optionalText, refusing, type ContractPart } from './openapi/contract-parts';
-import { formBodySchema } from './openapi/schemas';
+import { optionalText, refusing, type ContractPart } from './contract/contract-parts';
+import { formBodySchema } from './contract/schemas';
 import { WAIT_QUERY_PARAM } from './sync-delivery';
 
 /** Headers never forwarded to the workflow: credentials, and framing that means nothing there. */

@@ -4,7 +4,7 @@ import type { Express } from 'express';
 import { ERROR_STATUS, type CallbackError, type CallbackErrorCode, type ErrorBody } from '../protocol/errors';
 import { announcesTooLargeBody, DEFAULT_MAX_BODY_BYTES, payloadTooLarge } from './middleware/read-body';
 import { SECURITY_HEADERS } from './middleware/security-headers';
-import { refusing, type Refusals } from './openapi/contract-parts';
+import { refusing, type Refusals } from './contract/contract-parts';
 
 /** Limits of the HTTP server in front of the gateway app. */
 export interface GatewayServerLimits {

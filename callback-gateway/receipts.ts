@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { CallbackError } from '../protocol/errors';
-import type { Refusals } from './openapi/contract-parts';
+import type { Refusals } from './contract/contract-parts';
 import { deliverCallbackSignal, deliveryReceiptQuery } from '../protocol/definitions';
 import type { CallbackDelivery, DeliveryReceipt, SyncDeliveryResult } from '../protocol/callback-messages';
 import { historiesNewestFirst, lastRunOf } from './chain-history';

@@ -5,7 +5,7 @@ import { CallbackError } from '../protocol/errors';
 import { deliverCallbackUpdate, isWorkflowRefusalCode, WORKFLOW_REFUSALS, type WorkflowRefusalCode } from '../protocol/definitions';
 import type { CallbackDelivery, DeliveryKind, PayloadIssue, SyncDeliveryResult } from '../protocol/callback-messages';
 import type { ExecutionChains } from './execution-chain';
-import { optionalText, refusing, type ContractPart } from './openapi/contract-parts';
+import { optionalText, refusing, type ContractPart } from './contract/contract-parts';
 import { isResourceExhausted, temporalCallError, withinDeadline, type CallbackTarget } from './temporal-calls';
 
 /** The query parameter that asks for a synchronous answer, for senders that cannot set `Prefer`. */

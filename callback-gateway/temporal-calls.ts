@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, isGrpcServiceError, type Client } from '@temporalio/client';
 import type { CallbackClaims } from '../tokens/callback-token';
 import { CallbackError } from '../protocol/errors';
-import { refusing, type Refusals } from './openapi/contract-parts';
+import { refusing, type Refusals } from './contract/contract-parts';
 
 /**
  * How the gateway calls Temporal: every call under a deadline, and every failure turned into the

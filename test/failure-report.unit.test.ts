@@ -1,4 +1,4 @@
-import { failureReportSchema } from '../callback-gateway/openapi/schemas';
+import { failureReportSchema } from '../callback-gateway/contract/schemas';
 import { parseFailureReport } from '../protocol/definitions';
 
 /**

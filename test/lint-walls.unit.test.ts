@@ -45,6 +45,9 @@ const files: Record<string, string> = {
   'worker/index.ts': 'export const worker = 1;\n',
   'callback-gateway/server.ts': "import { worker } from '../worker/index';\nexport const w = worker;\n",
   'callback-gateway/sdk-worker.ts': "import { Worker } from '@temporalio/worker';\nexport const w = Worker;\n",
+  'callback-gateway/routes/delivery.ts': "import { part } from '../contract/contract-parts';\nexport const contracts = [part];\n",
+  'callback-gateway/contract/contract-parts.ts': 'export const part = 1;\n',
+  'callback-gateway/contract/uses-routes.ts': "import { contracts } from '../routes/delivery';\nexport const c = contracts;\n",
   'client/plugin.ts': "import { worker } from '../worker/index';\nexport const w = worker;\n",
   'config/config-error.ts': 'export class ConfigError extends Error {}\n',
   'config/token-config.ts': "export const issuer = 'x';\nexport type KeySource = { kind: 'env' };\n",
@@ -117,6 +120,11 @@ describe('the lint walls (eslint.config.mjs)', () => {
     expect(rulesFor('callback-gateway/server.ts')).toEqual(['import-x/no-restricted-paths']);
     expect(rulesFor('callback-gateway/sdk-worker.ts')).toEqual(['no-restricted-imports']);
     expect(rulesFor('client/plugin.ts')).toEqual(['import-x/no-restricted-paths']);
+  });
+
+  it('keeps what routes declare their contracts with below the routes', () => {
+    expect(rulesFor('callback-gateway/routes/delivery.ts')).toEqual([]);
+    expect(rulesFor('callback-gateway/contract/uses-routes.ts')).toEqual(['import-x/no-restricted-paths']);
   });
 
   it('lets token code take only types and ConfigError from config/', () => {

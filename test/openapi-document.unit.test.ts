@@ -5,7 +5,7 @@ import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import type { Router } from 'express';
 import { buildOpenApiDocument } from '../callback-gateway/openapi';
-import { expressPath, HTTP_METHODS } from '../callback-gateway/openapi/route-contract';
+import { expressPath, HTTP_METHODS } from '../callback-gateway/contract/route-contract';
 import { deliveryRoutes, type DeliveryRouteDeps } from '../callback-gateway/routes/delivery';
 import { probeRoutes, type ProbeDeps } from '../callback-gateway/routes/probes';
 import { webhookRoutes, type WebhookRouteDeps } from '../callback-gateway/routes/webhooks';

@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { EXECUTE_SCOPE, type ApiKeyInfo, type ApiKeyStore } from '../../api-keys';
 import { CallbackError } from '../../protocol/errors';
 import { tokenRefusalOf, type CallbackTokenVerifier } from '../../tokens/verify-callback-token';
-import { refusing, type ContractPart } from '../openapi/contract-parts';
+import { refusing, type ContractPart } from '../contract/contract-parts';
 import { requestState } from '../request-state';
 
 /** The query parameter that may carry an API key, for senders that cannot set headers. */

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { CallbackError } from '../../protocol/errors';
 import { WEBHOOK_ID_HEADER } from '../build-delivery';
 import type { Logger } from '../logger';
-import { optionalText, refusing, type ContractPart, type Refusals } from '../openapi/contract-parts';
+import { optionalText, refusing, type ContractPart, type Refusals } from '../contract/contract-parts';
 import { authenticated, receivedBody } from '../request-state';
 import { SIGNED_TIMESTAMP_TOLERANCE_SECONDS } from '../signed-timestamp';
 import { verifyStandardWebhooksSignature } from '../standard-webhooks';

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { CallbackError } from '../../protocol/errors';
-import type { ContractPart } from '../openapi/contract-parts';
+import type { ContractPart } from '../contract/contract-parts';
 import { RateLimiter, type RateDecision, type RateLimit } from '../rate-limiter';
 import { authenticated } from '../request-state';
 

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import express, { type Request, type RequestHandler } from 'express';
 import { CallbackError } from '../../protocol/errors';
-import { refusing, type ContractPart } from '../openapi/contract-parts';
+import { refusing, type ContractPart } from '../contract/contract-parts';
 import { requestState } from '../request-state';
 
 /** Media types a callback body may have. */

@@ -1,10 +1,11 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { HTTP_METHODS, routeConfig } from '../contract/route-contract';
+import { SERVER_REFUSALS } from '../http-server';
 import { API_KEY_QUERY_PARAM } from '../middleware/authenticate';
 import { SECURITY_HEADERS } from '../middleware/security-headers';
 import { CALLBACK_ROUTE_CONTRACTS } from '../routes/delivery';
 import { PROBE_ROUTE_CONTRACTS } from '../routes/probes';
 import { WEBHOOK_ROUTE_CONTRACTS } from '../routes/webhooks';
-import { HTTP_METHODS, routeConfig } from './route-contract';
 
 /**
  * Builds the gateway's OpenAPI 3.1 document from the contracts its routes declare where they are
@@ -59,7 +60,7 @@ function shareResponses(document: OpenApiDocument): void {
 export function buildOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) registry.registerComponent('securitySchemes', name, scheme);
-  for (const contract of [...CALLBACK_ROUTE_CONTRACTS, ...WEBHOOK_ROUTE_CONTRACTS, ...PROBE_ROUTE_CONTRACTS]) registry.registerPath(routeConfig(contract));
+  for (const contract of [...CALLBACK_ROUTE_CONTRACTS, ...WEBHOOK_ROUTE_CONTRACTS, ...PROBE_ROUTE_CONTRACTS]) registry.registerPath(routeConfig(contract, SERVER_REFUSALS));
   const { webhooks: _none, ...document } = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

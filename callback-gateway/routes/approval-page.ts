@@ -4,7 +4,7 @@ import { describeError, type Logger } from '../logger';
 import { callbacksQuery } from '../../protocol/definitions';
 import type { CallbackInfo } from '../../protocol/callback-messages';
 import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from '../html-pages';
-import { refusing, type ContractPart } from '../openapi/contract-parts';
+import { refusing, type ContractPart } from '../contract/contract-parts';
 import { authenticated, requestState } from '../request-state';
 import { chainHead, chainRefusal, withinDeadline, type CallbackTarget } from '../temporal-calls';
 

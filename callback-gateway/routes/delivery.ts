@@ -14,9 +14,9 @@ import { checkCallbackSignature, SIGNATURE_PART } from '../middleware/check-call
 import { markHtmlRequests } from '../middleware/detect-html';
 import { limitPerApiKey, limitPerClientIp, RATE_LIMIT_PART } from '../middleware/rate-limit';
 import { DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH, READ_BODY_PART, readBody } from '../middleware/read-body';
-import { optionalText, refusing, type ContractPart } from '../openapi/contract-parts';
-import { expressPath, HTML_PAGE, HTTP_METHODS, json, type Answer, type HttpMethod, type RouteContract } from '../openapi/route-contract';
-import { acceptedResponseSchema, answeredResponseSchema, callbackStatusResponseSchema, failureReportSchema, formBodySchema, jsonBodySchema, textSchema } from '../openapi/schemas';
+import { optionalText, refusing, type ContractPart } from '../contract/contract-parts';
+import { expressPath, HTML_PAGE, HTTP_METHODS, json, type Answer, type HttpMethod, type RouteContract } from '../contract/route-contract';
+import { acceptedResponseSchema, answeredResponseSchema, callbackStatusResponseSchema, failureReportSchema, formBodySchema, jsonBodySchema, textSchema } from '../contract/schemas';
 import type { GatewayRateLimits } from '../rate-limiter';
 import { authenticated, receivedBody, requestState } from '../request-state';
 import type { ExecutionChains } from '../execution-chain';

@@ -2,9 +2,9 @@ import type { Client } from '@temporalio/client';
 import express, { type RequestHandler } from 'express';
 import type * as z from 'zod';
 import type { GatewayMetrics } from '../metrics';
-import { refusing } from '../openapi/contract-parts';
-import { json, RETRY_AFTER_HEADER, type Answer, type RouteContract } from '../openapi/route-contract';
-import { healthResponseSchema, openApiResponseSchema, readyResponseSchema, textSchema, unreadyResponseSchema } from '../openapi/schemas';
+import { refusing } from '../contract/contract-parts';
+import { json, RETRY_AFTER_HEADER, type Answer, type RouteContract } from '../contract/route-contract';
+import { healthResponseSchema, openApiResponseSchema, readyResponseSchema, textSchema, unreadyResponseSchema } from '../contract/schemas';
 import { RETRY_AFTER_SECONDS, withinDeadline } from '../temporal-calls';
 
 /** What the probe routes need: Temporal to check readiness against, the metrics to serve, if on, and the API description. */

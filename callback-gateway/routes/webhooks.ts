@@ -11,9 +11,9 @@ import type { WebhookEvent, WebhookEventInput } from '../../protocol/webhook-mes
 import { forwardedHeaders, MAX_DELIVERY_ID_LENGTH } from '../build-delivery';
 import { limitPerClientIp, RATE_LIMIT_PART } from '../middleware/rate-limit';
 import { READ_BODY_PART, readBody } from '../middleware/read-body';
-import { refusing, type ContractPart } from '../openapi/contract-parts';
-import { expressPath, json, type RouteContract } from '../openapi/route-contract';
-import { formBodySchema, jsonBodySchema, slackChallengeSchema, webhookAnswerSchema } from '../openapi/schemas';
+import { refusing, type ContractPart } from '../contract/contract-parts';
+import { expressPath, json, type RouteContract } from '../contract/route-contract';
+import { formBodySchema, jsonBodySchema, slackChallengeSchema, webhookAnswerSchema } from '../contract/schemas';
 import type { GatewayRateLimits } from '../rate-limiter';
 import { receivedBody, requestState } from '../request-state';
 import { classify, CLASSIFIED_REFUSALS, isBlobTooLarge, withinDeadline } from '../temporal-calls';

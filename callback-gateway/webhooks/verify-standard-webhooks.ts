@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { CallbackError, isCallbackError } from '../../protocol/errors';
 import { resolveJsonPointer } from './webhook-key-template';
-import { optionalText, type ParameterShape } from '../openapi/contract-parts';
+import { optionalText, type ParameterShape } from '../contract/contract-parts';
 import type { ReceivedBody } from '../request-state';
 import { SIGNED_TIMESTAMP_TOLERANCE_SECONDS } from '../signed-timestamp';
 import { verifyStandardWebhooksSignature } from '../standard-webhooks';

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { optionalText, type ParameterShape } from '../openapi/contract-parts';
+import { optionalText, type ParameterShape } from '../contract/contract-parts';
 import type { ReceivedBody } from '../request-state';
 import { SIGNED_TIMESTAMP_TOLERANCE_SECONDS } from '../signed-timestamp';
 import { checkFreshness, eventMalformed, eventObject, hmacHexMatches, signatureInvalid, type VerifiedWebhook } from './provider-signature';

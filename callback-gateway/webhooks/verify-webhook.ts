@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { WebhookProvider, WebhookSource } from './webhook-sources';
-import { refusing, type ContractPart, type ParameterShape } from '../openapi/contract-parts';
+import { refusing, type ContractPart, type ParameterShape } from '../contract/contract-parts';
 import type { ReceivedBody } from '../request-state';
 import type { VerifiedWebhook } from './provider-signature';
 import { GITHUB_HEADERS, verifyGitHub } from './verify-github';

@@ -1,7 +1,6 @@
 import * as z from 'zod';
 import type { ResponseConfig, RouteConfig, ZodContentObject, ZodRequestBody } from '@asteasolutions/zod-to-openapi';
 import { ERROR_STATUS, type CallbackErrorCode } from '../../protocol/errors';
-import { SERVER_REFUSALS } from '../http-server';
 import { optionalText, type ContractPart, type ParameterShape, type RefusalHeader, type Refusals } from './contract-parts';
 import { htmlPageSchema, refusalSchema } from './schemas';
 
@@ -78,11 +77,11 @@ const refusalsOf = (parts: readonly ContractPart[]): Refusals => Object.assign({
 
 /**
  * One answer per refusal status: a body whose `code` is one of the codes answered with that
- * status, `X-Request-Id` unless only the HTTP server answers it, each {@link RefusalHeader} its
+ * status, `X-Request-Id` unless only the HTTP server answers it (`server`), each {@link RefusalHeader} its
  * codes set (required when all of them do), and an HTML page when a browser can get one.
  */
-function refusalAnswers(own: Refusals, pages: Refusals): Record<number, ResponseConfig> {
-  const all: Refusals = { ...SERVER_REFUSALS, ...own };
+function refusalAnswers(own: Refusals, pages: Refusals, server: Refusals): Record<number, ResponseConfig> {
+  const all: Refusals = { ...server, ...own };
   const codes = (Object.keys(ERROR_STATUS) as CallbackErrorCode[]).filter((code) => code in all);
   const answers: Record<number, ResponseConfig> = {};
   for (const status of new Set(codes.map((code) => ERROR_STATUS[code]))) {
@@ -108,15 +107,19 @@ function operationId(method: HttpMethod, path: string): string {
   return method + words.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('');
 }
 
-/** The registry's route for `contract`: its parameters from its parts, its answers, and a refusal answer per status it can refuse with. */
-export function routeConfig(contract: RouteContract): RouteConfig {
+/**
+ * The registry's route for `contract`: its parameters from its parts, its answers, and a refusal
+ * answer per status it can refuse with, its own and `server`'s (what the HTTP server refuses any
+ * request with before a route sees it).
+ */
+export function routeConfig(contract: RouteContract, server: Refusals): RouteConfig {
   const { method, path, parts } = contract;
   const where = `${method.toUpperCase()} ${path}`;
   const successes: Record<number, ResponseConfig> = {};
   for (const [status, answer] of Object.entries(contract.answers ?? {})) {
     successes[Number(status)] = { ...answer, headers: z.object({ 'X-Request-Id': REQUEST_ID_HEADER, ...answer.headers }) };
   }
-  const refusals = refusalAnswers(refusalsOf(parts), refusalsOf(contract.pageParts ?? []));
+  const refusals = refusalAnswers(refusalsOf(parts), refusalsOf(contract.pageParts ?? []), server);
   const both = Object.keys(refusals).filter((status) => status in successes);
   if (both.length > 0) throw new Error(`${where}: ${both.join(', ')} is both an answer and a refusal; one status, one answer`);
   return {
