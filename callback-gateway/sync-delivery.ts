@@ -16,7 +16,20 @@ export const MAX_SYNC_WAIT_SECONDS = 30;
 
 /** What the workflow refuses a synchronous delivery of each kind with (its judge, in workflows/callback-registry.ts). */
 const WORKFLOW_REFUSALS_BY_KIND: Record<DeliveryKind, readonly WorkflowRefusalCode[]> = {
-  complete: ['CALLBACK_ALREADY_COMPLETED', 'CALLBACK_CLOSED', 'CALLBACK_UNKNOWN', 'PAYLOAD_INVALID'],
+  complete: [
+    'CALLBACK_ALREADY_COMPLETED',
+    'CALLBACK_CLOSED',
+    'CALLBACK_UNKNOWN',
+    'PAYLOAD_INVALID',
+    // An approval's vote (requestApproval): the workflow's rules, checked by its update validator before anything is recorded.
+    'VOTE_INVALID',
+    'APPROVER_NOT_IDENTIFIED',
+    'APPROVER_NOT_ELIGIBLE',
+    'SELF_APPROVAL_FORBIDDEN',
+    'SIGN_IN_TOO_OLD',
+    'ACTION_CHANGED',
+    'COMMENT_REQUIRED',
+  ],
   fail: ['CALLBACK_CLOSED', 'CALLBACK_UNKNOWN', 'INVALID_FAILURE_REPORT'],
   heartbeat: ['CALLBACK_CLOSED', 'CALLBACK_UNKNOWN'],
 };

@@ -1,3 +1,4 @@
+import type { ApprovalAction, ApprovalBinding, ApprovalRecord } from './approval-messages';
 import type { CallbackMode, WebhookSubscriptionInfo } from './callback-messages';
 import type { WebhookEvent, WebhookMailboxState } from './webhook-messages';
 
@@ -22,16 +23,36 @@ export interface GenerateCallbackUrlInput {
    * Not a secret, and it only narrows: the workflow id still comes from the activity's context.
    */
   executionChain?: string;
+  /**
+   * For an approval: the action, whose digest the activity computes (SHA-256 over RFC 8785
+   * canonical JSON) and binds into the token, and who may vote through the URL.
+   */
+  approval?: { action: ApprovalAction } & Omit<ApprovalBinding, 'actionDigest'>;
 }
 
 /** Output of the `generateCallbackUrl` activity. */
 export interface GenerateCallbackUrlResult {
   url: string;
+  /** For an approval: the digest of its action, as bound into the token. */
+  actionDigest?: string;
 }
 
 /** The activities the workflow helpers call; register them on every worker that runs workflows using callbacks. */
 export interface CallbackActivities {
   generateCallbackUrl(input: GenerateCallbackUrlInput): Promise<GenerateCallbackUrlResult>;
+}
+
+/** What `signApprovalReceipt` returns: the receipt, a compact JWS any holder of the published keys can verify. */
+export interface SignedApprovalReceipt {
+  receipt: string;
+  /** The id of the key that signed it (in the gateway's `/.well-known/jwks.json`). */
+  kid: string;
+}
+
+/** The activities `requestApproval` calls besides minting; the `durableCallbacks` plugin registers them. */
+export interface ApprovalActivities {
+  /** Signs the record of a decided approval with the worker's receipt key (an asymmetric key, EdDSA or ES256). */
+  signApprovalReceipt(record: ApprovalRecord): Promise<SignedApprovalReceipt>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { VerifiedApprover } from './approval-messages';
 import type { WorkflowRefusalCode } from './workflow-refusals';
 
 /**
@@ -41,6 +42,13 @@ export interface CallbackDelivery {
   apiKeyId?: string;
   /** For a webhook wait: the provider event that matched it (its source, event type and key). */
   webhook?: WebhookMatch;
+  /**
+   * For an approval's vote: the person the gateway identified (OIDC sign-in, Slack's signed
+   * request) or a link holder. Set by the gateway only; nothing in a request's body sets it.
+   */
+  approver?: VerifiedApprover;
+  /** For an approval's vote: the action digest the URL's token binds. Set by the gateway from the verified token. */
+  actionDigest?: string;
 }
 
 /** Which provider event reached a webhook wait: the gateway's source name, the event type and the key it was routed by. */

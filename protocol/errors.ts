@@ -33,6 +33,20 @@ export const ERROR_STATUS = {
   INVALID_FAILURE_REPORT: 422,
   /** (Synchronous mode) The payload fails the callback's schema; `issues` lists how. */
   PAYLOAD_INVALID: 422,
+  /** An approval's vote is not `{ decision, comment? }`. */
+  VOTE_INVALID: 422,
+  /** An approval that takes signed-in votes only got one nobody identified. */
+  APPROVER_NOT_IDENTIFIED: 401,
+  /** The voter is not among the approval's approvers; nothing was recorded. */
+  APPROVER_NOT_ELIGIBLE: 403,
+  /** The person who asked for the approval tried to approve it; nothing was recorded. */
+  SELF_APPROVAL_FORBIDDEN: 403,
+  /** The voter's sign-in is older than the approval allows at decision time. */
+  SIGN_IN_TOO_OLD: 401,
+  /** The vote is for an earlier version of the action: the page was stale. */
+  ACTION_CHANGED: 409,
+  /** The approval asks for a comment with this decision. */
+  COMMENT_REQUIRED: 422,
   /** (Synchronous mode) The callback was already completed by a different delivery. */
   CALLBACK_ALREADY_COMPLETED: 409,
   /** (Synchronous mode) The wait is over: timed out, revoked or failed. */

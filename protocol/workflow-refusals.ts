@@ -14,6 +14,20 @@ export const WORKFLOW_REFUSALS = {
   PAYLOAD_INVALID: "The payload does not match the callback's schema; see issues.",
   /** A `fail` report without `{ "error": { "message": "…" } }`. */
   INVALID_FAILURE_REPORT: 'A failure report must be JSON like {"error":{"message":"what went wrong","type":"OptionalType","details":{}}}.',
+  /** An approval's vote that is not `{ "decision": "approve" | "reject", "comment"?: "…" }` (a comment of at most 2,000 characters). */
+  VOTE_INVALID: 'A vote must be JSON like {"decision":"approve","comment":"why"}: decision is "approve" or "reject", and a comment is at most 2000 characters.',
+  /** An approval that takes votes from signed-in people only got one nobody identified. */
+  APPROVER_NOT_IDENTIFIED: 'This approval takes votes only from people who sign in; open the link in a browser and sign in to decide.',
+  /** The voter is not among the approval's approvers. */
+  APPROVER_NOT_ELIGIBLE: 'You are not an approver of this request; nothing was recorded.',
+  /** The voter is the person who asked, and the approval does not allow approving one's own request. */
+  SELF_APPROVAL_FORBIDDEN: 'You asked for this approval, so you cannot approve it yourself; nothing was recorded.',
+  /** The voter signed in longer ago than the approval allows at decision time. */
+  SIGN_IN_TOO_OLD: 'This approval needs a fresh sign-in at decision time; sign in again and decide.',
+  /** The vote is for an action the workflow has since changed: the page was stale. */
+  ACTION_CHANGED: 'The action was changed since this page was shown; reload it, read what is asked now, and decide again.',
+  /** The approval asks for a comment with this decision, and the vote has none. */
+  COMMENT_REQUIRED: 'This approval asks for a comment with that decision; say why and submit again.',
 } as const;
 
 /** A stable code for a refusal by the workflow; see {@link WORKFLOW_REFUSALS}. */

@@ -127,7 +127,7 @@ describe('the generated OpenAPI document', () => {
     // The workflow's own refusals are those of the route's kind.
     expect(refusedWith(operation('POST /callbacks/{token}/fail'), 422)).toEqual(['INVALID_FAILURE_REPORT']);
     expect(refusedWith(operation('POST /callbacks/{token}/heartbeat'), 422)).toEqual([]);
-    expect(refusedWith(operation('POST /callbacks/{token}'), 409)).toEqual(['CALLBACK_ALREADY_COMPLETED']);
+    expect(refusedWith(operation('POST /callbacks/{token}'), 409)).toEqual(['ACTION_CHANGED', 'CALLBACK_ALREADY_COMPLETED']);
     // A method a route does not take is refused before its token is checked.
     expect(Object.keys(operation('DELETE /callbacks/{token}/status').responses)).toEqual(['400', '401', '405', '408', '413', '431']);
     expect(resolve(operation('HEAD /callbacks/{token}').responses['405']).headers.Allow.required).toBe(true);

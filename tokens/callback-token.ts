@@ -1,5 +1,6 @@
 import type { CryptoKey } from 'jose';
 import { z } from 'zod';
+import type { ApprovalBinding } from '../protocol/approval-messages';
 
 /**
  * What a callback token says, and the constants both the minting activity and the verifying
@@ -38,6 +39,8 @@ export interface CallbackClaims {
    * reuses the workflow id. Absent in tokens minted before chains were recorded.
    */
   executionChain?: string;
+  /** For an approval's URL: the action digest every vote through it is for, and whether voters must sign in. */
+  approval?: ApprovalBinding;
 }
 
 /** Issuer and audience every token carries and every verification demands. */
@@ -56,6 +59,10 @@ export const tokenPayloadSchema = z.object({
   get: z.literal(true).optional(),
   whs: z.string().min(1).max(64).optional(),
   run: z.string().min(1).max(128).optional(),
+  /** An approval's binding: `d` the action digest (base64url SHA-256), `i` `s` (signed-in) or `l` (link holder), `m` max sign-in age in seconds. */
+  apv: z
+    .strictObject({ d: z.string().regex(/^[A-Za-z0-9_-]{43}$/), i: z.enum(['s', 'l']), m: z.int().min(0).max(31_536_000).optional() })
+    .optional(),
 });
 
 /** The JWT payload on the wire. */

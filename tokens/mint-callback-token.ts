@@ -31,6 +31,10 @@ export function createCallbackTokenMinter(keys: KeyRing | CryptoKey, identity: T
       if (claims.allowGet) payload.get = true;
       if (claims.signatureSender) payload.whs = claims.signatureSender;
       if (claims.executionChain) payload.run = claims.executionChain;
+      if (claims.approval) {
+        const { actionDigest, identity, maxAuthAgeSeconds } = claims.approval;
+        payload.apv = { d: actionDigest, i: identity === 'signed-in' ? 's' : 'l', ...(maxAuthAgeSeconds === undefined ? {} : { m: maxAuthAgeSeconds }) };
+      }
       const signed = await new SignJWT(payload)
         .setProtectedHeader({ alg, typ: CALLBACK_TOKEN_TYPE, kid })
         .setIssuer(identity.issuer)

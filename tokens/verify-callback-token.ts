@@ -1,6 +1,7 @@
 import { compactDecrypt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type CryptoKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { CALLBACK_TOKEN_TYPE, CLOCK_TOLERANCE_SECONDS, MAX_TOKEN_LENGTH, tokenPayloadSchema, type CallbackClaims, type TokenIdentity } from './callback-token';
+import { CALLBACK_TOKEN_TYPE, CLOCK_TOLERANCE_SECONDS, MAX_TOKEN_LENGTH, tokenPayloadSchema, type CallbackClaims, type TokenIdentity, type TokenPayload } from './callback-token';
+import type { ApprovalBinding } from '../protocol/approval-messages';
 import { CallbackError, isCallbackError } from '../protocol/errors';
 import { asKeyRing, KEY_ID_PATTERN, type KeyRing } from '../keys/key-ring';
 
@@ -186,6 +187,7 @@ export function createCallbackTokenVerifier(keys: KeyRing | CryptoKey, options: 
         allowGet: claims.data.get === true,
         ...(claims.data.whs ? { signatureSender: claims.data.whs } : {}),
         ...(claims.data.run ? { executionChain: claims.data.run } : {}),
+        ...(claims.data.apv ? { approval: approvalOf(claims.data.apv) } : {}),
       };
     },
   };
@@ -223,4 +225,9 @@ export function cachingVerifier(verifier: CallbackTokenVerifier, options: Verifi
       return claims;
     },
   };
+}
+
+/** The approval binding a token's `apv` claim carries. */
+function approvalOf(apv: NonNullable<TokenPayload['apv']>): ApprovalBinding {
+  return { actionDigest: apv.d, identity: apv.i === 's' ? 'signed-in' : 'link-holder', ...(apv.m === undefined ? {} : { maxAuthAgeSeconds: apv.m }) };
 }

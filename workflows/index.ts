@@ -29,7 +29,22 @@ export { webhookKey, type WebhookKeyValue } from './webhook-key';
 export { webhookMailbox } from './webhook-mailbox';
 export type { Callback, CallbackSnapshot, CallbackState, CreateCallbackOptions, PayloadSchema, Wait, WaitOptions, WebhookWait, WebhookWaitOptions } from './types';
 export type { CallbackDelivery, CallbackFailed, CallbackFailureInfo, CallbackFormField, CallbackFormFieldType, CallbackHeartbeatTimedOut, CallbackInfo, CallbackMethod, CallbackMode, CallbackProgress, CallbackReceived, CallbackRevoked, CallbackStatus, CallbackTimedOut, CallbackUrlsRequest, CallbackWaitResult, DeliveryKind, MintedCallbackUrl, PayloadIssue, PublishedCallbackUrls, RejectedDelivery, RejectionReason, WebhookMatch, WebhookSubscriptionInfo, AwaitCallbackUrl } from '../protocol/callback-messages';
-export type { CallbackActivities, GenerateCallbackUrlInput, GenerateCallbackUrlResult } from '../protocol/activity-contracts';
+export type { ApprovalActivities, CallbackActivities, GenerateCallbackUrlInput, GenerateCallbackUrlResult, SignedApprovalReceipt } from '../protocol/activity-contracts';
+export type {
+  ApprovalAction,
+  ApprovalBinding,
+  ApprovalChannel,
+  ApprovalDecidedBy,
+  ApprovalDecision,
+  ApprovalOutcome,
+  ApprovalRecord,
+  ApprovalRules,
+  ApprovalVote,
+  ApproverRule,
+  JsonValue,
+  VerifiedApprover,
+  VoteInput,
+} from '../protocol/approval-messages';
 export type { WorkflowRefusalCode } from '../protocol/workflow-refusals';
 // The inputs of the routing workflows your worker runs (`webhookEvent`, `webhookMailbox`): the
 // gateway and the plugin's activities start them; your code only exports them.

@@ -1,0 +1,156 @@
+/**
+ * What crosses the wire for approvals (`requestApproval`): the action a person approves, who
+ * they proved to be, their vote, and the record of the decision that a receipt signs. Types
+ * only, sandbox-safe. A vote is a `complete` delivery to the approval's callback whose `data`
+ * is a {@link VoteInput}, and on which the gateway sets `approver` (who signed in) and
+ * `actionDigest` (from the URL's token); nothing a sender posts can set either.
+ */
+
+/** A JSON value, as an action's details must be (they are hashed in canonical JSON, RFC 8785). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * What is being approved, as the approval page shows it. Its digest (SHA-256 over the RFC 8785
+ * canonical JSON of this object, base64url) is bound into the URL's token and into every vote,
+ * so a vote is for exactly what was shown.
+ */
+export interface ApprovalAction {
+  /** One line: "Block 203.0.113.7 at the edge firewall". */
+  title: string;
+  /** A paragraph for the person deciding. */
+  summary?: string;
+  /** Structured details (the IP, the rule, the ticket), shown as a table and hashed with the rest. */
+  details?: { [key: string]: JsonValue };
+}
+
+/** How an approver proved who they are. `link` is a link holder nobody identified (only when the request accepts them). */
+export type ApprovalChannel = 'oidc' | 'slack' | 'link';
+
+/**
+ * A person as the gateway verified them: from the ID token of the organisation's OpenID Connect
+ * provider (`via: 'oidc'`), from Slack's signed interactive request (`via: 'slack'`), or a link
+ * holder (`via: 'link'`, issuer `link`, subject the delivery id: nobody in particular).
+ */
+export interface VerifiedApprover {
+  /** The identity's issuer: the OIDC issuer URL, `https://slack.com/<team id>` for Slack, `link` for a link holder. */
+  issuer: string;
+  /** The subject at that issuer: OIDC `sub`, the Slack user id. Issuer and subject together name one person. */
+  subject: string;
+  email?: string;
+  /** Whether the provider says it verified `email` (OIDC `email_verified`); an unverified email never matches a rule. */
+  emailVerified?: boolean;
+  name?: string;
+  /** Groups the provider says the person is in (the claim the gateway is configured to read). */
+  groups?: string[];
+  via: ApprovalChannel;
+  /** When the person last signed in at the provider (OIDC `auth_time`, ISO 8601), when it says. */
+  authTime?: string;
+}
+
+/** What a person decides. */
+export type ApprovalDecision = 'approve' | 'reject';
+
+/** What the approval page (or any client) posts as a vote's data. */
+export interface VoteInput {
+  decision: ApprovalDecision;
+  /** Why: required when the request asks for it (`requireComment`). At most 2,000 characters. */
+  comment?: string;
+}
+
+/** One counted vote, as the workflow recorded it. */
+export interface ApprovalVote {
+  /** Who voted, as the gateway verified them (without `groups`, which only decide eligibility). */
+  approver: Omit<VerifiedApprover, 'groups'>;
+  decision: ApprovalDecision;
+  comment?: string;
+  /** When the gateway received the vote (ISO 8601). */
+  at: string;
+  /** The digest of the action the vote is for. */
+  actionDigest: string;
+  /** The vote's delivery id: a retry of it is the same vote. */
+  deliveryId: string;
+}
+
+/**
+ * Who may decide. Each rule is one way to match a person; a person matches the list when any
+ * rule matches them. Fields of one rule must all match.
+ */
+export interface ApproverRule {
+  /** An OIDC issuer; with `subject`, one person. Without it, `subject` matches at any configured issuer. */
+  issuer?: string;
+  /** An OIDC subject (`sub`). */
+  subject?: string;
+  /** A verified email, compared without case. */
+  email?: string;
+  /** A verified email's domain (`example.com`, no `@`), compared without case. */
+  emailDomain?: string;
+  /** A group the provider lists the person in. */
+  group?: string;
+  /** A Slack user id (`U…`); with `slackTeamId`, only in that workspace. */
+  slackUserId?: string;
+  /** A Slack workspace (team) id: the click must come from it. */
+  slackTeamId?: string;
+}
+
+/** How an approval ended. */
+export type ApprovalOutcome = 'approved' | 'rejected' | 'timed_out' | 'cancelled';
+
+/** What ended it: the votes, the timeout (with what the author chose it to mean), or the workflow. */
+export type ApprovalDecidedBy = 'votes' | 'timeout' | 'workflow';
+
+/**
+ * The record of one approval's decision: what a receipt signs, and what
+ * `durable-callbacks approvals show` prints. Everything in it is in the workflow's history.
+ */
+export interface ApprovalRecord {
+  /** The record's format version. */
+  version: 1;
+  namespace: string;
+  workflowId: string;
+  /** The first run id of the workflow's execution chain. */
+  executionChain: string;
+  /** The approval's callback id. */
+  callbackId: string;
+  action: ApprovalAction;
+  actionDigest: string;
+  outcome: ApprovalOutcome;
+  decidedBy: ApprovalDecidedBy;
+  /** The counted votes, for the current action, in the order they were recorded. */
+  votes: ApprovalVote[];
+  /** The rules the votes were counted by. */
+  rules: ApprovalRules;
+  /** Who asked, when the author named them. */
+  initiator?: { issuer?: string; subject?: string; email?: string; slackUserId?: string };
+  requestedAt: string;
+  decidedAt: string;
+}
+
+/** The rules an approval was decided by, as recorded. */
+export interface ApprovalRules {
+  /** Distinct people who must approve. */
+  quorum: number;
+  /** Distinct people whose rejection ends it rejected. */
+  rejectQuorum: number;
+  /** What running out of time means. */
+  onTimeout: 'reject' | 'cancel' | 'approve';
+  allowSelfApproval: boolean;
+  /** Whether an unidentified link holder may vote. */
+  allowLinkHolders: boolean;
+  requireComment: { approve: boolean; reject: boolean };
+  /** Whether a vote needs a sign-in no older than this many seconds (OIDC `max_age`). */
+  maxAuthAgeSeconds?: number;
+}
+
+/**
+ * What the token of an approval's URL binds (claim `apv`): the action's digest, and whether the
+ * gateway must identify each voter (`signed-in`) or may pass a link holder on (`link-holder`).
+ */
+export interface ApprovalBinding {
+  actionDigest: string;
+  identity: 'signed-in' | 'link-holder';
+  /** A sign-in no older than this many seconds is required at decision time (`max_age`). */
+  maxAuthAgeSeconds?: number;
+}
+
+/** The JWS `typ` of an approval receipt. */
+export const APPROVAL_RECEIPT_TYPE = 'dcb-approval+jwt';
