@@ -152,5 +152,24 @@ export interface ApprovalBinding {
   maxAuthAgeSeconds?: number;
 }
 
+/**
+ * One approval as the workflow reports it (the `durableCallbacks.approvals` query): pending with
+ * the votes so far, or decided with its record and, once signed, its receipt. Never the URL.
+ */
+export interface ApprovalReport {
+  callbackId: string;
+  status: 'pending' | ApprovalOutcome;
+  action: ApprovalAction;
+  actionDigest: string;
+  rules: ApprovalRules;
+  /** Counted votes for the current action. */
+  votes: ApprovalVote[];
+  requestedAt: string;
+  /** When decided: what a receipt signs. */
+  record?: ApprovalRecord;
+  /** When decided and signed: the receipt (a compact JWS). */
+  receipt?: string;
+}
+
 /** The JWS `typ` of an approval receipt. */
 export const APPROVAL_RECEIPT_TYPE = 'dcb-approval+jwt';

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AwaitCallbackUrl, CallbackDelivery, CallbackFailureInfo, CallbackInfo, CallbackStatusReport, CallbackUrlsRequest, DeliveryReceipt, PublishedCallbackUrls, SyncDeliveryResult } from './callback-messages';
 import type { WebhookEvent, WebhookEventRef, WebhookMailboxState, WebhookMailboxView, WebhookSubscription, WebhookUnsubscription, WebhookWaiter } from './webhook-messages';
+import type { ApprovalReport } from './approval-messages';
 import { NAME_PATTERN } from './names';
 
 /**
@@ -40,6 +41,9 @@ export const deliveryReceiptQuery = defineQuery<DeliveryReceipt | null, [callbac
 
 /** Answered by the `awaitCallback` workflow: its callback URL, or null until it is minted. */
 export const callbackUrlQuery = defineQuery<string | null>('durableCallbacks.callbackUrl');
+
+/** A workflow's approvals (`requestApproval`), pending and decided, with their votes and receipts; `durable-callbacks approvals show` reads it. */
+export const approvalsQuery = defineQuery<ApprovalReport[]>('durableCallbacks.approvals');
 
 /**
  * Answered by the `awaitCallback` workflow once its URL is minted: the way a client gets the URL

@@ -38,6 +38,7 @@ export type {
   ApprovalDecision,
   ApprovalOutcome,
   ApprovalRecord,
+  ApprovalReport,
   ApprovalRules,
   ApprovalVote,
   ApproverRule,
