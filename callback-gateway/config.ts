@@ -8,6 +8,7 @@ import { loadWebhookSources, type WebhookSources } from './webhooks/webhook-sour
 import type { GatewayDeps, GatewayWebhooks } from './create-gateway';
 import type { GatewayServerLimits } from './http-server';
 import { NAME_PATTERN, NAME_RULE } from '../protocol/names';
+import { receiptPublishingConfig, receiptPublishingSettings, type PublishedKeysSource } from '../config/receipt-config';
 
 const gatewaySchema = temporalSchema.extend(tokenSchema.shape).extend({
   GATEWAY_HOST: nonEmpty.default('127.0.0.1'),
@@ -24,6 +25,7 @@ const gatewaySchema = temporalSchema.extend(tokenSchema.shape).extend({
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).default(600),
   GATEWAY_TRUST_PROXY: z.string().optional(),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
+  ...receiptPublishingSettings,
 });
 
 /**
@@ -40,7 +42,8 @@ export interface GatewayAppConfig extends Required<Pick<GatewayDeps, 'maxBodyByt
 
 /**
  * Everything `durable-callbacks gateway` needs, shaped like what `startGateway` builds from it: a
- * Temporal client (`temporal`), the token verifier (`token`), the API key store (`apiKeysFile`),
+ * Temporal client (`temporal`), the token verifier (`token`), the published receipt keys
+ * (`receiptKeys`), the API key store (`apiKeysFile`),
  * the Express app (`app`), the HTTP server (`server`) and where it listens (`listen`).
  */
 export interface GatewayConfig {
@@ -52,6 +55,8 @@ export interface GatewayConfig {
   listen: { host: string; port: number };
   /** The settings that were unset and took their defaults (`GATEWAY_PORT`, ...); the startup line marks them. */
   defaultedSettings?: readonly string[];
+  /** Where the public approval receipt keys served at `/.well-known/jwks.json` come from; none in production without `APPROVAL_RECEIPT_PUBLIC_KEYS_FILE`. */
+  receiptKeys?: PublishedKeysSource;
 }
 
 /** Parses the gateway's configuration. @throws {@link ConfigError} naming each bad variable. */
@@ -61,6 +66,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
 
 function gatewayConfig(env: Env, parsed: z.infer<typeof gatewaySchema>, problems: ConfigProblems): GatewayConfig {
   const sources = problems.check(() => webhookSources(parsed.WEBHOOK_SOURCES_FILE, env)) ?? new Map();
+  const receiptKeys = receiptPublishingConfig(parsed);
   return {
     temporal: temporalConfig(env, parsed, problems),
     token: tokenConfig(parsed, problems),
@@ -77,6 +83,7 @@ function gatewayConfig(env: Env, parsed: z.infer<typeof gatewaySchema>, problems
     server: { requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS, maxBodyBytes: parsed.MAX_BODY_BYTES },
     listen: { host: parsed.GATEWAY_HOST, port: parsed.GATEWAY_PORT },
     defaultedSettings: defaulted(env, ['GATEWAY_HOST', 'GATEWAY_PORT', ...TOKEN_DEFAULTS]),
+    ...(receiptKeys ? { receiptKeys } : {}),
   };
 }
 

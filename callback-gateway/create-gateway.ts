@@ -13,6 +13,8 @@ import { errorHandler, routeNotFound } from './respond-with-error';
 import { ExecutionChains } from './execution-chain';
 import { deliveryRoutes } from './routes/delivery';
 import { probeRoutes } from './routes/probes';
+import { publishedKeysRoutes } from './routes/published-keys';
+import type { PublishedReceiptKeys } from '../keys/receipt-keys';
 import { webhookRoutes } from './routes/webhooks';
 import { serveOpenApiDocument } from './openapi';
 import type { WebhookSources } from './webhooks/webhook-sources';
@@ -67,6 +69,11 @@ export interface GatewayDeps {
    * `webhookEvent` and `webhookMailbox` workflows run on (the workers', `TEMPORAL_TASK_QUEUE`). Off unless given.
    */
   webhooks?: GatewayWebhooks;
+  /**
+   * The public keys approval receipts are signed with, served at `GET /.well-known/jwks.json` so
+   * anyone can verify a receipt. Without them that route answers 404 `RECEIPT_KEYS_NOT_PUBLISHED`.
+   */
+  receiptKeys?: PublishedReceiptKeys;
 }
 
 /** How the gateway serves provider webhooks. */
@@ -89,7 +96,7 @@ export interface GatewayWebhooks {
  * Routes: `POST|PUT /callbacks/:token` (and `/complete`) complete; `/fail` reports failure;
  * `/heartbeat` reports progress; `GET /callbacks/:token` with `Accept: text/html` shows the
  * approval page (and never delivers), without it completes only for callbacks created with
- * `allowGet`; `GET /healthz`; `GET /readyz`; with `webhooks`, `POST /webhooks/:source` for
+ * `allowGet`; `GET /healthz`; `GET /readyz`; `GET /.well-known/jwks.json` (the public keys of approval receipts); with `webhooks`, `POST /webhooks/:source` for
  * provider webhooks routed by key to webhook waits (see `docs/webhooks.md`). `Prefer: wait=N` or `?wait=N` asks for the
  * workflow's own answer (a Temporal update) instead of the default durable `202`. Requests from
  * browsers (`Accept` preferring `text/html`) are answered with HTML pages, refusals included.
@@ -111,6 +118,7 @@ export function createGateway(deps: GatewayDeps): express.Express {
   if (metrics) app.use(metrics.middleware);
 
   app.use(probeRoutes({ client: deps.client, timeoutMs, metrics, openApiDocument: serveOpenApiDocument }));
+  app.use(publishedKeysRoutes({ receiptKeys: deps.receiptKeys }));
   app.use(
     deliveryRoutes({
       chains: new ExecutionChains(deps.client),

@@ -12,6 +12,7 @@ import { createCallbackTokenVerifier } from '../tokens/verify-callback-token';
 import { createGateway } from './create-gateway';
 import { createGatewayServer } from './http-server';
 import { decodeStandardWebhooksSecret } from './standard-webhooks';
+import { describeReceiptKeySource, loadPublishedReceiptKeys, RECEIPT_KEYS_MESSAGE } from '../keys/receipt-keys';
 
 /** How long shutdown waits for in-flight requests. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -52,7 +53,8 @@ function reportSignatureSenders(secrets: ReadonlyMap<string, unknown>, logger: L
 }
 
 /**
- * Starts the gateway from parsed configuration: loads and imports the signing key once, opens a
+ * Starts the gateway from parsed configuration: loads and imports the signing key and the
+ * published receipt keys once, opens a
  * lazy Temporal connection (the gateway starts, and `/readyz` says unready, while Temporal is
  * down; it reconnects by itself), and listens.
  */
@@ -61,6 +63,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const signatureSecrets = decodeSignatureSecrets(encodedSecrets);
   reportSignatureSenders(signatureSecrets, logger);
   const ring = await loadKeyRing(config.token.keys);
+  const receiptKeys = config.receiptKeys ? await loadPublishedReceiptKeys(config.receiptKeys) : undefined;
   const { client, connection } = await createTemporalClient(config.temporal);
   const expressApp = createGateway({
     client,
@@ -70,6 +73,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     ...app,
     signatureSecrets,
     ...(webhooks ? { webhooks: { ...webhooks, taskQueue: config.temporal.taskQueue } } : {}),
+    ...(receiptKeys ? { receiptKeys } : {}),
   });
   const server = createGatewayServer(expressApp, config.server);
   const { host, port: configuredPort } = config.listen;
@@ -84,6 +88,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     ...describeKeySetup(ring, { source: config.token.keys, issuer: config.token.issuer, audience: config.token.audience, ...(config.defaultedSettings ? { defaultedSettings: config.defaultedSettings } : {}) }),
     url: listenDefaults.length > 0 ? `${url} (default ${listenDefaults.join(', ')})` : url,
   });
+  // Beside the worker's line of the same name: the published kids must include its active kid.
+  const published = { source: describeReceiptKeySource(config.receiptKeys), kids: receiptKeys?.keys.map((key) => key.kid) ?? [], url: `${url}/.well-known/jwks.json` };
+  if (receiptKeys) logger.info(RECEIPT_KEYS_MESSAGE, published);
+  else logger.warn(`${RECEIPT_KEYS_MESSAGE}: none published; approval receipts cannot be verified against this gateway until APPROVAL_RECEIPT_PUBLIC_KEYS_FILE is set`, published);
   return {
     server,
     url,

@@ -121,6 +121,11 @@ export const ERROR_STATUS = {
   WEBHOOK_SOURCE_FULL: 503,
   /** No route matches the request path. */
   ROUTE_NOT_FOUND: 404,
+  /**
+   * `GET /.well-known/jwks.json` on a gateway that publishes no approval receipt keys (in production
+   * without `APPROVAL_RECEIPT_PUBLIC_KEYS_FILE`): receipts cannot be verified against this gateway.
+   */
+  RECEIPT_KEYS_NOT_PUBLISHED: 404,
   /** An unexpected failure inside the gateway; the delivery was not accepted. */
   INTERNAL_ERROR: 500,
 } as const satisfies Record<string, number>;

@@ -11,8 +11,12 @@ import { type TokenConfig } from '../config/token-config';
 import { describeKeySetup, formatKeySetup, KEY_SETUP_MESSAGE, type KeySetupFields } from '../tokens/describe-key-setup';
 import { loadKeyRing } from '../keys/key-ring';
 import { deferredPayloadCodec, withPayloadCodec } from '../codec/payload-codec-plugin';
-import type { CallbackActivities, GenerateCallbackUrlInput } from '../protocol/activity-contracts';
+import type { ApprovalActivities, CallbackActivities, GenerateCallbackUrlInput } from '../protocol/activity-contracts';
 import { workflowSdkCopies, workflowSdkProblem } from './workflow-sdk-check';
+import { createApprovalActivities, type ApprovalActivityDeps } from '../activities/sign-approval-receipt';
+import type { ReceiptSigningConfig } from '../config/receipt-config';
+import { formatReceiptKeySetup, loadReceiptKeyRing, RECEIPT_KEYS_MESSAGE } from '../keys/receipt-keys';
+import type { ApprovalRecord } from '../protocol/approval-messages';
 
 /** The plugin's name, as Temporal lists it among a worker's or client's plugins. */
 export const PLUGIN_NAME = 'durable-callbacks';
@@ -47,6 +51,13 @@ export interface DurableCallbacksOptions {
    * `PAYLOAD_CODEC_KEYS`, or any codec). Give workers, clients and the gateway the same keys.
    */
   payloadCodec?: PayloadCodecConfig | PayloadCodec;
+  /**
+   * Sign approval receipts on this worker: registers the `signApprovalReceipt` activity that
+   * `requestApproval` runs once an approval is decided. Either the receipt settings (the key file
+   * is loaded when the worker starts; in development a key is generated into the data folder) or
+   * already loaded keys.
+   */
+  approvalReceipts?: ReceiptSigningConfig | ApprovalActivityDeps;
 }
 
 /**
@@ -59,6 +70,7 @@ class DurableCallbacksPlugin extends SimplePlugin {
     options: SimplePluginOptions,
     private readonly ready: Promise<unknown>,
     private readonly keySetup?: Promise<KeySetupFields>,
+    private readonly receiptKeySetup?: Promise<string>,
   ) {
     super(options);
   }
@@ -80,7 +92,8 @@ class DurableCallbacksPlugin extends SimplePlugin {
       (err: unknown) => ({ err }),
     );
     if (!failure) {
-      if (this.keySetup) logKeySetup(await this.keySetup);
+      if (this.keySetup) logStartupLine(`${KEY_SETUP_MESSAGE}: ${formatKeySetup(await this.keySetup)}`);
+      if (this.receiptKeySetup) logStartupLine(`${RECEIPT_KEYS_MESSAGE}: ${await this.receiptKeySetup}`);
       return next(worker);
     }
     const running = next(worker);
@@ -91,15 +104,31 @@ class DurableCallbacksPlugin extends SimplePlugin {
 }
 
 /**
- * Logs the minting worker's startup line (key source, key ids and fingerprints, base URL) through
- * Temporal's Runtime logger, where the worker's own lines go. `@temporalio/worker` is required
- * here rather than imported: clients load this plugin too, and must not load the worker's native
- * module; `runWorker` only ever runs where a worker (so the module) exists.
+ * Logs one of the worker's startup lines (token keys: source, key ids and fingerprints, base URL;
+ * receipt keys: source, active kid, published kids) through Temporal's Runtime logger, where the
+ * worker's own lines go. `@temporalio/worker` is required here rather than imported: clients load
+ * this plugin too, and must not load the worker's native module; `runWorker` only ever runs where
+ * a worker (so the module) exists.
  */
-function logKeySetup(fields: KeySetupFields): void {
+function logStartupLine(line: string): void {
   const { Runtime } = require('@temporalio/worker') as typeof import('@temporalio/worker');
   // All in the message: the default logger prints structured fields over several lines.
-  Runtime.instance().logger.info(`${KEY_SETUP_MESSAGE}: ${formatKeySetup(fields)}`);
+  Runtime.instance().logger.info(line);
+}
+
+/** The receipt activity and its startup line, from settings (keys loaded now, awaited before polling) or loaded keys. */
+function approvalActivities(options: ReceiptSigningConfig | ApprovalActivityDeps): { activities: Promise<ApprovalActivities>; setup: Promise<string> } {
+  if ('issuer' in options && 'keys' in options && 'active' in options.keys) {
+    const deps = options as ApprovalActivityDeps;
+    return { activities: Promise.resolve(createApprovalActivities(deps)), setup: Promise.resolve(formatReceiptKeySetup(deps.keys, undefined, deps.issuer)) };
+  }
+  const config = options as ReceiptSigningConfig;
+  const ring = loadReceiptKeyRing(config.keys);
+  const issuer = config.defaultedSettings?.includes('APPROVAL_RECEIPT_ISSUER') ? `${config.issuer} (default)` : config.issuer;
+  return {
+    activities: ring.then((keys) => createApprovalActivities({ keys, issuer: config.issuer })),
+    setup: ring.then((keys) => formatReceiptKeySetup(keys, config.keys, issuer)),
+  };
 }
 
 function isMinterDeps(options: CallbackMintingOptions): options is CallbackActivityDeps {
@@ -109,6 +138,7 @@ function isMinterDeps(options: CallbackMintingOptions): options is CallbackActiv
 /**
  * The Temporal plugin for durable callbacks: the one line that adds callbacks to an existing
  * worker or client. On a worker it registers the minting activity (with `minting`), the
+ * approval receipt activity `signApprovalReceipt` (with `approvalReceipts`), the
  * webhook routing's activities (`subscribeWebhook`, `unsubscribeWebhook`, `holdWebhookEvent`, `recoverWebhookMailbox`), and, like on a client, the payload codec (with
  * `payloadCodec`).
  *
@@ -124,7 +154,7 @@ function isMinterDeps(options: CallbackMintingOptions): options is CallbackActiv
  * polls, so a bad key file stops `worker.run()` with its error instead of failing the first mint.
  */
 export function durableCallbacks(options: DurableCallbacksOptions = {}): SimplePlugin {
-  const { minting, payloadCodec } = options;
+  const { minting, payloadCodec, approvalReceipts } = options;
   const loading: Array<Promise<unknown>> = [];
   let activities: CallbackActivities | Promise<CallbackActivities> | undefined;
   let keySetup: Promise<KeySetupFields> | undefined;
@@ -144,6 +174,11 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
     keySetup.catch(() => undefined);
   }
   if (activities instanceof Promise) loading.push(activities);
+  const approvals = approvalReceipts ? approvalActivities(approvalReceipts) : undefined;
+  if (approvals) {
+    loading.push(approvals.activities);
+    approvals.setup.catch(() => undefined);
+  }
   const deferred = payloadCodec ? deferredPayloadCodec(payloadCodec) : undefined;
   if (deferred) loading.push(deferred.ready);
   // A loading error is reported by worker.run() and by the first use; never as an unhandled rejection.
@@ -159,25 +194,30 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
       ...(minter
         ? ({ generateCallbackUrl: async (input: GenerateCallbackUrlInput) => (await minter).generateCallbackUrl(input) } satisfies CallbackActivities)
         : {}),
+      ...(approvals
+        ? ({ signApprovalReceipt: async (record: ApprovalRecord) => (await approvals.activities).signApprovalReceipt(record) } satisfies ApprovalActivities)
+        : {}),
     },
     ...(deferred ? { dataConverter: withPayloadCodec(deferred.codec) } : {}),
   };
-  return new DurableCallbacksPlugin(pluginOptions, ready, keySetup);
+  return new DurableCallbacksPlugin(pluginOptions, ready, keySetup, approvals?.setup);
 }
 
-/** {@link DurableCallbacksOptions} from parsed configuration: minting with its keys, and the payload codec when configured. */
+/** {@link DurableCallbacksOptions} from parsed configuration: minting with its keys, approval receipts with theirs, and the payload codec when configured. */
 export function pluginOptionsFrom(config: MintingConfig): DurableCallbacksOptions {
-  const { token, callbackBaseUrl, callbackApiKey, codec, defaultedSettings } = config;
+  const { token, callbackBaseUrl, callbackApiKey, codec, defaultedSettings, receipts } = config;
   return {
     minting: { token, callbackBaseUrl, ...(callbackApiKey ? { callbackApiKey } : {}), ...(defaultedSettings ? { defaultedSettings } : {}) },
     ...(codec ? { payloadCodec: codec } : {}),
+    ...(receipts ? { approvalReceipts: receipts } : {}),
   };
 }
 
 /**
  * {@link durableCallbacks} configured from the environment, as `durable-callbacks worker` is:
  * token keys (`CALLBACK_SIGNING_SECRET` or `CALLBACK_KEY_RING_FILE`), `CALLBACK_BASE_URL`,
- * `CALLBACK_API_KEY` and `PAYLOAD_CODEC_KEYS`. It reads nothing of the Temporal connection, which
+ * `CALLBACK_API_KEY`, `PAYLOAD_CODEC_KEYS` and the approval receipt key (`APPROVAL_RECEIPT_KEY_FILE`,
+ * generated into the data folder outside production). It reads nothing of the Temporal connection, which
  * your worker makes.
  * @throws `ConfigError` naming each missing or malformed variable.
  */

@@ -119,6 +119,24 @@ export const unreadyResponseSchema = z.strictObject({ status: z.literal('unready
 /** `GET /openapi.json`: an OpenAPI 3.1 document. */
 export const openApiResponseSchema = z.object({ openapi: z.string() }).meta({ id: 'OpenApiDocument', description: 'This document.' });
 
+/** One published approval receipt key: public parts only (never `d`). */
+const publicReceiptKeySchema = z
+  .strictObject({
+    kty: z.enum(['OKP', 'EC']),
+    crv: z.enum(['Ed25519', 'P-256']),
+    x: z.string(),
+    y: z.string().optional().describe('P-256 keys only.'),
+    kid: z.string().describe("The key's RFC 7638 JWK thumbprint (SHA-256): the `kid` of the receipts it signed."),
+    alg: z.enum(['EdDSA', 'ES256']),
+    use: z.literal('sig'),
+  })
+  .meta({ id: 'ReceiptPublicKey' });
+
+/** `GET /.well-known/jwks.json`: the public keys approval receipts verify with. */
+export const receiptKeySetSchema = z
+  .strictObject({ keys: z.array(publicReceiptKeySchema) })
+  .meta({ id: 'ReceiptKeySet', description: 'A JSON Web Key Set (RFC 7517) of the public keys approval receipts are signed with: the active key and the retired ones whose receipts must still verify.' });
+
 /** A JSON callback body: any JSON value. */
 export const jsonBodySchema = z.unknown().meta({ id: 'JsonBody', description: 'Any JSON value; the workflow receives it as `data`.' });
 

@@ -1,0 +1,205 @@
+import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import { APPROVAL_RECEIPT_TYPE, type ApprovalRecord } from '../protocol/approval-messages';
+import type { SignedApprovalReceipt } from '../protocol/activity-contracts';
+import type { ReceiptAlgorithm, ReceiptSigningKey } from '../keys/receipt-keys';
+
+/**
+ * Approval receipts: a compact JWS (`typ` {@link APPROVAL_RECEIPT_TYPE}) over the record of one
+ * decided approval, signed with the worker's receipt key and verifiable by anyone holding the
+ * gateway's published keys (`/.well-known/jwks.json`), with this module or with `jose` alone.
+ *
+ * The payload is `{ iss, iat, approval }`: `approval` is the {@link ApprovalRecord} exactly as the
+ * workflow computed it; `iat` is the only clock reading the signer adds. Receipts never expire: a
+ * record of a decision stays true.
+ */
+
+/** The claim of a receipt's payload that holds the record. */
+export const RECEIPT_RECORD_CLAIM = 'approval';
+
+/** The algorithms a receipt may be signed with; nothing else is ever accepted, whatever the header says. */
+export const RECEIPT_ALGORITHMS: readonly ReceiptAlgorithm[] = ['EdDSA', 'ES256'];
+
+/** Longer receipts are refused before any cryptography runs (a record of many long votes stays far below). */
+export const MAX_RECEIPT_LENGTH = 256 * 1024;
+
+/** A stable code naming why a receipt did not verify. */
+export type ApprovalReceiptErrorCode = 'RECEIPT_SIGNATURE_INVALID' | 'RECEIPT_KEY_UNKNOWN' | 'RECEIPT_MALFORMED';
+
+/**
+ * A receipt that does not verify, with a stable {@link ApprovalReceiptErrorCode} and a sentence
+ * for a person. Branch on `code` (it survives copies of this module; `instanceof` may not).
+ */
+export class ApprovalReceiptError extends Error {
+  override readonly name = 'ApprovalReceiptError';
+  readonly code: ApprovalReceiptErrorCode;
+  /** The `kid` the receipt's header names, when it names one. */
+  readonly kid?: string;
+
+  constructor(code: ApprovalReceiptErrorCode, message: string, options: { kid?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    if (options.kid !== undefined) this.kid = options.kid;
+  }
+}
+
+const text = z.string();
+const isoTime = z.iso.datetime({ offset: true });
+const digest = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a base64url SHA-256 digest');
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+const jsonValue: z.ZodType<Json> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]));
+const channel = z.enum(['oidc', 'slack', 'link']);
+
+/** The shape of an {@link ApprovalRecord}, checked before signing and after verifying: nothing else is signed, nothing else is believed. */
+export const approvalRecordSchema = z.strictObject({
+  version: z.literal(1),
+  namespace: text,
+  workflowId: text,
+  executionChain: text,
+  callbackId: text,
+  action: z.strictObject({ title: text, summary: text.optional(), details: z.record(z.string(), jsonValue).optional() }),
+  actionDigest: digest,
+  outcome: z.enum(['approved', 'rejected', 'timed_out', 'cancelled']),
+  decidedBy: z.enum(['votes', 'timeout', 'workflow']),
+  votes: z.array(
+    z.strictObject({
+      approver: z.strictObject({
+        issuer: text,
+        subject: text,
+        email: text.optional(),
+        emailVerified: z.boolean().optional(),
+        name: text.optional(),
+        via: channel,
+        authTime: isoTime.optional(),
+      }),
+      decision: z.enum(['approve', 'reject']),
+      comment: text.optional(),
+      at: isoTime,
+      actionDigest: digest,
+      deliveryId: text,
+    }),
+  ),
+  rules: z.strictObject({
+    quorum: z.int().min(0),
+    rejectQuorum: z.int().min(0),
+    onTimeout: z.enum(['reject', 'cancel', 'approve']),
+    allowSelfApproval: z.boolean(),
+    allowLinkHolders: z.boolean(),
+    requireComment: z.strictObject({ approve: z.boolean(), reject: z.boolean() }),
+    maxAuthAgeSeconds: z.int().min(0).optional(),
+  }),
+  initiator: z.strictObject({ issuer: text.optional(), subject: text.optional(), email: text.optional(), slackUserId: text.optional() }).optional(),
+  requestedAt: isoTime,
+  decidedAt: isoTime,
+}) satisfies z.ZodType<ApprovalRecord>;
+
+/** A receipt's payload. */
+const receiptPayloadSchema = z.looseObject({ iss: text.min(1), iat: z.int(), [RECEIPT_RECORD_CLAIM]: approvalRecordSchema });
+
+/**
+ * Signs the record of a decided approval: a compact JWS with `typ` {@link APPROVAL_RECEIPT_TYPE},
+ * the key's `kid` and `alg`, `iss` and `iat`. The record is signed as given (after checking its
+ * shape), so the same record always says the same thing.
+ * @throws {@link ApprovalReceiptError} `RECEIPT_MALFORMED` when `record` is not an {@link ApprovalRecord}.
+ */
+export async function signApprovalReceipt(record: ApprovalRecord, key: ReceiptSigningKey, issuer: string): Promise<SignedApprovalReceipt> {
+  const checked = approvalRecordSchema.safeParse(record);
+  if (!checked.success) {
+    throw new ApprovalReceiptError('RECEIPT_MALFORMED', `The approval record is not one a receipt can sign: ${z.prettifyError(checked.error).replace(/\n/g, ' ')}`);
+  }
+  const receipt = await new SignJWT({ [RECEIPT_RECORD_CLAIM]: record })
+    .setProtectedHeader({ alg: key.alg, typ: APPROVAL_RECEIPT_TYPE, kid: key.kid })
+    .setIssuer(issuer)
+    .setIssuedAt()
+    .sign(key.privateKey);
+  return { receipt, kid: key.kid };
+}
+
+/** What a verified receipt says. */
+export interface VerifiedApprovalReceipt {
+  record: ApprovalRecord;
+  /** The key that signed it. */
+  kid: string;
+  alg: ReceiptAlgorithm;
+  /** The receipt's `iss`. */
+  issuer: string;
+  /** When it was signed (`iat`). */
+  issuedAt: Date;
+}
+
+/** Options for {@link verifyApprovalReceipt}. */
+export interface VerifyReceiptOptions {
+  /** Demand this `iss` (`APPROVAL_RECEIPT_ISSUER` of the signing worker); any issuer when unset. */
+  issuer?: string;
+}
+
+/** Three base64url segments, nothing else (base64 decoders skip some other characters). */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/**
+ * Whether each segment is the one encoding of its bytes. Decoders ignore the unused low bits of a
+ * segment's last character, so without this a receipt with its signature's last character
+ * changed (to one differing only in those bits) would still verify: a receipt would have several
+ * spellings, and "any altered byte fails" would not hold.
+ */
+function canonicalSegments(jws: string): boolean {
+  return jws.split('.').every((segment) => Buffer.from(segment, 'base64url').toString('base64url') === segment);
+}
+
+function malformed(reason: string, kid?: string, cause?: unknown): ApprovalReceiptError {
+  return new ApprovalReceiptError('RECEIPT_MALFORMED', `This is not a well-formed approval receipt: ${reason}.`, { ...(kid === undefined ? {} : { kid }), cause });
+}
+
+/**
+ * Verifies an approval receipt against a set of public keys (the gateway's
+ * `/.well-known/jwks.json`, a JWKS file, or `jose`'s `createRemoteJWKSet`), and returns the record
+ * it signs. Only EdDSA and ES256 are accepted, only the key its `kid` names is tried, and the
+ * payload must be an {@link ApprovalRecord}.
+ * @throws {@link ApprovalReceiptError} with code `RECEIPT_MALFORMED` (not a receipt: encoding,
+ * header, `typ` or payload), `RECEIPT_KEY_UNKNOWN` (no published key has its `kid`) or
+ * `RECEIPT_SIGNATURE_INVALID` (the signature does not match: it was altered, or signed by another key).
+ */
+export async function verifyApprovalReceipt(jws: string, keys: JSONWebKeySet | JWTVerifyGetKey, options: VerifyReceiptOptions = {}): Promise<VerifiedApprovalReceipt> {
+  const receipt = jws.trim();
+  if (receipt.length === 0 || receipt.length > MAX_RECEIPT_LENGTH || !COMPACT_JWS.test(receipt)) throw malformed('a receipt is a compact JWS, three base64url segments separated by dots');
+  if (!canonicalSegments(receipt)) throw malformed('a segment is not canonical base64url (it was altered)');
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(receipt);
+  } catch (err) {
+    throw malformed('its header is not readable JSON', undefined, err);
+  }
+  const kid = typeof header.kid === 'string' ? header.kid : undefined;
+  if (kid === undefined) throw malformed('its header names no key (kid)');
+  if (header.typ !== APPROVAL_RECEIPT_TYPE) throw malformed(`its type is not ${APPROVAL_RECEIPT_TYPE}`, kid);
+  if (!RECEIPT_ALGORITHMS.includes(header.alg as ReceiptAlgorithm)) throw malformed(`its algorithm '${String(header.alg)}' is not EdDSA or ES256`, kid);
+  const getKey = typeof keys === 'function' ? keys : createLocalJWKSet(keys);
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(receipt, getKey, {
+      algorithms: [...RECEIPT_ALGORITHMS],
+      typ: APPROVAL_RECEIPT_TYPE,
+      requiredClaims: ['iss', 'iat'],
+      ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+    }));
+  } catch (err) {
+    if (err instanceof joseErrors.JWKSNoMatchingKey) {
+      throw new ApprovalReceiptError('RECEIPT_KEY_UNKNOWN', `The receipt was signed with key '${kid}', which is not among the published keys; it was not signed by this service, or its key was never published.`, { kid, cause: err });
+    }
+    if (err instanceof joseErrors.JWSSignatureVerificationFailed) {
+      throw new ApprovalReceiptError('RECEIPT_SIGNATURE_INVALID', `The receipt's signature does not match key '${kid}': the receipt was altered after it was signed.`, { kid, cause: err });
+    }
+    if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'iss') throw malformed(`its issuer is not '${options.issuer}'`, kid, err);
+    if (err instanceof joseErrors.JOSEError && (err.code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' || err.code === 'ERR_JWKS_INVALID' || err.code === 'ERR_JWKS_TIMEOUT')) throw err;
+    throw malformed('its signed content is not a receipt', kid, err);
+  }
+  const parsed = receiptPayloadSchema.safeParse(payload);
+  if (!parsed.success) throw malformed(`its record is not an approval record (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`, kid);
+  return {
+    record: parsed.data[RECEIPT_RECORD_CLAIM] as ApprovalRecord,
+    kid,
+    alg: header.alg as ReceiptAlgorithm,
+    issuer: parsed.data.iss,
+    issuedAt: new Date(parsed.data.iat * 1000),
+  };
+}
