@@ -1,7 +1,8 @@
 /**
  * durable-callbacks for Temporal clients (Node only): start the ready-made `awaitCallback`
  * workflow, or any workflow that calls `publishCallbackUrls()`, and get its URL in one round
- * trip; inspect or settle any workflow's callbacks as an operator; connect from Temporal's
+ * trip; inspect or settle any workflow's callbacks as an operator; list a workflow's approvals and
+ * verify their receipts; connect from Temporal's
  * environment configuration. Never loads `@temporalio/worker` (the protocol's definitions come
  * from `@temporalio/workflow`, which is plain JavaScript). The payload codec's client plugin is
  * `payloadCodecPlugin` in `durable-callbacks/codec`; the wire types these functions take and
@@ -18,6 +19,14 @@ export {
   type CallbackUrlOptions,
 } from './start-with-callback-url';
 export { listCallbacks, completeCallback, failCallback, type OperatorDeliveryOptions } from './operate-callbacks';
+export { listApprovals } from './list-approvals';
+export {
+  verifyApprovalReceipt,
+  ApprovalReceiptError,
+  type ApprovalReceiptErrorCode,
+  type VerifiedApprovalReceipt,
+  type VerifyReceiptOptions,
+} from '../tokens/approval-receipt';
 export { createTemporalClient } from './create-temporal-client';
 export { loadTemporalConfig, type TemporalConfig, type TemporalConnectionSettings } from '../config/temporal-config';
 export { ConfigError } from '../config/config-error';

@@ -130,8 +130,8 @@ export async function generateReceiptKey(alg: ReceiptAlgorithm = 'EdDSA'): Promi
 }
 
 /**
- * The development key file's contents, generated once: a losing concurrent starter (the worker
- * and gateway of `npm start`) reads the winner's key instead.
+ * The development key file's contents, generated once: a losing concurrent starter (a worker
+ * and a gateway started together) reads the winner's key instead.
  */
 async function readOrCreateDevKey(file: string): Promise<unknown> {
   try {

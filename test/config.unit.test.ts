@@ -35,8 +35,9 @@ describe('configuration', () => {
   test('every missing or malformed setting is listed at once, one per line, each naming its variable', () => {
     const err = errorOf(() => loadWorkerConfig({ NODE_ENV: 'production' }));
     const lines = err.message.split('\n').slice(1);
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines.find((line) => line.includes('CALLBACK_BASE_URL is not set'))).toBeDefined();
+    expect(lines.find((line) => line.includes('APPROVAL_RECEIPT_KEY_FILE is not set'))).toBeDefined();
     expect(lines.find((line) => line.includes('CALLBACK_SIGNING_SECRET is not set'))).toBeDefined();
 
     const gateway = errorOf(() => loadGatewayConfig({ GATEWAY_PORT: 'eighty', MAX_BODY_BYTES: '0', PAYLOAD_CODEC_KEYS: 'k1=short', WEBHOOK_SECRETS: 'acme=nope' }));

@@ -22,6 +22,9 @@ export { createCallbackWorker, type CallbackWorkerOptions } from './create-worke
 export { connectWorker } from './connect-worker';
 export { createCallbackActivities, type CallbackActivityDeps } from '../activities/generate-callback-url';
 export { loadCallbackActivities } from '../activities/load-callback-activities';
+export { createApprovalActivities, type ApprovalActivityDeps } from '../activities/sign-approval-receipt';
+export { loadReceiptKeyRing, type ReceiptKeyRing, type ReceiptSigningKey, type ReceiptAlgorithm } from '../keys/receipt-keys';
+export type { ReceiptSigningConfig, ReceiptKeySource } from '../config/receipt-config';
 export { createCallbackTokenMinter, type CallbackTokenMinter } from '../tokens/mint-callback-token';
 export { loadMintingConfig, type MintingConfig } from '../activities/minting-config';
 export { loadWorkerConfig, type WorkerConfig } from './config';
