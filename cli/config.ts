@@ -8,6 +8,14 @@ const keysSchema = z.object({
   API_KEYS_FILE: nonEmpty.optional(),
 });
 
+const approvalsSchema = z.object({
+  ...dataDirSetting,
+  APPROVAL_RECEIPT_KEY_FILE: nonEmpty.optional(),
+  GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CALLBACK_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GATEWAY_PORT: port.default(8080),
+});
+
 const devServerSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_DATA_DIR: nonEmpty.optional(),
@@ -19,6 +27,18 @@ export interface KeysConfig {
   apiKeysFile: string;
   /** The token key ring `signing-keys` edits: `CALLBACK_KEY_RING_FILE`, else `<data dir>/key-ring.json`. */
   keyRingFile: string;
+}
+
+/** Everything the `approvals` commands need besides the Temporal settings. */
+export interface ApprovalsConfig {
+  /** The receipt key file `approvals keys` edits and reads: `APPROVAL_RECEIPT_KEY_FILE`, else `<data dir>/approval-receipt-keys.json`. */
+  receiptKeyFile: string;
+  /**
+   * Where `approvals verify` fetches the published keys when no `--jwks` is given: the gateway's
+   * `/.well-known/jwks.json`, the gateway being `GATEWAY_URL`, else `CALLBACK_BASE_URL` (the
+   * gateway's public URL the worker mints with), else `http://localhost:<GATEWAY_PORT>`.
+   */
+  jwksUrl: string;
 }
 
 /** What a local Temporal dev server (`temporal-dev.sh`) is known by. */
@@ -40,6 +60,16 @@ export function loadKeysConfig(env: Env = process.env): KeysConfig {
   return {
     apiKeysFile: apiKeysFile(parsed),
     keyRingFile: path.resolve(parsed.CALLBACK_KEY_RING_FILE ?? path.join(parsed.DURABLE_CALLBACKS_DATA_DIR, 'key-ring.json')),
+  };
+}
+
+/** Parses the `approvals` commands' configuration. @throws {@link ConfigError} naming each bad variable. */
+export function loadApprovalsConfig(env: Env = process.env): ApprovalsConfig {
+  const parsed = parse(approvalsSchema, env);
+  const gateway = parsed.GATEWAY_URL ?? parsed.CALLBACK_BASE_URL ?? `http://localhost:${parsed.GATEWAY_PORT}`;
+  return {
+    receiptKeyFile: path.resolve(parsed.APPROVAL_RECEIPT_KEY_FILE ?? path.join(parsed.DURABLE_CALLBACKS_DATA_DIR, 'approval-receipt-keys.json')),
+    jwksUrl: new URL('.well-known/jwks.json', gateway.endsWith('/') ? gateway : `${gateway}/`).toString(),
   };
 }
 

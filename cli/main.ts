@@ -5,6 +5,7 @@ import { CliUsageError } from './command-support';
 import { DEV_SERVER_USAGE, devServerCommand } from './dev-server';
 import { WEBHOOKS_USAGE, webhooksCommand } from './webhooks';
 import { keysCommand } from './keys';
+import { APPROVALS_USAGE, approvalsCommand } from './approvals';
 
 /** The top-level help of the `durable-callbacks` command. */
 const USAGE = `durable-callbacks: callback URLs and durable waits for Temporal workflows.
@@ -16,9 +17,10 @@ durable-callbacks keys create|list|revoke ...      API keys senders present
 durable-callbacks keys signing-keys ...            the token key ring (rotation, EdDSA, opaque URLs)
 durable-callbacks callbacks list|show|complete|fail|send ...
 durable-callbacks webhooks show <source> <key>     a webhook mailbox: held events, waits served
+durable-callbacks approvals verify|show|keys ...   verify an approval receipt; a workflow's approvals and votes; receipt keys
 durable-callbacks codec-server                     the remote payload codec the Temporal Web UI decrypts through
 durable-callbacks dev-server [start|stop|status]   a local Temporal dev server for development (data in .data/temporal)
-durable-callbacks help [keys|callbacks|webhooks|dev-server]
+durable-callbacks help [keys|callbacks|webhooks|approvals|dev-server]
 
 Every command takes --help; most take --json. Exit codes: 0 done, 1 refused or failed, 2 usage error.
 `;
@@ -45,11 +47,16 @@ async function main(argv: string[]): Promise<number> {
       if (rest.includes('--help') || rest.includes('-h') || rest[0] === 'help') return void process.stdout.write(WEBHOOKS_USAGE), 0;
       return await webhooksCommand(rest);
     }
+    if (group === 'approvals') {
+      if (rest.includes('--help') || rest.includes('-h') || rest[0] === 'help') return void process.stdout.write(APPROVALS_USAGE), 0;
+      return await approvalsCommand(rest);
+    }
     if (group === 'dev-server') return await devServerCommand(rest);
     if (group === undefined || group === 'help' || group === '--help' || group === '-h') {
       if (rest[0] === 'keys') return keysCommand(['help']);
       if (rest[0] === 'callbacks') return void process.stdout.write(CALLBACKS_USAGE), 0;
       if (rest[0] === 'webhooks') return void process.stdout.write(WEBHOOKS_USAGE), 0;
+      if (rest[0] === 'approvals') return void process.stdout.write(APPROVALS_USAGE), 0;
       if (rest[0] === 'dev-server') return void process.stdout.write(DEV_SERVER_USAGE), 0;
       process.stdout.write(USAGE);
       return group === undefined ? 2 : 0;
@@ -57,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     throw new CliUsageError(`Unknown command '${group}'.`);
   } catch (err) {
     if (err instanceof CliUsageError) {
-      const usage = { callbacks: CALLBACKS_USAGE, webhooks: WEBHOOKS_USAGE, 'dev-server': DEV_SERVER_USAGE }[group ?? ''] ?? USAGE;
+      const usage = { callbacks: CALLBACKS_USAGE, webhooks: WEBHOOKS_USAGE, approvals: APPROVALS_USAGE, 'dev-server': DEV_SERVER_USAGE }[group ?? ''] ?? USAGE;
       process.stderr.write(`${err.message}\n\n${usage}`);
       return 2;
     }

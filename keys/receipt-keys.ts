@@ -3,7 +3,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type Cry
 import { z } from 'zod';
 import { ConfigError } from '../config/config-error';
 import type { PublishedKeysSource, ReceiptKeySource } from '../config/receipt-config';
-import { createFileExclusive } from './atomic-file';
+import { createFileExclusive, writeOwnerOnlyFile } from './atomic-file';
 
 /**
  * The keys approval receipts are signed with (on the worker) and published by (the gateway's
@@ -183,7 +183,16 @@ export async function loadReceiptKeyRing(source: ReceiptKeySource): Promise<Rece
 export async function loadPublishedReceiptKeys(source: PublishedKeysSource): Promise<PublishedReceiptKeys> {
   const origin = originOf(source);
   const json = await keyFileJson(source);
-  if (source.kind === 'dev-file') return { keys: (await parseKeyFile(json, origin)).keys.map((key) => key.published) };
+  if (source.kind === 'dev-file') return publicKeysOf(json, origin);
+  return parsePublishedReceiptKeys(json, origin);
+}
+
+/**
+ * Reads a JWKS of public receipt keys (from a file, or fetched from a gateway), each named by its
+ * thumbprint. Refuses any key with private material (`d`): nobody who verifies needs it.
+ * @throws {@link ConfigError} naming `origin` and what is wrong.
+ */
+export async function parsePublishedReceiptKeys(json: unknown, origin: string): Promise<PublishedReceiptKeys> {
   const parsed = z.looseObject({ keys: z.array(receiptJwkSchema) }).safeParse(json);
   if (!parsed.success) throw new ConfigError(`${origin} is not a JWKS of Ed25519 or P-256 public keys: ${issuesOf(parsed.error)}`);
   if (parsed.data.keys.some((jwk) => jwk.d !== undefined)) {
@@ -224,4 +233,25 @@ export function formatReceiptKeySetup(ring: ReceiptKeyRing, source: ReceiptKeySo
     `published: ${ring.published.keys.map((key) => `${key.kid} ${key.alg}`).join(', ')}`,
     `issuer: ${issuer}`,
   ].join('; ');
+}
+
+/**
+ * Rotates a receipt key file (`durable-callbacks approvals keys add`): adds a new key of `alg` and
+ * makes it the active one. The keys already there keep only their public parts, so they stay
+ * published (their receipts still verify) but can never sign again. Creates the file (owner-only,
+ * atomically) when missing.
+ * @returns the new key's id and the file's public keys, to publish to the gateway.
+ */
+export async function addReceiptKey(file: string, alg: ReceiptAlgorithm = 'EdDSA'): Promise<{ kid: string; published: PublishedReceiptKeys }> {
+  let existing: ReceiptJwk[] = [];
+  try {
+    existing = (await parseKeyFile(JSON.parse(await fs.readFile(file, 'utf8')), file)).keys.map((key) => key.jwk);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const retired = existing.map(({ d: _d, ...publicPart }) => publicPart);
+  const jwk = await generateReceiptKey(alg);
+  const keys = [...retired, jwk];
+  await writeOwnerOnlyFile(file, `${JSON.stringify({ activeKid: jwk.kid, keys }, null, 2)}\n`);
+  return { kid: jwk.kid!, published: await publicKeysOf({ activeKid: jwk.kid, keys }, file) };
 }
