@@ -18,6 +18,7 @@ import { createCallbackTokenVerifier } from '../../tokens/verify-callback-token'
 import { createCallbackWorker } from '../../worker';
 import { TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS, WORKFLOW_BUNDLE_PATH } from './test-env';
 import { listen } from './listen';
+import { generateReceiptKey, loadReceiptKeyRing, type ReceiptKeyRing } from '../../keys/receipt-keys';
 
 let runtimeInstalled = false;
 /** Installs a Runtime that logs only errors, once per process; before anything else creates one. */
@@ -30,6 +31,9 @@ export function quietRuntime(): void {
 
 /** Token identity used by every harness. */
 export const TEST_TOKEN_IDENTITY = { issuer: 'durable-callbacks-test', audience: 'durable-callbacks-test-gateway' };
+
+/** The issuer of the harness worker's approval receipts. */
+export const TEST_RECEIPT_ISSUER = 'durable-callbacks-test';
 
 /** Options for {@link startHarness}. */
 export interface HarnessOptions {
@@ -61,6 +65,8 @@ export interface HarnessOptions {
    * not `payloadCodec`), and `close` leaves them open. Instead of `temporalAddress`.
    */
   temporal?: { client: Client; nativeConnection: NativeConnection };
+  /** Leave the gateway without published receipt keys (its `/.well-known/jwks.json` then refuses). */
+  withoutPublishedReceiptKeys?: boolean;
 }
 
 /** A real worker and a real gateway on a real port, against the tests' Temporal dev server. */
@@ -75,6 +81,8 @@ export interface Harness {
   /** Mints tokens with the harness's key, for tokens a workflow would never mint (expired, unknown workflow). */
   minter: CallbackTokenMinter;
   signingKey: CryptoKey;
+  /** The worker's approval receipt keys (a fresh Ed25519 key); the gateway publishes their public parts. */
+  receiptKeys: ReceiptKeyRing;
   /** Every line the gateway logged. */
   logLines: string[];
   /** Starts a workflow on the harness's task queue with a random id. */
@@ -95,6 +103,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const workerApiKey = options.workerApiKey ? (await apiKeys.create({ name: 'worker', scopes: ['workflows:execute'] })).key : undefined;
   const signingKey = await importSigningKey(randomBytes(32));
   const minter = createCallbackTokenMinter(signingKey, TEST_TOKEN_IDENTITY);
+  const receiptKeyFile = path.join(tmp, 'approval-receipt-key.json');
+  await fs.writeFile(receiptKeyFile, JSON.stringify(await generateReceiptKey('EdDSA')), { mode: 0o600 });
+  const receiptKeys = await loadReceiptKeyRing({ kind: 'key-file', path: receiptKeyFile });
 
   const connection = options.temporal ? undefined : await Connection.connect({ address: options.temporalAddress ?? TEST_TEMPORAL_ADDRESS });
   const dataConverter = options.payloadCodec ? { payloadCodecs: [options.payloadCodec] } : undefined;
@@ -111,6 +122,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     signatureSecrets: options.signatureSecrets,
     rateLimits: options.rateLimits,
     ...(options.webhookSources ? { webhooks: { sources: options.webhookSources, taskQueue, holdMs: options.webhookHoldMs, maxHeldEvents: options.webhookMaxHeldEvents } } : {}),
+    ...(options.withoutPublishedReceiptKeys ? {} : { receiptKeys: receiptKeys.published }),
   });
   const gateway = await listen(app, { maxBodyBytes: options.maxBodyBytes, ...options.serverLimits });
   const gatewayUrl = gateway.url;
@@ -127,6 +139,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       callbacks: {
         minting: { minter, callbackBaseUrl: gatewayUrl, callbackApiKey: workerApiKey },
         ...(options.payloadCodec ? { payloadCodec: options.payloadCodec } : {}),
+        approvalReceipts: { keys: receiptKeys, issuer: TEST_RECEIPT_ISSUER },
       },
       activities: createTicketingActivities(options.ticketingUrl ?? 'http://127.0.0.1:9'),
     });
@@ -150,6 +163,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     workerApiKey,
     minter,
     signingKey,
+    receiptKeys,
     logLines,
     start(workflow, args) {
       return client.workflow.start(workflow, { taskQueue, workflowId: `test-${randomUUID()}`, args: (args ?? []) as unknown[] }) as never;
