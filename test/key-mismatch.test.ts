@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startGateway, type RunningGateway } from '../callback-gateway/server';
 import { loadGatewayConfig } from '../callback-gateway/config';
 import { KEY_SETUP_MESSAGE } from '../tokens/describe-key-setup';
+import { RECEIPT_KEYS_MESSAGE } from '../keys/receipt-keys';
 import { createJsonLogger } from '../callback-gateway/logger';
 import { postJson } from './support/harness';
 import { spawnTsx, type ManagedProcess } from './support/processes';
@@ -104,6 +105,23 @@ describe('a worker and a gateway with different signing secrets', () => {
     const gatewayFingerprint = (startup[0]!.keys as Array<{ fingerprint: string }>)[0]!.fingerprint;
     expect(gatewayFingerprint).toMatch(/^[0-9a-f]{12}$/);
     expect(workerFingerprint()).not.toBe(gatewayFingerprint);
+  });
+
+  test('both start with the one development receipt key of their data folder: the worker marks it (default) with its kid, the gateway publishes that kid', async () => {
+    await worker!.waitForLine(`${RECEIPT_KEYS_MESSAGE}:`, 30_000);
+    const workerLine = worker!.tail(200).find((text) => text.includes(`${RECEIPT_KEYS_MESSAGE}:`))!;
+    const devKey = path.join(dir, 'dev-approval-receipt-key.json');
+    expect(workerLine).toContain(`source: generated dev key at ${devKey} (default)`);
+    expect(workerLine).toContain('issuer: durable-callbacks (default)');
+    const kid = /active: ([A-Za-z0-9_-]{43}) EdDSA/.exec(workerLine)![1]!;
+    const published = logged.filter((entry) => entry.msg === RECEIPT_KEYS_MESSAGE);
+    expect(published).toEqual([expect.objectContaining({ level: 'info', source: `generated dev key at ${devKey} (default)`, kids: [kid] })]);
+    const jwks = (await (await fetch(`${gateway.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+    expect(jwks.keys.map((key) => key.kid)).toEqual([kid]);
+    // The private key stays in its owner-only file: in no log line, in no answer.
+    const { keys } = JSON.parse(await fs.readFile(devKey, 'utf8')) as { keys: Array<{ d: string }> };
+    expect([...rawGatewayLines, ...worker!.tail(200), JSON.stringify(jwks)].join('\n')).not.toContain(keys[0]!.d);
+    expect((await fs.stat(devKey)).mode & 0o777).toBe(0o600);
   });
 
   test('the sender gets 401 CALLBACK_TOKEN_INVALID; the gateway logs reason signature and kid default, never the token', async () => {

@@ -187,6 +187,9 @@ describe('the OpenAPI document', () => {
     await answer(200, `${gateway}/healthz`, { method: 'HEAD' });
     await answer(200, `${gateway}/readyz`);
     await answer(200, `${gateway}/metrics`);
+    await answer(200, `${gateway}/.well-known/jwks.json`);
+    await answer(200, `${gateway}/.well-known/jwks.json`, { method: 'HEAD' });
+    await answer(404, `${gateway}/.well-known/jwks.json`, { method: 'POST' });
     await answer(431, `${gateway}/healthz`, { headers: { 'x-padding': 'x'.repeat(20_000) } });
     await answer(404, `${gateway}/nowhere`);
     await answer(404, `${gateway}/healthz`, { method: 'POST' });
