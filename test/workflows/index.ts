@@ -25,6 +25,7 @@ export { awaitCallback, webhookEvent, webhookMailbox } from '../../workflows';
 export { ticketTriage } from '../../examples/ticket-triage/workflows';
 export { pullRequestMerged } from '../../examples/github-pr/workflows';
 export { urlToStarter } from './url-to-starter';
+export { auditedApproval } from './audited-approval';
 
 export const releaseSignal = defineSignal('release');
 export const urlsQuery = defineQuery<string[]>('urls');
