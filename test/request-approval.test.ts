@@ -3,8 +3,9 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { approvalsQuery, deliverCallbackUpdate } from '../protocol/definitions';
 import type { ApprovalReport, VerifiedApprover, VoteReply } from '../workflows';
 import { actionDigest } from '../tokens/action-digest';
-import { cancelApprovalSignal, type AuditedApprovalInput } from './workflows/audited-approval';
-import type { auditedApproval } from './workflows';
+import { cancelApprovalSignal, rollSignal, type AuditedApprovalInput } from './workflows/audited-approval';
+import type { auditedApproval, rollingApproval } from './workflows';
+import { pollUntil } from './support/async';
 import { startHarness, type Harness } from './support/harness';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 
@@ -180,6 +181,28 @@ describe('requestApproval', () => {
     await vote(handle, report, { approver: ALICE });
     await handle.signal(cancelApprovalSignal);
     expect(await handle.result()).toMatchObject({ outcome: 'cancelled', decidedBy: 'workflow', votes: [{ approver: { subject: 'alice' } }] });
+  });
+
+  test('carries its votes through continue-as-new: the URL keeps working and a person is still counted once', async () => {
+    const handle = await h.start<typeof rollingApproval>('rollingApproval', [{ options: TWO_OF_SECOPS }]);
+    await waitForCallbackUrl(handle);
+    const firstRun = (await handle.describe()).runId;
+    const [report] = await handle.query(approvalsQuery);
+    await vote(handle as unknown as Handle, report!, { approver: ALICE });
+    await handle.signal(rollSignal);
+    // The next run answers with the same votes: Alice again is still Alice.
+    const next = h.client.workflow.getHandle<typeof auditedApproval>(handle.workflowId);
+    await pollUntil('the next run carries the approval', async () => {
+      const description = await next.describe();
+      if (description.runId === firstRun) return false;
+      const [carried] = await next.query(approvalsQuery).catch(() => []);
+      return carried?.votes.length === 1;
+    }, 20_000);
+    expect(await vote(next, report!, { approver: ALICE })).toMatchObject({ outcome: 'duplicate' });
+    expect((await vote(next, report!, { approver: BOB })).reply).toMatchObject({ outcome: 'approved', approvals: 2 });
+    const result = await next.result();
+    expect(result).toMatchObject({ outcome: 'approved', record: { executionChain: firstRun, callbackId: report!.callbackId } });
+    expect(result.votes.map((each) => each.approver.subject)).toEqual(['alice', 'bob']);
   });
 
   test.each([

@@ -23,7 +23,7 @@ export { waitForQuorum, waitForAny, waitForAll, type QuorumOptions, type QuorumR
 export { markWaitingForCallbacks, WAITING_SEARCH_ATTRIBUTE } from './waiting-attribute';
 export { awaitCallback, type AwaitCallbackInput } from './await-callback';
 export { publishCallbackUrls } from './publish-callback-urls';
-export { requestApproval, type Approval, type ApprovalResult, type RequestApprovalOptions } from './request-approval';
+export { requestApproval, restoreApproval, type Approval, type ApprovalResult, type RequestApprovalOptions, type RestoreApprovalOptions } from './request-approval';
 export type { ApprovalState } from './approval-rules';
 export { createWebhookWait, waitForWebhook } from './create-webhook-wait';
 export { webhookEvent } from './webhook-event';

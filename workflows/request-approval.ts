@@ -6,6 +6,7 @@ import { callbackRegistry, type CallbackEntry } from './callback-registry';
 import { mintCallback } from './create-callback';
 import { durationMs, invalidOption } from './durations';
 import { scheduledActivities } from './schedule-activity';
+import type { Wait } from './types';
 import { approvalsQuery } from '../protocol/definitions';
 import { NAME_PATTERN } from '../protocol/names';
 import type { ApprovalActivities } from '../protocol/activity-contracts';
@@ -325,6 +326,32 @@ export async function requestApproval(options: RequestApprovalOptions): Promise<
       binding: { identity: rules.allowLinkHolders ? 'link-holder' : 'signed-in', ...(rules.maxAuthAgeSeconds === undefined ? {} : { maxAuthAgeSeconds: rules.maxAuthAgeSeconds }) },
     },
   );
-  const activities = options.signReceipt === false ? undefined : scheduledActivities<ApprovalActivities>(options.activitiesWith, options.activityOptions, 'activitiesWith');
-  return new ApprovalHandle(entry, state, activities);
+  return new ApprovalHandle(entry, state, receiptActivities(options));
+}
+
+/** How a restored approval signs its receipt: as {@link RequestApprovalOptions} say for a new one. */
+export type RestoreApprovalOptions = Pick<RequestApprovalOptions, 'signReceipt' | 'activitiesWith' | 'activityOptions'>;
+
+function receiptActivities(options: RestoreApprovalOptions): ApprovalActivities | undefined {
+  return options.signReceipt === false ? undefined : scheduledActivities<ApprovalActivities>(options.activitiesWith, options.activityOptions, 'activitiesWith');
+}
+
+/**
+ * The approval a callback restored by `restoreCallbacks` carries, after continue-as-new: its
+ * action, rules and counted votes came with the snapshot, its URL keeps working, and a person
+ * who voted in an earlier run is still counted once.
+ *
+ * @example
+ * ```ts
+ * const [restored] = restoreCallbacks(input.callbacks);
+ * const approval = restoreApproval(restored);
+ * const { outcome } = await approval.decision();
+ * ```
+ * @throws `INVALID_CALLBACK_OPTIONS` when the callback is not an approval's.
+ */
+export function restoreApproval(callback: Pick<Wait, 'id'>, options: RestoreApprovalOptions = {}): Approval {
+  const entry = callbackRegistry().entries.get(callback.id);
+  if (!entry?.approval) throw invalidOption(`Callback ${callback.id} is not an approval's: restoreApproval takes a callback that requestApproval created, restored with restoreCallbacks.`);
+  installApprovalsQuery();
+  return new ApprovalHandle(entry, entry.approval, receiptActivities(options));
 }

@@ -1,5 +1,5 @@
-import { condition, defineSignal, setHandler } from '@temporalio/workflow';
-import { requestApproval, type ApprovalResult, type RequestApprovalOptions } from '../../workflows';
+import { condition, continueAsNew, defineSignal, setHandler } from '@temporalio/workflow';
+import { callbackSnapshot, requestApproval, restoreApproval, restoreCallbacks, type Approval, type ApprovalResult, type CallbackSnapshot, type RequestApprovalOptions } from '../../workflows';
 import { callbackUrlQuery } from '../../protocol/definitions';
 
 /** Cancels an {@link auditedApproval} started with `cancelOnRelease`. */
@@ -23,4 +23,34 @@ export async function auditedApproval(input: AuditedApprovalInput): Promise<Appr
     await condition(() => approval.status !== 'pending');
   }
   return approval.decision();
+}
+
+/** Makes a {@link rollingApproval} continue as new, carrying its approval. */
+export const rollSignal = defineSignal('roll');
+
+/** Input of {@link rollingApproval}: the request's options, and the snapshot a previous run carried. */
+export interface RollingApprovalInput {
+  options: RequestApprovalOptions;
+  snapshot?: CallbackSnapshot;
+}
+
+/** An approval that continues as new on `roll` (once), carrying its callback, and decides in the next run. */
+export async function rollingApproval(input: RollingApprovalInput): Promise<ApprovalResult & { run: number }> {
+  let url: string | null = null;
+  let roll = false;
+  setHandler(callbackUrlQuery, () => url);
+  setHandler(rollSignal, () => void (roll = true));
+  let approval: Approval;
+  if (input.snapshot) {
+    const [restored] = restoreCallbacks(input.snapshot);
+    approval = restoreApproval(restored!, { signReceipt: input.options.signReceipt });
+  } else {
+    approval = await requestApproval(input.options);
+  }
+  url = approval.url;
+  if (!input.snapshot) {
+    await condition(() => roll || approval.status !== 'pending');
+    if (roll) await continueAsNew<typeof rollingApproval>({ options: input.options, snapshot: callbackSnapshot() });
+  }
+  return { ...(await approval.decision()), run: input.snapshot ? 2 : 1 };
 }

@@ -25,7 +25,7 @@ export { awaitCallback, webhookEvent, webhookMailbox } from '../../workflows';
 export { ticketTriage } from '../../examples/ticket-triage/workflows';
 export { pullRequestMerged } from '../../examples/github-pr/workflows';
 export { urlToStarter } from './url-to-starter';
-export { auditedApproval } from './audited-approval';
+export { auditedApproval, rollingApproval } from './audited-approval';
 
 export const releaseSignal = defineSignal('release');
 export const urlsQuery = defineQuery<string[]>('urls');
