@@ -136,6 +136,8 @@ export interface ApprovalRecord {
   decidedBy: ApprovalDecidedBy;
   /** The counted votes, for the current action, in the order they were recorded. */
   votes: ApprovalVote[];
+  /** Votes cast for earlier versions of the action (before `changeAction`), which do not count; each carries the digest it was for. */
+  superseded?: ApprovalVote[];
   /** The rules the votes were counted by. */
   rules: ApprovalRules;
   /** Who asked, when the author named them. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { approvalsQuery, deliverCallbackUpdate } from '../protocol/definitions';
+import { approvalsQuery, callbackUrlQuery, deliverCallbackUpdate } from '../protocol/definitions';
 import type { ApprovalReport, VerifiedApprover, VoteReply } from '../workflows';
 import { actionDigest } from '../tokens/action-digest';
-import { cancelApprovalSignal, rollSignal, type AuditedApprovalInput } from './workflows/audited-approval';
+import { cancelApprovalSignal, changeActionSignal, rollSignal, type AuditedApprovalInput } from './workflows/audited-approval';
 import type { auditedApproval, rollingApproval } from './workflows';
 import { pollUntil } from './support/async';
 import { startHarness, type Harness } from './support/harness';
@@ -181,6 +181,26 @@ describe('requestApproval', () => {
     await vote(handle, report, { approver: ALICE });
     await handle.signal(cancelApprovalSignal);
     expect(await handle.result()).toMatchObject({ outcome: 'cancelled', decidedBy: 'workflow', votes: [{ approver: { subject: 'alice' } }] });
+  });
+
+  test('changes its action: earlier votes stop counting, the old digest is refused with ACTION_CHANGED, and the new URL decides', async () => {
+    const changed = { ...ACTION, details: { ...ACTION.details, ip: '203.0.113.8' } };
+    const { handle, report } = await startApproval({ ...TWO_OF_SECOPS, changeTo: changed });
+    const oldUrl = await handle.query(callbackUrlQuery);
+    await vote(handle, report, { approver: ALICE });
+    await handle.signal(changeActionSignal);
+    await pollUntil('the action changed', async () => (await handle.query(approvalsQuery))[0]!.actionDigest === actionDigest(changed), 10_000);
+    const newUrl = await handle.query(callbackUrlQuery);
+    expect(newUrl).not.toBe(oldUrl);
+    // Bob's page still shows the old action.
+    expect(await vote(handle, report, { approver: BOB })).toEqual({ refused: 'ACTION_CHANGED' });
+    const current = { ...report, actionDigest: actionDigest(changed) };
+    expect((await vote(handle, current, { approver: ALICE })).reply).toMatchObject({ approvals: 1 });
+    expect((await vote(handle, current, { approver: BOB })).reply).toMatchObject({ outcome: 'approved' });
+    const { record } = await handle.result();
+    expect(record).toMatchObject({ action: changed, actionDigest: actionDigest(changed) });
+    expect(record.votes.map((each) => each.approver.subject)).toEqual(['alice', 'bob']);
+    expect(record.superseded).toEqual([expect.objectContaining({ approver: expect.objectContaining({ subject: 'alice' }), actionDigest: report.actionDigest })]);
   });
 
   test('carries its votes through continue-as-new: the URL keeps working and a person is still counted once', async () => {

@@ -32,6 +32,8 @@ export interface ApprovalState {
   initiator?: ApprovalInitiator;
   /** Counted votes, one per person, in the order recorded. */
   votes: ApprovalVote[];
+  /** Votes for earlier versions of the action, which no longer count. */
+  superseded?: ApprovalVote[];
   outcome?: ApprovalOutcome;
   decidedBy?: ApprovalDecidedBy;
   /** When it was decided, epoch ms (workflow time). */

@@ -1,5 +1,5 @@
 import type { ActivityOptions, Duration } from '@temporalio/common';
-import { setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler, workflowInfo } from '@temporalio/workflow';
 import { decide, timeoutOutcome, type ApprovalState } from './approval-rules';
 import { CallbackHandle } from './callback-handle';
 import { callbackRegistry, type CallbackEntry } from './callback-registry';
@@ -9,9 +9,10 @@ import { scheduledActivities } from './schedule-activity';
 import type { Wait } from './types';
 import { approvalsQuery } from '../protocol/definitions';
 import { NAME_PATTERN } from '../protocol/names';
-import type { ApprovalActivities } from '../protocol/activity-contracts';
+import type { ApprovalActivities, CallbackActivities } from '../protocol/activity-contracts';
 import type {
   ApprovalAction,
+  ApprovalBinding,
   ApprovalDecidedBy,
   ApprovalInitiator,
   ApprovalOutcome,
@@ -91,6 +92,15 @@ export interface Approval {
   decision(): Promise<ApprovalResult>;
   /** Ends the request now as `cancelled` (by the workflow); later votes are refused. `decision()` then returns at once. */
   cancel(): void;
+  /**
+   * Replaces the action being decided, and returns the approval's new URL (the same callback,
+   * bound to the new digest). Votes so far were for the old action and no longer count (they are
+   * kept in the record as `superseded`); a vote posted from a page showing the old action, or
+   * through the old URL, is refused with `409 ACTION_CHANGED`, as are votes while the URL is
+   * re-minted.
+   * @throws `APPROVAL_DECIDED` when the approval was decided before the change could land.
+   */
+  changeAction(action: ApprovalAction): Promise<string>;
 }
 
 const APPROVAL_OPTIONS = new Set<string>([
@@ -191,6 +201,7 @@ function recordOf(entry: CallbackEntry, state: ApprovalState): ApprovalRecord {
     outcome: state.outcome!,
     decidedBy: state.decidedBy!,
     votes: state.votes,
+    ...(state.superseded?.length ? { superseded: state.superseded } : {}),
     rules: state.rules,
     ...(state.initiator ? { initiator: state.initiator } : {}),
     requestedAt: new Date(entry.createdAt).toISOString(),
@@ -234,6 +245,7 @@ class ApprovalHandle implements Approval {
     private readonly entry: CallbackEntry,
     private readonly state: ApprovalState,
     private readonly activities: ApprovalActivities | undefined,
+    private readonly minting: CallbackActivities,
   ) {
     this.callback = new CallbackHandle(entry);
   }
@@ -264,6 +276,40 @@ class ApprovalHandle implements Approval {
 
   cancel(): void {
     decide(this.entry, this.state, 'cancelled', 'workflow');
+  }
+
+  async changeAction(action: ApprovalAction): Promise<string> {
+    const next = checkAction(action);
+    const { state, entry } = this;
+    if (state.outcome) throw decided(entry.id);
+    const previous = state.actionDigest;
+    // No digest matches while the new URL is minted: a vote now is for the old action, and is refused as such.
+    state.actionDigest = '';
+    let minted: { url: string; actionDigest?: string };
+    try {
+      minted = await this.minting.generateCallbackUrl({
+        callbackId: entry.id,
+        expiresAt: entry.expiresAt,
+        includeApiKey: false,
+        requireApiKey: false,
+        allowGet: false,
+        executionChain: workflowInfo().firstExecutionRunId,
+        approval: { action: next, ...bindingOf(state.rules) },
+      });
+    } catch (err) {
+      state.actionDigest = previous;
+      throw err;
+    }
+    if (minted.actionDigest === undefined) throw invalidOption('changeAction needs the generateCallbackUrl activity of this version, which binds the action digest.');
+    state.superseded = [...(state.superseded ?? []), ...state.votes];
+    state.votes = [];
+    state.action = next;
+    state.actionDigest = minted.actionDigest;
+    entry.url = minted.url;
+    entry.title = next.title;
+    if (next.summary === undefined) delete entry.description;
+    else entry.description = next.summary;
+    return minted.url;
   }
 
   private async decide(): Promise<ApprovalResult> {
@@ -323,10 +369,20 @@ export async function requestApproval(options: RequestApprovalOptions): Promise<
     },
     {
       state,
-      binding: { identity: rules.allowLinkHolders ? 'link-holder' : 'signed-in', ...(rules.maxAuthAgeSeconds === undefined ? {} : { maxAuthAgeSeconds: rules.maxAuthAgeSeconds }) },
+      binding: bindingOf(rules),
     },
   );
-  return new ApprovalHandle(entry, state, receiptActivities(options));
+  return new ApprovalHandle(entry, state, receiptActivities(options), mintingActivities(options));
+}
+
+/** Who may vote through an approval's URL, by its rules: what the token binds beside the digest. */
+function bindingOf(rules: ApprovalRules): Omit<ApprovalBinding, 'actionDigest'> {
+  return { identity: rules.allowLinkHolders ? 'link-holder' : 'signed-in', ...(rules.maxAuthAgeSeconds === undefined ? {} : { maxAuthAgeSeconds: rules.maxAuthAgeSeconds }) };
+}
+
+/** The `APPROVAL_DECIDED` failure: the approval was decided before a change to it could land. */
+function decided(callbackId: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'APPROVAL_DECIDED', message: `Approval ${callbackId} is already decided; its action can no longer change.`, nonRetryable: true });
 }
 
 /** How a restored approval signs its receipt: as {@link RequestApprovalOptions} say for a new one. */
@@ -334,6 +390,10 @@ export type RestoreApprovalOptions = Pick<RequestApprovalOptions, 'signReceipt' 
 
 function receiptActivities(options: RestoreApprovalOptions): ApprovalActivities | undefined {
   return options.signReceipt === false ? undefined : scheduledActivities<ApprovalActivities>(options.activitiesWith, options.activityOptions, 'activitiesWith');
+}
+
+function mintingActivities(options: RestoreApprovalOptions): CallbackActivities {
+  return scheduledActivities<CallbackActivities>(options.activitiesWith, options.activityOptions, 'activitiesWith');
 }
 
 /**
@@ -353,5 +413,5 @@ export function restoreApproval(callback: Pick<Wait, 'id'>, options: RestoreAppr
   const entry = callbackRegistry().entries.get(callback.id);
   if (!entry?.approval) throw invalidOption(`Callback ${callback.id} is not an approval's: restoreApproval takes a callback that requestApproval created, restored with restoreCallbacks.`);
   installApprovalsQuery();
-  return new ApprovalHandle(entry, entry.approval, receiptActivities(options));
+  return new ApprovalHandle(entry, entry.approval, receiptActivities(options), mintingActivities(options));
 }

@@ -1,12 +1,17 @@
 import { condition, continueAsNew, defineSignal, setHandler } from '@temporalio/workflow';
-import { callbackSnapshot, requestApproval, restoreApproval, restoreCallbacks, type Approval, type ApprovalResult, type CallbackSnapshot, type RequestApprovalOptions } from '../../workflows';
+import { callbackSnapshot, requestApproval, restoreApproval, restoreCallbacks, type Approval, type ApprovalAction, type ApprovalResult, type CallbackSnapshot, type RequestApprovalOptions } from '../../workflows';
 import { callbackUrlQuery } from '../../protocol/definitions';
 
 /** Cancels an {@link auditedApproval} started with `cancelOnRelease`. */
 export const cancelApprovalSignal = defineSignal('cancelApproval');
 
 /** Input of {@link auditedApproval}: `requestApproval`'s options, and whether to cancel instead of waiting. */
+/** Changes an {@link auditedApproval}'s action to the one it was started with as `changeTo`. */
+export const changeActionSignal = defineSignal('changeAction');
+
 export interface AuditedApprovalInput extends RequestApprovalOptions {
+  /** The action `changeAction` changes to. */
+  changeTo?: ApprovalAction;
   /** Cancel the request when `cancelApproval` is signalled, instead of waiting for the votes. */
   cancelOnRelease?: boolean;
 }
@@ -15,9 +20,10 @@ export interface AuditedApprovalInput extends RequestApprovalOptions {
 export async function auditedApproval(input: AuditedApprovalInput): Promise<ApprovalResult> {
   let url: string | null = null;
   setHandler(callbackUrlQuery, () => url);
-  const { cancelOnRelease, ...options } = input;
+  const { cancelOnRelease, changeTo, ...options } = input;
   const approval = await requestApproval(options);
   url = approval.url;
+  if (changeTo) setHandler(changeActionSignal, async () => void (url = await approval.changeAction(changeTo)));
   if (cancelOnRelease) {
     setHandler(cancelApprovalSignal, () => approval.cancel());
     await condition(() => approval.status !== 'pending');
