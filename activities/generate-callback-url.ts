@@ -1,5 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { actionDigest, canonicalAction, MAX_ACTION_BYTES } from '../tokens/action-digest';
 import type { CallbackTokenMinter } from '../tokens/mint-callback-token';
+import type { ApprovalBinding } from '../protocol/approval-messages';
 import type { CallbackActivities, GenerateCallbackUrlInput, GenerateCallbackUrlResult } from '../protocol/activity-contracts';
 
 /** What the minting activity needs, built once per worker. */
@@ -44,6 +46,7 @@ export function createCallbackActivities(deps: CallbackActivityDeps): CallbackAc
           nonRetryable: true,
         });
       }
+      const approval = input.approval ? approvalBinding(input.approval) : undefined;
       const token = await deps.minter.mint({
         namespace,
         workflowId: workflowExecution.workflowId,
@@ -53,10 +56,34 @@ export function createCallbackActivities(deps: CallbackActivityDeps): CallbackAc
         allowGet: input.allowGet,
         ...(input.signatureSender === undefined ? {} : { signatureSender: input.signatureSender }),
         ...(input.executionChain === undefined ? {} : { executionChain: input.executionChain }),
+        ...(approval ? { approval } : {}),
       });
       const url = new URL(`callbacks/${token}`, base);
       if (input.includeApiKey && deps.callbackApiKey) url.searchParams.set('api_key', deps.callbackApiKey);
-      return { url: url.toString() };
+      return { url: url.toString(), ...(approval ? { actionDigest: approval.actionDigest } : {}) };
     },
   };
+}
+
+/**
+ * The token's binding for an approval: the action's digest (over its canonical JSON, which must
+ * be JSON and at most {@link MAX_ACTION_BYTES}) and who may vote.
+ * @throws a non-retryable `INVALID_APPROVAL_ACTION` failure when the action is not JSON or too large.
+ */
+function approvalBinding(approval: NonNullable<GenerateCallbackUrlInput['approval']>): ApprovalBinding {
+  const { action, ...binding } = approval;
+  let bytes: number;
+  try {
+    bytes = Buffer.byteLength(canonicalAction(action), 'utf8');
+  } catch (err) {
+    throw ApplicationFailure.create({ type: 'INVALID_APPROVAL_ACTION', message: `The approval's action must be JSON: ${(err as Error).message}`, nonRetryable: true });
+  }
+  if (bytes > MAX_ACTION_BYTES) {
+    throw ApplicationFailure.create({
+      type: 'INVALID_APPROVAL_ACTION',
+      message: `The approval's action is ${bytes} bytes as canonical JSON; at most ${MAX_ACTION_BYTES} are allowed (put large evidence behind a link in details).`,
+      nonRetryable: true,
+    });
+  }
+  return { ...binding, actionDigest: actionDigest(action) };
 }

@@ -126,6 +126,10 @@ function printRecord(record: ApprovalRecord): void {
     ].join('\n'),
   );
   printVotes(record.votes, '  ');
+  if (record.superseded?.length) {
+    process.stdout.write('Superseded (votes for an earlier version of the action; not counted):\n');
+    printVotes(record.superseded, '  ');
+  }
 }
 
 async function verify(argv: string[]): Promise<number> {

@@ -57,6 +57,22 @@ export interface VoteInput {
   comment?: string;
 }
 
+/**
+ * What the workflow answers a counted vote with (the `reply` of a synchronous delivery; a
+ * person's second vote gets their first vote's): the tally after it, and the outcome once decided.
+ */
+export interface VoteReply {
+  counted: true;
+  decision: ApprovalDecision;
+  approvals: number;
+  rejections: number;
+  /** Approvals needed. */
+  quorum: number;
+  /** Rejections that end it. */
+  rejectQuorum: number;
+  outcome?: ApprovalOutcome;
+}
+
 /** One counted vote, as the workflow recorded it. */
 export interface ApprovalVote {
   /** Who voted, as the gateway verified them (without `groups`, which only decide eligibility). */
@@ -92,6 +108,9 @@ export interface ApproverRule {
   slackTeamId?: string;
 }
 
+/** The person who asked for an approval, named as an approver would be: by issuer and subject, by verified email, or by Slack user id. */
+export type ApprovalInitiator = Pick<ApproverRule, 'issuer' | 'subject' | 'email' | 'slackUserId'>;
+
 /** How an approval ended. */
 export type ApprovalOutcome = 'approved' | 'rejected' | 'timed_out' | 'cancelled';
 
@@ -117,10 +136,12 @@ export interface ApprovalRecord {
   decidedBy: ApprovalDecidedBy;
   /** The counted votes, for the current action, in the order they were recorded. */
   votes: ApprovalVote[];
+  /** Votes cast for earlier versions of the action (before `changeAction`), which do not count; each carries the digest it was for. */
+  superseded?: ApprovalVote[];
   /** The rules the votes were counted by. */
   rules: ApprovalRules;
   /** Who asked, when the author named them. */
-  initiator?: { issuer?: string; subject?: string; email?: string; slackUserId?: string };
+  initiator?: ApprovalInitiator;
   requestedAt: string;
   decidedAt: string;
 }
@@ -131,8 +152,8 @@ export interface ApprovalRules {
   quorum: number;
   /** Distinct people whose rejection ends it rejected. */
   rejectQuorum: number;
-  /** What running out of time means. */
-  onTimeout: 'reject' | 'cancel' | 'approve';
+  /** What running out of time means: `timed_out` (neither), or the author's choice of `reject`, `approve` or `cancel`, recorded as decided by the timeout. */
+  onTimeout: 'timed_out' | 'reject' | 'approve' | 'cancel';
   allowSelfApproval: boolean;
   /** Whether an unidentified link holder may vote. */
   allowLinkHolders: boolean;

@@ -1,4 +1,4 @@
-import type { VerifiedApprover } from './approval-messages';
+import type { ApprovalAction, VerifiedApprover } from './approval-messages';
 import type { WorkflowRefusalCode } from './workflow-refusals';
 
 /**
@@ -168,6 +168,8 @@ export interface CallbackInfo {
   rejected: RejectedDelivery[];
   /** For a webhook wait (`createWebhookWait`): the source, the event type it takes (if narrowed) and the key. */
   webhook?: WebhookSubscriptionInfo;
+  /** For an approval (`requestApproval`): the action the page shows and its digest, which every vote must carry. */
+  approval?: { action: ApprovalAction; actionDigest: string };
 }
 
 /** What a webhook wait listens for: a gateway source, optionally one event type, and the key derived from each event. */

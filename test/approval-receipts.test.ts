@@ -11,6 +11,12 @@ import { approvalRecord } from './support/approval-records';
 import { runTsx, type CommandResult } from './support/processes';
 import { TEST_TEMPORAL_ADDRESS } from './support/test-env';
 import type { SignedApprovalInput } from './workflows/signed-approval';
+import { changeActionSignal, type AuditedApprovalInput } from './workflows/audited-approval';
+import type { auditedApproval } from './workflows';
+import { approvalsQuery, deliverCallbackUpdate } from '../protocol/definitions';
+import type { VerifiedApprover } from '../protocol/approval-messages';
+import { waitForCallbackUrl } from './support/wait-for-callback-url';
+import { pollUntil } from './support/async';
 
 function cli(env: Record<string, string>, ...args: string[]): Promise<CommandResult> {
   return runTsx('cli/main.ts', args, { TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS, ...env });
@@ -169,5 +175,53 @@ describe('durable-callbacks approvals', () => {
     expect(table.stdout).toContain(`Receipt:   ${receipt}`);
     await handle.signal('release');
     await handle.result();
+  });
+});
+
+describe('requestApproval, signed', () => {
+  const alice: VerifiedApprover = { issuer: 'https://id.example.com', subject: 'alice', email: 'alice@example.com', emailVerified: true, groups: ['secops'], via: 'oidc', authTime: new Date().toISOString() };
+
+  /** One vote, as the gateway delivers it (the update), for the approval's current digest. */
+  async function vote(handle: WorkflowHandle<typeof auditedApproval>, approver: VerifiedApprover, data: unknown): Promise<void> {
+    const [report] = await handle.query(approvalsQuery);
+    const deliveryId = randomUUID();
+    await handle.executeUpdate(deliverCallbackUpdate, {
+      updateId: `${report!.callbackId}/${deliveryId}`,
+      args: [{ callbackId: report!.callbackId, deliveryId, kind: 'complete', method: 'POST', contentType: 'application/json', data, query: {}, headers: {}, receivedAt: new Date().toISOString(), approver, actionDigest: report!.actionDigest }],
+    });
+  }
+
+  test('the decision of a real approval (with a superseded vote) is signed by the plugin\'s activity, shown by the CLI and verified by jose alone', async () => {
+    const input: AuditedApprovalInput = {
+      action: { title: 'Block 203.0.113.7 at the edge firewall', details: { ip: '203.0.113.7' } },
+      changeTo: { title: 'Block 203.0.113.0/24 at the edge firewall', details: { cidr: '203.0.113.0/24' } },
+      approvers: [{ group: 'secops' }],
+      quorum: 2,
+      initiator: { email: 'req@example.com' },
+      timeout: '10m',
+    };
+    const bob: VerifiedApprover = { ...alice, subject: 'bob', email: 'bob@example.com' };
+    const handle = await h.start<typeof auditedApproval>('auditedApproval', [input]);
+    const firstUrl = await waitForCallbackUrl(handle);
+    // A vote for the first action, then the action changes: that vote is kept as superseded.
+    await vote(handle, bob, { decision: 'approve', comment: 'One address is enough?' });
+    await handle.signal(changeActionSignal);
+    await pollUntil('the new URL', async () => (await waitForCallbackUrl(handle)) !== firstUrl, 10_000);
+    await vote(handle, alice, { decision: 'approve', comment: 'The whole range scans us.' });
+    await vote(handle, bob, { decision: 'approve' });
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'approved', record: { superseded: [{ approver: { subject: 'bob' }, comment: 'One address is enough?' }] } });
+    expect(result.receipt).toBeDefined();
+
+    const jwks = createRemoteJWKSet(new URL(`${h.gatewayUrl}${JWKS_PATH}`));
+    const { payload } = await jwtVerify(result.receipt!, jwks, { typ: 'dcb-approval+jwt', algorithms: ['EdDSA'], issuer: TEST_RECEIPT_ISSUER });
+    expect(payload.approval).toEqual(result.record);
+
+    const shown = JSON.parse((await cli({}, 'approvals', 'show', handle.workflowId, '--json')).stdout) as ApprovalReport[];
+    expect(shown.map((report) => report.receipt)).toEqual([result.receipt]);
+    const verified = await cli({ GATEWAY_URL: h.gatewayUrl }, 'approvals', 'verify', result.receipt!);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(`Outcome:    ${result.outcome}`);
+    expect(verified.stdout).toContain(result.record.actionDigest);
   });
 });

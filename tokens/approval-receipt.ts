@@ -50,6 +50,24 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 const jsonValue: z.ZodType<Json> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]));
 const channel = z.enum(['oidc', 'slack', 'link']);
 
+/** One counted (or superseded) vote. */
+const voteSchema = z.strictObject({
+  approver: z.strictObject({
+    issuer: text,
+    subject: text,
+    email: text.optional(),
+    emailVerified: z.boolean().optional(),
+    name: text.optional(),
+    via: channel,
+    authTime: isoTime.optional(),
+  }),
+  decision: z.enum(['approve', 'reject']),
+  comment: text.optional(),
+  at: isoTime,
+  actionDigest: digest,
+  deliveryId: text,
+});
+
 /** The shape of an {@link ApprovalRecord}, checked before signing and after verifying: nothing else is signed, nothing else is believed. */
 export const approvalRecordSchema = z.strictObject({
   version: z.literal(1),
@@ -61,28 +79,12 @@ export const approvalRecordSchema = z.strictObject({
   actionDigest: digest,
   outcome: z.enum(['approved', 'rejected', 'timed_out', 'cancelled']),
   decidedBy: z.enum(['votes', 'timeout', 'workflow']),
-  votes: z.array(
-    z.strictObject({
-      approver: z.strictObject({
-        issuer: text,
-        subject: text,
-        email: text.optional(),
-        emailVerified: z.boolean().optional(),
-        name: text.optional(),
-        via: channel,
-        authTime: isoTime.optional(),
-      }),
-      decision: z.enum(['approve', 'reject']),
-      comment: text.optional(),
-      at: isoTime,
-      actionDigest: digest,
-      deliveryId: text,
-    }),
-  ),
+  votes: z.array(voteSchema),
+  superseded: z.array(voteSchema).optional(),
   rules: z.strictObject({
     quorum: z.int().min(0),
     rejectQuorum: z.int().min(0),
-    onTimeout: z.enum(['reject', 'cancel', 'approve']),
+    onTimeout: z.enum(['timed_out', 'reject', 'approve', 'cancel']),
     allowSelfApproval: z.boolean(),
     allowLinkHolders: z.boolean(),
     requireComment: z.strictObject({ approve: z.boolean(), reject: z.boolean() }),
@@ -91,7 +93,24 @@ export const approvalRecordSchema = z.strictObject({
   initiator: z.strictObject({ issuer: text.optional(), subject: text.optional(), email: text.optional(), slackUserId: text.optional() }).optional(),
   requestedAt: isoTime,
   decidedAt: isoTime,
-}) satisfies z.ZodType<ApprovalRecord>;
+});
+
+/** Whether two types are each assignable to the other, with the same property names (optional ones included). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? ([keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false) : false) : false;
+
+type Parsed = z.infer<typeof approvalRecordSchema>;
+
+// The schema is the protocol's type, field for field: a field added to `ApprovalRecord` and not
+// here (it would be refused at signing) stops the build instead.
+const schemaIsTheRecord: [
+  Same<Parsed, ApprovalRecord>,
+  Same<Parsed['rules'], ApprovalRecord['rules']>,
+  Same<Parsed['action'], ApprovalRecord['action']>,
+  Same<Parsed['votes'][number], ApprovalRecord['votes'][number]>,
+  Same<Parsed['votes'][number]['approver'], ApprovalRecord['votes'][number]['approver']>,
+  Same<NonNullable<Parsed['initiator']>, NonNullable<ApprovalRecord['initiator']>>,
+] = [true, true, true, true, true, true];
+void schemaIsTheRecord;
 
 /** A receipt's payload. */
 const receiptPayloadSchema = z.looseObject({ iss: text.min(1), iat: z.int(), [RECEIPT_RECORD_CLAIM]: approvalRecordSchema });

@@ -10,6 +10,8 @@ import {
 } from '../protocol/definitions';
 import type { CallbackDelivery, CallbackInfo, CallbackMode, CallbackStatus, CallbackStatusReport, DeliveryReceipt, PayloadIssue, RejectedDelivery, RejectionReason, SyncDeliveryResult } from '../protocol/callback-messages';
 import type { CallbackSnapshot, CallbackState, PayloadSchema } from './types';
+import { judgeVote, recordVote } from './approval-rules';
+import type { ApprovalVote } from '../protocol/approval-messages';
 
 /** The most refused deliveries kept per callback for the `callbacks` query. */
 const MAX_REJECTIONS_KEPT = 20;
@@ -24,7 +26,11 @@ export interface CallbackEntry extends CallbackState {
   reply?: (delivery: CallbackDelivery) => unknown;
 }
 
-type Verdict = { kind: 'accept'; data: unknown } | { kind: 'duplicate' } | { kind: 'reject'; reason: RejectionReason; issues?: PayloadIssue[] };
+type Verdict =
+  | { kind: 'accept'; data: unknown; vote?: ApprovalVote }
+  /** A delivery id applied before; for an approval, also another vote by a person who voted (`sameAs`: their first vote's delivery id). */
+  | { kind: 'duplicate'; sameAs?: string }
+  | { kind: 'reject'; reason: RejectionReason; issues?: PayloadIssue[] };
 
 function issuesOf(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): PayloadIssue[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
@@ -73,6 +79,11 @@ class CallbackRegistry {
       const alreadyCompleted = entry.status === 'completed' && delivery.kind === 'complete';
       return { kind: 'reject', reason: alreadyCompleted ? 'CALLBACK_ALREADY_COMPLETED' : 'CALLBACK_CLOSED' };
     }
+    if (entry.approval) {
+      const vote = judgeVote(entry.approval, delivery);
+      if (vote.kind === 'accept') return { kind: 'accept', data: delivery.data, vote: vote.vote };
+      return vote;
+    }
     if (delivery.kind === 'fail' && !parseFailureReport(delivery.data)) return { kind: 'reject', reason: 'INVALID_FAILURE_REPORT' };
     if (delivery.kind === 'complete' && entry.schema) {
       const parsed = entry.schema.safeParse(delivery.data);
@@ -98,7 +109,11 @@ class CallbackRegistry {
       if (entry.rejected.length > MAX_REJECTIONS_KEPT) entry.rejected.shift();
       return verdict;
     }
-    if (verdict.kind === 'duplicate') return verdict;
+    if (verdict.kind === 'duplicate') {
+      // A person's second vote is theirs: its id is answered as their first vote was, and counts nothing.
+      if (verdict.sameAs !== undefined) sameAnswerAs(entry, delivery.deliveryId, verdict.sameAs);
+      return verdict;
+    }
     entry.seen.add(delivery.deliveryId);
     const accepted = { ...delivery, data: verdict.data };
     switch (delivery.kind) {
@@ -115,7 +130,8 @@ class CallbackRegistry {
         if (entry.mode === 'once') entry.status = 'completed';
         break;
     }
-    entry.replies.set(delivery.deliveryId, delivery.kind === 'complete' && entry.reply ? entry.reply(accepted) : null);
+    const reply = verdict.vote && entry.approval ? recordVote(entry, entry.approval, verdict.vote) : delivery.kind === 'complete' && entry.reply ? entry.reply(accepted) : null;
+    entry.replies.set(delivery.deliveryId, reply);
     return verdict;
   }
 
@@ -142,6 +158,14 @@ class CallbackRegistry {
       })),
     };
   }
+}
+
+/** Answers `deliveryId` from now on as `sameAs` was answered: applied, with the same reply and synchronous status. */
+function sameAnswerAs(entry: CallbackEntry, deliveryId: string, sameAs: string): void {
+  entry.seen.add(deliveryId);
+  entry.replies.set(deliveryId, entry.replies.get(sameAs) ?? null);
+  const status = entry.syncStatuses.get(sameAs);
+  if (status !== undefined) entry.syncStatuses.set(deliveryId, status);
 }
 
 /** What a schema that implements Standard JSON Schema (`~standard.jsonSchema`) offers. */
@@ -205,6 +229,7 @@ function infoOf(entry: CallbackEntry): CallbackInfo {
     ...(entry.progress ? { lastProgress: entry.progress } : {}),
     rejected: entry.rejected,
     ...(entry.webhook ? { webhook: entry.webhook } : {}),
+    ...(entry.approval ? { approval: { action: entry.approval.action, actionDigest: entry.approval.actionDigest } } : {}),
   };
 }
 

@@ -1,6 +1,8 @@
 import { uuid4, workflowInfo } from '@temporalio/workflow';
 import { CallbackHandle, handleOf } from './callback-handle';
-import { callbackRegistry, pendingEntry, restoreEntries, snapshotCallbacks } from './callback-registry';
+import { callbackRegistry, pendingEntry, restoreEntries, snapshotCallbacks, type CallbackEntry } from './callback-registry';
+import type { ApprovalState } from './approval-rules';
+import type { ApprovalBinding } from '../protocol/approval-messages';
 import { invalidOption } from './durations';
 import { leaveMailboxWhenClosed } from './leave-mailbox';
 import { lifetimeOf, scheduledActivities } from './schedule-activity';
@@ -29,6 +31,20 @@ function mintingActivities(options: CreateCallbackOptions<unknown>): CallbackAct
  *   the activity's failure (e.g. `CALLBACK_API_KEY_NOT_CONFIGURED`) when minting fails.
  */
 export async function createCallback<T = unknown>(options: CreateCallbackOptions<T> = {}): Promise<Callback<T>> {
+  return new CallbackHandle<T>(await mintCallback(options));
+}
+
+/** What an approval adds to the callback it is built on: its state (the digest filled in once minted) and who may vote through the URL. */
+export interface ApprovalMinting {
+  state: ApprovalState;
+  binding: Omit<ApprovalBinding, 'actionDigest'>;
+}
+
+/**
+ * Registers a pending callback and mints its URL: what `createCallback` and `requestApproval`
+ * share. With `approval`, the URL's token binds the action's digest, which the activity computes.
+ */
+export async function mintCallback(options: CreateCallbackOptions<unknown>, approval?: ApprovalMinting): Promise<CallbackEntry> {
   const registry = callbackRegistry();
   const lifetime = lifetimeOf(options);
   const mode = options.mode ?? 'once';
@@ -41,17 +57,18 @@ export async function createCallback<T = unknown>(options: CreateCallbackOptions
 
   const id = uuid4();
   const includeApiKey = options.includeApiKey === true;
-  const activities = mintingActivities(options as CreateCallbackOptions<unknown>);
+  const activities = mintingActivities(options);
   // Registered before minting, so a delivery can never find its callback unknown.
   const entry = pendingEntry(id, mode, lifetime, {
     ...(options.label === undefined ? {} : { label: options.label }),
     ...page,
     ...(options.schema ? { schema: options.schema as PayloadSchema } : {}),
     ...(options.reply ? { reply: options.reply } : {}),
+    ...(approval ? { approval: approval.state } : {}),
   });
   registry.entries.set(id, entry);
   try {
-    const { url } = await activities.generateCallbackUrl({
+    const { url, actionDigest } = await activities.generateCallbackUrl({
       callbackId: id,
       expiresAt: entry.expiresAt,
       includeApiKey,
@@ -59,13 +76,19 @@ export async function createCallback<T = unknown>(options: CreateCallbackOptions
       allowGet: options.allowGet === true,
       ...(signatureSender === undefined ? {} : { signatureSender }),
       executionChain: workflowInfo().firstExecutionRunId,
+      ...(approval ? { approval: { action: approval.state.action, ...approval.binding } } : {}),
     });
     entry.url = url;
+    if (approval) {
+      // An older worker's activity would mint a URL that binds no action: no vote could ever count.
+      if (actionDigest === undefined) throw invalidOption("requestApproval needs the durableCallbacks plugin's generateCallbackUrl activity of this version, which binds the action's digest; this worker's did not.");
+      approval.state.actionDigest = actionDigest;
+    }
   } catch (err) {
     registry.entries.delete(id);
     throw err;
   }
-  return new CallbackHandle<T>(entry);
+  return entry;
 }
 
 /**

@@ -23,6 +23,8 @@ export { waitForQuorum, waitForAny, waitForAll, type QuorumOptions, type QuorumR
 export { markWaitingForCallbacks, WAITING_SEARCH_ATTRIBUTE } from './waiting-attribute';
 export { awaitCallback, type AwaitCallbackInput } from './await-callback';
 export { publishCallbackUrls } from './publish-callback-urls';
+export { requestApproval, restoreApproval, type Approval, type ApprovalResult, type RequestApprovalOptions, type RestoreApprovalOptions } from './request-approval';
+export type { ApprovalState } from './approval-rules';
 export { createWebhookWait, waitForWebhook } from './create-webhook-wait';
 export { webhookEvent } from './webhook-event';
 export { webhookKey, type WebhookKeyValue } from './webhook-key';
@@ -36,6 +38,7 @@ export type {
   ApprovalChannel,
   ApprovalDecidedBy,
   ApprovalDecision,
+  ApprovalInitiator,
   ApprovalOutcome,
   ApprovalRecord,
   ApprovalReport,
@@ -45,6 +48,7 @@ export type {
   JsonValue,
   VerifiedApprover,
   VoteInput,
+  VoteReply,
 } from '../protocol/approval-messages';
 export type { WorkflowRefusalCode } from '../protocol/workflow-refusals';
 // The inputs of the routing workflows your worker runs (`webhookEvent`, `webhookMailbox`): the

@@ -1,5 +1,6 @@
 import type { ActivityOptions, Duration } from '@temporalio/common';
 import type { CallbackDelivery, CallbackFailureInfo, CallbackFormField, CallbackMode, CallbackProgress, CallbackReceived, CallbackStatus, CallbackWaitResult, RejectedDelivery, WebhookSubscriptionInfo } from '../protocol/callback-messages';
+import type { ApprovalState } from './approval-rules';
 
 /**
  * The types of the workflow authoring API: the options of `createCallback` and `waitForWebhook`,
@@ -201,6 +202,8 @@ export interface CallbackState {
   rejected: RejectedDelivery[];
   /** Set for a webhook wait: what it subscribed to (it has no URL). */
   webhook?: WebhookSubscriptionInfo;
+  /** For an approval (`requestApproval`): its action, rules and votes. */
+  approval?: ApprovalState;
 }
 
 /** Everything needed to carry callbacks across continue-as-new: pass it to the next run's arguments. */

@@ -26,6 +26,7 @@ export { ticketTriage } from '../../examples/ticket-triage/workflows';
 export { pullRequestMerged } from '../../examples/github-pr/workflows';
 export { urlToStarter } from './url-to-starter';
 export { signedApproval } from './signed-approval';
+export { auditedApproval, rollingApproval } from './audited-approval';
 
 export const releaseSignal = defineSignal('release');
 export const urlsQuery = defineQuery<string[]>('urls');

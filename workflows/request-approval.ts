@@ -1,0 +1,417 @@
+import type { ActivityOptions, Duration } from '@temporalio/common';
+import { ApplicationFailure, setHandler, workflowInfo } from '@temporalio/workflow';
+import { decide, timeoutOutcome, type ApprovalState } from './approval-rules';
+import { CallbackHandle } from './callback-handle';
+import { callbackRegistry, type CallbackEntry } from './callback-registry';
+import { mintCallback } from './create-callback';
+import { durationMs, invalidOption } from './durations';
+import { scheduledActivities } from './schedule-activity';
+import type { Wait } from './types';
+import { approvalsQuery } from '../protocol/definitions';
+import { NAME_PATTERN } from '../protocol/names';
+import type { ApprovalActivities, CallbackActivities } from '../protocol/activity-contracts';
+import type {
+  ApprovalAction,
+  ApprovalBinding,
+  ApprovalDecidedBy,
+  ApprovalInitiator,
+  ApprovalOutcome,
+  ApprovalRecord,
+  ApprovalReport,
+  ApprovalRules,
+  ApprovalVote,
+  ApproverRule,
+} from '../protocol/approval-messages';
+
+/** Options of {@link requestApproval}. */
+export interface RequestApprovalOptions {
+  /** What is being approved. Its digest is bound into the URL and every vote; a changed action needs a new request. */
+  action: ApprovalAction;
+  /**
+   * Who may decide: a person matches when any rule matches them (all of one rule's fields must).
+   * Required unless `allowLinkHolders`.
+   */
+  approvers?: ApproverRule[];
+  /**
+   * Distinct people who must approve (default 1), or `{ share }` of the approvers, rounded up,
+   * when every rule names one person (a subject, an email or a Slack user, no group or domain).
+   */
+  quorum?: number | { share: number };
+  /** Distinct people whose rejection ends it rejected. Default 1: any one rejection. */
+  rejectWhen?: { rejections: number };
+  /** How long the request waits for a decision; the URL lives five minutes longer. Default 7 days. */
+  timeout?: Duration;
+  /** What running out of time means. Default `timed_out` (neither approved nor rejected). */
+  onTimeout?: ApprovalRules['onTimeout'];
+  /** Who asked. With `allowSelfApproval` false (the default), they cannot approve it themselves. */
+  initiator?: ApprovalInitiator;
+  /** Let the initiator approve their own request. Default false. */
+  allowSelfApproval?: boolean;
+  /**
+   * Let anyone holding the URL decide, without signing in (the gateway records them as link
+   * holders, `via: 'link'`: nobody in particular). For approvals that need no audit of who
+   * decided; not with `approvers`, and with a quorum of 1. Default false.
+   */
+  allowLinkHolders?: boolean;
+  /** Ask for a comment with an approval, a rejection, or both (`true`). Default none. */
+  requireComment?: boolean | 'approve' | 'reject';
+  /** Require a sign-in at most this old when the person decides (the provider is asked to re-authenticate: OIDC `max_age`). */
+  maxSignInAge?: Duration;
+  /** A label for the callback the approval is built on (`callbacks` query, `publishCallbackUrls`). */
+  label?: string;
+  /** Sign a receipt of the decision with the worker's receipt key (`signApprovalReceipt`). Default true. */
+  signReceipt?: boolean;
+  /** How to schedule the minting and signing activities; as `createCallback`'s `mintWith`. */
+  activitiesWith?: 'activity' | 'localActivity';
+  /** Activity options for them, on top of the defaults. */
+  activityOptions?: ActivityOptions;
+}
+
+/** What an approval ended in: the outcome, what decided it, the counted votes, the record, and the receipt that signs it. */
+export interface ApprovalResult {
+  outcome: ApprovalOutcome;
+  decidedBy: ApprovalDecidedBy;
+  votes: ApprovalVote[];
+  record: ApprovalRecord;
+  /** The signed record (a compact JWS), unless `signReceipt: false`. */
+  receipt?: string;
+}
+
+/** A pending approval: hand its `url` to the people who decide, then `await decision()`. */
+export interface Approval {
+  readonly id: string;
+  /** The approval page's URL: people open it in a browser, sign in and decide. */
+  readonly url: string;
+  readonly action: ApprovalAction;
+  readonly actionDigest: string;
+  /** `pending`, or how it ended. */
+  readonly status: 'pending' | ApprovalOutcome;
+  /** The votes counted so far. */
+  readonly votes: readonly ApprovalVote[];
+  /** Waits until the votes decide or the timeout passes, then records (and signs) the decision. Calling it again returns the same result. */
+  decision(): Promise<ApprovalResult>;
+  /** Ends the request now as `cancelled` (by the workflow); later votes are refused. `decision()` then returns at once. */
+  cancel(): void;
+  /**
+   * Replaces the action being decided, and returns the approval's new URL (the same callback,
+   * bound to the new digest). Votes so far were for the old action and no longer count (they are
+   * kept in the record as `superseded`); a vote posted from a page showing the old action, or
+   * through the old URL, is refused with `409 ACTION_CHANGED`, as are votes while the URL is
+   * re-minted.
+   * @throws `APPROVAL_DECIDED` when the approval was decided before the change could land.
+   */
+  changeAction(action: ApprovalAction): Promise<string>;
+}
+
+const APPROVAL_OPTIONS = new Set<string>([
+  'action', 'approvers', 'quorum', 'rejectWhen', 'timeout', 'onTimeout', 'initiator', 'allowSelfApproval', 'allowLinkHolders',
+  'requireComment', 'maxSignInAge', 'label', 'signReceipt', 'activitiesWith', 'activityOptions',
+]);
+const RULE_FIELDS = new Set<string>(['issuer', 'subject', 'email', 'emailDomain', 'group', 'slackUserId', 'slackTeamId']);
+const ON_TIMEOUT = new Set<string>(['timed_out', 'reject', 'approve', 'cancel']);
+const DEFAULT_TIMEOUT: Duration = '7d';
+
+const isText = (value: unknown, max: number): value is string => typeof value === 'string' && value.trim().length > 0 && value.length <= max;
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 1;
+
+function checkAction(action: unknown): ApprovalAction {
+  if (typeof action !== 'object' || action === null || Array.isArray(action)) throw invalidOption('requestApproval needs an action: { title, summary?, details? }.');
+  const { title, summary, details, ...rest } = action as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) throw invalidOption(`An approval's action has title, summary and details only; got ${Object.keys(rest).join(', ')}.`);
+  if (!isText(title, 200)) throw invalidOption("An approval's action needs a title of 1 to 200 characters.");
+  if (summary !== undefined && !isText(summary, 4000)) throw invalidOption("An approval's summary is text of at most 4000 characters.");
+  if (details !== undefined && (typeof details !== 'object' || details === null || Array.isArray(details))) throw invalidOption("An approval's details are a JSON object.");
+  return action as ApprovalAction;
+}
+
+/** True when `rule` names exactly one person. */
+const namesOnePerson = (rule: ApproverRule) => rule.group === undefined && rule.emailDomain === undefined && (rule.subject !== undefined || rule.email !== undefined || rule.slackUserId !== undefined);
+
+function checkApprovers(approvers: unknown): ApproverRule[] {
+  if (!Array.isArray(approvers)) throw invalidOption('approvers is a list of rules such as { group: "it-admins" } or { email: "alice@example.com" }.');
+  for (const rule of approvers as unknown[]) {
+    if (typeof rule !== 'object' || rule === null) throw invalidOption(`An approver rule is an object; got ${JSON.stringify(rule)}.`);
+    const fields = Object.entries(rule as Record<string, unknown>);
+    const unknown = fields.filter(([name]) => !RULE_FIELDS.has(name)).map(([name]) => name);
+    if (unknown.length > 0) throw invalidOption(`An approver rule takes ${[...RULE_FIELDS].join(', ')}; got ${unknown.join(', ')}.`);
+    if (fields.length === 0 || fields.some(([, value]) => !isText(value, 320))) throw invalidOption(`An approver rule names at least one field, each non-empty text; got ${JSON.stringify(rule)}.`);
+    const { slackTeamId, slackUserId, emailDomain, issuer, subject } = rule as ApproverRule;
+    if (slackTeamId !== undefined && slackUserId === undefined) throw invalidOption('slackTeamId narrows a slackUserId rule; give the user too.');
+    if (issuer !== undefined && subject === undefined) throw invalidOption('issuer narrows a subject rule; give the subject too.');
+    if (emailDomain?.includes('@')) throw invalidOption(`emailDomain is a domain without '@' (example.com); got ${JSON.stringify(emailDomain)}.`);
+  }
+  return approvers as ApproverRule[];
+}
+
+function quorumOf(quorum: RequestApprovalOptions['quorum'], approvers: readonly ApproverRule[]): number {
+  if (quorum === undefined) return 1;
+  if (isCount(quorum)) return quorum;
+  const share = typeof quorum === 'object' && quorum !== null ? quorum.share : undefined;
+  if (typeof share !== 'number' || !(share > 0 && share <= 1)) throw invalidOption(`quorum is a whole number of people (1 or more) or { share } between 0 and 1; got ${JSON.stringify(quorum)}.`);
+  if (approvers.length === 0 || !approvers.every(namesOnePerson)) {
+    throw invalidOption('quorum: { share } counts the approvers, so every approver rule must name one person (subject, email or slackUserId; no group or emailDomain).');
+  }
+  return Math.max(1, Math.ceil(share * approvers.length - 1e-9));
+}
+
+/** The request's rules and approvers from its options, or `INVALID_CALLBACK_OPTIONS` saying what is wrong. */
+function rulesOf(options: RequestApprovalOptions): { rules: ApprovalRules; approvers: ApproverRule[] } {
+  const unknownOptions = Object.keys(options).filter((name) => !APPROVAL_OPTIONS.has(name));
+  if (unknownOptions.length > 0) throw invalidOption(`requestApproval does not take ${unknownOptions.join(', ')}.`);
+  const allowLinkHolders = options.allowLinkHolders === true;
+  if (allowLinkHolders && options.approvers !== undefined) throw invalidOption('allowLinkHolders lets anyone with the URL decide, so it takes no approvers; choose one.');
+  if (!allowLinkHolders && (options.approvers === undefined || options.approvers.length === 0)) {
+    throw invalidOption('requestApproval needs approvers (who may decide), or allowLinkHolders: true to let anyone holding the URL decide, recorded as such.');
+  }
+  const approvers = allowLinkHolders ? [] : checkApprovers(options.approvers);
+  const quorum = quorumOf(options.quorum, approvers);
+  if (allowLinkHolders && quorum !== 1) throw invalidOption('Link holders are nobody in particular, so they cannot make a quorum of distinct people: use a quorum of 1, or approvers.');
+  const rejectQuorum = options.rejectWhen === undefined ? 1 : options.rejectWhen.rejections;
+  if (!isCount(rejectQuorum)) throw invalidOption(`rejectWhen.rejections is a whole number of people, 1 or more; got ${JSON.stringify(rejectQuorum)}.`);
+  const onTimeout = options.onTimeout ?? 'timed_out';
+  if (!ON_TIMEOUT.has(onTimeout)) throw invalidOption(`onTimeout is 'timed_out', 'reject', 'approve' or 'cancel'; got ${JSON.stringify(onTimeout)}.`);
+  const comment = options.requireComment ?? false;
+  if (![true, false, 'approve', 'reject'].includes(comment)) throw invalidOption(`requireComment is true, false, 'approve' or 'reject'; got ${JSON.stringify(comment)}.`);
+  const rules: ApprovalRules = {
+    quorum,
+    rejectQuorum,
+    onTimeout,
+    allowSelfApproval: options.allowSelfApproval === true,
+    allowLinkHolders,
+    requireComment: { approve: comment === true || comment === 'approve', reject: comment === true || comment === 'reject' },
+  };
+  if (options.maxSignInAge !== undefined) {
+    if (allowLinkHolders) throw invalidOption('maxSignInAge asks for a fresh sign-in, and link holders do not sign in.');
+    rules.maxAuthAgeSeconds = Math.ceil(durationMs(options.maxSignInAge, 'maxSignInAge') / 1000);
+  }
+  return { rules, approvers };
+}
+
+/** The record of a decided approval: what the receipt signs. Built from workflow state only, so replays build the same bytes. */
+function recordOf(entry: CallbackEntry, state: ApprovalState): ApprovalRecord {
+  const info = workflowInfo();
+  return {
+    version: 1,
+    namespace: info.namespace,
+    workflowId: info.workflowId,
+    executionChain: info.firstExecutionRunId,
+    callbackId: entry.id,
+    action: state.action,
+    actionDigest: state.actionDigest,
+    outcome: state.outcome!,
+    decidedBy: state.decidedBy!,
+    votes: state.votes,
+    ...(state.superseded?.length ? { superseded: state.superseded } : {}),
+    rules: state.rules,
+    ...(state.initiator ? { initiator: state.initiator } : {}),
+    requestedAt: new Date(entry.createdAt).toISOString(),
+    decidedAt: new Date(state.decidedAt!).toISOString(),
+  };
+}
+
+let queryInstalled = false;
+
+/** Answers the `durableCallbacks.approvals` query from the registry's approval entries (installed with the first approval). */
+function installApprovalsQuery(): void {
+  if (queryInstalled) return;
+  queryInstalled = true;
+  setHandler(approvalsQuery, () =>
+    [...callbackRegistry().entries.values()].flatMap((entry): ApprovalReport[] => {
+      const state = entry.approval;
+      if (!state) return [];
+      return [
+        {
+          callbackId: entry.id,
+          status: state.outcome ?? 'pending',
+          action: state.action,
+          actionDigest: state.actionDigest,
+          rules: state.rules,
+          votes: state.votes,
+          requestedAt: new Date(entry.createdAt).toISOString(),
+          ...(state.outcome ? { record: recordOf(entry, state) } : {}),
+          ...(state.receipt ? { receipt: state.receipt } : {}),
+        },
+      ];
+    }),
+  );
+}
+
+/** The {@link Approval} `requestApproval` returns: a view of its callback entry and approval state. */
+class ApprovalHandle implements Approval {
+  private result?: Promise<ApprovalResult>;
+  private readonly callback: CallbackHandle;
+
+  constructor(
+    private readonly entry: CallbackEntry,
+    private readonly state: ApprovalState,
+    private readonly activities: ApprovalActivities | undefined,
+    private readonly minting: CallbackActivities,
+  ) {
+    this.callback = new CallbackHandle(entry);
+  }
+
+  get id(): string {
+    return this.entry.id;
+  }
+  get url(): string {
+    return this.entry.url;
+  }
+  get action(): ApprovalAction {
+    return this.state.action;
+  }
+  get actionDigest(): string {
+    return this.state.actionDigest;
+  }
+  get status(): 'pending' | ApprovalOutcome {
+    return this.state.outcome ?? 'pending';
+  }
+  get votes(): readonly ApprovalVote[] {
+    return this.state.votes;
+  }
+
+  decision(): Promise<ApprovalResult> {
+    this.result ??= this.decide();
+    return this.result;
+  }
+
+  cancel(): void {
+    decide(this.entry, this.state, 'cancelled', 'workflow');
+  }
+
+  async changeAction(action: ApprovalAction): Promise<string> {
+    const next = checkAction(action);
+    const { state, entry } = this;
+    if (state.outcome) throw decided(entry.id);
+    const previous = state.actionDigest;
+    // No digest matches while the new URL is minted: a vote now is for the old action, and is refused as such.
+    state.actionDigest = '';
+    let minted: { url: string; actionDigest?: string };
+    try {
+      minted = await this.minting.generateCallbackUrl({
+        callbackId: entry.id,
+        expiresAt: entry.expiresAt,
+        includeApiKey: false,
+        requireApiKey: false,
+        allowGet: false,
+        executionChain: workflowInfo().firstExecutionRunId,
+        approval: { action: next, ...bindingOf(state.rules) },
+      });
+    } catch (err) {
+      state.actionDigest = previous;
+      throw err;
+    }
+    if (minted.actionDigest === undefined) throw invalidOption('changeAction needs the generateCallbackUrl activity of this version, which binds the action digest.');
+    state.superseded = [...(state.superseded ?? []), ...state.votes];
+    state.votes = [];
+    state.action = next;
+    state.actionDigest = minted.actionDigest;
+    entry.url = minted.url;
+    entry.title = next.title;
+    if (next.summary === undefined) delete entry.description;
+    else entry.description = next.summary;
+    return minted.url;
+  }
+
+  private async decide(): Promise<ApprovalResult> {
+    // A stream callback: the votes arrive as deliveries, and a decision closes it (approval-rules' decide).
+    await this.callback.wait();
+    // The wait ended without a decision: its deadline passed.
+    decide(this.entry, this.state, timeoutOutcome(this.state.rules), 'timeout');
+    const record = recordOf(this.entry, this.state);
+    if (this.activities) this.state.receipt = (await this.activities.signApprovalReceipt(record)).receipt;
+    const { outcome, decidedBy, votes, receipt } = this.state;
+    return { outcome: outcome!, decidedBy: decidedBy!, votes: [...votes], record, ...(receipt ? { receipt } : {}) };
+  }
+}
+
+/**
+ * Asks people for a decision on one action, and waits for it durably: mints an approval URL
+ * bound to the action's digest, counts each eligible person's vote once, and decides by the
+ * rules given here, which the workflow enforces (a vote that breaks one is refused before it is
+ * recorded, with its code: `APPROVER_NOT_ELIGIBLE`, `SELF_APPROVAL_FORBIDDEN`, `ACTION_CHANGED`,
+ * `COMMENT_REQUIRED`, `SIGN_IN_TOO_OLD`, `APPROVER_NOT_IDENTIFIED`, `VOTE_INVALID`). The gateway
+ * identifies each voter (the organisation's OpenID Connect sign-in, or Slack's signed request);
+ * the decision's record, with every vote and its approver, is signed as a receipt anyone can
+ * verify with the gateway's published keys.
+ *
+ * @example
+ * ```ts
+ * const approval = await requestApproval({
+ *   action: { title: 'Block 203.0.113.7 at the edge firewall', details: { ip: '203.0.113.7', ticket: 'SEC-1042' } },
+ *   approvers: [{ group: 'secops' }],
+ *   quorum: 2,
+ *   initiator: { email: requester },
+ *   timeout: '4h',
+ * });
+ * await postToChannel(approval.url);
+ * const { outcome, votes, receipt } = await approval.decision();
+ * ```
+ *
+ * @throws `ApplicationFailure` of type `INVALID_CALLBACK_OPTIONS` for bad options, and the
+ *   minting activity's failure (`INVALID_APPROVAL_ACTION` for an action that is not JSON or too large).
+ */
+export async function requestApproval(options: RequestApprovalOptions): Promise<Approval> {
+  if (typeof options !== 'object' || options === null) throw invalidOption('requestApproval takes options: { action, approvers, … }.');
+  const action = checkAction(options.action);
+  const { rules, approvers } = rulesOf(options);
+  if (options.label !== undefined && !NAME_PATTERN.test(options.label)) throw invalidOption(`label is 1 to 64 of A-Z a-z 0-9 . _ -; got ${JSON.stringify(options.label)}.`);
+  const state: ApprovalState = { action, actionDigest: '', rules, approvers, ...(options.initiator ? { initiator: options.initiator } : {}), votes: [] };
+  installApprovalsQuery();
+  const entry = await mintCallback(
+    {
+      mode: 'stream',
+      timeout: options.timeout ?? DEFAULT_TIMEOUT,
+      title: action.title,
+      ...(action.summary === undefined ? {} : { description: action.summary }),
+      ...(options.label === undefined ? {} : { label: options.label }),
+      ...(options.activitiesWith === undefined ? {} : { mintWith: options.activitiesWith }),
+      ...(options.activityOptions === undefined ? {} : { activityOptions: options.activityOptions }),
+    },
+    {
+      state,
+      binding: bindingOf(rules),
+    },
+  );
+  return new ApprovalHandle(entry, state, receiptActivities(options), mintingActivities(options));
+}
+
+/** Who may vote through an approval's URL, by its rules: what the token binds beside the digest. */
+function bindingOf(rules: ApprovalRules): Omit<ApprovalBinding, 'actionDigest'> {
+  return { identity: rules.allowLinkHolders ? 'link-holder' : 'signed-in', ...(rules.maxAuthAgeSeconds === undefined ? {} : { maxAuthAgeSeconds: rules.maxAuthAgeSeconds }) };
+}
+
+/** The `APPROVAL_DECIDED` failure: the approval was decided before a change to it could land. */
+function decided(callbackId: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'APPROVAL_DECIDED', message: `Approval ${callbackId} is already decided; its action can no longer change.`, nonRetryable: true });
+}
+
+/** How a restored approval signs its receipt: as {@link RequestApprovalOptions} say for a new one. */
+export type RestoreApprovalOptions = Pick<RequestApprovalOptions, 'signReceipt' | 'activitiesWith' | 'activityOptions'>;
+
+function receiptActivities(options: RestoreApprovalOptions): ApprovalActivities | undefined {
+  return options.signReceipt === false ? undefined : scheduledActivities<ApprovalActivities>(options.activitiesWith, options.activityOptions, 'activitiesWith');
+}
+
+function mintingActivities(options: RestoreApprovalOptions): CallbackActivities {
+  return scheduledActivities<CallbackActivities>(options.activitiesWith, options.activityOptions, 'activitiesWith');
+}
+
+/**
+ * The approval a callback restored by `restoreCallbacks` carries, after continue-as-new: its
+ * action, rules and counted votes came with the snapshot, its URL keeps working, and a person
+ * who voted in an earlier run is still counted once.
+ *
+ * @example
+ * ```ts
+ * const [restored] = restoreCallbacks(input.callbacks);
+ * const approval = restoreApproval(restored);
+ * const { outcome } = await approval.decision();
+ * ```
+ * @throws `INVALID_CALLBACK_OPTIONS` when the callback is not an approval's.
+ */
+export function restoreApproval(callback: Pick<Wait, 'id'>, options: RestoreApprovalOptions = {}): Approval {
+  const entry = callbackRegistry().entries.get(callback.id);
+  if (!entry?.approval) throw invalidOption(`Callback ${callback.id} is not an approval's: restoreApproval takes a callback that requestApproval created, restored with restoreCallbacks.`);
+  installApprovalsQuery();
+  return new ApprovalHandle(entry, entry.approval, receiptActivities(options), mintingActivities(options));
+}
