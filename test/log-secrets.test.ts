@@ -14,7 +14,7 @@ import { createCallbackTokenMinter, type CallbackTokenMinter } from '../tokens/m
 import { createCallbackTokenVerifier } from '../tokens/verify-callback-token';
 import { postJson, startHarness, TEST_TOKEN_IDENTITY, type Harness } from './support/harness';
 import { listen, type Listening } from './support/listen';
-import { TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS } from './support/test-env';
+import { TEST_DATA_DIR, TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS } from './support/test-env';
 import { mintFor, nowSeconds, startWaiting, webhookHeaders, type WaitingCallback } from './support/tokens';
 
 /**
@@ -284,6 +284,8 @@ describe('gateway logs', () => {
         TEMPORAL_CONFIG_FILE: path.join(__dirname, 'no-such-temporal.toml'),
         CALLBACK_SIGNING_SECRET: secret,
         GATEWAY_PORT: '0',
+        // The development receipt key it publishes is generated here, not in the repository's .data/.
+        DURABLE_CALLBACKS_DATA_DIR: TEST_DATA_DIR,
       }),
       bothFormats(startupLines),
     );

@@ -116,13 +116,17 @@ function logStartupLine(line: string): void {
   Runtime.instance().logger.info(line);
 }
 
+/** Whether receipt options hold loaded keys (rather than where to load them from). */
+function hasLoadedKeys(options: ReceiptSigningConfig | ApprovalActivityDeps): options is ApprovalActivityDeps {
+  return 'active' in options.keys;
+}
+
 /** The receipt activity and its startup line, from settings (keys loaded now, awaited before polling) or loaded keys. */
 function approvalActivities(options: ReceiptSigningConfig | ApprovalActivityDeps): { activities: Promise<ApprovalActivities>; setup: Promise<string> } {
-  if ('issuer' in options && 'keys' in options && 'active' in options.keys) {
-    const deps = options as ApprovalActivityDeps;
-    return { activities: Promise.resolve(createApprovalActivities(deps)), setup: Promise.resolve(formatReceiptKeySetup(deps.keys, undefined, deps.issuer)) };
+  if (hasLoadedKeys(options)) {
+    return { activities: Promise.resolve(createApprovalActivities(options)), setup: Promise.resolve(formatReceiptKeySetup(options.keys, undefined, options.issuer)) };
   }
-  const config = options as ReceiptSigningConfig;
+  const config = options;
   const ring = loadReceiptKeyRing(config.keys);
   const issuer = config.defaultedSettings?.includes('APPROVAL_RECEIPT_ISSUER') ? `${config.issuer} (default)` : config.issuer;
   return {
