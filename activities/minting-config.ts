@@ -39,7 +39,7 @@ export function mintingConfig(env: Env, parsed: z.infer<typeof mintingSchema>, p
   const callbackApiKey = parsed.CALLBACK_API_KEY?.trim();
   const codec = problems.check(() => payloadCodecConfig(parsed.PAYLOAD_CODEC_KEYS, parsed.PAYLOAD_CODEC_ACTIVE_KEY));
   const token = tokenConfig(parsed, problems);
-  const receipts = problems.check(() => receiptSigningConfig(parsed, env));
+  const receipts = problems.check(() => receiptSigningConfig(env, parsed));
   return {
     token,
     callbackBaseUrl: parsed.CALLBACK_BASE_URL ?? `http://localhost:${parsed.GATEWAY_PORT}`,

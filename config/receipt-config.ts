@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ConfigError } from './config-error';
-import { defaulted, isProduction, nonEmpty } from './load-config';
+import { defaulted, isProduction, nonEmpty, type Env } from './load-config';
 
 /**
  * The settings of approval receipts: where the worker's receipt signing key comes from and the
@@ -53,10 +53,10 @@ function devFile(env: ReceiptEnv): { kind: 'dev-file'; path: string } {
 }
 
 /**
- * The worker's receipt settings from parsed variables.
+ * The worker's receipt settings from parsed variables (`env`); `raw` tells which took their defaults.
  * @throws {@link ConfigError} in production when `APPROVAL_RECEIPT_KEY_FILE` is not set.
  */
-export function receiptSigningConfig(env: ReceiptEnv, raw: Record<string, string | undefined>): ReceiptSigningConfig {
+export function receiptSigningConfig(raw: Env, env: ReceiptEnv): ReceiptSigningConfig {
   const defaults = defaulted(raw, ['APPROVAL_RECEIPT_KEY_FILE', 'APPROVAL_RECEIPT_ISSUER']);
   const issuer = env.APPROVAL_RECEIPT_ISSUER ?? 'durable-callbacks';
   if (env.APPROVAL_RECEIPT_KEY_FILE) return { keys: { kind: 'key-file', path: path.resolve(env.APPROVAL_RECEIPT_KEY_FILE) }, issuer, defaultedSettings: defaults };

@@ -5,7 +5,8 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { generateReceiptKey, loadPublishedReceiptKeys, loadReceiptKeyRing, type PublishedReceiptKeys, type ReceiptAlgorithm, type ReceiptKeyRing } from '../keys/receipt-keys';
 import { signApprovalReceipt, verifyApprovalReceipt } from '../tokens/approval-receipt';
 import { APPROVAL_RECEIPT_TYPE } from '../protocol/approval-messages';
-import { receiptSigningConfig } from '../config/receipt-config';
+import { loadWorkerConfig } from '../worker/config';
+import { loadGatewayConfig } from '../callback-gateway/config';
 import { ConfigError } from '../config/config-error';
 import { codeOf } from './support/codes';
 import { approvalRecord } from './support/approval-records';
@@ -144,8 +145,13 @@ describe('keys', () => {
   });
 
   test('production without APPROVAL_RECEIPT_KEY_FILE is a startup error naming it', () => {
-    expect(() => receiptSigningConfig({ NODE_ENV: 'production', DURABLE_CALLBACKS_DATA_DIR: '.data' }, { NODE_ENV: 'production' })).toThrow(/APPROVAL_RECEIPT_KEY_FILE is not set/);
-    expect(receiptSigningConfig({ DURABLE_CALLBACKS_DATA_DIR: '.data' }, {})).toMatchObject({ keys: { kind: 'dev-file' }, defaultedSettings: ['APPROVAL_RECEIPT_KEY_FILE', 'APPROVAL_RECEIPT_ISSUER'] });
+    expect(() => loadWorkerConfig({ NODE_ENV: 'production', CALLBACK_SIGNING_SECRET: 'x'.repeat(44), CALLBACK_BASE_URL: 'https://callbacks.example.com' })).toThrow(/APPROVAL_RECEIPT_KEY_FILE is not set/);
+    expect(loadWorkerConfig({}).receipts).toMatchObject({ keys: { kind: 'dev-file', path: path.resolve('.data/dev-approval-receipt-key.json') }, issuer: 'durable-callbacks', defaultedSettings: ['APPROVAL_RECEIPT_KEY_FILE', 'APPROVAL_RECEIPT_ISSUER'] });
+    expect(loadWorkerConfig({ NODE_ENV: 'production', CALLBACK_SIGNING_SECRET: 'x'.repeat(44), CALLBACK_BASE_URL: 'https://c.example.com', APPROVAL_RECEIPT_KEY_FILE: '/etc/receipts.json' }).receipts).toMatchObject({ keys: { kind: 'key-file', path: '/etc/receipts.json' } });
+    // The gateway publishes the same development key outside production; in production only a configured file.
+    expect(loadGatewayConfig({}).receiptKeys).toEqual({ kind: 'dev-file', path: path.resolve('.data/dev-approval-receipt-key.json') });
+    expect(loadGatewayConfig({ NODE_ENV: 'production', CALLBACK_KEY_RING_FILE: '/etc/ring.json' }).receiptKeys).toBeUndefined();
+    expect(loadGatewayConfig({ APPROVAL_RECEIPT_PUBLIC_KEYS_FILE: '/etc/jwks.json' }).receiptKeys).toEqual({ kind: 'jwks-file', path: '/etc/jwks.json' });
   });
 });
 

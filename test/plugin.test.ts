@@ -63,6 +63,23 @@ describe('the durableCallbacks plugin on a plain Worker.create', () => {
     }
   });
 
+  test('a receipt key file that cannot be loaded stops worker.run() with an error naming the setting and the file', async () => {
+    const connection = await NativeConnection.connect({ address: TEST_TEMPORAL_ADDRESS });
+    try {
+      const missing = path.join(os.tmpdir(), `dcb-missing-receipt-key-${randomUUID()}.json`);
+      const worker = await Worker.create({
+        connection,
+        namespace: TEST_NAMESPACE,
+        taskQueue: `plugin-${randomUUID()}`,
+        workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+        plugins: [durableCallbacks({ approvalReceipts: { keys: { kind: 'key-file', path: missing }, issuer: 'i' } })],
+      });
+      await expect(worker.run()).rejects.toThrow(`APPROVAL_RECEIPT_KEY_FILE: cannot read ${missing}`);
+    } finally {
+      await connection.close();
+    }
+  });
+
   test('a payload key of the wrong size is refused when the plugin is created', () => {
     expect(() => durableCallbacks({ payloadCodec: { keys: new Map([['k1', 'c2hvcnQ']]), activeKid: 'k1' } })).toThrow(/PAYLOAD_CODEC_KEYS: key 'k1' must be 32 bytes/);
   });
