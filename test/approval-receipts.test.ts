@@ -133,7 +133,7 @@ describe('durable-callbacks approvals', () => {
 
     // Signed by a key the gateway does not publish.
     const otherFile = path.join(dir, 'other-jwks.json');
-    const other = await cli({ DURABLE_CALLBACKS_DATA_DIR: dir }, 'approvals', 'keys', 'add', '--json');
+    const other = await cli({ APPROVAL_RECEIPT_KEY_FILE: path.join(dir, 'other-keys.json') }, 'approvals', 'keys', 'add', '--json');
     await fs.writeFile(otherFile, JSON.stringify((JSON.parse(other.stdout) as { published: unknown }).published));
     const unknown = await cli({}, 'approvals', 'verify', receipt, '--jwks', otherFile);
     expect(unknown.code).toBe(1);

@@ -56,7 +56,7 @@ beforeAll(async () => {
     }),
   );
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) if (name.startsWith('CALLBACK_') || name.startsWith('TEMPORAL_')) delete env[name];
+  for (const name of Object.keys(env)) if (name.startsWith('CALLBACK_') || name.startsWith('TEMPORAL_') || name.startsWith('APPROVAL_RECEIPT_')) delete env[name];
   worker = await spawnTsx({
     name: 'key-mismatch-worker',
     script: 'cli/main.ts',

@@ -41,7 +41,7 @@ export const WORKER_START_TIMEOUT_MS = 90_000;
 export const GATEWAY_START_TIMEOUT_MS = 45_000;
 
 /** Variables the services read; any the caller's shell set are dropped, so only the suite configures them. */
-const CONFIG_VARIABLE = /^(TEMPORAL_|CALLBACK_|GATEWAY_|WORKER_|WEBHOOK_|DURABLE_CALLBACKS_|API_KEYS_FILE$|MAX_BODY_BYTES$|LOG_FORMAT$|NODE_ENV$|TICKETING_URL$)/;
+const CONFIG_VARIABLE = /^(TEMPORAL_|CALLBACK_|GATEWAY_|WORKER_|WEBHOOK_|APPROVAL_RECEIPT_|DURABLE_CALLBACKS_|API_KEYS_FILE$|MAX_BODY_BYTES$|LOG_FORMAT$|NODE_ENV$|TICKETING_URL$)/;
 
 function serviceEnv(settings: ServiceSettings, extra: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLE.test(name)));
