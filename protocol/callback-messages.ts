@@ -1,4 +1,4 @@
-import type { VerifiedApprover } from './approval-messages';
+import type { ApprovalAction, VerifiedApprover } from './approval-messages';
 import type { WorkflowRefusalCode } from './workflow-refusals';
 
 /**
@@ -167,7 +167,11 @@ export interface CallbackInfo {
   /** Deliveries refused after they reached the workflow, newest last (the latest 20). */
   rejected: RejectedDelivery[];
   /** For a webhook wait (`createWebhookWait`): the source, the event type it takes (if narrowed) and the key. */
-  webhook?: WebhookSubscriptionInfo;
+  webhook?: WebhookSubscriptionInfo;  /**
+   * For an approval (`requestApproval`): the action a person decides on, as the approval page
+   * shows it, and its current digest (a vote for another digest is refused `ACTION_CHANGED`).
+   */
+  approval?: { action: ApprovalAction; actionDigest: string };
 }
 
 /** What a webhook wait listens for: a gateway source, optionally one event type, and the key derived from each event. */

@@ -6,6 +6,7 @@ import { SECURITY_HEADERS } from '../middleware/security-headers';
 import { CALLBACK_ROUTE_CONTRACTS } from '../routes/delivery';
 import { PROBE_ROUTE_CONTRACTS } from '../routes/probes';
 import { WEBHOOK_ROUTE_CONTRACTS } from '../routes/webhooks';
+import { SIGN_IN_ROUTE_CONTRACTS } from '../routes/sign-in';
 
 /**
  * Builds the gateway's OpenAPI 3.1 document from the contracts its routes declare where they are
@@ -60,7 +61,7 @@ function shareResponses(document: OpenApiDocument): void {
 export function buildOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) registry.registerComponent('securitySchemes', name, scheme);
-  for (const contract of [...CALLBACK_ROUTE_CONTRACTS, ...WEBHOOK_ROUTE_CONTRACTS, ...PROBE_ROUTE_CONTRACTS]) registry.registerPath(routeConfig(contract, SERVER_REFUSALS));
+  for (const contract of [...CALLBACK_ROUTE_CONTRACTS, ...SIGN_IN_ROUTE_CONTRACTS, ...WEBHOOK_ROUTE_CONTRACTS, ...PROBE_ROUTE_CONTRACTS]) registry.registerPath(routeConfig(contract, SERVER_REFUSALS));
   const { webhooks: _none, ...document } = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
@@ -70,7 +71,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       description: [
         'Callback URLs for Temporal workflows. A sender delivers to the URL it was given; the gateway verifies the request and records it in Temporal before answering 202, or, with `Prefer: wait=N`, answers with the workflow\'s own reply.',
         'Every refusal is `{"error":{"code","message"}}`, one status per code. Browsers (an `Accept` naming `text/html`) get HTML pages from `/callbacks/{token}` and `/complete` instead.',
-        'Any other path, and other methods on `/webhooks/{source}`, `/healthz`, `/readyz`, `/metrics` and `/openapi.json`, answer 404 `ROUTE_NOT_FOUND`; CONNECT answers 405.',
+        'Any other path, and other methods on `/webhooks/{source}`, `/auth/oidc/callback`, `/healthz`, `/readyz`, `/metrics` and `/openapi.json`, answer 404 `ROUTE_NOT_FOUND`; CONNECT answers 405.',
         `Every answer carries ${Object.keys(SECURITY_HEADERS).map((name) => `\`${name}\``).join(', ')}.`,
       ].join('\n\n'),
     },
@@ -79,6 +80,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     security: [{}, { ApiKey: [] }, { Bearer: [] }, { ApiKeyQuery: [] }],
     tags: [
       { name: 'Callbacks', description: 'What senders call: the callback URL, and its `/complete`, `/fail` and `/heartbeat` routes.' },
+      { name: 'Sign-in', description: "Signing in with the organisation's OpenID Connect provider, for approvals that take votes from signed-in people only." },
       { name: 'Webhooks', description: 'Provider webhooks (GitHub, Stripe, Slack, Standard Webhooks) at one fixed endpoint per source, routed by key to workflows waiting with `createWebhookWait`.' },
       { name: 'Operations', description: 'Health, readiness, metrics and this document.' },
     ],
