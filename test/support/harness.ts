@@ -61,6 +61,10 @@ export interface HarnessOptions {
    * not `payloadCodec`), and `close` leaves them open. Instead of `temporalAddress`.
    */
   temporal?: { client: Client; nativeConnection: NativeConnection };
+  /** The gateway's port (default: a free one), for settings that must name its URL before it listens (sign-in's redirect URI). */
+  gatewayPort?: number;
+  /** Sign-in with an OpenID Connect provider, for approvals that take signed-in votes. */
+  signIn?: GatewayDeps['signIn'];
 }
 
 /** A real worker and a real gateway on a real port, against the tests' Temporal dev server. */
@@ -111,8 +115,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     signatureSecrets: options.signatureSecrets,
     rateLimits: options.rateLimits,
     ...(options.webhookSources ? { webhooks: { sources: options.webhookSources, taskQueue, holdMs: options.webhookHoldMs, maxHeldEvents: options.webhookMaxHeldEvents } } : {}),
+    ...(options.signIn ? { signIn: options.signIn } : {}),
   });
-  const gateway = await listen(app, { maxBodyBytes: options.maxBodyBytes, ...options.serverLimits });
+  const gateway = await listen(app, { maxBodyBytes: options.maxBodyBytes, ...options.serverLimits }, options.gatewayPort);
   const gatewayUrl = gateway.url;
 
   const nativeConnection = options.temporal?.nativeConnection ?? (await NativeConnection.connect({ address: options.temporalAddress ?? TEST_TEMPORAL_ADDRESS }));
