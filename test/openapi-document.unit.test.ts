@@ -7,6 +7,7 @@ import type { Router } from 'express';
 import { buildOpenApiDocument } from '../callback-gateway/openapi';
 import { expressPath, HTTP_METHODS } from '../callback-gateway/contract/route-contract';
 import { deliveryRoutes, type DeliveryRouteDeps } from '../callback-gateway/routes/delivery';
+import { signInRoutes } from '../callback-gateway/routes/sign-in';
 import { probeRoutes, type ProbeDeps } from '../callback-gateway/routes/probes';
 import { webhookRoutes, type WebhookRouteDeps } from '../callback-gateway/routes/webhooks';
 import { ERROR_STATUS, type CallbackErrorCode } from '../protocol/errors';
@@ -164,6 +165,7 @@ describe('the generated OpenAPI document', () => {
       deliveryRoutes({ chains: { client: unused }, verifier: unused, apiKeys: unused, logger: unused, maxBodyBytes: 1, timeoutMs: 1, queryTimeoutMs: 1 } as unknown as DeliveryRouteDeps),
       probeRoutes({ client: unused, timeoutMs: 1, metrics: { handler }, openApiDocument: handler } as unknown as ProbeDeps),
       webhookRoutes({ client: unused, sources: new Map(), taskQueue: 'q', holdMs: 1, maxHeldEvents: 1, maxBodyBytes: 1, timeoutMs: 1 } as WebhookRouteDeps),
+      signInRoutes({}),
     ];
     const mounted = routers.flatMap((router) =>
       (router.stack as Array<{ route?: { path: string; methods: Record<string, boolean> } }>).flatMap(({ route }) => {

@@ -71,7 +71,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       description: [
         'Callback URLs for Temporal workflows. A sender delivers to the URL it was given; the gateway verifies the request and records it in Temporal before answering 202, or, with `Prefer: wait=N`, answers with the workflow\'s own reply.',
         'Every refusal is `{"error":{"code","message"}}`, one status per code. Browsers (an `Accept` naming `text/html`) get HTML pages from `/callbacks/{token}` and `/complete` instead.',
-        'Any other path, and other methods on `/webhooks/{source}`, `/auth/oidc/callback`, `/healthz`, `/readyz`, `/metrics` and `/openapi.json`, answer 404 `ROUTE_NOT_FOUND`; CONNECT answers 405.',
+        'Any other path, and other methods on `/webhooks/{source}`, `/healthz`, `/readyz`, `/metrics` and `/openapi.json`, answer 404 `ROUTE_NOT_FOUND`; CONNECT answers 405.',
         `Every answer carries ${Object.keys(SECURITY_HEADERS).map((name) => `\`${name}\``).join(', ')}.`,
       ].join('\n\n'),
     },

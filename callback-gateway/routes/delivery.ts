@@ -60,7 +60,7 @@ export interface DeliveryRouteDeps {
 const DELIVERY_METHODS = 'POST, PUT';
 
 /** What {@link getAllowed}, {@link refuseOtherMethods} and the status route's other methods refuse with. */
-const METHOD_REFUSED_PART: ContractPart = { refusals: { METHOD_NOT_ALLOWED: ['Allow'] } };
+export const METHOD_REFUSED_PART: ContractPart = { refusals: { METHOD_NOT_ALLOWED: ['Allow'] } };
 
 function methodNotAllowed(message: string): CallbackError {
   return new CallbackError('METHOD_NOT_ALLOWED', message, { headers: { Allow: DELIVERY_METHODS } });

@@ -3,13 +3,14 @@ import * as z from 'zod';
 import { markHtmlRequests } from '../middleware/detect-html';
 import { limitPerClientIp, RATE_LIMIT_PART } from '../middleware/rate-limit';
 import type { ContractPart } from '../contract/contract-parts';
-import { expressPath, HTML_PAGE, type Answer, type RouteContract } from '../contract/route-contract';
+import { expressPath, HTTP_METHODS, type Answer, type RouteContract } from '../contract/route-contract';
+import { CallbackError } from '../../protocol/errors';
 import type { GatewayRateLimits } from '../rate-limiter';
 import { BEGIN_SIGN_IN_PART, SIGN_IN_PATH } from '../sign-in/begin-sign-in';
 import { FINISH_SIGN_IN_PART, finishSignIn } from '../sign-in/finish-sign-in';
 import { OIDC_CALLBACK_PATH } from '../sign-in/oidc-sign-in';
 import type { SignIn } from '../sign-in/sign-in';
-import { ADMIT_PARTS, CALLBACK_PATH_PART, callbackPath } from './delivery';
+import { ADMIT_PARTS, CALLBACK_PATH_PART, callbackPath, METHOD_REFUSED_PART } from './delivery';
 
 
 const LOCATION = (description: string) => z.string().meta({ param: { description } });
@@ -50,17 +51,22 @@ export const SIGN_IN_ROUTE_CONTRACTS: readonly RouteContract[] = [
     },
     'Sign-in',
   ),
-  {
-    method: 'get',
-    path: OIDC_CALLBACK_PATH,
-    tag: 'Sign-in',
-    summary: "The provider's return from a sign-in (the redirect URI)",
-    description:
-      'Register `<GATEWAY_PUBLIC_URL>/auth/oidc/callback` at the provider. Checks the transaction cookie and `state`, exchanges the code (with the PKCE verifier) and validates the ID token (issuer, audience, nonce, `auth_time`), then sets the session cookie. A browser gets refusals as HTML pages.',
-    parts: [RATE_LIMIT_PART, RETURN_PART, FINISH_SIGN_IN_PART],
-    answers: { 303: BACK_TO_PAGE },
-    pageParts: [RATE_LIMIT_PART, FINISH_SIGN_IN_PART],
-  },
+  ...HTTP_METHODS.map(
+    (method): RouteContract =>
+      method === 'get'
+        ? {
+            method,
+            path: OIDC_CALLBACK_PATH,
+            tag: 'Sign-in',
+            summary: "The provider's return from a sign-in (the redirect URI)",
+            description:
+              'Register `<GATEWAY_PUBLIC_URL>/auth/oidc/callback` at the provider. Checks the transaction cookie and `state`, exchanges the code (with the PKCE verifier) and validates the ID token (issuer, audience, nonce, `auth_time`), then sets the session cookie. A browser gets refusals as HTML pages.',
+            parts: [RATE_LIMIT_PART, RETURN_PART, FINISH_SIGN_IN_PART],
+            answers: { 303: BACK_TO_PAGE },
+            pageParts: [RATE_LIMIT_PART, FINISH_SIGN_IN_PART],
+          }
+        : { method, path: OIDC_CALLBACK_PATH, tag: 'Sign-in', summary: `Refused: ${method.toUpperCase()} does not complete a sign-in`, parts: [METHOD_REFUSED_PART] },
+  ),
 ];
 
 /** What {@link signInRoutes} needs. */
@@ -73,6 +79,13 @@ export interface SignInRouteDeps {
 /** The provider's return route, `GET /auth/oidc/callback`; `/callbacks/{token}/sign-in` is mounted with the callback routes. */
 export function signInRoutes(deps: SignInRouteDeps): express.Router {
   const router = express.Router();
-  router.get(expressPath(OIDC_CALLBACK_PATH), markHtmlRequests, limitPerClientIp(deps.rateLimits?.perIp), finishSignIn(deps.signIn));
+  const refuse = (method: string) => {
+    throw new CallbackError('METHOD_NOT_ALLOWED', `${method} does not complete a sign-in; the provider redirects the browser here with GET.`, { headers: { Allow: 'GET' } });
+  };
+  router
+    .route(expressPath(OIDC_CALLBACK_PATH))
+    // Express routes HEAD to GET handlers; a HEAD must never redeem a code.
+    .get(markHtmlRequests, limitPerClientIp(deps.rateLimits?.perIp), (req, _res, next) => (req.method === 'HEAD' ? refuse('HEAD') : next()), finishSignIn(deps.signIn))
+    .all((req) => refuse(req.method));
   return router;
 }
