@@ -168,6 +168,19 @@ describe('signing in with the OpenID Connect provider to decide', () => {
     expect(((await fresh.w.handle.result()) as CallbackReceived).data).toEqual({ decision: 'reject' });
   });
 
+  test("an approval that requires an API key in its URL's query keeps it through the sign-in and the vote", async () => {
+    const w = await startWaiting(h, {}, handles);
+    const { key } = await h.apiKeys.create({ name: 'approval-link', scopes: ['workflows:execute'] });
+    const token = await mintFor(h.minter, w, { requiresApiKey: true, approval: { actionDigest: DIGEST, identity: 'signed-in' } });
+    const url = `${gatewayUrl}/callbacks/${token}?api_key=${encodeURIComponent(key)}`;
+    const { browser, csrf } = await signedIn(url, 'bob');
+    const vote = await browser.postForm(url, { decision: 'approve', csrf, actionDigest: DIGEST });
+    expect(vote.status).toBe(200);
+    const result = (await w.handle.result()) as CallbackReceived;
+    expect(result.approver).toMatchObject({ subject: 'bob' });
+    expect(result.apiKeyId).toBeDefined();
+  });
+
   test('a JSON client with the session cookie and CSRF token gets JSON', async () => {
     const { w, url } = await approval();
     const { browser, csrf } = await signedIn(url, 'bob');

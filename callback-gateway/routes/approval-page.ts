@@ -9,7 +9,7 @@ import { authenticated, requestState } from '../request-state';
 import { chainHead, chainRefusal, withinDeadline, type CallbackTarget } from '../temporal-calls';
 import type { CallbackClaims } from '../../tokens/callback-token';
 import { renderApprovalDecisionPage, type ApprovalVoter } from '../approval-decision-page';
-import { signInNotConfigured, SIGN_IN_PATH } from '../sign-in/begin-sign-in';
+import { queryOf, signInNotConfigured, SIGN_IN_PATH } from '../sign-in/begin-sign-in';
 import { csrfTokenFor } from '../sign-in/csrf';
 import { readSession, signInTooOld } from '../sign-in/session';
 import type { SignIn } from '../sign-in/sign-in';
@@ -68,7 +68,7 @@ async function pageState(client: Client, target: CallbackTarget, callbackId: str
 async function voterOf(req: Request, claims: CallbackClaims, token: string, signIn: SignIn | undefined): Promise<ApprovalVoter> {
   const binding = claims.approval!;
   if (binding.identity === 'link-holder' || !signIn) return { kind: 'link-holder' };
-  const signInHref = `${signIn.basePath}${expressPath(SIGN_IN_PATH).replace(':token', encodeURIComponent(token))}`;
+  const signInHref = `${signIn.basePath}${expressPath(SIGN_IN_PATH).replace(':token', encodeURIComponent(token))}${queryOf(req.originalUrl)}`;
   const lookup = await readSession(req, signIn.sessionKey, signIn.oidc.issuer);
   if (lookup.kind === 'none') return { kind: 'sign-in', signInHref };
   if (lookup.kind === 'invalid') return { kind: 'sign-in', signInHref, reason: 'invalid' };

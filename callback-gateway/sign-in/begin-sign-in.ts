@@ -14,6 +14,12 @@ export const BEGIN_SIGN_IN_PART: ContractPart = {
   refusals: { ...refusing('SIGN_IN_NOT_NEEDED', 'SIGN_IN_NOT_CONFIGURED'), SIGN_IN_PROVIDER_UNAVAILABLE: ['Retry-After'] },
 };
 
+/** The query string of `url` (`?…`, or '' without one). */
+export function queryOf(url: string): string {
+  const at = url.indexOf('?');
+  return at < 0 ? '' : url.slice(at);
+}
+
 /** The refusal of an approval that takes signed-in votes when the gateway has no provider to sign in with. */
 export function signInNotConfigured(): CallbackError {
   return new CallbackError(
@@ -36,7 +42,8 @@ export function beginSignIn(signIn: SignIn | undefined): RequestHandler {
       throw new CallbackError('SIGN_IN_NOT_NEEDED', 'This link is not an approval that asks you to sign in; open the link itself.');
     }
     if (!signIn) throw signInNotConfigured();
-    const returnPath = `/callbacks/${req.params.token as string}`;
+    // Back to the page the link was on, its query included (an `?api_key=` the callback requires keeps working).
+    const returnPath = `/callbacks/${req.params.token as string}${queryOf(req.originalUrl)}`;
     const { url, transaction } = await signIn.oidc.begin(returnPath, claims.approval.maxAuthAgeSeconds);
     const cookie = await sealTransaction(signIn.sessionKey, transaction);
     res.cookie(TRANSACTION_COOKIE, cookie, cookieOptions(`${signIn.basePath}/auth/oidc`, TRANSACTION_MAX_AGE_SECONDS * 1000, signIn.secureCookies));

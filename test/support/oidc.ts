@@ -122,13 +122,16 @@ export function hiddenField(html: string, name: string): string | undefined {
 }
 
 /**
- * Walks a sign-in from an approval URL's `/sign-in` to the provider's login form, signs in as
+ * Walks a sign-in from an approval page's "Sign in to decide" link to the provider's login form, signs in as
  * `login`, and follows the redirects back, stopping before `/auth/oidc/callback` when `holdCode`
  * (the callback URL, with its code and state, is returned unvisited). Otherwise ends on the
  * approval page, signed in.
  */
 export async function signInAs(browser: TestBrowser, approvalUrl: string, login: string, holdCode = false): Promise<{ url: string; response?: Response }> {
-  const form = await browser.follow(`${approvalUrl}/sign-in`);
+  const page = await (await browser.request(approvalUrl)).text();
+  const link = /<a class="sign-in" href="([^"]+)">/.exec(page)?.[1];
+  if (!link) throw new Error(`the approval page offers no sign-in link: ${page.slice(0, 200)}`);
+  const form = await browser.follow(new URL(link.replace(/&amp;/g, '&'), approvalUrl).href);
   if (form.response?.status !== 200 || !new URL(form.url).pathname.startsWith('/interaction/')) {
     throw new Error(`expected the provider's login form, got ${form.response?.status} at ${form.url}`);
   }
