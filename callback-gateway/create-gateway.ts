@@ -134,7 +134,7 @@ export function createGateway(deps: GatewayDeps): express.Express {
       signIn,
     }),
   );
-  app.use(signInRoutes({ signIn, rateLimits: deps.rateLimits }));
+  app.use(signInRoutes({ signIn, rateLimits: deps.rateLimits, logger }));
 
   if (deps.webhooks) {
     app.use(

@@ -306,6 +306,9 @@ describe("the provider's return to /auth/oidc/callback", () => {
     expect(again.status).toBe(401);
     expect(await codeOf(again)).toBe('SIGN_IN_FAILED');
     expect(replay.cookies.has('dcb_session')).toBe(false);
+    // The operator learns why (the provider's OAuth error), and nothing of the code.
+    const refused = h.logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.msg === 'sign-in refused');
+    expect(refused).toContainEqual(expect.objectContaining({ code: 'SIGN_IN_FAILED', reason: 'invalid_grant' }));
   });
 
   test("the provider's error: 403 SIGN_IN_DENIED", async () => {

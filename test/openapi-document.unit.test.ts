@@ -165,7 +165,7 @@ describe('the generated OpenAPI document', () => {
       deliveryRoutes({ chains: { client: unused }, verifier: unused, apiKeys: unused, logger: unused, maxBodyBytes: 1, timeoutMs: 1, queryTimeoutMs: 1 } as unknown as DeliveryRouteDeps),
       probeRoutes({ client: unused, timeoutMs: 1, metrics: { handler }, openApiDocument: handler } as unknown as ProbeDeps),
       webhookRoutes({ client: unused, sources: new Map(), taskQueue: 'q', holdMs: 1, maxHeldEvents: 1, maxBodyBytes: 1, timeoutMs: 1 } as WebhookRouteDeps),
-      signInRoutes({}),
+      signInRoutes({ logger: unused }),
     ];
     const mounted = routers.flatMap((router) =>
       (router.stack as Array<{ route?: { path: string; methods: Record<string, boolean> } }>).flatMap(({ route }) => {

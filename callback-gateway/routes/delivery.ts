@@ -225,6 +225,10 @@ const DELIVERY_BODY = {
   content: { 'application/json': { schema: jsonBodySchema }, 'application/x-www-form-urlencoded': { schema: formBodySchema }, 'text/*': { schema: textSchema } },
 };
 
+/** What an approval's URL does with a POST: see `identifyVoter` and docs/approvals.md. */
+const VOTE_NOTE =
+  " On an approval's URL the body is a vote (`decision`, `comment`, and from the page `csrf` and `actionDigest`): for an approval that takes signed-in votes, the `dcb_session` cookie and the page's CSRF token identify the voter; the vote is always delivered through the workflow's update, and answered 503 `TEMPORAL_UNAVAILABLE` when no worker judges it in time.";
+
 /** What each route delivers, as its POST says. */
 const DELIVERIES: Record<DeliveryKind, Pick<RouteContract, 'summary' | 'description' | 'body'>> = {
   complete: { summary: 'Complete the callback', description: `Delivers the body; 202 once Temporal recorded it.${SYNC}`, body: DELIVERY_BODY },
@@ -237,7 +241,7 @@ const DELIVERIES: Record<DeliveryKind, Pick<RouteContract, 'summary' | 'descript
 };
 
 /** An operation on a callback path, without what every one of them shares. */
-export type CallbackOperation = Omit<RouteContract, 'method' | 'path' | 'tag'>;
+type CallbackOperation = Omit<RouteContract, 'method' | 'path' | 'tag'>;
 
 /** POST or PUT (the same) to a `kind` route: admitted, its body read and its signature checked, then delivered; `pages` on the complete routes. */
 function delivering(kind: DeliveryKind, method: 'post' | 'put', pages: boolean): CallbackOperation {
@@ -246,7 +250,7 @@ function delivering(kind: DeliveryKind, method: 'post' | 'put', pages: boolean):
   return {
     ...DELIVERIES[kind],
     summary: method === 'put' ? `${summary} (PUT, as POST)` : summary,
-    description: `${description}${pages ? " A browser's form submission (the approval page's) gets HTML pages." : ''}`,
+    description: `${description}${pages ? " A browser's form submission (the approval page's) gets HTML pages." : ''}${kind === 'complete' ? VOTE_NOTE : ''}`,
     secured: true,
     parts,
     answers: pages ? { 200: withPage(ANSWERED), 202: withPage(ACCEPTED) } : { 200: ANSWERED, 202: ACCEPTED },

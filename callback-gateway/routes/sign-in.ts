@@ -6,6 +6,7 @@ import type { ContractPart } from '../contract/contract-parts';
 import { expressPath, HTTP_METHODS, type Answer, type RouteContract } from '../contract/route-contract';
 import { CallbackError } from '../../protocol/errors';
 import type { GatewayRateLimits } from '../rate-limiter';
+import type { Logger } from '../logger';
 import { BEGIN_SIGN_IN_PART, SIGN_IN_PATH } from '../sign-in/begin-sign-in';
 import { FINISH_SIGN_IN_PART, finishSignIn } from '../sign-in/finish-sign-in';
 import { OIDC_CALLBACK_PATH } from '../sign-in/oidc-sign-in';
@@ -74,6 +75,8 @@ export interface SignInRouteDeps {
   /** Sign-in, when the gateway has a provider; without it, the return route answers 503 `SIGN_IN_NOT_CONFIGURED`. */
   signIn?: SignIn;
   rateLimits?: GatewayRateLimits;
+  /** Where a refused sign-in is noted (why, never the code or a cookie). */
+  logger: Logger;
 }
 
 /** The provider's return route, `GET /auth/oidc/callback`; `/callbacks/{token}/sign-in` is mounted with the callback routes. */
@@ -85,7 +88,7 @@ export function signInRoutes(deps: SignInRouteDeps): express.Router {
   router
     .route(expressPath(OIDC_CALLBACK_PATH))
     // Express routes HEAD to GET handlers; a HEAD must never redeem a code.
-    .get(markHtmlRequests, limitPerClientIp(deps.rateLimits?.perIp), (req, _res, next) => (req.method === 'HEAD' ? refuse('HEAD') : next()), finishSignIn(deps.signIn))
+    .get(markHtmlRequests, limitPerClientIp(deps.rateLimits?.perIp), (req, _res, next) => (req.method === 'HEAD' ? refuse('HEAD') : next()), finishSignIn(deps.signIn, deps.logger))
     .all((req) => refuse(req.method));
   return router;
 }

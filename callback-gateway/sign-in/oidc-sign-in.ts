@@ -34,7 +34,7 @@ const SCOPES = 'openid email profile';
 function signInRefusal(err: unknown): CallbackError {
   if (err instanceof CallbackError) return err;
   if (err instanceof oidc.AuthorizationResponseError) {
-    return new CallbackError('SIGN_IN_DENIED', 'The sign-in provider did not sign you in (you cancelled, or it refused); nothing was recorded. Go back to the approval link to try again.');
+    return new CallbackError('SIGN_IN_DENIED', 'The sign-in provider did not sign you in (you cancelled, or it refused); nothing was recorded. Go back to the approval link to try again.', { cause: err });
   }
   const code = (err as { code?: unknown } | null)?.code;
   // A ClientError without a code is openid-client's wrapper of a failed fetch.
@@ -43,7 +43,19 @@ function signInRefusal(err: unknown): CallbackError {
   if (unreachable) {
     return new CallbackError('SIGN_IN_PROVIDER_UNAVAILABLE', 'The sign-in provider could not be reached; try again in a minute.', { retryAfterSeconds: 30, cause: err });
   }
-  return new CallbackError('SIGN_IN_FAILED', 'The sign-in could not be completed (its code was already used, has expired, or the provider\'s answer did not validate); no session was made. Go back to the approval link and sign in again.');
+  return new CallbackError('SIGN_IN_FAILED', 'The sign-in could not be completed (its code was already used, has expired, or the provider\'s answer did not validate); no session was made. Go back to the approval link and sign in again.', { cause: err });
+}
+
+/**
+ * Why openid-client refused a sign-in, as far as an operator needs it and nothing more: the
+ * OAuth error the provider answered (`invalid_grant`, `access_denied`, `invalid_client`) or
+ * openid-client's check that failed (`OAUTH_JWT_CLAIM_COMPARISON_FAILED`, ...). Never a message
+ * or description, which could quote what was sent.
+ */
+export function signInFailureReason(err: unknown): string | undefined {
+  if (err instanceof oidc.AuthorizationResponseError || err instanceof oidc.ResponseBodyError) return err.error;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** The string values of a claim that may be one string or a list of them. */
