@@ -24,6 +24,8 @@ import { mintFor, startWaiting, type WaitingCallback } from './support/tokens';
 const DIGEST = createHash('sha256').update('block 203.0.113.7').digest('base64url');
 const OTHER_DIGEST = createHash('sha256').update('block 198.51.100.1').digest('base64url');
 const sessionSecret = randomBytes(32);
+/** Another application at the same provider, whose codes and ID tokens are not the gateway's. */
+const OTHER_APP = { clientId: 'another-app', clientSecret: randomBytes(24).toString('base64url'), redirectUri: 'http://127.0.0.1:9/other-app/callback' };
 
 let provider: DevOidcProvider;
 let h: Harness;
@@ -33,7 +35,7 @@ const handles: WorkflowHandle[] = [];
 beforeAll(async () => {
   const gatewayPort = await freePort();
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  provider = await startDevOidcProvider(`${gatewayUrl}/auth/oidc/callback`);
+  provider = await startDevOidcProvider(`${gatewayUrl}/auth/oidc/callback`, [OTHER_APP]);
   h = await startHarness({
     gatewayPort,
     signIn: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, publicUrl: gatewayUrl, sessionSecret },
@@ -309,6 +311,31 @@ describe("the provider's return to /auth/oidc/callback", () => {
     // The operator learns why (the provider's OAuth error), and nothing of the code.
     const refused = h.logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.msg === 'sign-in refused');
     expect(refused).toContainEqual(expect.objectContaining({ code: 'SIGN_IN_FAILED', reason: 'invalid_grant' }));
+  });
+
+  test("a code issued to another application, injected with this browser's state, nonce and PKCE challenge: 401 SIGN_IN_FAILED", async () => {
+    const browser = new TestBrowser();
+    const start = await browser.request(`${url}/sign-in`);
+    const ours = new URL(start.headers.get('location')!);
+    // The same authorization request, made for the other application (its redirect URI is never reached: the code is held).
+    const theirs = new URL(ours.href);
+    theirs.searchParams.set('client_id', OTHER_APP.clientId);
+    theirs.searchParams.set('redirect_uri', OTHER_APP.redirectUri);
+    const form = await browser.follow(theirs.href);
+    expect(new URL(form.url).pathname).toMatch(/^\/interaction\//);
+    await form.response!.text();
+    const submitted = await browser.postForm(form.url, { prompt: 'login', login: 'mallory', password: 'any' });
+    const held = await browser.follow(new URL(submitted.headers.get('location')!, form.url).href, (next) => next.pathname === '/other-app/callback');
+    const code = new URL(held.url).searchParams.get('code');
+    expect(code).toBeTruthy();
+    const injected = new URL(`${gatewayUrl}/auth/oidc/callback`);
+    injected.searchParams.set('code', code!);
+    injected.searchParams.set('state', ours.searchParams.get('state')!);
+    injected.searchParams.set('iss', provider.issuer);
+    const back = await browser.request(injected.href);
+    expect(back.status).toBe(401);
+    expect(await codeOf(back)).toBe('SIGN_IN_FAILED');
+    expect(browser.cookies.has('dcb_session')).toBe(false);
   });
 
   test("the provider's error: 403 SIGN_IN_DENIED", async () => {

@@ -19,8 +19,18 @@ export interface DevOidcProvider {
   close(): Promise<void>;
 }
 
-/** Starts the development provider with one client whose redirect URI is `redirectUri`; demo users from `tools/dev-oidc/demo-users.json`. */
-export async function startDevOidcProvider(redirectUri: string): Promise<DevOidcProvider> {
+/** Another application registered at the same provider. */
+export interface OtherClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
+
+/**
+ * Starts the development provider with the gateway's client (redirect URI `redirectUri`) and any
+ * `others`; demo users from `tools/dev-oidc/demo-users.json`.
+ */
+export async function startDevOidcProvider(redirectUri: string, others: OtherClient[] = []): Promise<DevOidcProvider> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const clientId = 'dcb-gateway-test';
@@ -31,6 +41,7 @@ export async function startDevOidcProvider(redirectUri: string): Promise<DevOidc
     args: [
       path.join(REPO_ROOT, 'tools', 'scripts', 'dev-oidc-provider.mjs'),
       ...['--port', String(port), '--issuer', issuer, '--client-id', clientId, '--client-secret', clientSecret, '--redirect-uri', redirectUri],
+      ...others.flatMap((other) => ['--extra-client', `${other.clientId}:${other.clientSecret}:${other.redirectUri}`]),
     ],
     env: { ...process.env, NODE_ENV: 'development' },
   });

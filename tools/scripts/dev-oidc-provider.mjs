@@ -5,7 +5,7 @@
 //
 //   node tools/scripts/dev-oidc-provider.mjs --port 9090 --client-id dcb-gateway \
 //     --client-secret <secret> --redirect-uri http://localhost:8080/auth/oidc/callback \
-//     [--issuer http://localhost:9090] [--users tools/dev-oidc/demo-users.json]
+//     [--issuer http://localhost:9090] [--users tools/dev-oidc/demo-users.json] [--extra-client id:secret:uri ...]
 //
 // A users file maps a login name to its claims: { "alice": { "email", "email_verified", "name",
 // "groups": [] } }. A login name not in the file signs in with just `sub` and `name`. The ID token
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     'client-secret': { type: 'string' },
     'redirect-uri': { type: 'string' },
     users: { type: 'string' },
+    // More clients, as <id>:<secret>:<redirect uri> (the tests: another application at the same provider).
+    'extra-client': { type: 'string', multiple: true },
   },
 });
 
@@ -40,7 +42,7 @@ function required(name) {
 const port = Number(required('port'));
 const issuer = values.issuer ?? `http://localhost:${port}`;
 const clientId = required('client-id');
-const usersFile = path.resolve(values.users ?? path.join(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..', 'dev-oidc', 'demo-users.json'));
+const usersFile = path.resolve(values.users ?? path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'dev-oidc', 'demo-users.json'));
 /** @type {Record<string, Record<string, unknown>>} */
 const users = JSON.parse(readFileSync(usersFile, 'utf8'));
 
@@ -55,6 +57,10 @@ const provider = new Provider(issuer, {
       token_endpoint_auth_method: 'client_secret_post',
       require_auth_time: true,
     },
+    ...(values['extra-client'] ?? []).map((spec) => {
+      const [id, secret, ...uri] = spec.split(':');
+      return { client_id: id, client_secret: secret, redirect_uris: [uri.join(':')], response_types: ['code'], grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_post' };
+    }),
   ],
   claims: { openid: ['sub', 'groups'], email: ['email', 'email_verified'], profile: ['name'] },
   conformIdTokenClaims: false,
