@@ -11,7 +11,7 @@ export const SIGN_IN_PATH = '/callbacks/{token}/sign-in';
 
 /** What {@link beginSignIn} refuses: a URL that takes no signed-in votes, a gateway without a provider, a provider it cannot reach. */
 export const BEGIN_SIGN_IN_PART: ContractPart = {
-  refusals: { ...refusing('SIGN_IN_NOT_NEEDED', 'SIGN_IN_NOT_CONFIGURED'), SIGN_IN_PROVIDER_UNAVAILABLE: ['Retry-After'] },
+  refusals: { ...refusing('SIGN_IN_NOT_NEEDED'), SIGN_IN_NOT_CONFIGURED: ['Retry-After'], SIGN_IN_PROVIDER_UNAVAILABLE: ['Retry-After'] },
 };
 
 /** The query string of `url` (`?…`, or '' without one). */
