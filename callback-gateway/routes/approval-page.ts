@@ -67,7 +67,8 @@ async function pageState(client: Client, target: CallbackTarget, callbackId: str
  */
 async function voterOf(req: Request, claims: CallbackClaims, token: string, signIn: SignIn | undefined): Promise<ApprovalVoter> {
   const binding = claims.approval!;
-  if (binding.identity === 'link-holder' || !signIn) return { kind: 'link-holder' };
+  if (binding.identity === 'link-holder') return { kind: 'link-holder' };
+  if (!signIn) throw signInNotConfigured();
   const signInHref = `${signIn.basePath}${expressPath(SIGN_IN_PATH).replace(':token', encodeURIComponent(token))}${queryOf(req.originalUrl)}`;
   const lookup = await readSession(req, signIn.sessionKey, signIn.oidc.issuer);
   if (lookup.kind === 'none') return { kind: 'sign-in', signInHref };
@@ -88,6 +89,12 @@ async function voterOf(req: Request, claims: CallbackClaims, token: string, sign
  * bounded by `timeoutMs`: a callback that is no longer pending gets the "already answered /
  * closed" page without buttons; when the query fails (no worker) the page still lets the person
  * answer. Never delivers anything.
+ *
+ * An approval's URL (a token with `apv`) gets the approval decision page instead: the action
+ * (the workflow's `approval.action`, else its title and description), its digest, and for one
+ * that takes signed-in votes a "Sign in to decide" link until a valid, recent enough session
+ * cookie is present, then Approve / Reject with the session's CSRF token. Without a sign-in
+ * provider configured such a page is refused (503 `SIGN_IN_NOT_CONFIGURED`).
  */
 export function approvalPage({ client, timeoutMs, logger, signIn }: ApprovalPageDeps): RequestHandler {
   return async (req, res, next) => {
