@@ -245,7 +245,9 @@ async function main(): Promise<void> {
   if (devOidc) {
     const issuer = `http://localhost:${DEV_OIDC_PORT}`;
     Object.assign(oidcEnv, { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: 'dcb-dev-gateway', OIDC_CLIENT_SECRET: randomBytes(24).toString('base64url') });
-    const redirectUri = `${browserBaseUrl(gatewayConfig.listen.host, gatewayConfig.listen.port)}/auth/oidc/callback`;
+    // The gateway's own default for its public URL, unless the user named one: the provider must know the exact redirect URI.
+    const publicUrl = (process.env.GATEWAY_PUBLIC_URL?.trim() || browserBaseUrl(gatewayConfig.listen.host, gatewayConfig.listen.port)).replace(/\/+$/, '');
+    const redirectUri = `${publicUrl}/auth/oidc/callback`;
     const args = ['--port', String(DEV_OIDC_PORT), '--issuer', issuer, '--client-id', oidcEnv.OIDC_CLIENT_ID!, '--client-secret', oidcEnv.OIDC_CLIENT_SECRET!, '--redirect-uri', redirectUri];
     children.push(startChild('oidc', 'tools/scripts/dev-oidc-provider.mjs', process.env, undefined, args));
   }
