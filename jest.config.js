@@ -1,6 +1,9 @@
 // Jest runs the TypeScript sources through ts-jest, transpile-only (`npm run build` type-checks).
 // jose 6 ships only as an ES module; rather than run Jest in its experimental ESM mode, jose is
 // transformed to CommonJS like our own files (it is exempted from transformIgnorePatterns).
+// openid-client 6 (the gateway's sign-in) and its oauth4webapi are ES modules only in the same
+// way (one `default` export condition) and are transformed likewise; outside Jest, Node >= 20.19
+// loads them with require(esm).
 // @octokit/webhooks-methods (GitHub's signer, in the webhook tests) is ESM-only too, and its
 // package exports name only `import` conditions, which Jest's CommonJS resolver skips: it is
 // transformed the same way and mapped to its Node build.
@@ -16,7 +19,7 @@ const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   transform: { '^.+\\.[jt]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
-  transformIgnorePatterns: ['/node_modules/(?!jose/|@octokit/webhooks-methods/)'],
+  transformIgnorePatterns: ['/node_modules/(?!jose/|openid-client/|oauth4webapi/|@octokit/webhooks-methods/)'],
   moduleNameMapper: { '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js' },
 };
 

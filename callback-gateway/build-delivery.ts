@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import * as z from 'zod';
 import { CallbackError } from '../protocol/errors';
 import type { CallbackDelivery, CallbackMethod, DeliveryKind } from '../protocol/callback-messages';
+import type { VerifiedApprover } from '../protocol/approval-messages';
 import { API_KEY_QUERY_PARAM } from './middleware/authenticate';
 import { optionalText, refusing, type ContractPart } from './contract/contract-parts';
 import { formBodySchema } from './contract/schemas';
@@ -121,6 +122,9 @@ export interface DeliveryParts {
   contentType: string | null;
   data: unknown;
   apiKeyId?: string;
+  /** For a vote: who the gateway identified (or the link holder) and the digest the token binds. */
+  approver?: VerifiedApprover;
+  actionDigest?: string;
 }
 
 /**
@@ -166,5 +170,7 @@ export function buildDelivery(req: Request, parts: DeliveryParts): CallbackDeliv
     headers: forwardedHeaders(req),
     receivedAt: new Date().toISOString(),
     ...(parts.apiKeyId ? { apiKeyId: parts.apiKeyId } : {}),
+    ...(parts.approver ? { approver: parts.approver } : {}),
+    ...(parts.actionDigest ? { actionDigest: parts.actionDigest } : {}),
   };
 }

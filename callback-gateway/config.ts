@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config/config-error';
-import { apiKeysFile, defaulted, load, nonEmpty, parseFields, port, type ConfigProblems, type Env } from '../config/load-config';
+import { apiKeysFile, defaulted, isProduction, load, nonEmpty, parseFields, port, type ConfigProblems, type Env } from '../config/load-config';
 import { temporalConfig, temporalSchema, type TemporalConfig } from '../config/temporal-config';
-import { TOKEN_DEFAULTS, tokenConfig, tokenSchema, type TokenConfig } from '../config/token-config';
+import { TOKEN_DEFAULTS, tokenConfig, tokenSchema, type SigningSecretSource, type TokenConfig } from '../config/token-config';
 import { loadWebhookSources, type WebhookSources } from './webhooks/webhook-sources';
 import type { GatewayDeps, GatewayWebhooks } from './create-gateway';
 import type { GatewayServerLimits } from './http-server';
@@ -26,7 +26,33 @@ const gatewaySchema = temporalSchema.extend(tokenSchema.shape).extend({
   GATEWAY_TRUST_PROXY: z.string().optional(),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
   ...receiptPublishingSettings,
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  OIDC_CLIENT_ID: nonEmpty.optional(),
+  OIDC_CLIENT_SECRET: nonEmpty.optional(),
+  OIDC_GROUPS_CLAIM: nonEmpty.default('groups'),
+  GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SESSION_SECRET: nonEmpty.optional(),
 });
+
+/**
+ * Sign-in with the organisation's OpenID Connect provider, for approvals that take signed-in
+ * votes: where the provider is, how the gateway is registered with it, and what signs its
+ * session cookies. Absent when `OIDC_ISSUER` is unset (then such approvals are refused, 503).
+ */
+export interface SignInConfig {
+  /** `OIDC_ISSUER`: the provider's issuer URL (its discovery document is read from it). */
+  issuer: string;
+  /** `OIDC_CLIENT_ID`: the gateway's client id at the provider. */
+  clientId: string;
+  /** `OIDC_CLIENT_SECRET`: the gateway's client secret. Never logged. */
+  clientSecret: string;
+  /** `OIDC_GROUPS_CLAIM`: the ID token claim that lists a person's groups (default `groups`). */
+  groupsClaim: string;
+  /** `GATEWAY_PUBLIC_URL`, without a trailing slash: the base of the redirect URI `<base>/auth/oidc/callback`. */
+  publicUrl: string;
+  /** Where the session secret (`SESSION_SECRET`) comes from: the environment, or outside production a file generated once in the data folder. */
+  sessionSecret: SigningSecretSource;
+}
 
 /**
  * What `createGateway` is built with from the environment: every option but the parts made at
@@ -38,6 +64,8 @@ export interface GatewayAppConfig extends Required<Pick<GatewayDeps, 'maxBodyByt
   signatureSecrets: Map<string, string>;
   /** Provider webhooks (`WEBHOOK_SOURCES_FILE`, `WEBHOOK_HOLD_SECONDS`, `WEBHOOK_MAX_HELD_EVENTS`); absent when no source is configured. */
   webhooks?: Required<Omit<GatewayWebhooks, 'taskQueue'>>;
+  /** Sign-in for approvals (`OIDC_*`, `GATEWAY_PUBLIC_URL`, `SESSION_SECRET`); absent when `OIDC_ISSUER` is unset. */
+  signIn?: SignInConfig;
 }
 
 /**
@@ -67,6 +95,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
 function gatewayConfig(env: Env, parsed: z.infer<typeof gatewaySchema>, problems: ConfigProblems): GatewayConfig {
   const sources = problems.check(() => webhookSources(parsed.WEBHOOK_SOURCES_FILE, env)) ?? new Map();
   const receiptKeys = receiptPublishingConfig(parsed);
+  const signIn = problems.check(() => signInConfig(parsed));
   return {
     temporal: temporalConfig(env, parsed, problems),
     token: tokenConfig(parsed, problems),
@@ -79,11 +108,46 @@ function gatewayConfig(env: Env, parsed: z.infer<typeof gatewaySchema>, problems
       trustProxy: trustProxy(parsed.GATEWAY_TRUST_PROXY),
       signatureSecrets: problems.check(() => signatureSecrets(parsed.WEBHOOK_SECRETS)) ?? new Map(),
       ...(sources.size > 0 ? { webhooks: { sources, holdMs: parsed.WEBHOOK_HOLD_SECONDS * 1000, maxHeldEvents: parsed.WEBHOOK_MAX_HELD_EVENTS } } : {}),
+      ...(signIn ? { signIn } : {}),
     },
     server: { requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS, maxBodyBytes: parsed.MAX_BODY_BYTES },
     listen: { host: parsed.GATEWAY_HOST, port: parsed.GATEWAY_PORT },
-    defaultedSettings: defaulted(env, ['GATEWAY_HOST', 'GATEWAY_PORT', ...TOKEN_DEFAULTS]),
+    defaultedSettings: defaulted(env, ['GATEWAY_HOST', 'GATEWAY_PORT', ...TOKEN_DEFAULTS, ...(signIn ? SIGN_IN_DEFAULTS : [])]),
     ...(receiptKeys ? { receiptKeys } : {}),
+  };
+}
+
+/** The sign-in settings left at their defaults, for the startup line. */
+const SIGN_IN_DEFAULTS = ['OIDC_GROUPS_CLAIM', 'GATEWAY_PUBLIC_URL', 'SESSION_SECRET'];
+
+/** Where a person's browser reaches a gateway listening on host:port, when `GATEWAY_PUBLIC_URL` does not say. */
+function defaultPublicUrl(host: string, port: number): string {
+  const local = ['0.0.0.0', '::', '127.0.0.1', 'localhost'].includes(host);
+  return `http://${local ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function signInConfig(parsed: z.infer<typeof gatewaySchema>): SignInConfig | undefined {
+  const issuer = parsed.OIDC_ISSUER;
+  if (!issuer) return undefined;
+  const production = isProduction(parsed);
+  const missing = [
+    ...(parsed.OIDC_CLIENT_ID ? [] : ['OIDC_CLIENT_ID (the client id the provider gave the gateway)']),
+    ...(parsed.OIDC_CLIENT_SECRET ? [] : ['OIDC_CLIENT_SECRET (its client secret)']),
+    ...(parsed.SESSION_SECRET || !production ? [] : ['SESSION_SECRET (at least 32 random bytes, base64 or hex: `openssl rand -base64 32`)']),
+    ...(parsed.GATEWAY_PUBLIC_URL || !production ? [] : ['GATEWAY_PUBLIC_URL (the URL people reach the gateway at, e.g. https://callbacks.example.com)']),
+  ];
+  if (missing.length > 0) throw new ConfigError(`OIDC_ISSUER is set, so sign-in needs: ${missing.join('; ')}.`);
+  if (production && !issuer.startsWith('https:')) throw new ConfigError('OIDC_ISSUER must be an https URL in production.');
+  const publicUrl = (parsed.GATEWAY_PUBLIC_URL ?? defaultPublicUrl(parsed.GATEWAY_HOST, parsed.GATEWAY_PORT)).replace(/\/+$/, '');
+  return {
+    issuer,
+    clientId: parsed.OIDC_CLIENT_ID!,
+    clientSecret: parsed.OIDC_CLIENT_SECRET!,
+    groupsClaim: parsed.OIDC_GROUPS_CLAIM,
+    publicUrl,
+    sessionSecret: parsed.SESSION_SECRET
+      ? { kind: 'env', value: parsed.SESSION_SECRET }
+      : { kind: 'dev-file', path: path.resolve(parsed.DURABLE_CALLBACKS_DATA_DIR, 'dev-session-secret') },
   };
 }
 

@@ -20,6 +20,8 @@ import { serveOpenApiDocument } from './openapi';
 import type { WebhookSources } from './webhooks/webhook-sources';
 import { DEFAULT_WEBHOOK_HOLD_MS } from '../protocol/definitions';
 import { DEFAULT_WEBHOOK_MAX_HELD_EVENTS } from './webhook-capacity';
+import { signInRoutes } from './routes/sign-in';
+import { createSignIn, type SignInSettings } from './sign-in/sign-in';
 
 /** Default bound on each Temporal call a request makes. */
 export const DEFAULT_TEMPORAL_CALL_TIMEOUT_MS = 5_000;
@@ -74,6 +76,12 @@ export interface GatewayDeps {
    * anyone can verify a receipt. Without them that route answers 404 `RECEIPT_KEYS_NOT_PUBLISHED`.
    */
   receiptKeys?: PublishedReceiptKeys;
+  /**
+   * Sign-in with the organisation's OpenID Connect provider, for approvals that take votes from
+   * signed-in people only (`GET /callbacks/:token/sign-in`, `GET /auth/oidc/callback`). Without
+   * it, such approvals are refused with 503 `SIGN_IN_NOT_CONFIGURED`. See `docs/approvals.md`.
+   */
+  signIn?: SignInSettings;
 }
 
 /** How the gateway serves provider webhooks. */
@@ -96,7 +104,7 @@ export interface GatewayWebhooks {
  * Routes: `POST|PUT /callbacks/:token` (and `/complete`) complete; `/fail` reports failure;
  * `/heartbeat` reports progress; `GET /callbacks/:token` with `Accept: text/html` shows the
  * approval page (and never delivers), without it completes only for callbacks created with
- * `allowGet`; `GET /healthz`; `GET /readyz`; `GET /.well-known/jwks.json` (the public keys of approval receipts); with `webhooks`, `POST /webhooks/:source` for
+ * `allowGet`; for approvals, `GET /callbacks/:token/sign-in` and `GET /auth/oidc/callback` (sign-in); `GET /healthz`; `GET /readyz`; `GET /.well-known/jwks.json` (the public keys of approval receipts); with `webhooks`, `POST /webhooks/:source` for
  * provider webhooks routed by key to webhook waits (see `docs/webhooks.md`). `Prefer: wait=N` or `?wait=N` asks for the
  * workflow's own answer (a Temporal update) instead of the default durable `202`. Requests from
  * browsers (`Accept` preferring `text/html`) are answered with HTML pages, refusals included.
@@ -105,6 +113,7 @@ export function createGateway(deps: GatewayDeps): express.Express {
   const logger = deps.logger ?? silentLogger;
   const timeoutMs = deps.temporalCallTimeoutMs ?? DEFAULT_TEMPORAL_CALL_TIMEOUT_MS;
   const metrics = deps.metrics === false ? undefined : createGatewayMetrics();
+  const signIn = deps.signIn ? createSignIn(deps.signIn) : undefined;
 
   const app = express();
   app.disable('x-powered-by');
@@ -130,8 +139,10 @@ export function createGateway(deps: GatewayDeps): express.Express {
       queryTimeoutMs: deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
       signatureSecrets: deps.signatureSecrets,
       rateLimits: deps.rateLimits,
+      signIn,
     }),
   );
+  app.use(signInRoutes({ signIn, rateLimits: deps.rateLimits, logger }));
 
   if (deps.webhooks) {
     app.use(

@@ -32,6 +32,8 @@ const STYLE = [
   'button.approve{background:rgb(26, 127, 55)}',
   'button.reject{background:rgb(176, 32, 32)}',
   '.meta{margin:1.5rem 0 0;font-size:.85rem;color:#5c6370}',
+  'table.details{border-collapse:collapse;margin:0 0 1rem;width:100%}table.details th,table.details td{text-align:left;vertical-align:top;padding:.25rem .5rem;border-bottom:1px solid #d5d9e0}',
+  'a.sign-in{display:inline-block;font-weight:600;padding:.55rem 1.4rem;border-radius:4px;background:#1d4ed8;color:#fff;text-decoration:none}',
   'code{font-size:1rem;background:#eef0f3;padding:.1rem .3rem;border-radius:3px}',
   '@media (prefers-color-scheme:dark){body{background:#15181e;color:#e4e6ea}main{background:#1f232b}.meta,.required{color:#a0a6b0}code{background:#2b3039}.note{background:#4a3f12}}',
 ].join('');
@@ -73,7 +75,8 @@ export const APPROVAL_PAGE_HEADERS: Readonly<Record<string, string>> = {
 /** The heading of the approval page when the workflow gave no `title` (or it could not be read). */
 export const DEFAULT_PAGE_TITLE = 'Your answer is requested';
 
-function layout(pageTitle: string, body: string): string {
+/** A whole page: `body` (already escaped HTML) in the pages' one layout, with the inline style the CSP allows. */
+export function layout(pageTitle: string, body: string): string {
   return (
     '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
@@ -82,7 +85,8 @@ function layout(pageTitle: string, body: string): string {
   );
 }
 
-function formatTime(date: Date): string {
+/** A time as the pages show it: `2026-12-07 14:05 UTC`. */
+export function formatTime(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 

@@ -23,9 +23,10 @@ export type { KeyTemplate, KeyTemplatePart } from './webhooks/webhook-key-templa
 export { runGateway, startGateway, type RunningGateway } from './server';
 export { createGatewayServer, type GatewayServerLimits } from './http-server';
 export type { GatewayRateLimits, RateLimit } from './rate-limiter';
-export { loadGatewayConfig, type GatewayConfig, type GatewayAppConfig } from './config';
 export type { PublishedKeysSource } from '../config/receipt-config';
 export { loadPublishedReceiptKeys, type PublishedReceiptKeys, type PublicReceiptJwk } from '../keys/receipt-keys';
+export { loadGatewayConfig, type GatewayConfig, type GatewayAppConfig, type SignInConfig } from './config';
+export type { SignInSettings } from './sign-in/sign-in';
 export type { TokenConfig, KeySource, SigningSecretSource } from '../config/token-config';
 export { loadKeyRing, type KeyRing, type SigningKey, type SigningAlgorithm, type EncryptionKey, type TokenFormat } from '../keys/key-ring';
 export { createCallbackTokenVerifier, type CallbackTokenVerifier, type VerifierOptions } from '../tokens/verify-callback-token';

@@ -2,7 +2,8 @@ import type { redactOptions } from 'pino';
 
 /**
  * What the gateway's logs never repeat: credentials (callback tokens, API keys, webhook
- * signatures and secrets, cookies, `Authorization`) and URLs that hold a token. Two layers, both
+ * signatures and secrets, cookies (the sign-in session's among them), `Authorization`, a
+ * sign-in's authorization code and state) and URLs that hold a token. Two layers, both
  * run by pino on every line (see `logger.ts`):
  *
  * - {@link LOG_REDACTION}, pino's own `redact`: the places a secret is known to sit, by exact
@@ -18,7 +19,7 @@ import type { redactOptions } from 'pino';
 export const REDACTED = '[redacted]';
 
 /** Field names whose values are never written, whatever a caller passes, at any depth: a safety net, not the policy. */
-const SECRET_FIELD = /token|secret|password|authorization|api[-_]?key$|signature|cookie/i;
+const SECRET_FIELD = /token|secret|password|authorization|api[-_]?key$|signature|cookie|session|csrf/i;
 
 /** Fields that hold a credential wherever they appear at the top of a line. */
 const SECRET_FIELDS = ['token', 'secret', 'password', 'authorization', 'apiKey', 'api_key', 'signature', 'cookie', 'signingSecret', 'webhookSecret'];
@@ -37,8 +38,15 @@ const SECRET_HEADERS = [
   'x-slack-signature',
 ];
 
-/** Query parameters that carry a credential (`?api_key=` is how a sender may present its key). */
-const SECRET_QUERY_PARAMS = ['api_key', 'token'];
+/**
+ * Query parameters that carry a credential: `?api_key=` (how a sender may present its key), and
+ * what an OpenID Connect provider sends back to `/auth/oidc/callback` (the authorization code, the
+ * state, and in other response modes tokens).
+ */
+const SECRET_QUERY_PARAMS = ['api_key', 'token', 'code', 'state', 'id_token', 'access_token', 'session_state'];
+
+/** Query parameter names whose values a URL field never keeps: those of {@link SECRET_QUERY_PARAMS} that {@link SECRET_FIELD} does not already match. */
+const SECRET_URL_PARAM = new RegExp(`^(${SECRET_QUERY_PARAMS.join('|')})$`, 'i');
 
 /** Fields that hold a URL or a path: their value is kept, with the token and any credential parameter taken out ({@link redactUrl}). */
 const URL_FIELDS = new Set(['url', 'originalUrl', 'path']);
@@ -58,7 +66,7 @@ const QUERY_PARAM = /([?&])([^=&#\s]*)=([^&#\s]*)/g;
 export function redactUrl(url: string): string {
   return url
     .replace(CALLBACK_TOKEN_SEGMENT, `$1${REDACTED}`)
-    .replace(QUERY_PARAM, (param, separator: string, name: string) => (SECRET_FIELD.test(name) ? `${separator}${name}=${REDACTED}` : param));
+    .replace(QUERY_PARAM, (param, separator: string, name: string) => (SECRET_FIELD.test(name) || SECRET_URL_PARAM.test(name) ? `${separator}${name}=${REDACTED}` : param));
 }
 
 /** A path segment as pino's redact syntax wants it: bracketed and quoted when it is not an identifier. */

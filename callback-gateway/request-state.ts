@@ -3,6 +3,7 @@ import type { ApiKeyInfo } from '../api-keys';
 import type { CallbackClaims } from '../tokens/callback-token';
 import { CallbackError, type CallbackErrorCode } from '../protocol/errors';
 import type { TokenRefusal } from '../tokens/verify-callback-token';
+import type { VerifiedApprover } from '../protocol/approval-messages';
 
 /**
  * What the gateway learns about a request as it passes through the middleware, kept on
@@ -22,6 +23,17 @@ export interface AuthenticatedCallback {
   claims: CallbackClaims;
   /** The API key presented, for callbacks that require one. */
   apiKey?: ApiKeyInfo;
+}
+
+/**
+ * A vote to an approval's URL as the gateway identified it (`identifyVoter`): who (absent for a
+ * link holder, whom the delivery id names), the digest of the action the URL's token binds, and
+ * the data the workflow gets.
+ */
+export interface IdentifiedVote {
+  approver?: VerifiedApprover;
+  actionDigest: string;
+  data: { decision: unknown; comment?: string };
 }
 
 /** A request body as the gateway read it. */
@@ -63,6 +75,8 @@ export interface RequestState {
   tokenRefusal?: TokenRefusal;
   /** Answer in HTML (a browser): the approval page, the thank-you page, errors as pages. */
   html: boolean;
+  /** For a vote to an approval's URL: who voted and for what, as `identifyVoter` established it. Delivered synchronously only. */
+  vote?: IdentifiedVote;
 }
 
 const LOCALS_KEY = 'callbackGateway';

@@ -13,6 +13,10 @@ import { createGateway } from './create-gateway';
 import { createGatewayServer } from './http-server';
 import { decodeStandardWebhooksSecret } from './standard-webhooks';
 import { describeReceiptKeySource, loadPublishedReceiptKeys, RECEIPT_KEYS_MESSAGE } from '../keys/receipt-keys';
+import type { SignInConfig } from './config';
+import { loadSessionSecret } from './sign-in/session-secret';
+import { OIDC_CALLBACK_PATH } from './sign-in/oidc-sign-in';
+import type { SignInSettings } from './sign-in/sign-in';
 
 /** How long shutdown waits for in-flight requests. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -53,15 +57,40 @@ function reportSignatureSenders(secrets: ReadonlyMap<string, unknown>, logger: L
 }
 
 /**
+ * Loads the session secret of sign-in and says at startup what sign-in is set up with (issuer,
+ * client id, redirect URI; never the client secret or the session secret), or that approvals
+ * taking signed-in votes will be refused.
+ */
+async function prepareSignIn(config: SignInConfig | undefined, defaulted: readonly string[], logger: Logger): Promise<SignInSettings | undefined> {
+  if (!config) {
+    logger.info('sign-in is off (OIDC_ISSUER is unset): approvals that take signed-in votes are refused with 503 SIGN_IN_NOT_CONFIGURED');
+    return undefined;
+  }
+  const sessionSecret = await loadSessionSecret(config.sessionSecret);
+  const mark = (name: string, value: string) => (defaulted.includes(name) ? `${value} (default)` : value);
+  logger.info('sign-in with OpenID Connect', {
+    issuer: config.issuer,
+    clientId: config.clientId,
+    redirectUri: mark('GATEWAY_PUBLIC_URL', `${config.publicUrl}${OIDC_CALLBACK_PATH}`),
+    groupsClaim: mark('OIDC_GROUPS_CLAIM', config.groupsClaim),
+    // Named so the log's redaction of secret-looking names (session, secret) keeps it: it says where, never what.
+    keyFrom: config.sessionSecret.kind === 'env' ? 'SESSION_SECRET' : `${config.sessionSecret.path} (default)`,
+  });
+  const { sessionSecret: _source, ...settings } = config;
+  return { ...settings, sessionSecret };
+}
+
+/**
  * Starts the gateway from parsed configuration: loads and imports the signing key and the
  * published receipt keys once, opens a
  * lazy Temporal connection (the gateway starts, and `/readyz` says unready, while Temporal is
  * down; it reconnects by itself), and listens.
  */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
-  const { signatureSecrets: encodedSecrets, webhooks, ...app } = config.app;
+  const { signatureSecrets: encodedSecrets, webhooks, signIn: signInConfig, ...app } = config.app;
   const signatureSecrets = decodeSignatureSecrets(encodedSecrets);
   reportSignatureSenders(signatureSecrets, logger);
+  const signIn = await prepareSignIn(signInConfig, config.defaultedSettings ?? [], logger);
   const ring = await loadKeyRing(config.token.keys);
   const receiptKeys = config.receiptKeys ? await loadPublishedReceiptKeys(config.receiptKeys) : undefined;
   const { client, connection } = await createTemporalClient(config.temporal);
@@ -74,6 +103,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     signatureSecrets,
     ...(webhooks ? { webhooks: { ...webhooks, taskQueue: config.temporal.taskQueue } } : {}),
     ...(receiptKeys ? { receiptKeys } : {}),
+    ...(signIn ? { signIn } : {}),
   });
   const server = createGatewayServer(expressApp, config.server);
   const { host, port: configuredPort } = config.listen;

@@ -18,7 +18,12 @@ function checkLength(secret: Uint8Array, origin: string): Uint8Array {
   return secret;
 }
 
-async function readDevSecret(file: string): Promise<string> {
+/**
+ * The development secret kept in `file`: read, or on first use generated (32 random bytes,
+ * base64url) and written exclusively, so processes started from one data folder agree on it
+ * without a hard-coded secret. Outside production only; callers decide that.
+ */
+export async function readDevSecret(file: string): Promise<string> {
   try {
     return await fs.readFile(file, 'utf8');
   } catch (err) {

@@ -168,7 +168,10 @@ export interface CallbackInfo {
   rejected: RejectedDelivery[];
   /** For a webhook wait (`createWebhookWait`): the source, the event type it takes (if narrowed) and the key. */
   webhook?: WebhookSubscriptionInfo;
-  /** For an approval (`requestApproval`): the action the page shows and its digest, which every vote must carry. */
+  /**
+   * For an approval (`requestApproval`): the action a person decides on, as the approval page
+   * shows it, and its current digest (a vote for another digest is refused `ACTION_CHANGED`).
+   */
   approval?: { action: ApprovalAction; actionDigest: string };
 }
 

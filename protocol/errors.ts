@@ -119,6 +119,36 @@ export const ERROR_STATUS = {
    * events expire or are taken.
    */
   WEBHOOK_SOURCE_FULL: 503,
+  /**
+   * The approval takes votes only from people who sign in, and this gateway has no OpenID Connect
+   * provider configured (`OIDC_ISSUER`): the gateway's configuration, not the request, is wrong.
+   * Nothing was recorded.
+   */
+  SIGN_IN_NOT_CONFIGURED: 503,
+  /** `/callbacks/{token}/sign-in` for a URL that is not an approval taking signed-in votes: there is nothing to sign in for. */
+  SIGN_IN_NOT_NEEDED: 400,
+  /**
+   * The sign-in's return to the gateway (`/auth/oidc/callback`) came without its transaction
+   * cookie, or with one that is forged or older than ten minutes: start the sign-in again.
+   */
+  SIGN_IN_EXPIRED: 400,
+  /** The sign-in's return carries a `state` other than the one the gateway sent: a forged or crossed sign-in. */
+  SIGN_IN_STATE_MISMATCH: 400,
+  /** The OpenID Connect provider answered the sign-in with an error (the person cancelled, or was refused). */
+  SIGN_IN_DENIED: 403,
+  /**
+   * The sign-in's code could not be exchanged, or the ID token failed validation (issuer,
+   * audience, nonce, signature, `auth_time`): a replayed or forged sign-in. No session was made.
+   */
+  SIGN_IN_FAILED: 401,
+  /** The OpenID Connect provider could not be reached (discovery or the token endpoint); retry later. */
+  SIGN_IN_PROVIDER_UNAVAILABLE: 503,
+  /** The session cookie is forged, expired, or from another provider: sign in again. */
+  SESSION_INVALID: 401,
+  /** A signed-in vote without the approval page's CSRF token, or with one made for another session or callback. */
+  CSRF_TOKEN_INVALID: 403,
+  /** An approval's URL takes votes only (POST to the URL itself): it has no `fail` or `heartbeat` route, and a GET never votes. */
+  NOT_A_VOTE: 404,
   /** No route matches the request path. */
   ROUTE_NOT_FOUND: 404,
   /**

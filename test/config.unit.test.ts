@@ -5,6 +5,7 @@ import { ConfigError } from '../config/config-error';
 import { loadGatewayConfig } from '../callback-gateway/config';
 import { loadWorkerConfig } from '../worker/config';
 import { loadSigningSecret } from '../keys/signing-secret';
+import { loadSessionSecret } from '../callback-gateway/sign-in/session-secret';
 
 function errorOf(fn: () => unknown): ConfigError {
   try {
@@ -88,6 +89,53 @@ describe('configuration', () => {
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
     expect(Buffer.from(await loadSigningSecret({ kind: 'dev-file', path: file })).equals(Buffer.from(a))).toBe(true);
     expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+    await fs.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  });
+});
+
+describe('sign-in settings (OpenID Connect, for approvals)', () => {
+  const OIDC = { OIDC_ISSUER: 'https://idp.example.com', OIDC_CLIENT_ID: 'dcb-gateway', OIDC_CLIENT_SECRET: 'client-secret' };
+  const PRODUCTION = { NODE_ENV: 'production', CALLBACK_SIGNING_SECRET: 'x'.repeat(44) };
+
+  test('off without OIDC_ISSUER; with it, the client, the groups claim, the redirect base and a development session secret default', () => {
+    expect(loadGatewayConfig({}).app.signIn).toBeUndefined();
+    const config = loadGatewayConfig({ ...OIDC, GATEWAY_PORT: '9000' });
+    expect(config.app.signIn).toEqual({
+      issuer: 'https://idp.example.com',
+      clientId: 'dcb-gateway',
+      clientSecret: 'client-secret',
+      groupsClaim: 'groups',
+      publicUrl: 'http://localhost:9000',
+      sessionSecret: { kind: 'dev-file', path: path.resolve('.data', 'dev-session-secret') },
+    });
+    expect(config.defaultedSettings).toEqual(expect.arrayContaining(['OIDC_GROUPS_CLAIM', 'GATEWAY_PUBLIC_URL', 'SESSION_SECRET']));
+    expect(loadGatewayConfig({ ...OIDC, GATEWAY_PUBLIC_URL: 'https://cb.example.com/dcb/', OIDC_GROUPS_CLAIM: 'roles' }).app.signIn).toMatchObject({ publicUrl: 'https://cb.example.com/dcb', groupsClaim: 'roles' });
+  });
+
+  test('an issuer without its client, or production without SESSION_SECRET and GATEWAY_PUBLIC_URL, is a startup error naming each', () => {
+    const missing = errorOf(() => loadGatewayConfig({ OIDC_ISSUER: 'https://idp.example.com' })).message;
+    expect(missing).toContain('OIDC_CLIENT_ID');
+    expect(missing).toContain('OIDC_CLIENT_SECRET');
+    const production = errorOf(() => loadGatewayConfig({ ...PRODUCTION, ...OIDC })).message;
+    expect(production).toContain('SESSION_SECRET');
+    expect(production).toContain('openssl rand -base64 32');
+    expect(production).toContain('GATEWAY_PUBLIC_URL');
+    expect(errorOf(() => loadGatewayConfig({ ...PRODUCTION, ...OIDC, OIDC_ISSUER: 'http://idp.example.com', SESSION_SECRET: 'x'.repeat(44), GATEWAY_PUBLIC_URL: 'https://cb.example.com' })).message).toContain('https');
+    expect(errorOf(() => loadGatewayConfig({ OIDC_ISSUER: 'not a url' })).message).toContain('OIDC_ISSUER');
+    expect(loadGatewayConfig({ ...PRODUCTION, ...OIDC, SESSION_SECRET: 'x'.repeat(44), GATEWAY_PUBLIC_URL: 'https://cb.example.com' }).app.signIn?.sessionSecret).toEqual({ kind: 'env', value: 'x'.repeat(44) });
+  });
+
+  test('a session secret is at least 32 bytes, base64 or hex; the development one is generated once', async () => {
+    expect((await loadSessionSecret({ kind: 'env', value: 'ab'.repeat(32) })).byteLength).toBe(32);
+    expect((await loadSessionSecret({ kind: 'env', value: Buffer.alloc(48, 7).toString('base64') })).byteLength).toBe(48);
+    const short = await loadSessionSecret({ kind: 'env', value: Buffer.alloc(16).toString('base64') }).catch((e: unknown) => e as ConfigError);
+    expect(short).toBeInstanceOf(ConfigError);
+    expect((short as ConfigError).message).toContain('SESSION_SECRET');
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dcb-session-'));
+    const file = path.join(dir, 'dev-session-secret');
+    const first = await loadSessionSecret({ kind: 'dev-file', path: file });
+    expect(first.byteLength).toBe(32);
+    expect(Buffer.from(await loadSessionSecret({ kind: 'dev-file', path: file })).equals(Buffer.from(first))).toBe(true);
     await fs.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   });
 });

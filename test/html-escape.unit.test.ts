@@ -9,6 +9,7 @@ import {
   renderErrorPage,
   renderThankYouPage,
 } from '../callback-gateway/html-pages';
+import { renderApprovalDecisionPage } from '../callback-gateway/approval-decision-page';
 
 // Unit tests of the approval page's escaping and rendering: no Temporal, no gateway. The escaping
 // itself is escape-html's; what is ours, and tested here, is that every piece of data each page
@@ -176,5 +177,39 @@ describe('the other pages', () => {
     expect(renderThankYouPage({ decision: 'reject' })).toContain('You answered: <strong>Reject</strong>');
     expect(renderThankYouPage({ decision: HOSTILE })).not.toContain('You answered');
     expect(renderThankYouPage()).toContain('<h1>Thank you, your answer was recorded</h1>');
+  });
+});
+
+describe("an approval's decision page", () => {
+  const value = `<script>alert("x" + 'y')</script> & more`;
+  const escaped = '&lt;script&gt;alert(&quot;x&quot; + &#39;y&#39;)&lt;/script&gt; &amp; more';
+  const view = (voter: Parameters<typeof renderApprovalDecisionPage>[0]['voter']) =>
+    renderApprovalDecisionPage({
+      action: { title: `t${value}`, summary: `s${value}`, details: { [`k${value}`]: `v${value}`, nested: { deep: value } } },
+      actionDigest: 'A'.repeat(43),
+      expiresAt: new Date('2030-01-02T03:04:05Z'),
+      voter,
+    });
+
+  test('escapes the action (title, summary, detail names and values), who signed in, and the hidden fields', () => {
+    const page = view({ kind: 'signed-in', approver: { issuer: 'https://idp', subject: 's', name: `n${value}`, email: 'a@example.com', via: 'oidc' }, csrf: `c${value}` });
+    expect(page).toContain(`<h1>t${escaped}</h1>`);
+    expect(page).toContain(`<p class="description">s${escaped}</p>`);
+    expect(page).toContain(`<th scope="row">k${escaped}</th><td>v${escaped}</td>`);
+    expect(page).toContain(`Signed in as <strong id="signed-in-as">n${escaped} (a@example.com)</strong>`);
+    expect(page).toContain(`<input type="hidden" name="csrf" value="c${escaped}">`);
+    expect(page).not.toContain('<script>');
+    expect(page).toContain('name="decision" value="approve"');
+  });
+
+  test('offers sign-in and no buttons until the person signs in; says a link holder is anyone', () => {
+    const signIn = view({ kind: 'sign-in', signInHref: '/callbacks/t/sign-in', reason: 'too-old' });
+    expect(signIn).toContain('<a class="sign-in" href="/callbacks/t/sign-in">Sign in to decide</a>');
+    expect(signIn).toContain('needs a recent sign-in');
+    expect(signIn).not.toContain('name="decision"');
+    const link = view({ kind: 'link-holder' });
+    expect(link).toContain('Anyone with this link can decide');
+    expect(link).not.toContain('name="csrf"');
+    expect(link).toContain(`name="actionDigest" value="${'A'.repeat(43)}"`);
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
@@ -299,6 +300,83 @@ describe('gateway logs', () => {
   });
 
   // A malformed percent-escape in the token parameter (e.g. %ff) is a malformed token: 401, not a 5xx, and not logged.
+  test("sign-in: no session cookie, authorization code, state, client secret or session secret, on its refusals and its startup line", async () => {
+    const sessionSecret = randomBytes(32);
+    const clientSecret = randomBytes(24).toString('base64url');
+    for (const encoding of ['base64', 'base64url', 'hex'] as const) remember(`session secret (${encoding})`, sessionSecret.toString(encoding));
+    remember('OIDC client secret', clientSecret);
+    const signInLines: string[] = [];
+    // A provider that does not answer: the sign-in's 503 is logged with its cause.
+    const withSignIn = await listen(
+      createGateway({
+        client: h.client,
+        verifier: createCallbackTokenVerifier(await importSigningKey(signingSecret), { ...TEST_TOKEN_IDENTITY, namespace: 'default' }),
+        apiKeys: h.apiKeys,
+        logger: bothFormats(signInLines),
+        signIn: { issuer: 'http://127.0.0.1:9', clientId: 'gateway', clientSecret, publicUrl: 'http://127.0.0.1:8080', sessionSecret },
+      }),
+    );
+    try {
+      const w = await waiting({});
+      const approvalToken = await ownToken(w, { approval: { actionDigest: 'A'.repeat(43), identity: 'signed-in' } });
+      rememberToken('approval token', approvalToken);
+      const session = await new SignJWT({ apr: { issuer: 'http://127.0.0.1:9', subject: 'alice', via: 'oidc' } })
+        .setProtectedHeader({ alg: 'HS256', typ: 'dcb-session+jwt' })
+        .setJti(randomUUID())
+        .setExpirationTime('1h')
+        .sign(randomBytes(32));
+      rememberToken('session cookie', session);
+      const code = randomBytes(24).toString('base64url');
+      const state = randomBytes(24).toString('base64url');
+      const transaction = `eyJhbGciOiJIUzI1NiJ9.${randomBytes(40).toString('base64url')}.${randomBytes(32).toString('base64url')}`;
+      remember('authorization code', code);
+      remember('state', state);
+      rememberToken('transaction cookie', transaction);
+      const at = `${withSignIn.url}/callbacks/${approvalToken}`;
+      const statuses = [
+        (await fetch(`${at}/sign-in`, { redirect: 'manual', headers: { cookie: `dcb_session=${session}` } })).status,
+        (await fetch(at, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `dcb_session=${session}` }, body: `decision=approve&csrf=${state}` })).status,
+        (await fetch(`${withSignIn.url}/auth/oidc/callback?code=${code}&state=${state}`, { headers: { cookie: `dcb_oidc=${transaction}; dcb_session=${session}` } })).status,
+      ];
+      expect(statuses).toEqual([503, 401, 400]);
+    } finally {
+      await withSignIn.close();
+    }
+    const log = signInLines.join('\n');
+    expect(log).toContain('SIGN_IN_PROVIDER_UNAVAILABLE');
+    expect(log).toContain('SESSION_INVALID');
+    expect(log).toContain('SIGN_IN_EXPIRED');
+    expect(leaksIn(signInLines)).toEqual([]);
+
+    // The startup line names the issuer, the client id and the redirect URI; never the client secret or the session secret.
+    const startupLines: string[] = [];
+    const started = await startGateway(
+      loadGatewayConfig({
+        TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS,
+        TEMPORAL_NAMESPACE: TEST_NAMESPACE,
+        TEMPORAL_CONFIG_FILE: path.join(__dirname, 'no-such-temporal.toml'),
+        CALLBACK_SIGNING_SECRET: randomBytes(32).toString('base64url'),
+        GATEWAY_PORT: '0',
+        OIDC_ISSUER: 'https://idp.example.com',
+        OIDC_CLIENT_ID: 'dcb-gateway',
+        OIDC_CLIENT_SECRET: clientSecret,
+        SESSION_SECRET: sessionSecret.toString('base64'),
+        GATEWAY_PUBLIC_URL: 'https://callbacks.example.com/',
+      }),
+      bothFormats(startupLines),
+    );
+    await started.close();
+    const signInLine = startupLines.find((line) => line.startsWith('{') && line.includes('sign-in with OpenID Connect'))!;
+    expect(JSON.parse(signInLine)).toMatchObject({
+      issuer: 'https://idp.example.com',
+      clientId: 'dcb-gateway',
+      redirectUri: 'https://callbacks.example.com/auth/oidc/callback',
+      groupsClaim: 'groups (default)',
+      keyFrom: 'SESSION_SECRET',
+    });
+    expect(leaksIn(startupLines)).toEqual([]);
+  });
+
   test('a malformed percent-escape after a valid token does not put the token in the log', async () => {
     const w = await waiting({});
     const token = await ownToken(w);

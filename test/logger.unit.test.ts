@@ -81,6 +81,10 @@ describe('redaction through pino', () => {
     expect(redactUrl(`https://gw.example/callbacks/${TOKEN}/heartbeat?wait=3&api_key=${API_KEY}#x`)).toBe('https://gw.example/callbacks/[redacted]/heartbeat?wait=3&api_key=[redacted]#x');
     expect(redactUrl('http://127.0.0.1:8080 (default GATEWAY_HOST)')).toBe('http://127.0.0.1:8080 (default GATEWAY_HOST)');
     expect(redactUrl('/webhooks/github?delivery=1')).toBe('/webhooks/github?delivery=1');
+    // A sign-in's return: the authorization code and the state are credentials; the issuer is not.
+    expect(redactUrl('https://gw.example/auth/oidc/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=af0ifjsldkj&iss=https%3A%2F%2Fidp')).toBe(
+      'https://gw.example/auth/oidc/callback?code=[redacted]&state=[redacted]&iss=https%3A%2F%2Fidp',
+    );
   });
 
   test('base fields are redacted too, and what the logs rely on is kept under its name', () => {

@@ -29,7 +29,7 @@ export interface RouteContract {
   readonly path: string;
   readonly summary: string;
   readonly description?: string;
-  readonly tag: 'Callbacks' | 'Webhooks' | 'Operations';
+  readonly tag: 'Callbacks' | 'Sign-in' | 'Webhooks' | 'Operations';
   /** Whether it checks a callback's API key (the document's default security); otherwise it takes none. */
   readonly secured?: boolean;
   readonly body?: ZodRequestBody;

@@ -7,6 +7,7 @@ import { CALLBACK_ROUTE_CONTRACTS } from '../routes/delivery';
 import { PROBE_ROUTE_CONTRACTS } from '../routes/probes';
 import { PUBLISHED_KEYS_ROUTE_CONTRACTS } from '../routes/published-keys';
 import { WEBHOOK_ROUTE_CONTRACTS } from '../routes/webhooks';
+import { SIGN_IN_ROUTE_CONTRACTS } from '../routes/sign-in';
 
 /**
  * Builds the gateway's OpenAPI 3.1 document from the contracts its routes declare where they are
@@ -61,7 +62,7 @@ function shareResponses(document: OpenApiDocument): void {
 export function buildOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) registry.registerComponent('securitySchemes', name, scheme);
-  for (const contract of [...CALLBACK_ROUTE_CONTRACTS, ...WEBHOOK_ROUTE_CONTRACTS, ...PROBE_ROUTE_CONTRACTS, ...PUBLISHED_KEYS_ROUTE_CONTRACTS]) registry.registerPath(routeConfig(contract, SERVER_REFUSALS));
+  for (const contract of [...CALLBACK_ROUTE_CONTRACTS, ...SIGN_IN_ROUTE_CONTRACTS, ...WEBHOOK_ROUTE_CONTRACTS, ...PROBE_ROUTE_CONTRACTS, ...PUBLISHED_KEYS_ROUTE_CONTRACTS]) registry.registerPath(routeConfig(contract, SERVER_REFUSALS));
   const { webhooks: _none, ...document } = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
@@ -80,6 +81,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     security: [{}, { ApiKey: [] }, { Bearer: [] }, { ApiKeyQuery: [] }],
     tags: [
       { name: 'Callbacks', description: 'What senders call: the callback URL, and its `/complete`, `/fail` and `/heartbeat` routes.' },
+      { name: 'Sign-in', description: "Signing in with the organisation's OpenID Connect provider, for approvals that take votes from signed-in people only." },
       { name: 'Webhooks', description: 'Provider webhooks (GitHub, Stripe, Slack, Standard Webhooks) at one fixed endpoint per source, routed by key to workflows waiting with `createWebhookWait`.' },
       { name: 'Operations', description: 'Health, readiness, metrics, this document, and the public keys of approval receipts.' },
     ],

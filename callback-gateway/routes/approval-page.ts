@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { describeError, type Logger } from '../logger';
 import { callbacksQuery } from '../../protocol/definitions';
 import type { CallbackInfo } from '../../protocol/callback-messages';
@@ -7,6 +7,13 @@ import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } 
 import { refusing, type ContractPart } from '../contract/contract-parts';
 import { authenticated, requestState } from '../request-state';
 import { chainHead, chainRefusal, withinDeadline, type CallbackTarget } from '../temporal-calls';
+import type { CallbackClaims } from '../../tokens/callback-token';
+import { renderApprovalDecisionPage, type ApprovalVoter } from '../approval-decision-page';
+import { queryOf, signInNotConfigured, SIGN_IN_PATH } from '../sign-in/begin-sign-in';
+import { csrfTokenFor } from '../sign-in/csrf';
+import { readSession, signInTooOld } from '../sign-in/session';
+import type { SignIn } from '../sign-in/sign-in';
+import { expressPath } from '../contract/route-contract';
 
 /** What the approval page needs: the workflow's `callbacks` query, bounded, and a log for when it fails. */
 export interface ApprovalPageDeps {
@@ -16,13 +23,15 @@ export interface ApprovalPageDeps {
   timeoutMs: number;
   /** Where a page shown without the workflow's details is noted. */
   logger: Logger;
+  /** Sign-in, for approvals that take signed-in votes; without it their page is refused (503 `SIGN_IN_NOT_CONFIGURED`). */
+  signIn?: SignIn;
 }
 
 /**
  * What {@link approvalPage} refuses: a workflow that is gone. A closed one gets the page that says
  * so, and one Temporal cannot describe in time the page without details.
  */
-export const APPROVAL_PAGE_PART: ContractPart = { refusals: refusing('WORKFLOW_NOT_FOUND', 'INTERNAL_ERROR') };
+export const APPROVAL_PAGE_PART: ContractPart = { refusals: { ...refusing('WORKFLOW_NOT_FOUND', 'INTERNAL_ERROR'), SIGN_IN_NOT_CONFIGURED: ['Retry-After'] } };
 
 /** What the workflow said about the callback, or why it could not say. */
 type PageState = { kind: 'info'; info: CallbackInfo | undefined } | { kind: 'workflow_closed' } | { kind: 'unavailable' };
@@ -52,6 +61,24 @@ async function pageState(client: Client, target: CallbackTarget, callbackId: str
 }
 
 /**
+ * How the person looking at an approval's page may decide: as a link holder, signed in (with the
+ * CSRF token for their session and this callback), or after signing in (none, an invalid
+ * session, or one older than the approval allows).
+ */
+async function voterOf(req: Request, claims: CallbackClaims, token: string, signIn: SignIn | undefined): Promise<ApprovalVoter> {
+  const binding = claims.approval!;
+  if (binding.identity === 'link-holder') return { kind: 'link-holder' };
+  if (!signIn) throw signInNotConfigured();
+  const signInHref = `${signIn.basePath}${expressPath(SIGN_IN_PATH).replace(':token', encodeURIComponent(token))}${queryOf(req.originalUrl)}`;
+  const lookup = await readSession(req, signIn.sessionKey, signIn.oidc.issuer);
+  if (lookup.kind === 'none') return { kind: 'sign-in', signInHref };
+  if (lookup.kind === 'invalid') return { kind: 'sign-in', signInHref, reason: 'invalid' };
+  const { approver, id } = lookup.session;
+  if (signInTooOld(approver.authTime, binding.maxAuthAgeSeconds)) return { kind: 'sign-in', signInHref, reason: 'too-old' };
+  return { kind: 'signed-in', approver, csrf: csrfTokenFor(signIn.sessionKey, id, claims.callbackId) };
+}
+
+/**
  * The browser's view of a callback URL: answers a GET marked HTML (by `markHtmlRequests`) with
  * the approval page, and passes every other request on to the delivery handlers. It sits in the
  * callback URL's GET chain after authentication rather than on a route of its own, so a person's
@@ -62,20 +89,42 @@ async function pageState(client: Client, target: CallbackTarget, callbackId: str
  * bounded by `timeoutMs`: a callback that is no longer pending gets the "already answered /
  * closed" page without buttons; when the query fails (no worker) the page still lets the person
  * answer. Never delivers anything.
+ *
+ * An approval's URL (a token with `apv`) gets the approval decision page instead: the action
+ * (the workflow's `approval.action`, else its title and description), its digest, and for one
+ * that takes signed-in votes a "Sign in to decide" link until a valid, recent enough session
+ * cookie is present, then Approve / Reject with the session's CSRF token. Without a sign-in
+ * provider configured such a page is refused (503 `SIGN_IN_NOT_CONFIGURED`).
  */
-export function approvalPage({ client, timeoutMs, logger }: ApprovalPageDeps): RequestHandler {
+export function approvalPage({ client, timeoutMs, logger, signIn }: ApprovalPageDeps): RequestHandler {
   return async (req, res, next) => {
     if (req.method !== 'GET' || !requestState(res).html) return next();
     const { claims } = authenticated(res);
     if (claims.signatureSender !== undefined) return sendPage(res, 200, renderSignedOnlyPage());
+    if (claims.approval?.identity === 'signed-in' && !signIn) throw signInNotConfigured();
     const state = await pageState(client, claims, claims.callbackId, timeoutMs, logger);
     if (state.kind === 'workflow_closed') return sendPage(res, 200, renderClosedPage({ reason: 'workflow_closed' }));
-    if (state.kind === 'unavailable') return sendPage(res, 200, renderApprovalPage({ expiresAt: claims.expiresAt, detailsUnavailable: true }));
-    const { info } = state;
-    if (!info) return sendPage(res, 200, renderClosedPage({ reason: 'unknown_callback' }));
-    if (info.status !== 'pending') {
+    const info = state.kind === 'info' ? state.info : undefined;
+    if (state.kind === 'info' && !info) return sendPage(res, 200, renderClosedPage({ reason: 'unknown_callback' }));
+    if (info && info.status !== 'pending') {
       return sendPage(res, 200, renderClosedPage({ reason: info.status, ...(info.title ? { title: info.title } : {}) }));
     }
+    if (claims.approval) {
+      const voter = await voterOf(req, claims, req.params.token as string, signIn);
+      return sendPage(
+        res,
+        200,
+        renderApprovalDecisionPage({
+          action: info?.approval?.action ?? { title: info?.title ?? '', ...(info?.description ? { summary: info.description } : {}) },
+          actionDigest: claims.approval.actionDigest,
+          ...(info?.approval ? { currentDigest: info.approval.actionDigest } : {}),
+          expiresAt: claims.expiresAt,
+          ...(info ? {} : { detailsUnavailable: true }),
+          voter,
+        }),
+      );
+    }
+    if (!info) return sendPage(res, 200, renderApprovalPage({ expiresAt: claims.expiresAt, detailsUnavailable: true }));
     sendPage(
       res,
       200,

@@ -7,6 +7,7 @@ import { MAX_TOKEN_LENGTH } from '../../tokens/callback-token';
 import type { CallbackTokenVerifier } from '../../tokens/verify-callback-token';
 import { parseFailureReport, WORKFLOW_REFUSALS } from '../../protocol/definitions';
 import type { CallbackDelivery, DeliveryKind, SyncDeliveryResult } from '../../protocol/callback-messages';
+import type { VerifiedApprover } from '../../protocol/approval-messages';
 import { buildDelivery, DELIVERY_PART, deliveryIdOf } from '../build-delivery';
 import { renderThankYouPage, sendPage } from '../html-pages';
 import { authenticate, AUTHENTICATE_PART } from '../middleware/authenticate';
@@ -27,6 +28,9 @@ import { TEMPORAL_CALL_REFUSALS, unavailable, type CallbackTarget } from '../tem
 import { deliverSync, requestedWaitSeconds, syncDeliveryPart } from '../sync-delivery';
 import { APPROVAL_PAGE_PART, approvalPage } from './approval-page';
 import { CALLBACK_STATUS_PART, callbackStatus, PROVE_DELIVERY_ID_PART, proveDeliveryId } from './callback-status';
+import { beginSignIn, SIGN_IN_PATH } from '../sign-in/begin-sign-in';
+import { IDENTIFY_VOTER_PART, identifyVoter } from '../sign-in/identify-voter';
+import type { SignIn } from '../sign-in/sign-in';
 
 /** What the callback URL routes need; defaults are resolved by `createGateway`. */
 export interface DeliveryRouteDeps {
@@ -48,13 +52,15 @@ export interface DeliveryRouteDeps {
   signatureSecrets?: ReadonlyMap<string, Uint8Array>;
   /** Request limits per client IP and per API key; off unless given. */
   rateLimits?: GatewayRateLimits;
+  /** Sign-in for approvals that take signed-in votes; without it they are refused with 503 `SIGN_IN_NOT_CONFIGURED`. */
+  signIn?: SignIn;
 }
 
 /** The methods that deliver, as an `Allow` header names them. */
 const DELIVERY_METHODS = 'POST, PUT';
 
 /** What {@link getAllowed}, {@link refuseOtherMethods} and the status route's other methods refuse with. */
-const METHOD_REFUSED_PART: ContractPart = { refusals: { METHOD_NOT_ALLOWED: ['Allow'] } };
+export const METHOD_REFUSED_PART: ContractPart = { refusals: { METHOD_NOT_ALLOWED: ['Allow'] } };
 
 function methodNotAllowed(message: string): CallbackError {
   return new CallbackError('METHOD_NOT_ALLOWED', message, { headers: { Allow: DELIVERY_METHODS } });
@@ -64,7 +70,9 @@ function methodNotAllowed(message: string): CallbackError {
 const getAllowed: RequestHandler = (req, res, next) => {
   // Express routes HEAD to GET handlers; a HEAD must never deliver anything.
   if (req.method === 'HEAD') throw methodNotAllowed('HEAD does not deliver a callback; use POST.');
-  if (!authenticated(res).claims.allowGet) {
+  const { claims } = authenticated(res);
+  if (claims.approval) throw new CallbackError('NOT_A_VOTE', "This is an approval's link: a GET never votes. Open it in a browser to decide.");
+  if (!claims.allowGet) {
     throw methodNotAllowed('This callback does not accept GET (link previews and crawlers send GETs); send the delivery with POST or PUT.');
   }
   next();
@@ -84,6 +92,25 @@ function checkFailureReport(data: unknown): void {
 function decisionOf(data: unknown): unknown {
   return (data as { decision?: unknown } | null)?.decision;
 }
+
+/** How long a vote waits for the workflow's judgement when the request does not say (`Prefer: wait=N`). */
+export const VOTE_WAIT_SECONDS = 10;
+
+/** The approver of a link holder's vote: nobody in particular, named by the vote's delivery id. */
+function linkHolder(deliveryId: string): VerifiedApprover {
+  return { issuer: 'link', subject: deliveryId, via: 'link' };
+}
+
+/** An approval's URL takes votes only: its `fail` and `heartbeat` routes are refused before anything is read. */
+const votesOnly: RequestHandler = (_req, res, next) => {
+  if (authenticated(res).claims.approval) {
+    throw new CallbackError('NOT_A_VOTE', "This is an approval's link: it takes votes only, posted to the link itself as {\"decision\":\"approve\"|\"reject\",\"comment\":\"why\"}.");
+  }
+  next();
+};
+
+/** What {@link votesOnly} refuses. */
+const VOTES_ONLY_PART: ContractPart = { refusals: refusing('NOT_A_VOTE') };
 
 /** Refusals after which a sender's earlier attempt may still have been recorded: its receipt is looked for. */
 const CHAIN_GONE: ReadonlySet<CallbackErrorCode> = new Set(['WORKFLOW_CLOSED', 'EXECUTION_REPLACED']);
@@ -126,15 +153,30 @@ function deliver(kind: DeliveryKind, chains: ExecutionChains, recent: RecentDeli
     const deliveryId = deliveryIdOf(req, claims.signatureSender !== undefined);
     state.deliveryId = deliveryId;
     if (kind === 'fail') checkFailureReport(data);
-    const delivery = buildDelivery(req, { callbackId: claims.callbackId, kind, deliveryId, contentType, data, apiKeyId: apiKey?.id });
+    const { vote } = state;
+    const delivery = buildDelivery(req, {
+      callbackId: claims.callbackId,
+      kind,
+      deliveryId,
+      contentType,
+      data: vote ? vote.data : data,
+      apiKeyId: apiKey?.id,
+      ...(vote ? { approver: vote.approver ?? linkHolder(deliveryId), actionDigest: vote.actionDigest } : {}),
+    });
     const accepted = { callbackId: claims.callbackId, deliveryId };
     const answer = (status: number, body: z.infer<typeof acceptedResponseSchema> | z.infer<typeof answeredResponseSchema>) =>
-      state.html ? sendPage(res, status, renderThankYouPage({ decision: decisionOf(data) })) : res.status(status).json(body);
+      state.html ? sendPage(res, status, renderThankYouPage({ decision: decisionOf(delivery.data) })) : res.status(status).json(body);
     const answerSync = (result: SyncDeliveryResult) => {
       if (waitSeconds !== undefined) res.set('Preference-Applied', `wait=${waitSeconds}`);
       answer(200, { status: result.outcome, ...accepted, callbackStatus: result.status, reply: result.reply });
     };
     try {
+      if (vote) {
+        // A vote is judged by the workflow (eligibility, self-approval, comments) before it counts: never a durable 202.
+        const reply = await deliverSync(chains, claims, delivery, waitSeconds ?? VOTE_WAIT_SECONDS);
+        if (!reply) throw unavailable(new Error('no worker answered the vote in time'));
+        return answerSync(reply);
+      }
       if (waitSeconds !== undefined) {
         const reply = await deliverSync(chains, claims, delivery, waitSeconds);
         if (reply) return answerSync(reply);
@@ -153,13 +195,13 @@ function deliver(kind: DeliveryKind, chains: ExecutionChains, recent: RecentDeli
 }
 
 /** The token in every callback path: a path Express cannot decode is refused as a malformed token. */
-const CALLBACK_PATH_PART: ContractPart = {
+export const CALLBACK_PATH_PART: ContractPart = {
   params: { token: z.string().min(1).max(MAX_TOKEN_LENGTH).meta({ param: { description: 'The callback token: a signed JWS, or an encrypted JWE for opaque URLs.' } }) },
   refusals: refusing('CALLBACK_TOKEN_INVALID'),
 };
 
 /** `admit`: the client IP's rate limit, the token and any API key it requires, then the key's rate limit. */
-const ADMIT_PARTS = [RATE_LIMIT_PART, AUTHENTICATE_PART];
+export const ADMIT_PARTS = [RATE_LIMIT_PART, AUTHENTICATE_PART];
 
 /** What {@link deliver} reads beside the body and refuses on a `kind` route: the delivery id, synchronous mode, Temporal, a receipt. */
 function deliverParts(kind: DeliveryKind): ContractPart[] {
@@ -183,6 +225,10 @@ const DELIVERY_BODY = {
   content: { 'application/json': { schema: jsonBodySchema }, 'application/x-www-form-urlencoded': { schema: formBodySchema }, 'text/*': { schema: textSchema } },
 };
 
+/** What an approval's URL does with a POST: see `identifyVoter` and docs/approvals.md. */
+const VOTE_NOTE =
+  " On an approval's URL the body is a vote (`decision`, `comment`, and from the page `csrf` and `actionDigest`): for an approval that takes signed-in votes, the `dcb_session` cookie and the page's CSRF token identify the voter; the vote is always delivered through the workflow's update, and answered 503 `TEMPORAL_UNAVAILABLE` when no worker judges it in time.";
+
 /** What each route delivers, as its POST says. */
 const DELIVERIES: Record<DeliveryKind, Pick<RouteContract, 'summary' | 'description' | 'body'>> = {
   complete: { summary: 'Complete the callback', description: `Delivers the body; 202 once Temporal recorded it.${SYNC}`, body: DELIVERY_BODY },
@@ -199,12 +245,12 @@ type CallbackOperation = Omit<RouteContract, 'method' | 'path' | 'tag'>;
 
 /** POST or PUT (the same) to a `kind` route: admitted, its body read and its signature checked, then delivered; `pages` on the complete routes. */
 function delivering(kind: DeliveryKind, method: 'post' | 'put', pages: boolean): CallbackOperation {
-  const parts = [CALLBACK_PATH_PART, ...ADMIT_PARTS, READ_BODY_PART, SIGNATURE_PART, ...deliverParts(kind)];
+  const parts = [CALLBACK_PATH_PART, ...ADMIT_PARTS, ...(kind === 'complete' ? [] : [VOTES_ONLY_PART]), READ_BODY_PART, SIGNATURE_PART, ...(kind === 'complete' ? [IDENTIFY_VOTER_PART] : []), ...deliverParts(kind)];
   const { summary, description } = DELIVERIES[kind];
   return {
     ...DELIVERIES[kind],
     summary: method === 'put' ? `${summary} (PUT, as POST)` : summary,
-    description: `${description}${pages ? " A browser's form submission (the approval page's) gets HTML pages." : ''}`,
+    description: `${description}${pages ? " A browser's form submission (the approval page's) gets HTML pages." : ''}${kind === 'complete' ? VOTE_NOTE : ''}`,
     secured: true,
     parts,
     answers: pages ? { 200: withPage(ANSWERED), 202: withPage(ACCEPTED) } : { 200: ANSWERED, 202: ACCEPTED },
@@ -219,7 +265,7 @@ const GET_COMPLETE: CallbackOperation = {
   description:
     'When `Accept` names `text/html` (a browser, a link preview): the approval page, which never delivers. Otherwise delivers the query parameters, for callbacks created with `allowGet` only (405 otherwise).',
   secured: true,
-  parts: [CALLBACK_PATH_PART, ...ADMIT_PARTS, APPROVAL_PAGE_PART, METHOD_REFUSED_PART, SIGNATURE_PART, ...deliverParts('complete')],
+  parts: [CALLBACK_PATH_PART, ...ADMIT_PARTS, APPROVAL_PAGE_PART, METHOD_REFUSED_PART, VOTES_ONLY_PART, SIGNATURE_PART, ...deliverParts('complete')],
   answers: {
     200: { ...ANSWERED, description: "The approval page, when `Accept` names `text/html`; otherwise the workflow's answer to a GET delivery (synchronous mode).", content: { ...HTML_PAGE, ...ANSWERED.content } },
     202: ACCEPTED,
@@ -246,15 +292,16 @@ const STATUS: CallbackOperation = {
 };
 
 const COMPLETE_PATHS = ['/callbacks/{token}', '/callbacks/{token}/complete'];
+
 const STATUS_PATH = '/callbacks/{token}/status';
 const REPORT_PATHS = { fail: '/callbacks/{token}/fail', heartbeat: '/callbacks/{token}/heartbeat' } as const;
 
 /** A callback path's contracts: the methods it takes, and every other one refused before the token is checked (405). */
-function callbackPath(path: string, taken: Partial<Record<HttpMethod, CallbackOperation>>): RouteContract[] {
+export function callbackPath(path: string, taken: Partial<Record<HttpMethod, CallbackOperation>>, tag: RouteContract['tag'] = 'Callbacks'): RouteContract[] {
   return HTTP_METHODS.map((method) => ({
     method,
     path,
-    tag: 'Callbacks',
+    tag,
     ...(taken[method] ?? { summary: `Refused: ${method.toUpperCase()} does not deliver`, parts: [CALLBACK_PATH_PART, METHOD_REFUSED_PART] }),
   }));
 }
@@ -288,7 +335,8 @@ export function deliveryRoutes(deps: DeliveryRouteDeps): express.Router {
   const admit = [limitPerClientIp(deps.rateLimits?.perIp), authenticate(deps.verifier, deps.apiKeys), limitPerApiKey(deps.rateLimits?.perKey)];
   const checkSignature = checkCallbackSignature(deps.signatureSecrets, deps.logger);
   const body = [readBody(deps.maxBodyBytes), checkSignature];
-  const showApprovalPage = approvalPage({ client: chains.client, timeoutMs, logger: deps.logger });
+  const showApprovalPage = approvalPage({ client: chains.client, timeoutMs, logger: deps.logger, signIn: deps.signIn });
+  const identify = identifyVoter(deps.signIn);
   const router = express.Router();
   // Each chain mounted here is declared, piece by piece, in CALLBACK_ROUTE_CONTRACTS: change both together.
 
@@ -297,8 +345,8 @@ export function deliveryRoutes(deps: DeliveryRouteDeps): express.Router {
     const complete = deliver('complete', chains, recent, timeouts);
     router
       .route(expressPath(path))
-      .post(markHtmlRequests, admit, body, complete)
-      .put(markHtmlRequests, admit, body, complete)
+      .post(markHtmlRequests, admit, body, identify, complete)
+      .put(markHtmlRequests, admit, body, identify, complete)
       // A GET's query is its data: there is no body to read, only a signature to check.
       .get(markHtmlRequests, admit, showApprovalPage, getAllowed, checkSignature, complete)
       .all(refuseOtherMethods);
@@ -315,9 +363,16 @@ export function deliveryRoutes(deps: DeliveryRouteDeps): express.Router {
     const report = deliver(kind, chains, recent, timeouts);
     router
       .route(expressPath(REPORT_PATHS[kind]))
-      .post(admit, body, report)
-      .put(admit, body, report)
+      .post(admit, votesOnly, body, report)
+      .put(admit, votesOnly, body, report)
       .all(refuseOtherMethods);
   }
+  // An approval's sign-in (declared in SIGN_IN_ROUTE_CONTRACTS): behind the same token check as every callback path.
+  router
+    .route(expressPath(SIGN_IN_PATH))
+    .get(markHtmlRequests, admit, beginSignIn(deps.signIn))
+    .all((req) => {
+      throw new CallbackError('METHOD_NOT_ALLOWED', `${req.method} does not begin a sign-in; open the link with GET.`, { headers: { Allow: 'GET' } });
+    });
   return router;
 }

@@ -67,6 +67,10 @@ export interface HarnessOptions {
   temporal?: { client: Client; nativeConnection: NativeConnection };
   /** Leave the gateway without published receipt keys (its `/.well-known/jwks.json` then refuses). */
   withoutPublishedReceiptKeys?: boolean;
+  /** The gateway's port (default: a free one), for settings that must name its URL before it listens (sign-in's redirect URI). */
+  gatewayPort?: number;
+  /** Sign-in with an OpenID Connect provider, for approvals that take signed-in votes. */
+  signIn?: GatewayDeps['signIn'];
 }
 
 /** A real worker and a real gateway on a real port, against the tests' Temporal dev server. */
@@ -123,8 +127,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     rateLimits: options.rateLimits,
     ...(options.webhookSources ? { webhooks: { sources: options.webhookSources, taskQueue, holdMs: options.webhookHoldMs, maxHeldEvents: options.webhookMaxHeldEvents } } : {}),
     ...(options.withoutPublishedReceiptKeys ? {} : { receiptKeys: receiptKeys.published }),
+    ...(options.signIn ? { signIn: options.signIn } : {}),
   });
-  const gateway = await listen(app, { maxBodyBytes: options.maxBodyBytes, ...options.serverLimits });
+  const gateway = await listen(app, { maxBodyBytes: options.maxBodyBytes, ...options.serverLimits }, options.gatewayPort);
   const gatewayUrl = gateway.url;
 
   const nativeConnection = options.temporal?.nativeConnection ?? (await NativeConnection.connect({ address: options.temporalAddress ?? TEST_TEMPORAL_ADDRESS }));

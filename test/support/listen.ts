@@ -9,15 +9,15 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Serves `app` as the gateway does (same server limits and refusals) on a free port of 127.0.0.1. */
-export async function listen(app: Express, limits?: GatewayServerLimits): Promise<Listening> {
+/** Serves `app` as the gateway does (same server limits and refusals) on `port` (default: a free one) of 127.0.0.1. */
+export async function listen(app: Express, limits?: GatewayServerLimits, port = 0): Promise<Listening> {
   const server = createGatewayServer(app, limits);
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address() as { port: number };
+  const { port: bound } = server.address() as { port: number };
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -6,6 +6,7 @@ import { loadDevServerConfig } from '../../cli/config';
 import { loadGatewayConfig } from '../../callback-gateway/config';
 import { loadWorkerConfig } from '../../worker/config';
 import { runMain } from '../../config/run-main';
+import { randomBytes } from 'node:crypto';
 import { DEMO_WEBHOOK_SOURCES_FILE, webhookSourcesFileFor } from './demo-webhook-sources';
 
 /**
@@ -26,6 +27,8 @@ const STOP_GRACE_MS = 15_000;
 const DUPLICATE_SIGNAL_MS = 2_000;
 /** What the worker prints once it polls its task queue (worker/main.ts). */
 const WORKER_READY_LINE = 'worker running';
+/** Where the development sign-in provider listens when the user has not configured their own (`OIDC_ISSUER`). */
+const DEV_OIDC_PORT = 9090;
 
 /** One line from this script, set apart from the children's prefixed output. */
 function say(message: string): void {
@@ -36,9 +39,9 @@ function sayError(message: string): void {
   console.error(`[start] ${message}`);
 }
 
-/** A worker or gateway process and what is known about it. */
+/** A worker, gateway or development sign-in provider process and what is known about it. */
 interface Child {
-  name: 'worker' | 'gateway';
+  name: 'worker' | 'gateway' | 'oidc';
   process: ChildProcess;
   /** Resolves once the process exited and its output closed. */
   closed: Promise<void>;
@@ -222,8 +225,8 @@ async function main(): Promise<void> {
 
   // (b) The worker and the gateway.
   let workerReady = false;
-  const startChild = (name: Child['name'], script: string, env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Child => {
-    const child = spawn(TSX, [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const startChild = (name: Child['name'], script: string, env: NodeJS.ProcessEnv, onLine?: (line: string) => void, args: string[] = []): Child => {
+    const child = spawn(TSX, [script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const prefix = `[${name}] `;
     pipeLines(child.stdout, process.stdout, prefix, onLine);
     pipeLines(child.stderr, process.stderr, prefix, onLine);
@@ -236,11 +239,23 @@ async function main(): Promise<void> {
     });
     return { name, process: child, closed };
   };
+  // Approvals' sign-in: the development provider (demo users, any password) unless the user configured their own.
+  const devOidc = gatewayConfig.app.signIn === undefined && (await portIsFree('127.0.0.1', DEV_OIDC_PORT));
+  const oidcEnv: NodeJS.ProcessEnv = {};
+  if (devOidc) {
+    const issuer = `http://localhost:${DEV_OIDC_PORT}`;
+    Object.assign(oidcEnv, { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: 'dcb-dev-gateway', OIDC_CLIENT_SECRET: randomBytes(24).toString('base64url') });
+    // The gateway's own default for its public URL, unless the user named one: the provider must know the exact redirect URI.
+    const publicUrl = (process.env.GATEWAY_PUBLIC_URL?.trim() || browserBaseUrl(gatewayConfig.listen.host, gatewayConfig.listen.port)).replace(/\/+$/, '');
+    const redirectUri = `${publicUrl}/auth/oidc/callback`;
+    const args = ['--port', String(DEV_OIDC_PORT), '--issuer', issuer, '--client-id', oidcEnv.OIDC_CLIENT_ID!, '--client-secret', oidcEnv.OIDC_CLIENT_SECRET!, '--redirect-uri', redirectUri];
+    children.push(startChild('oidc', 'tools/scripts/dev-oidc-provider.mjs', process.env, undefined, args));
+  }
   children.push(
     startChild('worker', 'worker/main.ts', process.env, (line) => {
       if (line.includes(WORKER_READY_LINE)) workerReady = true;
     }),
-    startChild('gateway', 'callback-gateway/server.ts', { ...process.env, WEBHOOK_SOURCES_FILE: webhookSourcesFile, LOG_FORMAT: 'pretty' }),
+    startChild('gateway', 'callback-gateway/server.ts', { ...process.env, ...oidcEnv, WEBHOOK_SOURCES_FILE: webhookSourcesFile, LOG_FORMAT: 'pretty' }),
   );
 
   // (c) Wait until both are ready.
@@ -272,6 +287,7 @@ async function main(): Promise<void> {
       `    callback gateway:  ${browserBaseUrl(gatewayConfig.listen.host, gatewayConfig.listen.port)}`,
       isLocalAddress(address) ? `    Temporal UI:       http://localhost:${uiPort}` : `    Temporal:          ${address}`,
       `    webhook sources:   ${webhookSourcesFile === DEMO_WEBHOOK_SOURCES_FILE ? `${path.relative(ROOT, webhookSourcesFile)} (the demos')` : webhookSourcesFile}`,
+      `    approvals sign-in: ${devOidc ? `${oidcEnv.OIDC_ISSUER} (development provider: sign in as alice, bob or mallory, any password)` : (gatewayConfig.app.signIn?.issuer ?? `off (port ${DEV_OIDC_PORT} is taken; set OIDC_ISSUER)`)}`,
       '',
       '  Run a demo in another terminal: npm run demo (or: npm run demo -- slack | github-pr)',
       '  Ctrl-C stops everything.',
