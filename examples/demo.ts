@@ -6,6 +6,7 @@ const DEMOS: Record<string, { what: string; load: () => void }> = {
   'ticket-triage': { what: 'a callback URL handed to a ticketing system', load: () => require('./ticket-triage/demo') },
   slack: { what: 'a Slack approval: buttons in a message, the click routed back by key', load: () => require('./slack-approval/demo') },
   'github-pr': { what: "a wait for a GitHub pull request's merge, from its webhooks", load: () => require('./github-pr/demo') },
+  approval: { what: 'a production change two people of the change board must approve, signed in, with a signed receipt', load: () => require('./it-change/demo') },
 };
 
 const name = process.argv[2] ?? 'ticket-triage';

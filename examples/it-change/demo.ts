@@ -1,0 +1,111 @@
+import { createRemoteJWKSet } from 'jose';
+import { startWithCallbackUrl, verifyApprovalReceipt } from '../../client';
+import { hiddenField, signInAs, TestBrowser } from '../../test/support/oidc';
+import { connectDemo, DemoError, print, resultOf, runDemo, runWorkerUntilCleanup, type DemoRun } from '../demo-support';
+import { createItChangeWorker, IT_CHANGE_TASK_QUEUE } from './worker';
+import type { ChangeDecision, ChangeRequest, productionChange } from './workflows';
+
+/**
+ * `npm run demo -- approval`: the production change example end to end against `npm start`
+ * (its gateway, Temporal, and the development sign-in provider with demo users). The workflow
+ * asks the change board for two distinct approvals, not the requester's. The demo then plays the
+ * people, each in their own scripted browser that signs in at the provider as a person would:
+ * the requester tries to approve their own change, someone outside the board tries, one board
+ * member approves (twice: counted once), a second approves. Then it verifies the decision's
+ * receipt against the gateway's published keys, as anyone could.
+ */
+
+const REQUEST: ChangeRequest = {
+  system: 'prod-db-eu',
+  change: 'Grant contractor c-4411 read-only access until 2027-01-15',
+  reason: 'The contractor runs the data migration in the January window (CHG-2207).',
+  ticket: 'CHG-2207',
+  requester: 'carol@example.com',
+  approverGroup: 'change-board',
+  timeout: '10 minutes',
+};
+
+/** One person at a browser, signed in at the provider. */
+interface Person {
+  login: string;
+  browser: TestBrowser;
+  csrf: string;
+  actionDigest: string;
+}
+
+async function signIn(url: string, login: string): Promise<Person> {
+  const browser = new TestBrowser();
+  let page: string;
+  try {
+    const back = await signInAs(browser, url, login);
+    page = (await back.response?.text()) ?? '';
+  } catch (err) {
+    throw new DemoError(
+      `Could not sign in as ${login} at the development provider (${(err as Error).message}). Is \`npm start\` running with its sign-in provider (it says "approvals sign-in" in its banner)?`,
+    );
+  }
+  const csrf = hiddenField(page, 'csrf');
+  const actionDigest = hiddenField(page, 'actionDigest');
+  if (!csrf || !actionDigest) throw new DemoError(`The approval page did not offer ${login} the decision after signing in.`);
+  return { login, browser, csrf, actionDigest };
+}
+
+/** Submits a decision as the page's form does (answered in JSON, so the demo can show the code). */
+async function decide(url: string, person: Person, decision: 'approve' | 'reject', comment?: string): Promise<void> {
+  const response = await person.browser.postForm(
+    url,
+    { decision, ...(comment ? { comment } : {}), csrf: person.csrf, actionDigest: person.actionDigest },
+    { accept: 'application/json' },
+  );
+  const body = (await response.json()) as { error?: { code: string; message: string }; reply?: { approvals: number; quorum: number; outcome?: string }; status?: string };
+  if (body.error) return print(`  ${person.login}: ${response.status} ${body.error.code}: ${body.error.message}`);
+  const reply = body.reply;
+  print(`  ${person.login}: ${response.status} ${body.status ?? ''}: ${reply ? `${reply.approvals} of ${reply.quorum} approvals${reply.outcome ? `, ${reply.outcome}` : ''}` : JSON.stringify(body)}`);
+}
+
+async function approvalDemo(run: DemoRun): Promise<number> {
+  const context = await connectDemo(run, 'approval');
+  print(`starting the example's worker on task queue '${IT_CHANGE_TASK_QUEUE}' (bundling its workflow takes a few seconds)`);
+  const worker = await createItChangeWorker({ connection: context.workerConnection, namespace: context.temporal.namespace, log: (line) => print(`change system: ${line}`) });
+  runWorkerUntilCleanup(run, worker);
+
+  const workflowId = `it-change-demo-${Date.now()}`;
+  const { handle, url } = await startWithCallbackUrl<typeof productionChange>(context.client, 'productionChange', {
+    taskQueue: IT_CHANGE_TASK_QUEUE,
+    workflowId,
+    args: [REQUEST],
+    label: 'approval',
+  });
+  run.workflowId = workflowId;
+  print(`workflow started: productionChange, id ${workflowId}; it asks the change board for 2 distinct approvals, not the requester's`);
+  print(`approval page: ${url}`);
+  print('  (open it in a browser and sign in as dana or erin, any password, to decide yourself; the demo decides in 3 s)');
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+  print('carol asked for the change; she signs in and tries to approve it herself:');
+  await decide(url, await signIn(url, 'carol'), 'approve');
+  print('mallory is not on the change board (and her email is unverified); she tries:');
+  await decide(url, await signIn(url, 'mallory'), 'approve');
+  const dana = await signIn(url, 'dana');
+  print('dana, on the change board, approves:');
+  await decide(url, dana, 'approve', 'Scoped and time-boxed; fine.');
+  print('dana approves again, from another browser: she is still one person:');
+  await decide(url, await signIn(url, 'dana'), 'approve');
+  print('erin, on the change board, approves:');
+  await decide(url, await signIn(url, 'erin'), 'approve', 'Checked the role: read-only.');
+
+  const result = await resultOf<ChangeDecision>(handle, 'approval');
+  print(`workflow completed: ${result.outcome}${result.applied ? ', change applied' : ', change not applied'}`);
+  for (const vote of result.votes) console.log(`    ${vote.decision} by ${vote.approver.name ?? vote.approver.subject} <${vote.approver.email}> via ${vote.approver.via} at ${vote.at}${vote.comment ? `: "${vote.comment}"` : ''}`);
+  if (!result.receipt) {
+    print('no receipt was signed');
+    return 1;
+  }
+  const keys = createRemoteJWKSet(new URL('/.well-known/jwks.json', context.gatewayUrl));
+  const verified = await verifyApprovalReceipt(result.receipt, keys);
+  print(`receipt verified against ${context.gatewayUrl}/.well-known/jwks.json (key ${verified.kid}): ${verified.record.outcome}, action digest ${verified.record.actionDigest}`);
+  print(`check it yourself: npx tsx cli/main.ts approvals verify ${result.receipt.slice(0, 24)}… (the whole receipt), or: npx tsx cli/main.ts approvals show ${workflowId}`);
+  return result.outcome === 'approved' && result.applied ? 0 : 1;
+}
+
+runDemo(approvalDemo);

@@ -1,0 +1,38 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+// In your own project: import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from 'durable-callbacks';
+import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from '../../worker';
+import { runMain } from '../../config/run-main';
+import { createChangeActivities } from './activities';
+
+/** The task queue the production change example runs on, apart from the library's own worker. */
+export const IT_CHANGE_TASK_QUEUE = 'it-change';
+
+/**
+ * A worker for the production change example: its workflow and activity, and the plugin, which
+ * mints approval URLs and signs approval receipts (configured from the same environment as the
+ * gateway: the signing key and the receipt key).
+ */
+export function createItChangeWorker(options: { connection: NativeConnection; namespace: string; log?: (line: string) => void }): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: IT_CHANGE_TASK_QUEUE,
+    workflowsPath: require.resolve('./workflows'),
+    activities: createChangeActivities(options.log),
+    plugins: [durableCallbacksFromEnv()],
+  });
+}
+
+async function main(): Promise<void> {
+  const { temporal } = loadWorkerConfig();
+  const connection = await connectWorker(temporal);
+  try {
+    const worker = await createItChangeWorker({ connection, namespace: temporal.namespace });
+    console.log(`production change worker running: task queue '${IT_CHANGE_TASK_QUEUE}'`);
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) runMain(main);
