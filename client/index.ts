@@ -19,7 +19,7 @@ export {
   type CallbackUrlOptions,
 } from './start-with-callback-url';
 export { listCallbacks, completeCallback, failCallback, type OperatorDeliveryOptions } from './operate-callbacks';
-export { listApprovals } from './list-approvals';
+export { listApprovals, ApprovalsUnavailableError } from './list-approvals';
 export {
   verifyApprovalReceipt,
   ApprovalReceiptError,
