@@ -10,7 +10,7 @@ import { FAULTS_DATA_DIR, GATEWAY_PORT_RANGE, temporal } from './paths';
  */
 
 /** What each worker entry serves: `worker/main.ts`'s ready-made workflows, or the webhook drill's waiters and mailboxes. */
-const WORKER_SCRIPTS = { 'ready-made': 'worker/main.ts', 'webhook-waits': 'tools/faults/support/webhook-worker.ts' } as const;
+const WORKER_SCRIPTS = { 'ready-made': 'worker/main.ts', 'webhook-waits': 'tools/faults/support/webhook-worker.ts', approvals: 'tools/faults/support/approval-worker.ts' } as const;
 
 /** What every service of a scenario shares. */
 export interface ServiceSettings {
@@ -41,7 +41,7 @@ export const WORKER_START_TIMEOUT_MS = 90_000;
 export const GATEWAY_START_TIMEOUT_MS = 45_000;
 
 /** Variables the services read; any the caller's shell set are dropped, so only the suite configures them. */
-const CONFIG_VARIABLE = /^(TEMPORAL_|CALLBACK_|GATEWAY_|WORKER_|WEBHOOK_|APPROVAL_RECEIPT_|DURABLE_CALLBACKS_|API_KEYS_FILE$|MAX_BODY_BYTES$|LOG_FORMAT$|NODE_ENV$|TICKETING_URL$)/;
+const CONFIG_VARIABLE = /^(TEMPORAL_|CALLBACK_|GATEWAY_|WORKER_|WEBHOOK_|APPROVAL_RECEIPT_|DURABLE_CALLBACKS_|OIDC_|SESSION_SECRET$|API_KEYS_FILE$|MAX_BODY_BYTES$|LOG_FORMAT$|NODE_ENV$|TICKETING_URL$)/;
 
 function serviceEnv(settings: ServiceSettings, extra: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLE.test(name)));
@@ -95,6 +95,12 @@ export interface GatewayOptions {
   waitForTemporal?: boolean;
   /** Provider webhook sources: `WEBHOOK_SOURCES_FILE`, and the variables holding the secrets its `secretEnv`s name. */
   webhookSources?: { file: string; secretEnv: Record<string, string> };
+  /**
+   * Sign-in for approvals: `OIDC_ISSUER` and its client, and `SESSION_SECRET` (base64), shared by
+   * the gateways so a session one issued is valid at the other. The issuer is only contacted when
+   * someone signs in, which a drill that brings its own sessions never does.
+   */
+  signIn?: { issuer: string; sessionSecret: string };
 }
 
 /** The status of `GET <url>`, or undefined when nothing answered within `timeoutMs`. */
@@ -113,6 +119,7 @@ export async function startGateway(settings: ServiceSettings, options: GatewayOp
   const extra: Record<string, string> = { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(options.port) };
   if (options.temporalCallTimeoutMs !== undefined) extra.TEMPORAL_CALL_TIMEOUT_MS = String(options.temporalCallTimeoutMs);
   if (options.webhookSources) Object.assign(extra, options.webhookSources.secretEnv, { WEBHOOK_SOURCES_FILE: options.webhookSources.file });
+  if (options.signIn) Object.assign(extra, { OIDC_ISSUER: options.signIn.issuer, OIDC_CLIENT_ID: 'faults-gateway', OIDC_CLIENT_SECRET: 'unused-by-the-drill', SESSION_SECRET: options.signIn.sessionSecret });
   const child = await spawnService(settings, options.name, 'callback-gateway/server.ts', extra);
   const url = `http://127.0.0.1:${options.port}`;
   try {
