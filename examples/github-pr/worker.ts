@@ -1,7 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-// In your own project: import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from 'durable-callbacks';
-import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from '../../worker';
-import { runMain } from '../../config/run-main';
+// In your own project: import { durableCallbacksFromEnv } from 'durable-callbacks';
+import { durableCallbacksFromEnv } from '../../worker';
+import { runExampleWorker } from '../run-example-worker';
 
 /** The task queue the example's workflow runs on, apart from the library's own worker. */
 export const GITHUB_PR_TASK_QUEUE = 'github-pr';
@@ -17,16 +17,4 @@ export function createGitHubPrWorker(options: { connection: NativeConnection; na
   });
 }
 
-async function main(): Promise<void> {
-  const { temporal } = loadWorkerConfig();
-  const connection = await connectWorker(temporal);
-  try {
-    const worker = await createGitHubPrWorker({ connection, namespace: temporal.namespace });
-    console.log(`github pull request worker running: task queue '${GITHUB_PR_TASK_QUEUE}'`);
-    await worker.run();
-  } finally {
-    await connection.close();
-  }
-}
-
-if (require.main === module) runMain(main);
+if (require.main === module) runExampleWorker('github pull request', GITHUB_PR_TASK_QUEUE, ({ connection, namespace }) => createGitHubPrWorker({ connection, namespace }));

@@ -1,7 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-// In your own project: import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from 'durable-callbacks';
-import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from '../../worker';
-import { runMain } from '../../config/run-main';
+// In your own project: import { durableCallbacksFromEnv } from 'durable-callbacks';
+import { durableCallbacksFromEnv } from '../../worker';
+import { runExampleWorker } from '../run-example-worker';
 import { createChangeActivities } from './activities';
 
 /** The task queue the production change example runs on, apart from the library's own worker. */
@@ -23,16 +23,4 @@ export function createItChangeWorker(options: { connection: NativeConnection; na
   });
 }
 
-async function main(): Promise<void> {
-  const { temporal } = loadWorkerConfig();
-  const connection = await connectWorker(temporal);
-  try {
-    const worker = await createItChangeWorker({ connection, namespace: temporal.namespace });
-    console.log(`production change worker running: task queue '${IT_CHANGE_TASK_QUEUE}'`);
-    await worker.run();
-  } finally {
-    await connection.close();
-  }
-}
-
-if (require.main === module) runMain(main);
+if (require.main === module) runExampleWorker('production change', IT_CHANGE_TASK_QUEUE, ({ connection, namespace }) => createItChangeWorker({ connection, namespace }));

@@ -1,7 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-// In your own project: import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from 'durable-callbacks';
-import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from '../../worker';
-import { runMain } from '../../config/run-main';
+// In your own project: import { durableCallbacksFromEnv } from 'durable-callbacks';
+import { durableCallbacksFromEnv } from '../../worker';
+import { runExampleWorker } from '../run-example-worker';
 import { createSlackApprovalActivities, SLACK_API_URL } from './activities';
 
 /** The task queue the example's workflow runs on, apart from the library's own worker. */
@@ -22,18 +22,10 @@ export function createSlackApprovalWorker(options: { connection: NativeConnectio
   });
 }
 
-async function main(): Promise<void> {
-  const token = process.env.SLACK_BOT_TOKEN;
-  if (!token) throw new Error('Set SLACK_BOT_TOKEN to your Slack app\'s bot token (xoxb-…); `npm run demo -- slack` runs the example without Slack.');
-  const { temporal } = loadWorkerConfig();
-  const connection = await connectWorker(temporal);
-  try {
-    const worker = await createSlackApprovalWorker({ connection, namespace: temporal.namespace, slackApiUrl: process.env.SLACK_API_URL ?? SLACK_API_URL, slackToken: token });
-    console.log(`slack approval worker running: task queue '${SLACK_APPROVAL_TASK_QUEUE}'`);
-    await worker.run();
-  } finally {
-    await connection.close();
-  }
+if (require.main === module) {
+  runExampleWorker('slack approval', SLACK_APPROVAL_TASK_QUEUE, async ({ connection, namespace }) => {
+    const token = process.env.SLACK_BOT_TOKEN;
+    if (!token) throw new Error('Set SLACK_BOT_TOKEN to your Slack app\'s bot token (xoxb-…); `npm run demo -- slack` runs the example without Slack.');
+    return createSlackApprovalWorker({ connection, namespace, slackApiUrl: process.env.SLACK_API_URL ?? SLACK_API_URL, slackToken: token });
+  });
 }
-
-if (require.main === module) runMain(main);

@@ -1,8 +1,8 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { z } from 'zod';
-// In your own project: import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from 'durable-callbacks';
-import { connectWorker, durableCallbacksFromEnv, loadWorkerConfig } from '../../worker';
-import { runMain } from '../../config/run-main';
+// In your own project: import { durableCallbacksFromEnv } from 'durable-callbacks';
+import { durableCallbacksFromEnv } from '../../worker';
+import { runExampleWorker } from '../run-example-worker';
 import { createTicketingActivities } from './activities';
 
 /** The task queue the example's workflow runs on, apart from the library's own worker. */
@@ -35,16 +35,4 @@ export function createTicketTriageWorker(options: { connection: NativeConnection
   });
 }
 
-async function main(): Promise<void> {
-  const { temporal } = loadWorkerConfig();
-  const connection = await connectWorker(temporal);
-  try {
-    const worker = await createTicketTriageWorker({ connection, namespace: temporal.namespace, ticketingUrl: ticketingUrlFromEnv() });
-    console.log(`ticket triage worker running: task queue '${TICKET_TRIAGE_TASK_QUEUE}'`);
-    await worker.run();
-  } finally {
-    await connection.close();
-  }
-}
-
-if (require.main === module) runMain(main);
+if (require.main === module) runExampleWorker('ticket triage', TICKET_TRIAGE_TASK_QUEUE, ({ connection, namespace }) => createTicketTriageWorker({ connection, namespace, ticketingUrl: ticketingUrlFromEnv() }));
