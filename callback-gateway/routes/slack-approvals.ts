@@ -205,7 +205,8 @@ export function slackApprovalRoutes(deps: SlackApprovalRouteDeps): express.Route
       if (!button) throw new CallbackError('SLACK_BUTTON_INVALID', "This button is not a durable-callbacks approval's; nothing was recorded.");
       const claims = await verifier.verify(button.token);
       const binding = claims.approval;
-      if (!binding || binding.identity !== 'signed-in') {
+      // An approval's URL never requires an API key or a sender's signature; a token that does is no approval button's, and a click cannot stand in for either.
+      if (!binding || binding.identity !== 'signed-in' || claims.requiresApiKey || claims.signatureSender !== undefined) {
         throw new CallbackError('SLACK_BUTTON_INVALID', 'This button is not for an approval that takes identified votes; nothing was recorded.');
       }
       if (binding.maxAuthAgeSeconds !== undefined) {
