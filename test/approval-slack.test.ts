@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifySlackRequest } from '@slack/bolt';
 import { slackSignatureHeaders } from '../examples/slack-approval/slack-stand-in';
-import { approvalsQuery } from '../protocol/definitions';
+import { approvalsQuery, callbacksQuery } from '../protocol/definitions';
 import { slackApprovalBlocks, type RequestApprovalOptions } from '../workflows';
 import { startHarness, errorOf, type Harness } from './support/harness';
+import { startWaiting } from './support/tokens';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { auditedApproval } from './workflows';
 
@@ -194,4 +195,23 @@ test('a response_url on any other host is never posted to (no SSRF), and the cli
   expect(h.logLines.some((line) => line.includes('response_url refused') && line.includes('http://169.254.169.254/…'))).toBe(true);
   expect(posted.length).toBe(before);
   await handle.terminate();
+}, 30_000);
+
+test("a button for a callback that is no approval, or for an approval asking a fresh sign-in, is refused privately and delivers nothing", async () => {
+  const plain = await startWaiting(h);
+  const notApproval = await click(`approve|${plain.token}`, 'U1');
+  expect(notApproval.response.status).toBe(200);
+  expect(notApproval.answer.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('not for an approval') });
+  expect((await plain.handle.query(callbacksQuery))[0]!.deliveries).toBe(0);
+  await plain.handle.terminate();
+
+  const fresh = await h.start<typeof auditedApproval>('auditedApproval', [{ ...OPTIONS, maxSignInAge: '5m' }]);
+  const url = await waitForCallbackUrl(fresh);
+  const stale = await click(`approve|${url.split('/').pop()}`, 'U1');
+  expect(stale.answer.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('a Slack click cannot prove') });
+  expect((await fresh.query(approvalsQuery))[0]!.votes).toEqual([]);
+  await fresh.terminate();
+
+  const garbage = await click('approve|not a token', 'U1');
+  expect(garbage.answer.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining("not a durable-callbacks approval's") });
 }, 30_000);

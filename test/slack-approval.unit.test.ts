@@ -2,6 +2,8 @@ import { loadGatewayConfig } from '../callback-gateway/config';
 import { responseUrlAllowed, slackStatusLine } from '../callback-gateway/routes/slack-approvals';
 import { parseSlackButtonValue, SLACK_BUTTON_VALUE_MAX } from '../protocol/slack-approval';
 import { slackApprovalBlocks } from '../workflows';
+import { judgeVote, slackIssuer, type ApprovalState } from '../workflows/approval-rules';
+import type { CallbackDelivery } from '../protocol/callback-messages';
 
 const ACTION = { title: 'Block <203.0.113.7> & friends', summary: 'At the edge.' };
 
@@ -61,5 +63,24 @@ describe('Slack settings', () => {
     const slack = { SLACK_SIGNING_SECRET: 's', SLACK_TEAM_IDS: 'T1ABC', SLACK_RESPONSE_URL_ALLOW: 'http://127.0.0.1:5555/' };
     expect(loadGatewayConfig(slack).app.slack!.responseUrlOrigins).toEqual(['http://127.0.0.1:5555']);
     expect(() => loadGatewayConfig({ ...slack, NODE_ENV: 'production' })).toThrow(/never in production/);
+  });
+});
+
+describe('a Slack vote, as the workflow judges it', () => {
+  const state = (maxAuthAgeSeconds?: number): ApprovalState => ({
+    action: ACTION,
+    actionDigest: 'd',
+    approvers: [{ slackUserId: 'U1', slackTeamId: 'T1' }],
+    votes: [],
+    rules: { quorum: 1, rejectQuorum: 1, onTimeout: 'timed_out', allowSelfApproval: false, allowLinkHolders: false, requireComment: { approve: false, reject: false }, ...(maxAuthAgeSeconds ? { maxAuthAgeSeconds } : {}) },
+  });
+  const vote = {
+    callbackId: 'c', deliveryId: 'slack:T1:U1:c:approve', kind: 'complete', method: 'POST', contentType: 'application/json', data: { decision: 'approve' }, query: {}, headers: {},
+    receivedAt: '2026-12-07T14:00:00.000Z', approver: { issuer: slackIssuer('T1'), subject: 'U1', via: 'slack' }, actionDigest: 'd',
+  } as CallbackDelivery;
+
+  test('counts; but where the approval asks for a fresh sign-in, a click (which carries no sign-in time) is SIGN_IN_TOO_OLD', () => {
+    expect(judgeVote(state(), vote)).toMatchObject({ kind: 'accept', vote: { approver: { via: 'slack', issuer: 'https://slack.com/T1', subject: 'U1' } } });
+    expect(judgeVote(state(300), vote)).toEqual({ kind: 'reject', reason: 'SIGN_IN_TOO_OLD' });
   });
 });
