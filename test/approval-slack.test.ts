@@ -1,8 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { verifySlackRequest } from '@slack/bolt';
 import { slackSignatureHeaders } from '../examples/slack-approval/slack-stand-in';
 import { approvalsQuery, callbacksQuery } from '../protocol/definitions';
+import { loadGatewayConfig } from '../callback-gateway/config';
+import { createJsonLogger } from '../callback-gateway/logger';
+import { startGateway } from '../callback-gateway/server';
+import { TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS } from './support/test-env';
 import { slackApprovalBlocks, type RequestApprovalOptions } from '../workflows';
 import { startHarness, errorOf, type Harness } from './support/harness';
 import { startWaiting } from './support/tokens';
@@ -215,3 +221,29 @@ test("a button for a callback that is no approval, or for an approval asking a f
   const garbage = await click('approve|not a token', 'U1');
   expect(garbage.answer.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining("not a durable-callbacks approval's") });
 }, 30_000);
+
+test('the gateway started from the environment with SLACK_SIGNING_SECRET: the startup line names the route and the workspaces, never the secret', async () => {
+  const lines: string[] = [];
+  const secret = randomBytes(16).toString('hex');
+  const started = await startGateway(
+    loadGatewayConfig({
+      TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS,
+      TEMPORAL_NAMESPACE: TEST_NAMESPACE,
+      TEMPORAL_CONFIG_FILE: path.join(__dirname, 'no-such-temporal.toml'),
+      CALLBACK_SIGNING_SECRET: randomBytes(32).toString('base64url'),
+      GATEWAY_PORT: '0',
+      SLACK_SIGNING_SECRET: secret,
+      SLACK_TEAM_IDS: 'T1ABC,T2DEF',
+    }),
+    createJsonLogger({ write: (line: string) => lines.push(line) }),
+  );
+  try {
+    const body = 'payload=%7B%7D';
+    const forged = await fetch(`${started.url}/approvals/slack`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignatureHeaders('wrong', body) }, body });
+    expect(forged.status).toBe(401);
+  } finally {
+    await started.close();
+  }
+  expect(JSON.parse(lines.find((line) => line.includes('approving from Slack'))!)).toMatchObject({ teams: ['T1ABC', 'T2DEF'] });
+  expect(lines.join('\n')).not.toContain(secret);
+});
