@@ -8,6 +8,7 @@ import { loadWebhookSources, type WebhookSources } from './webhooks/webhook-sour
 import type { GatewayDeps, GatewayWebhooks } from './create-gateway';
 import type { GatewayServerLimits } from './http-server';
 import { NAME_PATTERN, NAME_RULE } from '../protocol/names';
+import type { SlackApprovalSettings } from './routes/slack-approvals';
 import { receiptPublishingConfig, receiptPublishingSettings, type PublishedKeysSource } from '../config/receipt-config';
 
 const gatewaySchema = temporalSchema.extend(tokenSchema.shape).extend({
@@ -32,6 +33,9 @@ const gatewaySchema = temporalSchema.extend(tokenSchema.shape).extend({
   OIDC_GROUPS_CLAIM: nonEmpty.default('groups'),
   GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   SESSION_SECRET: nonEmpty.optional(),
+  SLACK_SIGNING_SECRET: nonEmpty.optional(),
+  SLACK_TEAM_IDS: z.string().optional(),
+  SLACK_RESPONSE_URL_ALLOW: z.string().optional(),
 });
 
 /**
@@ -66,6 +70,8 @@ export interface GatewayAppConfig extends Required<Pick<GatewayDeps, 'maxBodyByt
   webhooks?: Required<Omit<GatewayWebhooks, 'taskQueue'>>;
   /** Sign-in for approvals (`OIDC_*`, `GATEWAY_PUBLIC_URL`, `SESSION_SECRET`); absent when `OIDC_ISSUER` is unset. */
   signIn?: SignInConfig;
+  /** Approving from Slack (`SLACK_SIGNING_SECRET`, `SLACK_TEAM_IDS`, `SLACK_RESPONSE_URL_ALLOW`); absent when `SLACK_SIGNING_SECRET` is unset. */
+  slack?: SlackApprovalSettings;
 }
 
 /**
@@ -96,6 +102,7 @@ function gatewayConfig(env: Env, parsed: z.infer<typeof gatewaySchema>, problems
   const sources = problems.check(() => webhookSources(parsed.WEBHOOK_SOURCES_FILE, env)) ?? new Map();
   const receiptKeys = receiptPublishingConfig(parsed);
   const signIn = problems.check(() => signInConfig(parsed));
+  const slack = problems.check(() => slackConfig(parsed));
   return {
     temporal: temporalConfig(env, parsed, problems),
     token: tokenConfig(parsed, problems),
@@ -109,6 +116,7 @@ function gatewayConfig(env: Env, parsed: z.infer<typeof gatewaySchema>, problems
       signatureSecrets: problems.check(() => signatureSecrets(parsed.WEBHOOK_SECRETS)) ?? new Map(),
       ...(sources.size > 0 ? { webhooks: { sources, holdMs: parsed.WEBHOOK_HOLD_SECONDS * 1000, maxHeldEvents: parsed.WEBHOOK_MAX_HELD_EVENTS } } : {}),
       ...(signIn ? { signIn } : {}),
+      ...(slack ? { slack } : {}),
     },
     server: { requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS, maxBodyBytes: parsed.MAX_BODY_BYTES },
     listen: { host: parsed.GATEWAY_HOST, port: parsed.GATEWAY_PORT },
@@ -148,6 +156,42 @@ function signInConfig(parsed: z.infer<typeof gatewaySchema>): SignInConfig | und
     sessionSecret: parsed.SESSION_SECRET
       ? { kind: 'env', value: parsed.SESSION_SECRET }
       : { kind: 'dev-file', path: path.resolve(parsed.DURABLE_CALLBACKS_DATA_DIR, 'dev-session-secret') },
+  };
+}
+
+/** A Slack workspace (team) id, as Slack writes it: `T…` (or `E…` for an Enterprise Grid organisation). */
+const SLACK_TEAM_ID = /^[TE][A-Z0-9]{2,30}$/;
+
+const commaList = (value: string | undefined) => (value ?? '').split(',').map((part) => part.trim()).filter(Boolean);
+
+/** Approving from Slack: the signing secrets (comma-separated while one is rotated), the workspaces, and outside production any stand-in response origins. */
+function slackConfig(parsed: z.infer<typeof gatewaySchema>): SlackApprovalSettings | undefined {
+  const secrets = commaList(parsed.SLACK_SIGNING_SECRET);
+  const teamIds = commaList(parsed.SLACK_TEAM_IDS);
+  const origins = commaList(parsed.SLACK_RESPONSE_URL_ALLOW);
+  if (secrets.length === 0) {
+    if (teamIds.length > 0 || origins.length > 0) throw new ConfigError('SLACK_TEAM_IDS and SLACK_RESPONSE_URL_ALLOW take effect only with SLACK_SIGNING_SECRET (the Slack app\'s signing secret).');
+    return undefined;
+  }
+  if (teamIds.length === 0) {
+    throw new ConfigError('SLACK_SIGNING_SECRET is set, so SLACK_TEAM_IDS must name the workspaces whose clicks count (comma-separated team ids, T…): a click from any other workspace is refused.');
+  }
+  const bad = teamIds.filter((id) => !SLACK_TEAM_ID.test(id));
+  if (bad.length > 0) throw new ConfigError(`SLACK_TEAM_IDS must be Slack team ids (T…, or E… for an Enterprise Grid); not: ${bad.join(', ')}.`);
+  if (origins.length > 0 && isProduction(parsed)) throw new ConfigError('SLACK_RESPONSE_URL_ALLOW is for a local stand-in Slack, never in production: Slack\'s response_url is always on https://hooks.slack.com.');
+  const responseUrlOrigins = origins.map((origin) => {
+    let parsedOrigin: string;
+    try {
+      parsedOrigin = new URL(origin).origin;
+    } catch {
+      throw new ConfigError(`SLACK_RESPONSE_URL_ALLOW must be comma-separated origins (http://127.0.0.1:5555); not: ${origin}.`);
+    }
+    return parsedOrigin;
+  });
+  return {
+    signingSecrets: secrets.map((secret) => new Uint8Array(Buffer.from(secret, 'utf8'))),
+    teamIds,
+    ...(responseUrlOrigins.length > 0 ? { responseUrlOrigins } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ import { DEFAULT_WEBHOOK_HOLD_MS } from '../protocol/definitions';
 import { DEFAULT_WEBHOOK_MAX_HELD_EVENTS } from './webhook-capacity';
 import { signInRoutes } from './routes/sign-in';
 import { createSignIn, type SignInSettings } from './sign-in/sign-in';
+import { slackApprovalRoutes, type SlackApprovalSettings } from './routes/slack-approvals';
 
 /** Default bound on each Temporal call a request makes. */
 export const DEFAULT_TEMPORAL_CALL_TIMEOUT_MS = 5_000;
@@ -82,6 +83,12 @@ export interface GatewayDeps {
    * it, such approvals are refused with 503 `SIGN_IN_NOT_CONFIGURED`. See `docs/approvals.md`.
    */
   signIn?: SignInSettings;
+  /**
+   * Approving from Slack (`POST /approvals/slack`): the app's signing secret and the workspaces
+   * whose clicks count (`SLACK_SIGNING_SECRET`, `SLACK_TEAM_IDS`). Off (404) unless given. See
+   * `docs/approvals.md`, "Slack".
+   */
+  slack?: SlackApprovalSettings;
 }
 
 /** How the gateway serves provider webhooks. */
@@ -104,7 +111,7 @@ export interface GatewayWebhooks {
  * Routes: `POST|PUT /callbacks/:token` (and `/complete`) complete; `/fail` reports failure;
  * `/heartbeat` reports progress; `GET /callbacks/:token` with `Accept: text/html` shows the
  * approval page (and never delivers), without it completes only for callbacks created with
- * `allowGet`; for approvals, `GET /callbacks/:token/sign-in` and `GET /auth/oidc/callback` (sign-in); `GET /healthz`; `GET /readyz`; `GET /.well-known/jwks.json` (the public keys of approval receipts); with `webhooks`, `POST /webhooks/:source` for
+ * `allowGet`; for approvals, `GET /callbacks/:token/sign-in` and `GET /auth/oidc/callback` (sign-in); `GET /healthz`; `GET /readyz`; `GET /.well-known/jwks.json` (the public keys of approval receipts); with `slack`, `POST /approvals/slack` (approval votes from Slack buttons); with `webhooks`, `POST /webhooks/:source` for
  * provider webhooks routed by key to webhook waits (see `docs/webhooks.md`). `Prefer: wait=N` or `?wait=N` asks for the
  * workflow's own answer (a Temporal update) instead of the default durable `202`. Requests from
  * browsers (`Accept` preferring `text/html`) are answered with HTML pages, refusals included.
@@ -115,6 +122,8 @@ export function createGateway(deps: GatewayDeps): express.Express {
   const metrics = deps.metrics === false ? undefined : createGatewayMetrics();
   const signIn = deps.signIn ? createSignIn(deps.signIn) : undefined;
 
+  const chains = new ExecutionChains(deps.client);
+  const verifier = deps.verifiedTokenCache === 0 ? deps.verifier : cachingVerifier(deps.verifier, { maxEntries: deps.verifiedTokenCache });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -130,8 +139,8 @@ export function createGateway(deps: GatewayDeps): express.Express {
   app.use(publishedKeysRoutes({ receiptKeys: deps.receiptKeys }));
   app.use(
     deliveryRoutes({
-      chains: new ExecutionChains(deps.client),
-      verifier: deps.verifiedTokenCache === 0 ? deps.verifier : cachingVerifier(deps.verifier, { maxEntries: deps.verifiedTokenCache }),
+      chains,
+      verifier,
       apiKeys: deps.apiKeys,
       logger,
       maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -144,6 +153,9 @@ export function createGateway(deps: GatewayDeps): express.Express {
   );
   app.use(signInRoutes({ signIn, rateLimits: deps.rateLimits, logger }));
 
+  if (deps.slack) {
+    app.use(slackApprovalRoutes({ ...deps.slack, chains, verifier, logger, maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, rateLimits: deps.rateLimits }));
+  }
   if (deps.webhooks) {
     app.use(
       webhookRoutes({

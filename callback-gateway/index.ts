@@ -27,6 +27,7 @@ export type { PublishedKeysSource } from '../config/receipt-config';
 export { loadPublishedReceiptKeys, type PublishedReceiptKeys, type PublicReceiptJwk } from '../keys/receipt-keys';
 export { loadGatewayConfig, type GatewayConfig, type GatewayAppConfig, type SignInConfig } from './config';
 export type { SignInSettings } from './sign-in/sign-in';
+export type { SlackApprovalSettings } from './routes/slack-approvals';
 export type { TokenConfig, KeySource, SigningSecretSource } from '../config/token-config';
 export { loadKeyRing, type KeyRing, type SigningKey, type SigningAlgorithm, type EncryptionKey, type TokenFormat } from '../keys/key-ring';
 export { createCallbackTokenVerifier, type CallbackTokenVerifier, type VerifierOptions } from '../tokens/verify-callback-token';

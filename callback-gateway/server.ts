@@ -120,6 +120,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   });
   // Beside the worker's line of the same name: the published kids must include its active kid.
   const published = { source: describeReceiptKeySource(config.receiptKeys), kids: receiptKeys?.keys.map((key) => key.kid) ?? [], url: `${url}/.well-known/jwks.json` };
+  // Which workspaces' clicks count, never the signing secret.
+  if (app.slack) logger.info('approving from Slack', { url: `${url}/approvals/slack`, teams: app.slack.teamIds, ...(app.slack.responseUrlOrigins ? { standInResponseOrigins: app.slack.responseUrlOrigins } : {}) });
   if (receiptKeys) logger.info(RECEIPT_KEYS_MESSAGE, published);
   else logger.warn(`${RECEIPT_KEYS_MESSAGE}: none published; approval receipts cannot be verified against this gateway until APPROVAL_RECEIPT_PUBLIC_KEYS_FILE is set`, published);
   return {

@@ -125,6 +125,18 @@ export const ERROR_STATUS = {
    * Nothing was recorded.
    */
   SIGN_IN_NOT_CONFIGURED: 503,
+  /**
+   * A Slack click (`POST /approvals/slack`, signature verified) came from a workspace not listed in
+   * `SLACK_TEAM_IDS`, such as a Slack Connect partner's: its user ids name nobody this gateway
+   * vouches for. Nothing was recorded.
+   */
+  SLACK_WORKSPACE_NOT_ALLOWED: 403,
+  /**
+   * A verified Slack click whose button is not an approval's (its value is not
+   * `approve|<token>` / `reject|<token>`, or the token's callback is not an approval taking
+   * identified votes). The person is told so in Slack; nothing was recorded.
+   */
+  SLACK_BUTTON_INVALID: 400,
   /** `/callbacks/{token}/sign-in` for a URL that is not an approval taking signed-in votes: there is nothing to sign in for. */
   SIGN_IN_NOT_NEEDED: 400,
   /**

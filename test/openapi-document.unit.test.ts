@@ -8,6 +8,7 @@ import { buildOpenApiDocument } from '../callback-gateway/openapi';
 import { expressPath, HTTP_METHODS } from '../callback-gateway/contract/route-contract';
 import { deliveryRoutes, type DeliveryRouteDeps } from '../callback-gateway/routes/delivery';
 import { signInRoutes } from '../callback-gateway/routes/sign-in';
+import { slackApprovalRoutes } from '../callback-gateway/routes/slack-approvals';
 import { probeRoutes, type ProbeDeps } from '../callback-gateway/routes/probes';
 import { publishedKeysRoutes } from '../callback-gateway/routes/published-keys';
 import { webhookRoutes, type WebhookRouteDeps } from '../callback-gateway/routes/webhooks';
@@ -168,6 +169,7 @@ describe('the generated OpenAPI document', () => {
       webhookRoutes({ client: unused, sources: new Map(), taskQueue: 'q', holdMs: 1, maxHeldEvents: 1, maxBodyBytes: 1, timeoutMs: 1 } as WebhookRouteDeps),
       publishedKeysRoutes({}),
       signInRoutes({ logger: unused }),
+      slackApprovalRoutes({ chains: unused, verifier: unused, logger: unused, signingSecrets: [], teamIds: [], maxBodyBytes: 1 }),
     ];
     const mounted = routers.flatMap((router) =>
       (router.stack as Array<{ route?: { path: string; methods: Record<string, boolean> } }>).flatMap(({ route }) => {

@@ -116,7 +116,8 @@ export function judgeVote(state: ApprovalState, delivery: CallbackDelivery): Vot
   const approver = delivery.approver;
   if (!approver || (approver.via === 'link' && !rules.allowLinkHolders)) return { kind: 'reject', reason: 'APPROVER_NOT_IDENTIFIED' };
   if (delivery.actionDigest !== state.actionDigest) return { kind: 'reject', reason: 'ACTION_CHANGED' };
-  if (rules.maxAuthAgeSeconds !== undefined && approver.via === 'oidc') {
+  // A Slack click carries no sign-in time, so an approval that asks for a recent sign-in refuses it.
+  if (rules.maxAuthAgeSeconds !== undefined && approver.via !== 'link') {
     const signedIn = approver.authTime === undefined ? NaN : Date.parse(approver.authTime);
     const age = (Date.parse(delivery.receivedAt) - signedIn) / 1000;
     if (!(age <= rules.maxAuthAgeSeconds)) return { kind: 'reject', reason: 'SIGN_IN_TOO_OLD' };

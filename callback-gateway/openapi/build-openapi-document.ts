@@ -8,6 +8,7 @@ import { PROBE_ROUTE_CONTRACTS } from '../routes/probes';
 import { PUBLISHED_KEYS_ROUTE_CONTRACTS } from '../routes/published-keys';
 import { WEBHOOK_ROUTE_CONTRACTS } from '../routes/webhooks';
 import { SIGN_IN_ROUTE_CONTRACTS } from '../routes/sign-in';
+import { SLACK_APPROVAL_ROUTE_CONTRACTS } from '../routes/slack-approvals';
 
 /**
  * Builds the gateway's OpenAPI 3.1 document from the contracts its routes declare where they are
@@ -62,7 +63,7 @@ function shareResponses(document: OpenApiDocument): void {
 export function buildOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) registry.registerComponent('securitySchemes', name, scheme);
-  for (const contract of [...CALLBACK_ROUTE_CONTRACTS, ...SIGN_IN_ROUTE_CONTRACTS, ...WEBHOOK_ROUTE_CONTRACTS, ...PROBE_ROUTE_CONTRACTS, ...PUBLISHED_KEYS_ROUTE_CONTRACTS]) registry.registerPath(routeConfig(contract, SERVER_REFUSALS));
+  for (const contract of [...CALLBACK_ROUTE_CONTRACTS, ...SIGN_IN_ROUTE_CONTRACTS, ...SLACK_APPROVAL_ROUTE_CONTRACTS, ...WEBHOOK_ROUTE_CONTRACTS, ...PROBE_ROUTE_CONTRACTS, ...PUBLISHED_KEYS_ROUTE_CONTRACTS]) registry.registerPath(routeConfig(contract, SERVER_REFUSALS));
   const { webhooks: _none, ...document } = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

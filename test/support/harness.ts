@@ -71,6 +71,8 @@ export interface HarnessOptions {
   gatewayPort?: number;
   /** Sign-in with an OpenID Connect provider, for approvals that take signed-in votes. */
   signIn?: GatewayDeps['signIn'];
+  /** Approving from Slack (`POST /approvals/slack`). */
+  slack?: GatewayDeps['slack'];
 }
 
 /** A real worker and a real gateway on a real port, against the tests' Temporal dev server. */
@@ -128,6 +130,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.webhookSources ? { webhooks: { sources: options.webhookSources, taskQueue, holdMs: options.webhookHoldMs, maxHeldEvents: options.webhookMaxHeldEvents } } : {}),
     ...(options.withoutPublishedReceiptKeys ? {} : { receiptKeys: receiptKeys.published }),
     ...(options.signIn ? { signIn: options.signIn } : {}),
+    ...(options.slack ? { slack: options.slack } : {}),
   });
   const gateway = await listen(app, { maxBodyBytes: options.maxBodyBytes, ...options.serverLimits }, options.gatewayPort);
   const gatewayUrl = gateway.url;
