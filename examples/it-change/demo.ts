@@ -1,7 +1,9 @@
 import { createRemoteJWKSet } from 'jose';
 import { startWithCallbackUrl, verifyApprovalReceipt } from '../../client';
 import { hiddenField, signInAs, TestBrowser } from '../../test/support/oidc';
-import { connectDemo, DemoError, print, resultOf, runDemo, runWorkerUntilCleanup, type DemoRun } from '../demo-support';
+import { connectDemo, DemoError, print, resultOf, runDemo, runWorkerUntilCleanup, webhookSecretOf, type DemoRun } from '../demo-support';
+import { slackSignatureHeaders, startSlackWebApi, type SlackWebApiStandIn } from '../slack-approval/slack-stand-in';
+import { DEMO_SLACK_PORT, DEMO_SLACK_TEAM } from '../../tools/scripts/demo-webhook-sources';
 import { createItChangeWorker, IT_CHANGE_TASK_QUEUE } from './worker';
 import type { ChangeDecision, ChangeRequest, productionChange } from './workflows';
 
@@ -11,7 +13,8 @@ import type { ChangeDecision, ChangeRequest, productionChange } from './workflow
  * asks the change board for two distinct approvals, not the requester's. The demo then plays the
  * people, each in their own scripted browser that signs in at the provider as a person would:
  * the requester tries to approve their own change, someone outside the board tries, one board
- * member approves (twice: counted once), a second approves. Then it verifies the decision's
+ * member approves (twice: counted once), a second approves from Slack (a stand-in Slack signs
+ * the click as Slack does; a click from another workspace is refused). Then it verifies the decision's
  * receipt against the gateway's published keys, as anyone could.
  */
 
@@ -23,6 +26,7 @@ const REQUEST: ChangeRequest = {
   requester: 'carol@example.com',
   approverGroup: 'change-board',
   timeout: '10 minutes',
+  slack: { channel: 'C0CHANGES', teamId: DEMO_SLACK_TEAM, approvers: ['U0ERIN'] },
 };
 
 /** One person at a browser, signed in at the provider. */
@@ -63,10 +67,49 @@ async function decide(url: string, person: Person, decision: 'approve' | 'reject
   print(`  ${person.login}: ${response.status} ${body.status ?? ''}: ${reply ? `${reply.approvals} of ${reply.quorum} approvals${reply.outcome ? `, ${reply.outcome}` : ''}` : JSON.stringify(body)}`);
 }
 
+/** Clicks `decision` on the approval's Slack message as `user` of `team`, signed as Slack signs; returns the gateway's status. */
+async function clickInSlack(gatewayUrl: string, slack: SlackWebApiStandIn, secret: string, click: { user: string; team: string; decision: 'approve' | 'reject' }): Promise<number> {
+  const message = slack.messages.at(-1);
+  const button = message?.buttons.find((each) => each.value.startsWith(`${click.decision}|`));
+  if (!message || !button) throw new DemoError('The workflow did not post the approval to the stand-in Slack.');
+  const payload = {
+    type: 'block_actions',
+    team: { id: click.team, domain: 'demo' },
+    user: { id: click.user, username: click.user.toLowerCase(), name: click.user.toLowerCase(), team_id: click.team },
+    container: { type: 'message', message_ts: message.ts, channel_id: message.channel },
+    response_url: `${slack.origin}/response/${slack.responses.length + 1}`,
+    actions: [{ type: 'button', action_id: button.actionId, block_id: 'decision', value: button.value, action_ts: String(Date.now() / 1000) }],
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const response = await fetch(`${gatewayUrl}/approvals/slack`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignatureHeaders(secret, body) }, body });
+  await response.body?.cancel();
+  return response.status;
+}
+
+/** Waits (up to 10 s) for the gateway's answer to the latest click at the stand-in's response URL, and prints it. */
+async function printSlackAnswer(slack: SlackWebApiStandIn, before: number): Promise<void> {
+  for (let waited = 0; waited < 10_000 && slack.responses.length === before; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  const answer = slack.responses.at(-1);
+  print(answer && slack.responses.length > before ? `  Slack shows (${answer.body.response_type === 'ephemeral' ? 'to the clicker only' : 'in the message'}): ${answer.body.text}` : '  Slack got no answer in 10 s');
+}
+
 async function approvalDemo(run: DemoRun): Promise<number> {
   const context = await connectDemo(run, 'approval');
   print(`starting the example's worker on task queue '${IT_CHANGE_TASK_QUEUE}' (bundling its workflow takes a few seconds)`);
-  const worker = await createItChangeWorker({ connection: context.workerConnection, namespace: context.temporal.namespace, log: (line) => print(`change system: ${line}`) });
+  let slack: SlackWebApiStandIn;
+  try {
+    slack = await startSlackWebApi({ port: DEMO_SLACK_PORT });
+  } catch {
+    throw new DemoError(`Port ${DEMO_SLACK_PORT} is taken, so the demo cannot run its stand-in Slack there (npm start's gateway expects it there). Free it and run the demo again.`);
+  }
+  run.cleanups.push(() => slack.close());
+  const slackSecret = await webhookSecretOf('slack');
+  const worker = await createItChangeWorker({
+    connection: context.workerConnection,
+    namespace: context.temporal.namespace,
+    log: (line) => print(`change system: ${line}`),
+    slack: { apiUrl: slack.url, token: 'xoxb-demo' },
+  });
   runWorkerUntilCleanup(run, worker);
 
   const workflowId = `it-change-demo-${Date.now()}`;
@@ -91,12 +134,19 @@ async function approvalDemo(run: DemoRun): Promise<number> {
   await decide(url, dana, 'approve', 'Scoped and time-boxed; fine.');
   print('dana approves again, from another browser: she is still one person:');
   await decide(url, await signIn(url, 'dana'), 'approve');
-  print('erin, on the change board, approves:');
-  await decide(url, await signIn(url, 'erin'), 'approve', 'Checked the role: read-only.');
+  print(`the request is in Slack too (channel ${REQUEST.slack!.channel}); a member of a partner workspace sharing the channel clicks Approve:`);
+  print(`  gateway answered ${await clickInSlack(context.gatewayUrl, slack, slackSecret, { user: 'U0PARTNER', team: 'T0PARTNER', decision: 'approve' })} (SLACK_WORKSPACE_NOT_ALLOWED: nothing recorded)`);
+  print('erin (U0ERIN) approves in Slack:');
+  const before = slack.responses.length;
+  print(`  gateway answered ${await clickInSlack(context.gatewayUrl, slack, slackSecret, { user: 'U0ERIN', team: DEMO_SLACK_TEAM, decision: 'approve' })}`);
+  await printSlackAnswer(slack, before);
 
   const result = await resultOf<ChangeDecision>(handle, 'approval');
   print(`workflow completed: ${result.outcome}${result.applied ? ', change applied' : ', change not applied'}`);
-  for (const vote of result.votes) console.log(`    ${vote.decision} by ${vote.approver.name ?? vote.approver.subject} <${vote.approver.email}> via ${vote.approver.via} at ${vote.at}${vote.comment ? `: "${vote.comment}"` : ''}`);
+  for (const vote of result.votes) {
+    const who = `${vote.approver.name ?? vote.approver.subject}${vote.approver.email ? ` <${vote.approver.email}>` : ''}`;
+    console.log(`    ${vote.decision} by ${who} via ${vote.approver.via} (${vote.approver.issuer}, ${vote.approver.subject}) at ${vote.at}${vote.comment ? `: "${vote.comment}"` : ''}`);
+  }
   if (!result.receipt) {
     print('no receipt was signed');
     return 1;

@@ -8,7 +8,7 @@
 import type { Duration } from '@temporalio/common';
 import { proxyActivities } from '@temporalio/workflow';
 // In your own project: import { publishCallbackUrls, requestApproval, type ApprovalResult } from 'durable-callbacks/workflows';
-import { publishCallbackUrls, requestApproval, type ApprovalOutcome, type ApprovalVote } from '../../workflows';
+import { publishCallbackUrls, requestApproval, slackApprovalBlocks, type ApprovalOutcome, type ApprovalVote, type ApproverRule } from '../../workflows';
 import type { ChangeActivities } from './activities';
 
 /** A change to production, as the person who asks for it describes it. */
@@ -27,6 +27,8 @@ export interface ChangeRequest {
   approverGroup?: string;
   /** How long the board has. Default one hour. */
   timeout?: Duration;
+  /** Also ask in Slack: post the request with Approve / Reject buttons to `channel`, where these users (of workspace `teamId`) may decide too. */
+  slack?: { channel: string; teamId: string; approvers: string[] };
 }
 
 /** What became of the change. */
@@ -38,7 +40,7 @@ export interface ChangeDecision {
   receipt?: string;
 }
 
-const { applyChange } = proxyActivities<ChangeActivities>({ startToCloseTimeout: '1 minute' });
+const { applyChange, postToSlack } = proxyActivities<ChangeActivities>({ startToCloseTimeout: '1 minute' });
 
 /** Asks the change board to approve `request`, two of them and not the requester, and applies it only if they do. */
 export async function productionChange(request: ChangeRequest): Promise<ChangeDecision> {
@@ -49,7 +51,7 @@ export async function productionChange(request: ChangeRequest): Promise<ChangeDe
       summary: request.reason,
       details: { system: request.system, change: request.change, ticket: request.ticket, requester: request.requester },
     },
-    approvers: [{ group: request.approverGroup ?? 'change-board' }],
+    approvers: [{ group: request.approverGroup ?? 'change-board' }, ...slackApprovers(request)],
     quorum: 2,
     initiator: { email: request.requester },
     requireComment: 'reject',
@@ -57,8 +59,14 @@ export async function productionChange(request: ChangeRequest): Promise<ChangeDe
     onTimeout: 'reject',
     label: 'approval',
   });
+  if (request.slack) await postToSlack({ channel: request.slack.channel, text: `Approval asked: ${approval.action.title}`, blocks: slackApprovalBlocks(approval) });
   const { outcome, votes, receipt } = await approval.decision();
   const applied = outcome === 'approved';
   if (applied) await applyChange({ system: request.system, change: request.change, ticket: request.ticket });
   return { outcome, applied, votes, ...(receipt ? { receipt } : {}) };
+}
+
+/** The Slack users who may decide too, each only from the request's workspace. */
+function slackApprovers(request: ChangeRequest): ApproverRule[] {
+  return (request.slack?.approvers ?? []).map((slackUserId) => ({ slackUserId, slackTeamId: request.slack!.teamId }));
 }

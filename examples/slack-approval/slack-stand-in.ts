@@ -45,11 +45,21 @@ export interface PostedMessage {
   buttons: Array<{ actionId: string; value: string }>;
 }
 
+/** What was posted to one of the stand-in's response URLs (`<origin>/response/...`): how the gateway answers a click. */
+export interface ResponseUrlPost {
+  path: string;
+  body: { text?: string; response_type?: string; replace_original?: boolean };
+}
+
 /** The stand-in's Web API: where the example's activity posts, and what it received. */
 export interface SlackWebApiStandIn {
   /** Give the example's worker this as its Slack API URL. */
   url: string;
+  /** Where its response URLs live (`<origin>/response/<id>`), for the clicks it makes. */
+  origin: string;
   messages: PostedMessage[];
+  /** Posts to its response URLs, in order. */
+  responses: ResponseUrlPost[];
   close(): Promise<void>;
 }
 
@@ -59,11 +69,20 @@ export interface SlackWebApiStandIn {
  */
 export function startSlackWebApi(options: { port?: number; onMessage?: (message: PostedMessage) => void } = {}): Promise<SlackWebApiStandIn> {
   const messages: PostedMessage[] = [];
+  const responses: ResponseUrlPost[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const answer = (status: number, body: object) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (request.method === 'POST' && request.url?.startsWith('/response/')) {
+        try {
+          responses.push({ path: request.url, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        } catch {
+          return answer(400, { ok: false, error: 'invalid_json' });
+        }
+        return answer(200, { ok: true });
+      }
       if (request.method !== 'POST' || request.url !== '/api/chat.postMessage') return answer(404, { ok: false, error: 'unknown_method' });
       if (!request.headers.authorization?.startsWith('Bearer ')) return answer(200, { ok: false, error: 'not_authed' });
       let body: { channel?: string; text?: string; blocks?: Array<{ type: string; elements?: Array<{ action_id?: string; value?: string }> }> };
@@ -84,7 +103,7 @@ export function startSlackWebApi(options: { port?: number; onMessage?: (message:
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
-      resolve({ url: `http://127.0.0.1:${port}/api`, messages, close: () => new Promise((done) => server.close(() => done())) });
+      resolve({ url: `http://127.0.0.1:${port}/api`, origin: `http://127.0.0.1:${port}`, messages, responses, close: () => new Promise((done) => server.close(() => done())) });
     });
   });
 }

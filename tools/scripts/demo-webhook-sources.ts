@@ -34,3 +34,23 @@ export async function ensureDemoWebhookSources(file = DEMO_WEBHOOK_SOURCES_FILE)
 export async function webhookSourcesFileFor(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return env.WEBHOOK_SOURCES_FILE || ensureDemoWebhookSources();
 }
+
+/** The port of the approval demo's stand-in Slack (its Web API, and the response URLs of its clicks). */
+export const DEMO_SLACK_PORT = 8092;
+
+/** The workspace the approval demo's stand-in Slack clicks from. */
+export const DEMO_SLACK_TEAM = 'T0DEMO';
+
+/**
+ * The Slack approval settings `npm start` gives its gateway when `SLACK_SIGNING_SECRET` is not
+ * set: the demo `slack` source's secret (a Slack app signs all its requests with one secret), the
+ * demo workspace, and the stand-in's response URLs. None when the sources file has no `slack`
+ * source (a `WEBHOOK_SOURCES_FILE` of the user's own).
+ */
+export async function demoSlackApprovalEnv(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Record<string, string>> {
+  if (env.SLACK_SIGNING_SECRET) return {};
+  const sources = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, { provider?: string; secret?: string }>;
+  const slack = sources.slack;
+  if (slack?.provider !== 'slack' || typeof slack.secret !== 'string') return {};
+  return { SLACK_SIGNING_SECRET: slack.secret, SLACK_TEAM_IDS: DEMO_SLACK_TEAM, SLACK_RESPONSE_URL_ALLOW: `http://127.0.0.1:${DEMO_SLACK_PORT}` };
+}

@@ -7,7 +7,7 @@ import { loadGatewayConfig } from '../../callback-gateway/config';
 import { loadWorkerConfig } from '../../worker/config';
 import { runMain } from '../../config/run-main';
 import { randomBytes } from 'node:crypto';
-import { DEMO_WEBHOOK_SOURCES_FILE, webhookSourcesFileFor } from './demo-webhook-sources';
+import { DEMO_WEBHOOK_SOURCES_FILE, demoSlackApprovalEnv, webhookSourcesFileFor } from './demo-webhook-sources';
 
 /**
  * `npm start`: the whole service on one machine. Starts (or reuses) the local Temporal dev server
@@ -251,11 +251,13 @@ async function main(): Promise<void> {
     const args = ['--port', String(DEV_OIDC_PORT), '--issuer', issuer, '--client-id', oidcEnv.OIDC_CLIENT_ID!, '--client-secret', oidcEnv.OIDC_CLIENT_SECRET!, '--redirect-uri', redirectUri];
     children.push(startChild('oidc', 'tools/scripts/dev-oidc-provider.mjs', process.env, undefined, args));
   }
+  // Approving from Slack: the demo's stand-in Slack, unless the user configured their own app.
+  const slackEnv = await demoSlackApprovalEnv(webhookSourcesFile);
   children.push(
     startChild('worker', 'worker/main.ts', process.env, (line) => {
       if (line.includes(WORKER_READY_LINE)) workerReady = true;
     }),
-    startChild('gateway', 'callback-gateway/server.ts', { ...process.env, ...oidcEnv, WEBHOOK_SOURCES_FILE: webhookSourcesFile, LOG_FORMAT: 'pretty' }),
+    startChild('gateway', 'callback-gateway/server.ts', { ...process.env, ...oidcEnv, ...slackEnv, WEBHOOK_SOURCES_FILE: webhookSourcesFile, LOG_FORMAT: 'pretty' }),
   );
 
   // (c) Wait until both are ready.
