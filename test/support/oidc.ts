@@ -31,30 +31,42 @@ export interface OtherClient {
  * `others`; demo users from `tools/dev-oidc/demo-users.json`.
  */
 export async function startDevOidcProvider(redirectUri: string, others: OtherClient[] = []): Promise<DevOidcProvider> {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
   const clientId = 'dcb-gateway-test';
   const clientSecret = randomBytes(24).toString('base64url');
-  const child = await spawnManaged({
-    name: 'dev-oidc-provider',
-    command: process.execPath,
-    args: [
-      path.join(REPO_ROOT, 'tools', 'scripts', 'dev-oidc-provider.mjs'),
-      ...['--port', String(port), '--issuer', issuer, '--client-id', clientId, '--client-secret', clientSecret, '--redirect-uri', redirectUri],
-      ...others.flatMap((other) => ['--extra-client', `${other.clientId}:${other.clientSecret}:${other.redirectUri}`]),
-    ],
-    env: { ...process.env, NODE_ENV: 'development' },
-  });
-  await child.waitForLine('dev OIDC provider listening', 20_000);
-  return {
-    issuer,
-    clientId,
-    clientSecret,
-    process: child,
-    async close() {
+  // A free port can be taken between finding it and listening on it (test files run side by side):
+  // the provider then exits, and a new port is tried.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    // The gateway's port, found free just before and not listened on yet, is not the provider's.
+    if (String(port) === new URL(redirectUri).port && attempt < 10) continue;
+    const issuer = `http://127.0.0.1:${port}`;
+    const child = await spawnManaged({
+      name: 'dev-oidc-provider',
+      command: process.execPath,
+      args: [
+        path.join(REPO_ROOT, 'tools', 'scripts', 'dev-oidc-provider.mjs'),
+        ...['--port', String(port), '--issuer', issuer, '--client-id', clientId, '--client-secret', clientSecret, '--redirect-uri', redirectUri],
+        ...others.flatMap((other) => ['--extra-client', `${other.clientId}:${other.clientSecret}:${other.redirectUri}`]),
+      ],
+      env: { ...process.env, NODE_ENV: 'development' },
+    });
+    try {
+      await child.waitForLine('dev OIDC provider listening', 20_000);
+    } catch (err) {
       await child.kill();
-    },
-  };
+      if (attempt < 3) continue;
+      throw new Error(`${(err as Error).message}; its last lines:\n${child.tail(20).join('\n')}`);
+    }
+    return {
+      issuer,
+      clientId,
+      clientSecret,
+      process: child,
+      async close() {
+        await child.kill();
+      },
+    };
+  }
 }
 
 interface StoredCookie {
