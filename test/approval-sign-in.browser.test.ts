@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { CallbackReceived } from '../protocol/callback-messages';
 import { CHROMIUM_ARGS, ensureChromium } from './support/chromium';
 import { freePort } from './support/dev-server';
@@ -51,6 +51,16 @@ describeInBrowser('signing in to decide, in Chromium', () => {
     await provider?.close();
   });
 
+  /** Follows the approval page's "Sign in to decide", signs in at the provider as `login`, and waits to be back on the page. */
+  async function signInOnPage(page: Page, url: string, login: string): Promise<void> {
+    await page.goto(url);
+    await page.click('a.sign-in');
+    await page.waitForURL((at) => at.origin === provider.issuer && at.pathname.startsWith('/interaction/'));
+    await page.fill('[name=login]', login);
+    await page.fill('[name=password]', 'any password');
+    await Promise.all([page.waitForURL(url), page.click('button[type=submit]')]);
+  }
+
   test('a person follows "Sign in to decide", signs in at the provider, comes back signed in and approves', async () => {
     const w = await startWaiting(h, {}, handles);
     const token = await mintFor(h.minter, w, { approval: { actionDigest: DIGEST, identity: 'signed-in' } });
@@ -58,12 +68,7 @@ describeInBrowser('signing in to decide, in Chromium', () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
-      await page.goto(url);
-      await page.click('a.sign-in');
-      await page.waitForURL((at) => at.origin === provider.issuer && at.pathname.startsWith('/interaction/'));
-      await page.fill('[name=login]', 'alice');
-      await page.fill('[name=password]', 'any password');
-      await Promise.all([page.waitForURL(url), page.click('button[type=submit]')]);
+      await signInOnPage(page, url, 'alice');
       expect(await page.locator('#signed-in-as').textContent()).toBe('Alice Approver (alice@example.com)');
       // The session cookie is not readable from the page.
       expect(await page.evaluate('document.cookie')).toBe('');
@@ -87,12 +92,7 @@ describeInBrowser('signing in to decide, in Chromium', () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
-      await page.goto(url);
-      await page.click('a.sign-in');
-      await page.waitForURL((at) => at.origin === provider.issuer && at.pathname.startsWith('/interaction/'));
-      await page.fill('[name=login]', login);
-      await page.fill('[name=password]', 'any password');
-      await Promise.all([page.waitForURL(url), page.click('button[type=submit]')]);
+      await signInOnPage(page, url, login);
       if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
       await Promise.all([page.waitForResponse((candidate) => candidate.request().method() === 'POST'), page.click(`button.${decision}`)]);
       await page.waitForLoadState('load');

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { verifySlackRequest } from '@slack/bolt';
 import { slackSignatureHeaders } from '../examples/slack-approval/slack-stand-in';
@@ -8,7 +7,7 @@ import { approvalsQuery, callbacksQuery } from '../protocol/definitions';
 import { loadGatewayConfig } from '../callback-gateway/config';
 import { createJsonLogger } from '../callback-gateway/logger';
 import { startGateway } from '../callback-gateway/server';
-import { TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS } from './support/test-env';
+import { testGatewayEnv } from './support/test-env';
 import { slackApprovalBlocks, type RequestApprovalOptions } from '../workflows';
 import { startHarness, errorOf, type Harness } from './support/harness';
 import { startWaiting } from './support/tokens';
@@ -226,15 +225,7 @@ test('the gateway started from the environment with SLACK_SIGNING_SECRET: the st
   const lines: string[] = [];
   const secret = randomBytes(16).toString('hex');
   const started = await startGateway(
-    loadGatewayConfig({
-      TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS,
-      TEMPORAL_NAMESPACE: TEST_NAMESPACE,
-      TEMPORAL_CONFIG_FILE: path.join(__dirname, 'no-such-temporal.toml'),
-      CALLBACK_SIGNING_SECRET: randomBytes(32).toString('base64url'),
-      GATEWAY_PORT: '0',
-      SLACK_SIGNING_SECRET: secret,
-      SLACK_TEAM_IDS: 'T1ABC,T2DEF',
-    }),
+    loadGatewayConfig(testGatewayEnv({ SLACK_SIGNING_SECRET: secret, SLACK_TEAM_IDS: 'T1ABC,T2DEF' })),
     createJsonLogger({ write: (line: string) => lines.push(line) }),
   );
   try {

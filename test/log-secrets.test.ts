@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
 import { createGateway, type GatewayDeps } from '../callback-gateway';
@@ -15,7 +14,7 @@ import { createCallbackTokenMinter, type CallbackTokenMinter } from '../tokens/m
 import { createCallbackTokenVerifier } from '../tokens/verify-callback-token';
 import { postJson, startHarness, TEST_TOKEN_IDENTITY, type Harness } from './support/harness';
 import { listen, type Listening } from './support/listen';
-import { TEST_DATA_DIR, TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS } from './support/test-env';
+import { testGatewayEnv } from './support/test-env';
 import { mintFor, nowSeconds, startWaiting, webhookHeaders, type WaitingCallback } from './support/tokens';
 
 /**
@@ -279,15 +278,7 @@ describe('gateway logs', () => {
     for (const encoding of ['base64', 'hex'] as const) remember(`CALLBACK_SIGNING_SECRET (${encoding})`, Buffer.from(secret).toString(encoding));
     const startupLines: string[] = [];
     const started = await startGateway(
-      loadGatewayConfig({
-        TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS,
-        TEMPORAL_NAMESPACE: TEST_NAMESPACE,
-        TEMPORAL_CONFIG_FILE: path.join(__dirname, 'no-such-temporal.toml'),
-        CALLBACK_SIGNING_SECRET: secret,
-        GATEWAY_PORT: '0',
-        // The development receipt key it publishes is generated here, not in the repository's .data/.
-        DURABLE_CALLBACKS_DATA_DIR: TEST_DATA_DIR,
-      }),
+      loadGatewayConfig(testGatewayEnv({ CALLBACK_SIGNING_SECRET: secret })),
       bothFormats(startupLines),
     );
     await started.close();
@@ -351,18 +342,15 @@ describe('gateway logs', () => {
     // The startup line names the issuer, the client id and the redirect URI; never the client secret or the session secret.
     const startupLines: string[] = [];
     const started = await startGateway(
-      loadGatewayConfig({
-        TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS,
-        TEMPORAL_NAMESPACE: TEST_NAMESPACE,
-        TEMPORAL_CONFIG_FILE: path.join(__dirname, 'no-such-temporal.toml'),
-        CALLBACK_SIGNING_SECRET: randomBytes(32).toString('base64url'),
-        GATEWAY_PORT: '0',
-        OIDC_ISSUER: 'https://idp.example.com',
-        OIDC_CLIENT_ID: 'dcb-gateway',
-        OIDC_CLIENT_SECRET: clientSecret,
-        SESSION_SECRET: sessionSecret.toString('base64'),
-        GATEWAY_PUBLIC_URL: 'https://callbacks.example.com/',
-      }),
+      loadGatewayConfig(
+        testGatewayEnv({
+          OIDC_ISSUER: 'https://idp.example.com',
+          OIDC_CLIENT_ID: 'dcb-gateway',
+          OIDC_CLIENT_SECRET: clientSecret,
+          SESSION_SECRET: sessionSecret.toString('base64'),
+          GATEWAY_PUBLIC_URL: 'https://callbacks.example.com/',
+        }),
+      ),
       bothFormats(startupLines),
     );
     await started.close();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { devServer } from './dev-server';
 import { dataDir } from './repo';
@@ -21,3 +22,21 @@ export const SETUP_STATE_PATH = path.join(TEST_DATA_DIR, 'setup-state.json');
 
 /** The tests' dev server, managed by `temporal-dev.sh`. */
 export const testTemporal = devServer({ port: TEST_TEMPORAL_PORT, uiPort: TEST_TEMPORAL_UI_PORT, dataDir: TEST_TEMPORAL_DATA_DIR, namespace: TEST_NAMESPACE });
+
+/**
+ * The environment of a gateway started the way `durable-callbacks gateway` starts one
+ * (`loadGatewayConfig`, `startGateway`), against the tests' Temporal: a random signing secret, a
+ * free port, no Temporal config file, and development keys kept in the tests' data folder rather
+ * than the repository's `.data/`; `extra` adds or overrides settings.
+ */
+export function testGatewayEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS,
+    TEMPORAL_NAMESPACE: TEST_NAMESPACE,
+    TEMPORAL_CONFIG_FILE: path.join(TEST_DATA_DIR, 'no-such-temporal.toml'),
+    CALLBACK_SIGNING_SECRET: randomBytes(32).toString('base64url'),
+    GATEWAY_PORT: '0',
+    DURABLE_CALLBACKS_DATA_DIR: TEST_DATA_DIR,
+    ...extra,
+  };
+}
