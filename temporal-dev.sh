@@ -234,17 +234,22 @@ start() {
   say "ready: 127.0.0.1:$port (pid $(cat "$pid_file"))"
 }
 
-# The attribute that marks workflows waiting for a callback (workflows/waiting-attribute.ts).
+# The attributes the library uses: DurableCallbacksWaiting marks workflows waiting for a callback
+# (workflows/waiting-attribute.ts); DurableCallbacksApprovers lists who may decide a workflow's
+# pending approvals, which the gateway's /inbox searches (workflows/approvers-attribute.ts).
 # Registering is idempotent here: an existing attribute is fine.
 register_search_attributes() {
-  local out
-  if ! out="$("$1" operator search-attribute create --address "127.0.0.1:$port" --namespace "$namespace" \
-    --name DurableCallbacksWaiting --type Bool --command-timeout 10s 2>&1)"; then
-    case "$out" in
-      *"already"*) ;;
-      *) say "could not register the DurableCallbacksWaiting search attribute: $out" ;;
-    esac
-  fi
+  local out name type attribute
+  for attribute in DurableCallbacksWaiting:Bool DurableCallbacksApprovers:KeywordList; do
+    name="${attribute%%:*}" type="${attribute#*:}"
+    if ! out="$("$1" operator search-attribute create --address "127.0.0.1:$port" --namespace "$namespace" \
+      --name "$name" --type "$type" --command-timeout 10s 2>&1)"; then
+      case "$out" in
+        *"already"*) ;;
+        *) say "could not register the $name search attribute: $out" ;;
+      esac
+    fi
+  done
 }
 
 stop() {

@@ -23,6 +23,7 @@ import { DEFAULT_WEBHOOK_MAX_HELD_EVENTS } from './webhook-capacity';
 import { signInRoutes } from './routes/sign-in';
 import { createSignIn, type SignInSettings } from './sign-in/sign-in';
 import { slackApprovalRoutes, type SlackApprovalSettings } from './routes/slack-approvals';
+import { inboxRoutes } from './routes/inbox';
 
 /** Default bound on each Temporal call a request makes. */
 export const DEFAULT_TEMPORAL_CALL_TIMEOUT_MS = 5_000;
@@ -111,7 +112,7 @@ export interface GatewayWebhooks {
  * Routes: `POST|PUT /callbacks/:token` (and `/complete`) complete; `/fail` reports failure;
  * `/heartbeat` reports progress; `GET /callbacks/:token` with `Accept: text/html` shows the
  * approval page (and never delivers), without it completes only for callbacks created with
- * `allowGet`; for approvals, `GET /callbacks/:token/sign-in` and `GET /auth/oidc/callback` (sign-in); `GET /healthz`; `GET /readyz`; `GET /.well-known/jwks.json` (the public keys of approval receipts); with `slack`, `POST /approvals/slack` (approval votes from Slack buttons); with `webhooks`, `POST /webhooks/:source` for
+ * `allowGet`; for approvals, `GET /callbacks/:token/sign-in` and `GET /auth/oidc/callback` (sign-in); `GET /inbox` (every open approval the signed-in person may decide, `GET /inbox/sign-in`, `POST /inbox/:workflowId/:callbackId`); `GET /healthz`; `GET /readyz`; `GET /.well-known/jwks.json` (the public keys of approval receipts); with `slack`, `POST /approvals/slack` (approval votes from Slack buttons); with `webhooks`, `POST /webhooks/:source` for
  * provider webhooks routed by key to webhook waits (see `docs/webhooks.md`). `Prefer: wait=N` or `?wait=N` asks for the
  * workflow's own answer (a Temporal update) instead of the default durable `202`. Requests from
  * browsers (`Accept` preferring `text/html`) are answered with HTML pages, refusals included.
@@ -152,6 +153,18 @@ export function createGateway(deps: GatewayDeps): express.Express {
     }),
   );
   app.use(signInRoutes({ signIn, rateLimits: deps.rateLimits, logger }));
+  app.use(
+    inboxRoutes({
+      client: deps.client,
+      chains,
+      signIn,
+      logger,
+      timeoutMs,
+      queryTimeoutMs: deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+      maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      rateLimits: deps.rateLimits,
+    }),
+  );
 
   if (deps.slack) {
     app.use(slackApprovalRoutes({ ...deps.slack, chains, verifier, logger, maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, rateLimits: deps.rateLimits }));

@@ -35,6 +35,12 @@ export interface GenerateCallbackUrlResult {
   url: string;
   /** For an approval: the digest of its action, as bound into the token. */
   actionDigest?: string;
+  /**
+   * For an approval: true when the worker found the `DurableCallbacksApprovers` search attribute
+   * registered on its namespace, so `requestApproval` lists the approval's approvers in it. In the
+   * activity's result, hence in history: a replay decides the same way.
+   */
+  approversAttribute?: boolean;
 }
 
 /** The activities the workflow helpers call; register them on every worker that runs workflows using callbacks. */

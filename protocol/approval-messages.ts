@@ -186,6 +186,14 @@ export interface ApprovalReport {
   /** Counted votes for the current action. */
   votes: ApprovalVote[];
   requestedAt: string;
+  /** Who may decide it (what the inbox judges a signed-in person by, with the rules in `approval-rules`). */
+  approvers?: ApproverRule[];
+  /** Who asked, when the author named them. */
+  initiator?: ApprovalInitiator;
+  /** When the request stops waiting for a decision (ISO 8601), when it has a timeout. */
+  deadline?: string;
+  /** The first run id of the workflow's execution chain: a vote from the inbox reaches only this chain. */
+  executionChain?: string;
   /** When decided: what a receipt signs. */
   record?: ApprovalRecord;
   /** When decided and signed: the receipt (a compact JWS). */

@@ -155,6 +155,8 @@ export const ERROR_STATUS = {
   SIGN_IN_FAILED: 401,
   /** The OpenID Connect provider could not be reached (discovery or the token endpoint); retry later. */
   SIGN_IN_PROVIDER_UNAVAILABLE: 503,
+  /** `/inbox` (or a decision from it) without a sign-in session: sign in first (a browser is sent to `/inbox/sign-in`). */
+  SIGN_IN_REQUIRED: 401,
   /** The session cookie is forged, expired, or from another provider: sign in again. */
   SESSION_INVALID: 401,
   /** A signed-in vote without the approval page's CSRF token, or with one made for another session or callback. */

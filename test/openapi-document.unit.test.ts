@@ -9,6 +9,7 @@ import { expressPath, HTTP_METHODS } from '../callback-gateway/contract/route-co
 import { deliveryRoutes, type DeliveryRouteDeps } from '../callback-gateway/routes/delivery';
 import { signInRoutes } from '../callback-gateway/routes/sign-in';
 import { slackApprovalRoutes } from '../callback-gateway/routes/slack-approvals';
+import { inboxRoutes, type InboxRouteDeps } from '../callback-gateway/routes/inbox';
 import { probeRoutes, type ProbeDeps } from '../callback-gateway/routes/probes';
 import { publishedKeysRoutes } from '../callback-gateway/routes/published-keys';
 import { webhookRoutes, type WebhookRouteDeps } from '../callback-gateway/routes/webhooks';
@@ -170,6 +171,7 @@ describe('the generated OpenAPI document', () => {
       publishedKeysRoutes({}),
       signInRoutes({ logger: unused }),
       slackApprovalRoutes({ chains: unused, verifier: unused, logger: unused, signingSecrets: [], teamIds: [], maxBodyBytes: 1 }),
+      inboxRoutes({ client: unused, chains: unused, logger: unused, timeoutMs: 1, queryTimeoutMs: 1, maxBodyBytes: 1 } as InboxRouteDeps),
     ];
     const mounted = routers.flatMap((router) =>
       (router.stack as Array<{ route?: { path: string; methods: Record<string, boolean> } }>).flatMap(({ route }) => {

@@ -507,8 +507,10 @@ wait_until_serving() {
   done
 }
 
-# The namespace and the attribute that marks workflows waiting for a callback
-# (workflows/waiting-attribute.ts). Both are created once; later starts find them.
+# The namespace and the library's search attributes: DurableCallbacksWaiting marks workflows
+# waiting for a callback (workflows/waiting-attribute.ts), DurableCallbacksApprovers lists who may
+# decide pending approvals for the gateway's /inbox (workflows/approvers-attribute.ts). All are
+# created once; later starts find them.
 setup_namespace() {
   local cli="$1" out attributes
   local address=(--address "127.0.0.1:$port" --command-timeout 10s)
@@ -530,12 +532,18 @@ setup_namespace() {
     [ "$SECONDS" -lt "$deadline" ] || die "the namespace '$namespace' was not usable within 60s: $attributes"
     sleep 1
   done
-  case "$attributes" in *DurableCallbacksWaiting*) return 0 ;; esac
-  say "registering the search attribute DurableCallbacksWaiting (Bool)"
-  if ! out="$("$cli" operator search-attribute create "${address[@]}" --namespace "$namespace" \
-    --name DurableCallbacksWaiting --type Bool 2>&1)"; then
-    case "$out" in *"already"*) ;; *) die "could not register the DurableCallbacksWaiting search attribute: $out" ;; esac
-  fi
+  local attribute name type registered=0
+  for attribute in DurableCallbacksWaiting:Bool DurableCallbacksApprovers:KeywordList; do
+    name="${attribute%%:*}" type="${attribute#*:}"
+    case "$attributes" in *"$name"*) continue ;; esac
+    say "registering the search attribute $name ($type)"
+    if ! out="$("$cli" operator search-attribute create "${address[@]}" --namespace "$namespace" \
+      --name "$name" --type "$type" 2>&1)"; then
+      case "$out" in *"already"*) ;; *) die "could not register the $name search attribute: $out" ;; esac
+    fi
+    registered=1
+  done
+  [ "$registered" = 1 ] || return 0
   # The attribute lives in the namespace's record: wait out one cache refresh, so a workflow
   # started right after this sees it.
   sleep 3

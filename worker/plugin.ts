@@ -17,6 +17,7 @@ import { createApprovalActivities, type ApprovalActivityDeps } from '../activiti
 import type { ReceiptSigningConfig } from '../config/receipt-config';
 import { formatReceiptKeySetup, loadReceiptKeyRing, RECEIPT_KEYS_MESSAGE } from '../keys/receipt-keys';
 import type { ApprovalRecord } from '../protocol/approval-messages';
+import { APPROVERS_SEARCH_ATTRIBUTE_NAME } from '../protocol/approver-keys';
 
 /** The plugin's name, as Temporal lists it among a worker's or client's plugins. */
 export const PLUGIN_NAME = 'durable-callbacks';
@@ -58,6 +59,15 @@ export interface DurableCallbacksOptions {
    * already loaded keys.
    */
   approvalReceipts?: ReceiptSigningConfig | ApprovalActivityDeps;
+  /**
+   * Whether `requestApproval` lists pending approvals' approvers in the `DurableCallbacksApprovers`
+   * search attribute, which the gateway's `/inbox` finds them by. Default `'detect'`: the worker
+   * asks its namespace at startup whether the attribute is registered (upserting an unregistered
+   * one would fail workflow tasks), and lists them when it is. `false` never lists; `true` skips
+   * the check (the attribute must be registered). Register it with
+   * `temporal operator search-attribute create --name DurableCallbacksApprovers --type KeywordList`.
+   */
+  approversSearchAttribute?: boolean | 'detect';
 }
 
 /**
@@ -71,6 +81,7 @@ class DurableCallbacksPlugin extends SimplePlugin {
     private readonly ready: Promise<unknown>,
     private readonly keySetup?: Promise<KeySetupFields>,
     private readonly receiptKeySetup?: Promise<string>,
+    private readonly approvers?: ApproversAttributeSetting,
   ) {
     super(options);
   }
@@ -83,6 +94,7 @@ class DurableCallbacksPlugin extends SimplePlugin {
   override configureWorker(options: WorkerOptions): WorkerOptions {
     const problem = workflowSdkProblem(workflowSdkCopies(options.workflowsPath));
     if (problem) throw new Error(problem);
+    this.approvers?.settle(options);
     return super.configureWorker(options);
   }
 
@@ -94,6 +106,10 @@ class DurableCallbacksPlugin extends SimplePlugin {
     if (!failure) {
       if (this.keySetup) logStartupLine(`${KEY_SETUP_MESSAGE}: ${formatKeySetup(await this.keySetup)}`);
       if (this.receiptKeySetup) logStartupLine(`${RECEIPT_KEYS_MESSAGE}: ${await this.receiptKeySetup}`);
+      if (this.approvers) {
+        const listed = await this.approvers.listed;
+        logStartupLine(`approvals listed for the inbox (${APPROVERS_SEARCH_ATTRIBUTE_NAME}): ${listed ? 'yes' : 'no, the search attribute is not registered or listing is off'}`);
+      }
       return next(worker);
     }
     const running = next(worker);
@@ -133,6 +149,40 @@ function approvalActivities(options: ReceiptSigningConfig | ApprovalActivityDeps
     activities: ring.then((keys) => createApprovalActivities({ keys, issuer: config.issuer })),
     setup: ring.then((keys) => formatReceiptKeySetup(keys, config.keys, issuer)),
   };
+}
+
+/** IndexedValueType KEYWORD_LIST in Temporal's API (`temporal.api.enums.v1`). */
+const KEYWORD_LIST = 7;
+
+/**
+ * Whether the worker lists approvals in the approvers search attribute: settled once, when the
+ * plugin configures the worker (from the option, or by asking the worker's namespace), and read
+ * by each minting of an approval, whose result carries it into history.
+ */
+class ApproversAttributeSetting {
+  readonly listed: Promise<boolean>;
+  private resolve!: (listed: boolean) => void;
+  private settled = false;
+
+  constructor(private readonly setting: boolean | 'detect') {
+    this.listed = new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  /** Settles the setting for a worker being configured with `options` (the first worker wins). */
+  settle(options: WorkerOptions): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.setting !== 'detect') return this.resolve(this.setting);
+    const { connection, namespace } = options;
+    if (!connection) return this.resolve(false);
+    connection
+      .withDeadline(Date.now() + 10_000, () => connection.operatorService.listSearchAttributes({ namespace: namespace ?? 'default' }))
+      .then(
+        (answer) => this.resolve(Number(answer.customAttributes?.[APPROVERS_SEARCH_ATTRIBUTE_NAME]) === KEYWORD_LIST),
+        // A server that cannot say (the time-skipping test server, no operator rights) is treated as one without it.
+        () => this.resolve(false),
+      );
+  }
 }
 
 function isMinterDeps(options: CallbackMintingOptions): options is CallbackActivityDeps {
@@ -191,12 +241,18 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
   ready.catch(() => undefined);
 
   const minter = activities;
+  const approvers = new ApproversAttributeSetting(options.approversSearchAttribute ?? 'detect');
   const pluginOptions: SimplePluginOptions = {
     name: PLUGIN_NAME,
     activities: {
       ...createWebhookActivities(),
       ...(minter
-        ? ({ generateCallbackUrl: async (input: GenerateCallbackUrlInput) => (await minter).generateCallbackUrl(input) } satisfies CallbackActivities)
+        ? ({
+            generateCallbackUrl: async (input: GenerateCallbackUrlInput) => {
+              const minted = await (await minter).generateCallbackUrl(input);
+              return input.approval && (await approvers.listed) ? { ...minted, approversAttribute: true } : minted;
+            },
+          } satisfies CallbackActivities)
         : {}),
       ...(approvals
         ? ({ signApprovalReceipt: async (record: ApprovalRecord) => (await approvals.activities).signApprovalReceipt(record) } satisfies ApprovalActivities)
@@ -204,7 +260,7 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
     },
     ...(deferred ? { dataConverter: withPayloadCodec(deferred.codec) } : {}),
   };
-  return new DurableCallbacksPlugin(pluginOptions, ready, keySetup, approvals?.setup);
+  return new DurableCallbacksPlugin(pluginOptions, ready, keySetup, approvals?.setup, minter ? approvers : undefined);
 }
 
 /** {@link DurableCallbacksOptions} from parsed configuration: minting with its keys, approval receipts with theirs, and the payload codec when configured. */

@@ -40,6 +40,11 @@ export interface ApprovalState {
   decidedAt?: number;
   /** The signed record, once signed. */
   receipt?: string;
+  /**
+   * Whether its approvers are listed in the `DurableCallbacksApprovers` search attribute while it
+   * is pending (the minting activity said the attribute is registered on the namespace).
+   */
+  listed?: boolean;
 }
 
 /** What the workflow makes of one vote. */
@@ -91,6 +96,18 @@ export function isInitiator(initiator: ApprovalInitiator, approver: VerifiedAppr
 /** One person, across their votes: the issuer and subject that name them. */
 function personOf(approver: Pick<VerifiedApprover, 'issuer' | 'subject'>): string {
   return `${approver.issuer}\n${approver.subject}`;
+}
+
+/**
+ * True when `approver` may still decide `approval` as the inbox offers it: an approver by its
+ * rules, not its initiator when self-approval is forbidden, and not someone who already voted on
+ * the current action. The same rules {@link judgeVote} applies to a vote, so the inbox lists
+ * nothing the workflow would refuse for who the person is.
+ */
+export function mayDecide(approval: Pick<ApprovalState, 'approvers' | 'rules' | 'initiator' | 'votes'>, approver: VerifiedApprover): boolean {
+  if (approver.via === 'link' || !approval.approvers.some((rule) => matchesRule(rule, approver))) return false;
+  if (!approval.rules.allowSelfApproval && approval.initiator && isInitiator(approval.initiator, approver)) return false;
+  return !approval.votes.some((vote) => personOf(vote.approver) === personOf(approver));
 }
 
 /** The vote's decision and comment, or undefined when `data` is not a vote (an empty comment, as a form sends it, is none). */

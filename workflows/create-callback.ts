@@ -68,7 +68,7 @@ export async function mintCallback(options: CreateCallbackOptions<unknown>, appr
   });
   registry.entries.set(id, entry);
   try {
-    const { url, actionDigest } = await activities.generateCallbackUrl({
+    const { url, actionDigest, approversAttribute } = await activities.generateCallbackUrl({
       callbackId: id,
       expiresAt: entry.expiresAt,
       includeApiKey,
@@ -83,6 +83,7 @@ export async function mintCallback(options: CreateCallbackOptions<unknown>, appr
       // An older worker's activity would mint a URL that binds no action: no vote could ever count.
       if (actionDigest === undefined) throw invalidOption("requestApproval needs the durableCallbacks plugin's generateCallbackUrl activity of this version, which binds the action's digest; this worker's did not.");
       approval.state.actionDigest = actionDigest;
+      if (approversAttribute === true) approval.state.listed = true;
     }
   } catch (err) {
     registry.entries.delete(id);

@@ -21,6 +21,7 @@
 export { createCallback, callbackSnapshot, restoreCallbacks, type RestoreOptions } from './create-callback';
 export { waitForQuorum, waitForAny, waitForAll, type QuorumOptions, type QuorumResult, type QuorumAnswer } from './wait-for-many';
 export { markWaitingForCallbacks, WAITING_SEARCH_ATTRIBUTE } from './waiting-attribute';
+export { APPROVERS_SEARCH_ATTRIBUTE } from './approvers-attribute';
 export { awaitCallback, type AwaitCallbackInput } from './await-callback';
 export { publishCallbackUrls } from './publish-callback-urls';
 export { requestApproval, restoreApproval, type Approval, type ApprovalResult, type RequestApprovalOptions, type RestoreApprovalOptions } from './request-approval';

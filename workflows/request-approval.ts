@@ -7,6 +7,7 @@ import { mintCallback } from './create-callback';
 import { durationMs, invalidOption } from './durations';
 import { scheduledActivities } from './schedule-activity';
 import type { Wait } from './types';
+import { listPendingApprovals } from './approvers-attribute';
 import { approvalsQuery } from '../protocol/definitions';
 import { NAME_PATTERN } from '../protocol/names';
 import type { ApprovalActivities, CallbackActivities } from '../protocol/activity-contracts';
@@ -228,6 +229,10 @@ function installApprovalsQuery(): void {
           rules: state.rules,
           votes: state.votes,
           requestedAt: new Date(entry.createdAt).toISOString(),
+          approvers: state.approvers,
+          ...(state.initiator ? { initiator: state.initiator } : {}),
+          ...(entry.timeoutAt === undefined ? {} : { deadline: new Date(entry.timeoutAt).toISOString() }),
+          executionChain: workflowInfo().firstExecutionRunId,
           ...(state.outcome ? { record: recordOf(entry, state) } : {}),
           ...(state.receipt ? { receipt: state.receipt } : {}),
         },
@@ -372,6 +377,7 @@ export async function requestApproval(options: RequestApprovalOptions): Promise<
       binding: bindingOf(rules),
     },
   );
+  listPendingApprovals();
   return new ApprovalHandle(entry, state, receiptActivities(options), mintingActivities(options));
 }
 
@@ -413,5 +419,6 @@ export function restoreApproval(callback: Pick<Wait, 'id'>, options: RestoreAppr
   const entry = callbackRegistry().entries.get(callback.id);
   if (!entry?.approval) throw invalidOption(`Callback ${callback.id} is not an approval's: restoreApproval takes a callback that requestApproval created, restored with restoreCallbacks.`);
   installApprovalsQuery();
+  listPendingApprovals();
   return new ApprovalHandle(entry, entry.approval, receiptActivities(options), mintingActivities(options));
 }

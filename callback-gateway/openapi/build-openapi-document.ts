@@ -9,6 +9,7 @@ import { PUBLISHED_KEYS_ROUTE_CONTRACTS } from '../routes/published-keys';
 import { WEBHOOK_ROUTE_CONTRACTS } from '../routes/webhooks';
 import { SIGN_IN_ROUTE_CONTRACTS } from '../routes/sign-in';
 import { SLACK_APPROVAL_ROUTE_CONTRACTS } from '../routes/slack-approvals';
+import { INBOX_ROUTE_CONTRACTS } from '../routes/inbox';
 
 /**
  * Builds the gateway's OpenAPI 3.1 document from the contracts its routes declare where they are
@@ -63,7 +64,7 @@ function shareResponses(document: OpenApiDocument): void {
 export function buildOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) registry.registerComponent('securitySchemes', name, scheme);
-  for (const contract of [...CALLBACK_ROUTE_CONTRACTS, ...SIGN_IN_ROUTE_CONTRACTS, ...SLACK_APPROVAL_ROUTE_CONTRACTS, ...WEBHOOK_ROUTE_CONTRACTS, ...PROBE_ROUTE_CONTRACTS, ...PUBLISHED_KEYS_ROUTE_CONTRACTS]) registry.registerPath(routeConfig(contract, SERVER_REFUSALS));
+  for (const contract of [...CALLBACK_ROUTE_CONTRACTS, ...SIGN_IN_ROUTE_CONTRACTS, ...INBOX_ROUTE_CONTRACTS, ...SLACK_APPROVAL_ROUTE_CONTRACTS, ...WEBHOOK_ROUTE_CONTRACTS, ...PROBE_ROUTE_CONTRACTS, ...PUBLISHED_KEYS_ROUTE_CONTRACTS]) registry.registerPath(routeConfig(contract, SERVER_REFUSALS));
   const { webhooks: _none, ...document } = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
@@ -73,7 +74,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       description: [
         'Callback URLs for Temporal workflows. A sender delivers to the URL it was given; the gateway verifies the request and records it in Temporal before answering 202, or, with `Prefer: wait=N`, answers with the workflow\'s own reply.',
         'Every refusal is `{"error":{"code","message"}}`, one status per code. Browsers (an `Accept` naming `text/html`) get HTML pages from `/callbacks/{token}` and `/complete` instead.',
-        'Any other path, and other methods on `/webhooks/{source}`, `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and `/.well-known/jwks.json`, answer 404 `ROUTE_NOT_FOUND`; CONNECT answers 405.',
+        'Any other path, and other methods on `/webhooks/{source}`, `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/.well-known/jwks.json`, `/inbox`, `/inbox/sign-in` and `/inbox/{workflowId}/{callbackId}`, answer 404 `ROUTE_NOT_FOUND`; CONNECT answers 405.',
         `Every answer carries ${Object.keys(SECURITY_HEADERS).map((name) => `\`${name}\``).join(', ')}.`,
       ].join('\n\n'),
     },

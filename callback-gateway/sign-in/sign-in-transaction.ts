@@ -22,7 +22,7 @@ export interface SignInTransaction {
   codeVerifier: string;
   state: string;
   nonce: string;
-  /** The approval page to go back to: a `/callbacks/<token>` path, with the query it was opened with. */
+  /** The page to go back to: an approval's `/callbacks/<token>` path, with the query it was opened with, or `/inbox`. */
   returnPath: string;
   /** The approval's `maxAuthAgeSeconds`, sent as `max_age` and checked against `auth_time` on return. */
   maxAge?: number;
@@ -32,7 +32,7 @@ const transactionSchema = z.object({
   cv: z.string().min(43),
   st: z.string().min(1),
   nn: z.string().min(1),
-  rp: z.string().regex(/^\/callbacks\/[^/?#]+(\?[^#]*)?$/),
+  rp: z.string().regex(/^(\/callbacks\/[^/?#]+(\?[^#]*)?|\/inbox)$/),
   ma: z.int().min(0).optional(),
 });
 
