@@ -14,8 +14,8 @@ import { APPROVERS_SEARCH_ATTRIBUTE_NAME, approverKeysOfRules, MAX_APPROVER_KEYS
  */
 export const APPROVERS_SEARCH_ATTRIBUTE = defineSearchAttributeKey(APPROVERS_SEARCH_ATTRIBUTE_NAME, SearchAttributeType.KEYWORD_LIST);
 
-/** The keys last upserted, joined; undefined before the first upsert. */
-let published: string | undefined;
+/** The keys last upserted, joined ('' before the first upsert: nothing listed yet). */
+let published = '';
 let watching = false;
 
 /** The keys of every pending, listed approval of this workflow. */
@@ -31,9 +31,8 @@ function pendingKeys(): string[] {
 function publish(): void {
   const keys = pendingKeys();
   const joined = keys.join('\n');
+  // Unchanged (also: never upserted and nothing to list, so nothing to clear).
   if (joined === published) return;
-  // Never upserted and nothing to list: nothing to clear either.
-  if (published === undefined && keys.length === 0) return;
   published = joined;
   upsertSearchAttributes([{ key: APPROVERS_SEARCH_ATTRIBUTE, value: keys }]);
 }

@@ -154,7 +154,20 @@ export async function signInAs(browser: TestBrowser, approvalUrl: string, login:
   const page = await (await browser.request(approvalUrl)).text();
   const link = /<a class="sign-in" href="([^"]+)">/.exec(page)?.[1];
   if (!link) throw new Error(`the approval page offers no sign-in link: ${page.slice(0, 200)}`);
-  const form = await browser.follow(new URL(link.replace(/&amp;/g, '&'), approvalUrl).href);
+  return logInAtProvider(browser, new URL(link.replace(/&amp;/g, '&'), approvalUrl).href, login, holdCode);
+}
+
+/**
+ * Opens the gateway's `/inbox` without a session (it sends the browser to sign in), signs in at
+ * the provider as `login`, and follows the redirects back: ends on the inbox, signed in.
+ */
+export function signInToInbox(browser: TestBrowser, gatewayUrl: string, login: string): Promise<{ url: string; response?: Response }> {
+  return logInAtProvider(browser, `${gatewayUrl}/inbox`, login);
+}
+
+/** Follows `start` to the provider's login form, signs in as `login` (any password), and follows the redirects back. */
+async function logInAtProvider(browser: TestBrowser, start: string, login: string, holdCode = false): Promise<{ url: string; response?: Response }> {
+  const form = await browser.follow(start);
   if (form.response?.status !== 200 || !new URL(form.url).pathname.startsWith('/interaction/')) {
     throw new Error(`expected the provider's login form, got ${form.response?.status} at ${form.url}`);
   }
