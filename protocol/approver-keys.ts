@@ -9,7 +9,7 @@ import type { ApproverRule, VerifiedApprover } from './approval-messages';
  * and the workflow's own rules (`matchesRule`, the `approvals` query) then say whether they may
  * decide. So a rule of several fields is listed under one of them (the narrowest: subject, then
  * email, then group, then domain), and a key cut to {@link MAX_APPROVER_KEY_LENGTH} characters
- * may find more than it should, never less. The format:
+ * may find more than it should, never less (as may one whose backslashes or `"` became `_`). The format:
  *
  * - `subject:<sub>`: an OIDC subject (whatever the rule's issuer);
  * - `email:<address>`: a verified email, lower-cased;
@@ -28,7 +28,12 @@ export const MAX_APPROVER_KEY_LENGTH = 200;
 /** The most keys one workflow lists (Temporal bounds a workflow's search attributes at 40 KB in all by default). */
 export const MAX_APPROVER_KEYS = 100;
 
-const cut = (key: string) => key.slice(0, MAX_APPROVER_KEY_LENGTH);
+/**
+ * A key as stored and searched: a backslash and `"` become `_` (SQL visibility stores a KeywordList as
+ * JSON, where a query finds neither as written), then cut to {@link MAX_APPROVER_KEY_LENGTH}.
+ * Both sides apply it, so a key may find more than its rule, never less.
+ */
+const cut = (key: string) => key.replace(/["\\]/g, '_').slice(0, MAX_APPROVER_KEY_LENGTH);
 
 /** The one key a rule is listed under, or undefined for a rule the inbox cannot serve (Slack only). */
 function keyOfRule(rule: ApproverRule): string | undefined {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { APPROVERS_SEARCH_ATTRIBUTE } from '../workflows';
-import type { InboxEntry } from '../callback-gateway/inbox/list-inbox';
+import { inboxVisibilityQuery, type InboxEntry } from '../callback-gateway/inbox/list-inbox';
+import { approverKeysOfPerson } from '../protocol/approver-keys';
+import { inboxResponseSchema } from '../callback-gateway/routes/inbox';
 import { freePort } from './support/dev-server';
 import { errorOf, startHarness, type Harness } from './support/harness';
 import { hiddenField, signInToInbox, startDevOidcProvider, TestBrowser, type DevOidcProvider } from './support/oidc';
@@ -56,7 +58,8 @@ async function signedIn(login: string): Promise<TestBrowser> {
 async function inboxOf(browser: TestBrowser): Promise<{ approvals: InboxEntry[]; incomplete: boolean; signedInAs: { subject: string } }> {
   const response = await browser.request(`${gatewayUrl}/inbox`, { headers: { accept: 'application/json' } });
   expect(response.status).toBe(200);
-  return (await response.json()) as never;
+  // What the route's contract declares (and the OpenAPI document publishes), member for member.
+  return inboxResponseSchema.parse(await response.json()) as never;
 }
 
 /** The workflow ids of `browser`'s inbox among `ids` (other test files' workflows are not this test's). */
@@ -126,6 +129,19 @@ describe('the inbox lists every open approval the signed-in person may decide', 
     // Dana is on the change board: she sees that one, and not alice's.
     const dana = await signedIn('dana');
     await untilListed(dana, ids, [others.workflowId]);
+  });
+});
+
+describe('the search attribute', () => {
+  test("holds keys with quotes and backslashes, which the inbox's visibility query finds", async () => {
+    const group = 'ops\'team\\eu "blue"';
+    const handle = await requestApproval({ action: ACTION('An odd group name'), approvers: [{ group }] });
+    const query = inboxVisibilityQuery(approverKeysOfPerson({ subject: 'nobody', groups: [group] }));
+    await pollUntil('the workflow found by its odd key', async () => {
+      const found: string[] = [];
+      for await (const workflow of h.client.workflow.list({ query })) found.push(workflow.workflowId);
+      return found.includes(handle.workflowId);
+    }, 20_000);
   });
 });
 

@@ -191,6 +191,11 @@ describe('the OpenAPI document', () => {
     await answer(200, `${gateway}/.well-known/jwks.json`, { method: 'HEAD' });
     await answer(404, `${gateway}/.well-known/jwks.json`, { method: 'POST' });
     await answer(431, `${gateway}/healthz`, { headers: { 'x-padding': 'x'.repeat(20_000) } });
+    // The inbox, on a gateway without sign-in.
+    await answer(503, `${gateway}/inbox`, { headers: { accept: 'application/json' } });
+    await answer(503, `${gateway}/inbox/sign-in`);
+    await answer(503, `${gateway}/inbox/some-workflow/some-callback`, json({ decision: 'approve' }));
+    await answer(404, `${gateway}/inbox`, { method: 'DELETE' });
     await answer(404, `${gateway}/nowhere`);
     await answer(404, `${gateway}/healthz`, { method: 'POST' });
   });
