@@ -55,7 +55,7 @@ async function signedIn(login: string): Promise<TestBrowser> {
 }
 
 /** The inbox in JSON, as the browser's session sees it. */
-async function inboxOf(browser: TestBrowser): Promise<{ approvals: InboxEntry[]; incomplete: boolean; signedInAs: { subject: string } }> {
+async function inboxOf(browser: TestBrowser): Promise<{ approvals: Array<InboxEntry & { csrf: string }>; incomplete: boolean; signedInAs: { subject: string } }> {
   const response = await browser.request(`${gatewayUrl}/inbox`, { headers: { accept: 'application/json' } });
   expect(response.status).toBe(200);
   // What the route's contract declares (and the OpenAPI document publishes), member for member.
@@ -77,13 +77,14 @@ async function untilListed(browser: TestBrowser, ids: readonly string[], expecte
 /** The CSRF token of one entry on the inbox page. */
 async function csrfFor(browser: TestBrowser, callbackId: string): Promise<string> {
   const page = await (await browser.request(`${gatewayUrl}/inbox`)).text();
-  const section = page.slice(page.indexOf(`id="approval-${callbackId}"`));
-  return hiddenField(section, 'csrf')!;
+  const at = page.indexOf(`id="approval-${callbackId}"`);
+  if (at < 0) throw new Error(`the inbox page does not list ${callbackId}`);
+  return hiddenField(page.slice(at), 'csrf')!;
 }
 
 /** Posts a decision on `entry` from the inbox, as its form does. */
-async function decide(browser: TestBrowser, entry: InboxEntry, decision: 'approve' | 'reject', extra: Record<string, string> = {}, accept = 'application/json'): Promise<Response> {
-  const csrf = extra.csrf ?? (await csrfFor(browser, entry.callbackId));
+async function decide(browser: TestBrowser, entry: InboxEntry & { csrf: string }, decision: 'approve' | 'reject', extra: Record<string, string> = {}, accept = 'application/json'): Promise<Response> {
+  const csrf = extra.csrf ?? entry.csrf;
   return browser.postForm(
     `${gatewayUrl}/inbox/${encodeURIComponent(entry.workflowId)}/${encodeURIComponent(entry.callbackId)}`,
     { csrf, decision, actionDigest: entry.actionDigest, executionChain: entry.executionChain, ...extra },
@@ -125,6 +126,8 @@ describe('the inbox lists every open approval the signed-in person may decide', 
     expect(page).toContain('Rotate the VPN certificate');
     expect(page).not.toContain('Merge the release branch');
     expect(page).not.toContain('Give alice prod access');
+    // The JSON gives a tool the same CSRF token the page's form carries.
+    expect(entry.csrf).toBe(await csrfFor(alice, entry.callbackId));
 
     // Dana is on the change board: she sees that one, and not alice's.
     const dana = await signedIn('dana');
@@ -174,12 +177,17 @@ describe('deciding from the inbox', () => {
     const alice = await signedIn('alice');
     await untilListed(alice, [handle.workflowId], [handle.workflowId]);
     const entry = (await inboxOf(alice)).approvals.find((each) => each.workflowId === handle.workflowId)!;
-    const csrf = await csrfFor(alice, entry.callbackId);
+    const { csrf } = entry;
 
     // The same rules: a comment is required; a stale digest is refused; a CSRF token must be the inbox's.
     const noComment = await decide(alice, entry, 'approve');
     expect({ status: noComment.status, code: (await errorOf(noComment)).code }).toEqual({ status: 422, code: 'COMMENT_REQUIRED' });
-    const stale = await decide(alice, { ...entry, actionDigest: 'x'.repeat(43) }, 'approve', { comment: 'ok' });
+    // (A tool posts JSON with the same members.)
+    const stale = await alice.request(`${gatewayUrl}/inbox/${encodeURIComponent(entry.workflowId)}/${entry.callbackId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ csrf, decision: 'approve', comment: 'ok', actionDigest: 'x'.repeat(43), executionChain: entry.executionChain }),
+    });
     expect({ status: stale.status, code: (await errorOf(stale)).code }).toEqual({ status: 409, code: 'ACTION_CHANGED' });
     const forged = await alice.postForm(`${gatewayUrl}/inbox/${encodeURIComponent(entry.workflowId)}/${entry.callbackId}`, { csrf: 'forged', decision: 'approve', comment: 'ok', actionDigest: entry.actionDigest, executionChain: entry.executionChain }, { accept: 'application/json' });
     expect({ status: forged.status, code: (await errorOf(forged)).code }).toEqual({ status: 403, code: 'CSRF_TOKEN_INVALID' });
@@ -210,7 +218,7 @@ describe('deciding from the inbox', () => {
     const alice = await signedIn('alice');
     await untilListed(alice, [handle.workflowId], [handle.workflowId]);
     const entry = (await inboxOf(alice)).approvals.find((each) => each.workflowId === handle.workflowId)!;
-    const csrf = await csrfFor(alice, entry.callbackId);
+    const { csrf } = entry;
     // Cancelled by the workflow: the attribute is recomputed to nothing.
     await handle.signal('cancelApproval');
     await pollUntil('the attribute cleared', async () => ((await handle.describe()).typedSearchAttributes.get(APPROVERS_SEARCH_ATTRIBUTE) ?? []).length === 0, 20_000);

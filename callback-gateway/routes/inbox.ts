@@ -69,6 +69,7 @@ const INBOX_ENTRY_SCHEMA = z
     requestedAt: z.string(),
     deadline: z.string().optional(),
     votes: z.strictObject({ approvals: z.int(), rejections: z.int(), quorum: z.int(), rejectQuorum: z.int() }),
+    csrf: z.string().describe("The CSRF token of this session for this approval: post it back as `csrf` with the decision."),
   })
   .meta({ id: 'InboxEntry', description: 'One open approval the signed-in person may decide.' });
 
@@ -158,9 +159,9 @@ function fieldsOf(data: unknown): Record<string, unknown> {
   return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
 }
 
-/** The CSRF context of one approval in the inbox: its workflow and callback, apart from an approval page's. */
-function csrfContext(workflowId: string, callbackId: string): string {
-  return `inbox\0${workflowId}\0${callbackId}`;
+/** The CSRF context of one approval in the inbox: its workflow, execution chain and callback, apart from an approval page's. */
+function csrfContext(workflowId: string, executionChain: string, callbackId: string): string {
+  return `inbox\0${workflowId}\0${executionChain}\0${callbackId}`;
 }
 
 /** The inbox's routes: `GET /inbox`, `GET /inbox/sign-in` and `POST /inbox/{workflowId}/{callbackId}`. */
@@ -184,18 +185,22 @@ export function inboxRoutes(deps: InboxRouteDeps): express.Router {
     const session = await sessionOf(req, res, true);
     if (!session || !signIn) return;
     const inbox = await listInbox(deps.client, session.approver, { timeoutMs: deps.timeoutMs, queryTimeoutMs: deps.queryTimeoutMs, logger });
+    // Another site cannot read this answer (no CORS), so handing each entry's CSRF token to the session's own page or tool is safe.
+    const withCsrf = inbox.entries.map((entry: InboxEntry) => ({
+      ...entry,
+      csrf: csrfTokenFor(signIn.sessionKey, session.id, csrfContext(entry.workflowId, entry.executionChain, entry.callbackId)),
+    }));
     if (!requestState(res).html) {
       const { issuer, subject, email, name } = session.approver;
       return void res.status(200).json({
         signedInAs: { issuer, subject, ...(email ? { email } : {}), ...(name ? { name } : {}) },
-        approvals: inbox.entries,
+        approvals: withCsrf,
         incomplete: inbox.incomplete,
       });
     }
     const voted = (req.query as Record<string, unknown>).voted;
-    const entries = inbox.entries.map((entry: InboxEntry) => ({
+    const entries = withCsrf.map((entry) => ({
       ...entry,
-      csrf: csrfTokenFor(signIn.sessionKey, session.id, csrfContext(entry.workflowId, entry.callbackId)),
       decideHref: `${signIn.basePath}${INBOX_PATH}/${encodeURIComponent(entry.workflowId)}/${encodeURIComponent(entry.callbackId)}`,
     }));
     sendPage(res, 200, renderInboxPage({ person: session.approver, entries, incomplete: inbox.incomplete, ...(voted === 'approve' || voted === 'reject' ? { voted } : {}) }));
@@ -215,7 +220,8 @@ export function inboxRoutes(deps: InboxRouteDeps): express.Router {
     const workflowId = req.params.workflowId as string;
     const callbackId = req.params.callbackId as string;
     const fields = fieldsOf(receivedBody(res).data);
-    if (!csrfTokenMatches(signIn.sessionKey, fields[INBOX_DECISION_FIELDS.csrf], session.id, csrfContext(workflowId, callbackId))) {
+    const chainField = fields[INBOX_DECISION_FIELDS.executionChain];
+    if (!csrfTokenMatches(signIn.sessionKey, fields[INBOX_DECISION_FIELDS.csrf], session.id, csrfContext(workflowId, typeof chainField === 'string' ? chainField : '', callbackId))) {
       throw new CallbackError('CSRF_TOKEN_INVALID', 'This decision did not come from the inbox this gateway showed you; nothing was recorded. Open /inbox again and decide there.');
     }
     const decision = fields[INBOX_DECISION_FIELDS.decision];
