@@ -130,3 +130,14 @@ describeWhenAvailable('heartbeats', () => {
     expect(workflowMs).toBeLessThan(2 * HOUR);
   });
 });
+
+describeWhenAvailable('an approval on a server without the inbox’s search attribute', () => {
+  test('runs to its timeout, and the workflow never upserts DurableCallbacksApprovers', async () => {
+    const handle = await h.start('auditedApproval', [{ action: { title: 'Nobody answers' }, approvers: [{ group: 'oncall' }], timeout: '2d' }]);
+    const { value, workflowMs } = await timed(() => handle.result());
+    expect(value).toMatchObject({ outcome: 'timed_out', decidedBy: 'timeout' });
+    expect(workflowMs).toBeGreaterThanOrEqual(2 * DAY);
+    const history = await handle.fetchHistory();
+    expect((history.events ?? []).filter((event) => event.upsertWorkflowSearchAttributesEventAttributes != null)).toEqual([]);
+  });
+});

@@ -9,7 +9,7 @@ import { errorOf, startHarness, type Harness } from './support/harness';
 import { hiddenField, signInToInbox, startDevOidcProvider, TestBrowser, type DevOidcProvider } from './support/oidc';
 import { pollUntil } from './support/async';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
-import type { auditedApproval, AuditedApprovalInput } from './workflows/audited-approval';
+import type { auditedApproval, AuditedApprovalInput, rollingApproval } from './workflows/audited-approval';
 
 // The inbox, with nothing mocked: the real development OpenID Connect provider, the real gateway
 // on a real port, a real worker, and the tests' Temporal dev server, where temporal-dev.sh
@@ -232,6 +232,24 @@ describe('deciding from the inbox', () => {
     expect(outcome).toBe('cancelled');
     expect(late.status).toBe(410);
     expect(['CALLBACK_CLOSED', 'WORKFLOW_CLOSED']).toContain((await errorOf(late)).code);
+  });
+
+  test('an approval carried through continue-as-new stays listed, and the vote reaches its chain\'s new run', async () => {
+    const handle = await h.start<typeof rollingApproval>('rollingApproval', [{ options: { action: ACTION('Scale the queue workers'), approvers: [{ group: 'oncall' }], timeout: '10m' } }]);
+    handles.push(handle);
+    await waitForCallbackUrl(handle);
+    const firstRun = (await handle.describe()).runId;
+    await handle.signal('roll');
+    await pollUntil('the second run', async () => (await h.client.workflow.getHandle(handle.workflowId).describe()).runId !== firstRun, 20_000);
+    const alice = await signedIn('alice');
+    await untilListed(alice, [handle.workflowId], [handle.workflowId]);
+    const entry = (await inboxOf(alice)).approvals.find((each) => each.workflowId === handle.workflowId)!;
+    expect(entry.executionChain).toBe(firstRun);
+    const voted = await decide(alice, entry, 'approve');
+    expect(voted.status).toBe(200);
+    const result = await h.client.workflow.getHandle<typeof rollingApproval>(handle.workflowId).result();
+    expect(result).toMatchObject({ outcome: 'approved', run: 2 });
+    expect(result.votes.map((vote) => vote.approver.subject)).toEqual(['alice']);
   });
 
   test('a terminated workflow leaves the list', async () => {
