@@ -29,6 +29,10 @@ const WORKFLOW_REFUSALS_BY_KIND: Record<DeliveryKind, readonly WorkflowRefusalCo
     'SIGN_IN_TOO_OLD',
     'ACTION_CHANGED',
     'COMMENT_REQUIRED',
+    // A hand-off of an approval to a delegate, and a delegate's vote.
+    'DELEGATED_AWAY',
+    'DELEGATION_CHAIN_FORBIDDEN',
+    'DELEGATE_NOT_ELIGIBLE',
   ],
   fail: ['CALLBACK_CLOSED', 'CALLBACK_UNKNOWN', 'INVALID_FAILURE_REPORT'],
   heartbeat: ['CALLBACK_CLOSED', 'CALLBACK_UNKNOWN'],

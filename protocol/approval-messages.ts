@@ -85,6 +85,61 @@ export interface ApprovalVote {
   actionDigest: string;
   /** The vote's delivery id: a retry of it is the same vote. */
   deliveryId: string;
+  /**
+   * The approver whose say this vote is, when `approver` voted as their delegate (the request was
+   * handed to them): the vote counts as that person's one say, and as `approver`'s too.
+   */
+  onBehalfOf?: Omit<VerifiedApprover, 'groups'>;
+}
+
+/** One person a request can be handed to: a verified email, or an issuer and subject. */
+export type DelegateIdentity = { email: string } | { issuer: string; subject: string };
+
+/**
+ * What an approver posts to hand a request to someone else instead of deciding it (approval page
+ * or inbox, not Slack): from then on their say is the delegate's, and they cannot vote themselves.
+ */
+export interface DelegationInput {
+  decision: 'delegate';
+  delegateTo: DelegateIdentity;
+  comment?: string;
+}
+
+/** An approver's hand-off of one request, as the workflow recorded it. */
+export interface ApprovalDelegation {
+  /** The approver who handed their say on. */
+  from: Omit<VerifiedApprover, 'groups'>;
+  /** Who holds it now: they may vote once on `from`'s behalf. */
+  to: DelegateIdentity;
+  comment?: string;
+  /** When the gateway received the hand-off (ISO 8601). */
+  at: string;
+  deliveryId: string;
+  /** Set when an operator reassigned the request before the delegate voted: the hand-off no longer counts. */
+  lapsed?: true;
+}
+
+/** What the workflow answers an accepted hand-off with (the `reply` of its delivery). */
+export interface DelegationReply {
+  delegated: true;
+  to: DelegateIdentity;
+}
+
+/** An operator's replacement of a pending approval's approvers, as recorded. */
+export interface ApprovalReassignment {
+  /** When the workflow recorded it (ISO 8601, workflow time). */
+  at: string;
+  /** The approvers from then on. */
+  approvers: ApproverRule[];
+  reason: string;
+}
+
+/** What `durableCallbacks.reassignApproval` takes: the approval, its new approvers, and why. */
+export interface ReassignApprovalRequest {
+  callbackId: string;
+  approvers: ApproverRule[];
+  /** Why (1 to 500 characters): recorded with the reassignment, and in the receipt. */
+  reason: string;
 }
 
 /**
@@ -144,6 +199,16 @@ export interface ApprovalRecord {
   initiator?: ApprovalInitiator;
   requestedAt: string;
   decidedAt: string;
+  /** Hand-offs of the request from one approver to another, in the order recorded. */
+  delegations?: ApprovalDelegation[];
+  /** Operators' replacements of the approvers, in the order recorded. */
+  reassignments?: ApprovalReassignment[];
+  /**
+   * The approvers the author declared, present when nobody among them could ever decide (each
+   * names the initiator, who may not approve their own request) and the declared `fallback`
+   * approvers were asked instead.
+   */
+  fallbackFrom?: ApproverRule[];
 }
 
 /** The rules an approval was decided by, as recorded. */
@@ -194,6 +259,12 @@ export interface ApprovalReport {
   deadline?: string;
   /** The first run id of the workflow's execution chain: a vote from the inbox reaches only this chain. */
   executionChain?: string;
+  /** Hand-offs so far (the inbox lists the request for each live delegate). */
+  delegations?: ApprovalDelegation[];
+  /** Operators' reassignments so far. */
+  reassignments?: ApprovalReassignment[];
+  /** The declared approvers, when the fallback approvers replaced them (see {@link ApprovalRecord.fallbackFrom}). */
+  fallbackFrom?: ApproverRule[];
   /** When decided: what a receipt signs. */
   record?: ApprovalRecord;
   /** When decided and signed: the receipt (a compact JWS). */

@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AwaitCallbackUrl, CallbackDelivery, CallbackFailureInfo, CallbackInfo, CallbackStatusReport, CallbackUrlsRequest, DeliveryReceipt, PublishedCallbackUrls, SyncDeliveryResult } from './callback-messages';
 import type { WebhookEvent, WebhookEventRef, WebhookMailboxState, WebhookMailboxView, WebhookSubscription, WebhookUnsubscription, WebhookWaiter } from './webhook-messages';
-import type { ApprovalReport } from './approval-messages';
+import type { ApprovalReassignment, ApprovalReport, ReassignApprovalRequest } from './approval-messages';
 import { NAME_PATTERN } from './names';
 
 /**
@@ -44,6 +44,14 @@ export const callbackUrlQuery = defineQuery<string | null>('durableCallbacks.cal
 
 /** A workflow's approvals (`requestApproval`), pending and decided, with their votes and receipts; `durable-callbacks approvals show` reads it. */
 export const approvalsQuery = defineQuery<ApprovalReport[]>('durableCallbacks.approvals');
+
+/**
+ * Sent by an operator (`reassignApproval`, `durable-callbacks approvals reassign`): replaces the
+ * approvers of one pending approval, recorded with the reason. Its validator refuses an unknown
+ * callback (`CALLBACK_UNKNOWN`), a decided one (`CALLBACK_CLOSED`) and bad approvers or reason
+ * (`INVALID_CALLBACK_OPTIONS`) before anything is recorded; its result is the reassignment.
+ */
+export const reassignApprovalUpdate = defineUpdate<ApprovalReassignment, [ReassignApprovalRequest]>('durableCallbacks.reassignApproval');
 
 /**
  * Answered by the `awaitCallback` workflow once its URL is minted: the way a client gets the URL

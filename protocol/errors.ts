@@ -47,6 +47,12 @@ export const ERROR_STATUS = {
   ACTION_CHANGED: 409,
   /** The approval asks for a comment with this decision. */
   COMMENT_REQUIRED: 422,
+  /** The voter handed the request to a delegate, whose say it is now; nothing was recorded. */
+  DELEGATED_AWAY: 403,
+  /** A delegate tried to hand on a request they hold on someone's behalf; nothing was recorded. */
+  DELEGATION_CHAIN_FORBIDDEN: 403,
+  /** The person named as delegate cannot take the request (the voter, the initiator, someone who voted or already holds a say); nothing was recorded. */
+  DELEGATE_NOT_ELIGIBLE: 422,
   /** (Synchronous mode) The callback was already completed by a different delivery. */
   CALLBACK_ALREADY_COMPLETED: 409,
   /** (Synchronous mode) The wait is over: timed out, revoked or failed. */

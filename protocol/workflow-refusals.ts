@@ -28,6 +28,12 @@ export const WORKFLOW_REFUSALS = {
   ACTION_CHANGED: 'The action was changed since this page was shown; reload it, read what is asked now, and decide again.',
   /** The approval asks for a comment with this decision, and the vote has none. */
   COMMENT_REQUIRED: 'This approval asks for a comment with that decision; say why and submit again.',
+  /** The voter handed this request to someone else: their say is their delegate's now. */
+  DELEGATED_AWAY: 'You handed this request to someone else, so your say is theirs now; nothing was recorded.',
+  /** The voter holds this request on someone else's behalf, and a delegate cannot hand it on further. */
+  DELEGATION_CHAIN_FORBIDDEN: 'You hold this request on someone else\'s behalf, and a delegate cannot hand it on; decide it yourself. Nothing was recorded.',
+  /** The person named as delegate cannot take the request: it is yourself, its initiator, someone who already voted, or someone who already holds a say on it. */
+  DELEGATE_NOT_ELIGIBLE: 'That person cannot take this request (yourself, the person who asked, someone who already voted, or someone who already holds a say on it); nothing was recorded.',
 } as const;
 
 /** A stable code for a refusal by the workflow; see {@link WORKFLOW_REFUSALS}. */

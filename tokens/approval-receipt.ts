@@ -50,22 +50,46 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 const jsonValue: z.ZodType<Json> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]));
 const channel = z.enum(['oidc', 'slack', 'link']);
 
+/** A person as a vote records them (without groups). */
+const personSchema = z.strictObject({
+  issuer: text,
+  subject: text,
+  email: text.optional(),
+  emailVerified: z.boolean().optional(),
+  name: text.optional(),
+  via: channel,
+  authTime: isoTime.optional(),
+});
+
 /** One counted (or superseded) vote. */
 const voteSchema = z.strictObject({
-  approver: z.strictObject({
-    issuer: text,
-    subject: text,
-    email: text.optional(),
-    emailVerified: z.boolean().optional(),
-    name: text.optional(),
-    via: channel,
-    authTime: isoTime.optional(),
-  }),
+  approver: personSchema,
   decision: z.enum(['approve', 'reject']),
   comment: text.optional(),
   at: isoTime,
   actionDigest: digest,
   deliveryId: text,
+  onBehalfOf: personSchema.optional(),
+});
+
+const approverRuleSchema = z.strictObject({
+  issuer: text.optional(),
+  subject: text.optional(),
+  email: text.optional(),
+  emailDomain: text.optional(),
+  group: text.optional(),
+  slackUserId: text.optional(),
+  slackTeamId: text.optional(),
+});
+
+/** One hand-off of the request. */
+const delegationSchema = z.strictObject({
+  from: personSchema,
+  to: z.union([z.strictObject({ email: text }), z.strictObject({ issuer: text, subject: text })]),
+  comment: text.optional(),
+  at: isoTime,
+  deliveryId: text,
+  lapsed: z.literal(true).optional(),
 });
 
 /** The shape of an {@link ApprovalRecord}, checked before signing and after verifying: nothing else is signed, nothing else is believed. */
@@ -93,6 +117,9 @@ export const approvalRecordSchema = z.strictObject({
   initiator: z.strictObject({ issuer: text.optional(), subject: text.optional(), email: text.optional(), slackUserId: text.optional() }).optional(),
   requestedAt: isoTime,
   decidedAt: isoTime,
+  delegations: z.array(delegationSchema).optional(),
+  reassignments: z.array(z.strictObject({ at: isoTime, approvers: z.array(approverRuleSchema), reason: text })).optional(),
+  fallbackFrom: z.array(approverRuleSchema).optional(),
 });
 
 /** Whether two types are each assignable to the other, with the same property names (optional ones included). */

@@ -1,6 +1,10 @@
 import type {
   ApprovalAction,
   ApprovalDecidedBy,
+  ApprovalDelegation,
+  ApprovalReassignment,
+  DelegateIdentity,
+  DelegationReply,
   ApprovalInitiator,
   ApprovalOutcome,
   ApprovalRules,
@@ -34,6 +38,12 @@ export interface ApprovalState {
   votes: ApprovalVote[];
   /** Votes for earlier versions of the action, which no longer count. */
   superseded?: ApprovalVote[];
+  /** Hand-offs from one approver to another, in the order recorded. */
+  delegations?: ApprovalDelegation[];
+  /** Operators' replacements of the approvers, in the order recorded. */
+  reassignments?: ApprovalReassignment[];
+  /** The declared approvers, when nobody among them could decide and the fallback approvers replaced them. */
+  fallbackFrom?: ApproverRule[];
   outcome?: ApprovalOutcome;
   decidedBy?: ApprovalDecidedBy;
   /** When it was decided, epoch ms (workflow time). */
@@ -50,6 +60,8 @@ export interface ApprovalState {
 /** What the workflow makes of one vote. */
 export type VoteVerdict =
   | { kind: 'accept'; vote: ApprovalVote }
+  /** An approver hands the request to a delegate. */
+  | { kind: 'delegate'; delegation: ApprovalDelegation }
   | { kind: 'reject'; reason: WorkflowRefusalCode }
   /** The same person voted already on this action: the vote is theirs, counted once (`sameAs` is their first vote's delivery id). */
   | { kind: 'duplicate'; sameAs: string };
@@ -93,20 +105,59 @@ export function isInitiator(initiator: ApprovalInitiator, approver: VerifiedAppr
   return email !== undefined && verifiedEmail(approver) === lower(email);
 }
 
+/** True when `rule` names one person (a subject, an email or a Slack user; no group or domain) and that person is certainly `initiator`. */
+function onlyInitiator(rule: ApproverRule, initiator: ApprovalInitiator): boolean {
+  if (rule.group !== undefined || rule.emailDomain !== undefined) return false;
+  if (rule.email !== undefined && initiator.email !== undefined && lower(rule.email) === lower(initiator.email)) return true;
+  if (rule.slackUserId !== undefined && initiator.slackUserId === rule.slackUserId) return true;
+  // A rule without an issuer matches the subject at any issuer: only the initiator's when theirs has none either.
+  return rule.subject !== undefined && initiator.subject === rule.subject && (initiator.issuer === undefined || rule.issuer === initiator.issuer);
+}
+
+/**
+ * True when the workflow can prove nobody could ever approve with `approvers` while self-approval
+ * is forbidden: every rule names one person, and each is the initiator. (A group could be the
+ * initiator alone too; the workflow cannot know, so that case is an operator's to reassign.)
+ */
+export function nobodyCanApprove(approvers: readonly ApproverRule[], initiator: ApprovalInitiator | undefined): boolean {
+  return initiator !== undefined && approvers.length > 0 && approvers.every((rule) => onlyInitiator(rule, initiator));
+}
+
 /** One person, across their votes: the issuer and subject that name them. */
 function personOf(approver: Pick<VerifiedApprover, 'issuer' | 'subject'>): string {
   return `${approver.issuer}\n${approver.subject}`;
 }
 
+/** The live hand-off `person` holds on `approval`: not lapsed, and neither its delegator nor its delegate has voted. */
+export function heldDelegation(approval: Pick<ApprovalState, 'delegations' | 'votes'>, person: VerifiedApprover): ApprovalDelegation | undefined {
+  return approval.delegations?.find(
+    (delegation) =>
+      delegation.lapsed !== true &&
+      matchesRule(delegation.to, person) &&
+      !approval.votes.some((vote) => personOf(vote.approver) === personOf(person) || personOf(vote.onBehalfOf ?? vote.approver) === personOf(delegation.from)),
+  );
+}
+
+/** True when `person` handed `approval` to a delegate (a hand-off that has not lapsed). */
+function delegatedAway(approval: Pick<ApprovalState, 'delegations'>, person: Pick<VerifiedApprover, 'issuer' | 'subject'>): boolean {
+  return approval.delegations?.some((delegation) => delegation.lapsed !== true && personOf(delegation.from) === personOf(person)) === true;
+}
+
 /**
  * True when `approver` may still decide `approval` as the inbox offers it: an approver by its
- * rules, not its initiator when self-approval is forbidden, and not someone who already voted on
- * the current action. The same rules {@link judgeVote} applies to a vote, so the inbox lists
- * nothing the workflow would refuse for who the person is.
+ * rules (or the holder of an approver's hand-off), not its initiator when self-approval is
+ * forbidden, not someone who handed it on, and not someone who already voted on the current
+ * action. The same rules {@link judgeVote} applies to a vote, so the inbox lists nothing the
+ * workflow would refuse for who the person is.
  */
-export function mayDecide(approval: Pick<ApprovalState, 'approvers' | 'rules' | 'initiator' | 'votes'>, approver: VerifiedApprover): boolean {
-  if (approver.via === 'link' || !approval.approvers.some((rule) => matchesRule(rule, approver))) return false;
-  if (!approval.rules.allowSelfApproval && approval.initiator && isInitiator(approval.initiator, approver)) return false;
+export function mayDecide(approval: Pick<ApprovalState, 'approvers' | 'rules' | 'initiator' | 'votes' | 'delegations'>, approver: VerifiedApprover): boolean {
+  if (approver.via === 'link') return false;
+  const selfForbidden = (person: Pick<VerifiedApprover, 'issuer' | 'subject' | 'email' | 'emailVerified' | 'via'>) =>
+    !approval.rules.allowSelfApproval && approval.initiator !== undefined && isInitiator(approval.initiator, person as VerifiedApprover);
+  const held = heldDelegation(approval, approver);
+  if (held) return !selfForbidden(approver) && !selfForbidden(held.from);
+  if (!approval.approvers.some((rule) => matchesRule(rule, approver))) return false;
+  if (selfForbidden(approver) || delegatedAway(approval, approver)) return false;
   return !approval.votes.some((vote) => personOf(vote.approver) === personOf(approver));
 }
 
@@ -120,15 +171,77 @@ export function parseVote(data: unknown): { decision: 'approve' | 'reject'; comm
   return { decision, ...(trimmed ? { comment: trimmed } : {}) };
 }
 
+/** The delegate a hand-off names (`{ email }`, or `{ issuer, subject }`), or undefined when `value` names nobody in particular. */
+export function parseDelegateIdentity(value: unknown): DelegateIdentity | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { email, issuer, subject, ...rest } = value as Record<string, unknown>;
+  const isName = (text: unknown): text is string => typeof text === 'string' && text.trim() !== '' && text.length <= 320;
+  if (Object.keys(rest).length > 0) return undefined;
+  if (email !== undefined && issuer === undefined && subject === undefined) return isName(email) && email.includes('@') ? { email: email.trim() } : undefined;
+  if (email === undefined && isName(issuer) && isName(subject)) return { issuer, subject };
+  return undefined;
+}
+
+/** A hand-off's data: `{ decision: 'delegate', delegateTo, comment? }`, or undefined when `data` is not one. */
+export function parseDelegation(data: unknown): { to: DelegateIdentity; comment?: string } | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const { decision, delegateTo, comment } = data as Record<string, unknown>;
+  if (decision !== 'delegate') return undefined;
+  const to = parseDelegateIdentity(delegateTo);
+  if (!to || (comment !== undefined && (typeof comment !== 'string' || comment.length > MAX_COMMENT_LENGTH))) return undefined;
+  const trimmed = comment?.trim();
+  return { to, ...(trimmed ? { comment: trimmed } : {}) };
+}
+
+/** True when `to` certainly names the initiator (the same verified email, or the same subject). */
+function namesInitiator(initiator: ApprovalInitiator, to: DelegateIdentity): boolean {
+  if ('email' in to) return initiator.email !== undefined && lower(initiator.email) === lower(to.email);
+  return initiator.subject === to.subject && (initiator.issuer === undefined || initiator.issuer === to.issuer);
+}
+
+/** True when `to` names the same person as the verified `person` (by their subject, or their verified email). */
+function namesPerson(to: DelegateIdentity, person: Omit<VerifiedApprover, 'groups'>): boolean {
+  return matchesRule(to, person as VerifiedApprover);
+}
+
+/**
+ * What the workflow makes of a hand-off by `approver` to `to`: refused when `approver` could not
+ * vote themselves (not an approver, or they handed it on or voted already), when they hold the
+ * request on someone's behalf (no chains), or when `to` cannot take it.
+ */
+function judgeDelegation(state: ApprovalState, delivery: CallbackDelivery, approver: VerifiedApprover, parsed: { to: DelegateIdentity; comment?: string }): VoteVerdict {
+  if (approver.via !== 'oidc') return { kind: 'reject', reason: 'APPROVER_NOT_IDENTIFIED' };
+  if (heldDelegation(state, approver)) return { kind: 'reject', reason: 'DELEGATION_CHAIN_FORBIDDEN' };
+  if (!state.approvers.some((rule) => matchesRule(rule, approver))) return { kind: 'reject', reason: 'APPROVER_NOT_ELIGIBLE' };
+  if (delegatedAway(state, approver)) return { kind: 'reject', reason: 'DELEGATED_AWAY' };
+  const earlier = state.votes.find((vote) => personOf(vote.approver) === personOf(approver));
+  if (earlier) return { kind: 'duplicate', sameAs: earlier.deliveryId };
+  const { to } = parsed;
+  const takenBy = (vote: ApprovalVote) => namesPerson(to, vote.approver);
+  const holdsOne = state.delegations?.some((delegation) => delegation.lapsed !== true && JSON.stringify(delegation.to) === JSON.stringify(to)) === true;
+  if (namesPerson(to, approver) || state.votes.some(takenBy) || holdsOne || (!state.rules.allowSelfApproval && state.initiator && namesInitiator(state.initiator, to))) {
+    return { kind: 'reject', reason: 'DELEGATE_NOT_ELIGIBLE' };
+  }
+  const { groups: _groups, ...from } = approver;
+  return { kind: 'delegate', delegation: { from, to, ...(parsed.comment ? { comment: parsed.comment } : {}), at: delivery.receivedAt, deliveryId: delivery.deliveryId } };
+}
+
 /**
  * What the workflow makes of `delivery` as a vote on `state`, in the order a person would want
  * to hear it: not a vote; not identified; for another action; a sign-in too old; not an
- * approver; their own request; no comment where one is asked; already voted (counted once).
- * Only a vote that passes everything is counted.
+ * approver (nor holding an approver's hand-off); handed on already; their own request (or, for a
+ * delegate, the request of the person they act for); no comment where one is asked; already
+ * voted (counted once). Only a vote that passes everything is counted. A hand-off
+ * (`decision: 'delegate'`) is judged the same way up to eligibility, then by the hand-off's rules.
+ *
+ * A delegate's vote is the delegator's one say (`onBehalfOf`) and uses up the delegate's own:
+ * one acting person counts once, so a delegate who is also an approver in their own right
+ * casts one vote, on the delegator's behalf.
  */
 export function judgeVote(state: ApprovalState, delivery: CallbackDelivery): VoteVerdict {
-  const parsed = delivery.kind === 'complete' ? parseVote(delivery.data) : undefined;
-  if (!parsed) return { kind: 'reject', reason: 'VOTE_INVALID' };
+  const delegation = delivery.kind === 'complete' ? parseDelegation(delivery.data) : undefined;
+  const parsed = delivery.kind === 'complete' && !delegation ? parseVote(delivery.data) : undefined;
+  if (!parsed && !delegation) return { kind: 'reject', reason: 'VOTE_INVALID' };
   const { rules } = state;
   const approver = delivery.approver;
   if (!approver || (approver.via === 'link' && !rules.allowLinkHolders)) return { kind: 'reject', reason: 'APPROVER_NOT_IDENTIFIED' };
@@ -139,18 +252,40 @@ export function judgeVote(state: ApprovalState, delivery: CallbackDelivery): Vot
     const age = (Date.parse(delivery.receivedAt) - signedIn) / 1000;
     if (!(age <= rules.maxAuthAgeSeconds)) return { kind: 'reject', reason: 'SIGN_IN_TOO_OLD' };
   }
-  if (approver.via !== 'link' && !state.approvers.some((rule) => matchesRule(rule, approver))) return { kind: 'reject', reason: 'APPROVER_NOT_ELIGIBLE' };
-  if (parsed.decision === 'approve' && !rules.allowSelfApproval && state.initiator && isInitiator(state.initiator, approver)) {
+  if (delegation) return judgeDelegation(state, delivery, approver, delegation);
+  const vote = parsed!;
+  const held = approver.via === 'link' ? undefined : heldDelegation(state, approver);
+  if (!held) {
+    if (approver.via !== 'link' && !state.approvers.some((rule) => matchesRule(rule, approver))) return { kind: 'reject', reason: 'APPROVER_NOT_ELIGIBLE' };
+    if (approver.via !== 'link' && delegatedAway(state, approver)) return { kind: 'reject', reason: 'DELEGATED_AWAY' };
+  }
+  const selfForbidden = vote.decision === 'approve' && !rules.allowSelfApproval && state.initiator !== undefined;
+  // A delegate never approves their own request, nor the request of the person they act for.
+  if (selfForbidden && (isInitiator(state.initiator!, approver) || (held && isInitiator(state.initiator!, held.from as VerifiedApprover)))) {
     return { kind: 'reject', reason: 'SELF_APPROVAL_FORBIDDEN' };
   }
-  if (rules.requireComment[parsed.decision] && parsed.comment === undefined) return { kind: 'reject', reason: 'COMMENT_REQUIRED' };
-  const earlier = state.votes.find((vote) => personOf(vote.approver) === personOf(approver));
+  if (rules.requireComment[vote.decision] && vote.comment === undefined) return { kind: 'reject', reason: 'COMMENT_REQUIRED' };
+  const earlier = state.votes.find((counted) => personOf(counted.approver) === personOf(approver));
   if (earlier) return { kind: 'duplicate', sameAs: earlier.deliveryId };
   const { groups: _groups, ...who } = approver;
   return {
     kind: 'accept',
-    vote: { approver: who, decision: parsed.decision, ...(parsed.comment ? { comment: parsed.comment } : {}), at: delivery.receivedAt, actionDigest: state.actionDigest, deliveryId: delivery.deliveryId },
+    vote: {
+      approver: who,
+      decision: vote.decision,
+      ...(vote.comment ? { comment: vote.comment } : {}),
+      at: delivery.receivedAt,
+      actionDigest: state.actionDigest,
+      deliveryId: delivery.deliveryId,
+      ...(held ? { onBehalfOf: held.from } : {}),
+    },
   };
+}
+
+/** Records an accepted hand-off (already judged), and returns what the delegator is told. */
+export function recordDelegation(state: ApprovalState, delegation: ApprovalDelegation): DelegationReply {
+  state.delegations = [...(state.delegations ?? []), delegation];
+  return { delegated: true, to: delegation.to };
 }
 
 /** How the counted votes stand. */

@@ -18,11 +18,12 @@ export const APPROVERS_SEARCH_ATTRIBUTE = defineSearchAttributeKey(APPROVERS_SEA
 let published = '';
 let watching = false;
 
-/** The keys of every pending, listed approval of this workflow. */
+/** The keys of every pending, listed approval of this workflow: its approvers, and the delegates holding a hand-off. */
 function pendingKeys(): string[] {
   const rules = [...callbackRegistry().entries.values()].flatMap((entry) => {
     const approval = entry.approval;
-    return approval?.listed === true && approval.outcome === undefined && entry.status === 'pending' ? approval.approvers : [];
+    if (approval?.listed !== true || approval.outcome !== undefined || entry.status !== 'pending') return [];
+    return [...approval.approvers, ...(approval.delegations ?? []).filter((delegation) => delegation.lapsed !== true).map((delegation) => delegation.to)];
   });
   return approverKeysOfRules(rules).slice(0, MAX_APPROVER_KEYS);
 }

@@ -10,8 +10,8 @@ import {
 } from '../protocol/definitions';
 import type { CallbackDelivery, CallbackInfo, CallbackMode, CallbackStatus, CallbackStatusReport, DeliveryReceipt, PayloadIssue, RejectedDelivery, RejectionReason, SyncDeliveryResult } from '../protocol/callback-messages';
 import type { CallbackSnapshot, CallbackState, PayloadSchema } from './types';
-import { judgeVote, recordVote } from './approval-rules';
-import type { ApprovalVote } from '../protocol/approval-messages';
+import { judgeVote, recordDelegation, recordVote } from './approval-rules';
+import type { ApprovalDelegation, ApprovalVote } from '../protocol/approval-messages';
 
 /** The most refused deliveries kept per callback for the `callbacks` query. */
 const MAX_REJECTIONS_KEPT = 20;
@@ -27,7 +27,7 @@ export interface CallbackEntry extends CallbackState {
 }
 
 type Verdict =
-  | { kind: 'accept'; data: unknown; vote?: ApprovalVote }
+  | { kind: 'accept'; data: unknown; vote?: ApprovalVote; delegation?: ApprovalDelegation }
   /** A delivery id applied before; for an approval, also another vote by a person who voted (`sameAs`: their first vote's delivery id). */
   | { kind: 'duplicate'; sameAs?: string }
   | { kind: 'reject'; reason: RejectionReason; issues?: PayloadIssue[] };
@@ -82,6 +82,7 @@ class CallbackRegistry {
     if (entry.approval) {
       const vote = judgeVote(entry.approval, delivery);
       if (vote.kind === 'accept') return { kind: 'accept', data: delivery.data, vote: vote.vote };
+      if (vote.kind === 'delegate') return { kind: 'accept', data: delivery.data, delegation: vote.delegation };
       return vote;
     }
     if (delivery.kind === 'fail' && !parseFailureReport(delivery.data)) return { kind: 'reject', reason: 'INVALID_FAILURE_REPORT' };
@@ -130,7 +131,14 @@ class CallbackRegistry {
         if (entry.mode === 'once') entry.status = 'completed';
         break;
     }
-    const reply = verdict.vote && entry.approval ? recordVote(entry, entry.approval, verdict.vote) : delivery.kind === 'complete' && entry.reply ? entry.reply(accepted) : null;
+    const reply =
+      verdict.vote && entry.approval
+        ? recordVote(entry, entry.approval, verdict.vote)
+        : verdict.delegation && entry.approval
+          ? recordDelegation(entry.approval, verdict.delegation)
+          : delivery.kind === 'complete' && entry.reply
+            ? entry.reply(accepted)
+            : null;
     entry.replies.set(delivery.deliveryId, reply);
     return verdict;
   }

@@ -1,6 +1,6 @@
 import type { ActivityOptions, Duration } from '@temporalio/common';
 import { ApplicationFailure, setHandler, workflowInfo } from '@temporalio/workflow';
-import { decide, timeoutOutcome, type ApprovalState } from './approval-rules';
+import { decide, nobodyCanApprove, timeoutOutcome, type ApprovalState } from './approval-rules';
 import { CallbackHandle } from './callback-handle';
 import { callbackRegistry, type CallbackEntry } from './callback-registry';
 import { mintCallback } from './create-callback';
@@ -8,7 +8,7 @@ import { durationMs, invalidOption } from './durations';
 import { scheduledActivities } from './schedule-activity';
 import type { Wait } from './types';
 import { listPendingApprovals } from './approvers-attribute';
-import { approvalsQuery } from '../protocol/definitions';
+import { approvalsQuery, reassignApprovalUpdate } from '../protocol/definitions';
 import { NAME_PATTERN } from '../protocol/names';
 import type { ApprovalActivities, CallbackActivities } from '../protocol/activity-contracts';
 import type {
@@ -17,11 +17,13 @@ import type {
   ApprovalDecidedBy,
   ApprovalInitiator,
   ApprovalOutcome,
+  ApprovalReassignment,
   ApprovalRecord,
   ApprovalReport,
   ApprovalRules,
   ApprovalVote,
   ApproverRule,
+  ReassignApprovalRequest,
 } from '../protocol/approval-messages';
 
 /** Options of {@link requestApproval}. */
@@ -48,6 +50,14 @@ export interface RequestApprovalOptions {
   initiator?: ApprovalInitiator;
   /** Let the initiator approve their own request. Default false. */
   allowSelfApproval?: boolean;
+  /**
+   * Who decides when nobody among `approvers` ever could: every rule names one person, and each
+   * is the initiator, who may not approve their own request. The request then goes to these
+   * approvers at once, recorded (`fallbackFrom` in the record). Without it such a request fails
+   * with `INVALID_CALLBACK_OPTIONS` rather than wait in silence. Cases the workflow cannot prove
+   * (a group whose only member asked) are for an operator's reassignment.
+   */
+  fallback?: ApproverRule[];
   /**
    * Let anyone holding the URL decide, without signing in (the gateway records them as link
    * holders, `via: 'link'`: nobody in particular). For approvals that need no audit of who
@@ -106,7 +116,7 @@ export interface Approval {
 
 const APPROVAL_OPTIONS = new Set<string>([
   'action', 'approvers', 'quorum', 'rejectWhen', 'timeout', 'onTimeout', 'initiator', 'allowSelfApproval', 'allowLinkHolders',
-  'requireComment', 'maxSignInAge', 'label', 'signReceipt', 'activitiesWith', 'activityOptions',
+  'requireComment', 'maxSignInAge', 'label', 'signReceipt', 'activitiesWith', 'activityOptions', 'fallback',
 ]);
 const RULE_FIELDS = new Set<string>(['issuer', 'subject', 'email', 'emailDomain', 'group', 'slackUserId', 'slackTeamId']);
 const ON_TIMEOUT = new Set<string>(['timed_out', 'reject', 'approve', 'cancel']);
@@ -156,7 +166,7 @@ function quorumOf(quorum: RequestApprovalOptions['quorum'], approvers: readonly 
 }
 
 /** The request's rules and approvers from its options, or `INVALID_CALLBACK_OPTIONS` saying what is wrong. */
-function rulesOf(options: RequestApprovalOptions): { rules: ApprovalRules; approvers: ApproverRule[] } {
+function rulesOf(options: RequestApprovalOptions): { rules: ApprovalRules; approvers: ApproverRule[]; fallbackFrom?: ApproverRule[] } {
   const unknownOptions = Object.keys(options).filter((name) => !APPROVAL_OPTIONS.has(name));
   if (unknownOptions.length > 0) throw invalidOption(`requestApproval does not take ${unknownOptions.join(', ')}.`);
   const allowLinkHolders = options.allowLinkHolders === true;
@@ -164,7 +174,17 @@ function rulesOf(options: RequestApprovalOptions): { rules: ApprovalRules; appro
   if (!allowLinkHolders && (options.approvers === undefined || options.approvers.length === 0)) {
     throw invalidOption('requestApproval needs approvers (who may decide), or allowLinkHolders: true to let anyone holding the URL decide, recorded as such.');
   }
-  const approvers = allowLinkHolders ? [] : checkApprovers(options.approvers);
+  if (allowLinkHolders && options.fallback !== undefined) throw invalidOption('allowLinkHolders lets anyone with the URL decide, so it needs no fallback approvers.');
+  const declared = allowLinkHolders ? [] : checkApprovers(options.approvers);
+  const fallback = options.fallback === undefined ? undefined : checkApprovers(options.fallback);
+  if (fallback?.length === 0) throw invalidOption('fallback is a list of approver rules, such as [{ group: "it-admins" }]; give at least one, or leave it out.');
+  const selfForbidden = options.allowSelfApproval !== true;
+  const nobody = !allowLinkHolders && selfForbidden && nobodyCanApprove(declared, options.initiator);
+  if (nobody && !fallback) {
+    throw invalidOption('Nobody among the approvers could ever approve this request: each one names the initiator, who may not approve their own request. Declare fallback approvers (fallback: [{ group: "…" }]), name other approvers, or allowSelfApproval.');
+  }
+  if (nobody && nobodyCanApprove(fallback!, options.initiator)) throw invalidOption('The fallback approvers name only the initiator too, so nobody could ever approve this request; name someone else.');
+  const approvers = nobody ? fallback! : declared;
   const quorum = quorumOf(options.quorum, approvers);
   if (allowLinkHolders && quorum !== 1) throw invalidOption('Link holders are nobody in particular, so they cannot make a quorum of distinct people: use a quorum of 1, or approvers.');
   const rejectQuorum = options.rejectWhen === undefined ? 1 : options.rejectWhen.rejections;
@@ -185,7 +205,7 @@ function rulesOf(options: RequestApprovalOptions): { rules: ApprovalRules; appro
     if (allowLinkHolders) throw invalidOption('maxSignInAge asks for a fresh sign-in, and link holders do not sign in.');
     rules.maxAuthAgeSeconds = Math.ceil(durationMs(options.maxSignInAge, 'maxSignInAge') / 1000);
   }
-  return { rules, approvers };
+  return { rules, approvers, ...(nobody ? { fallbackFrom: declared } : {}) };
 }
 
 /** The record of a decided approval: what the receipt signs. Built from workflow state only, so replays build the same bytes. */
@@ -207,15 +227,53 @@ function recordOf(entry: CallbackEntry, state: ApprovalState): ApprovalRecord {
     ...(state.initiator ? { initiator: state.initiator } : {}),
     requestedAt: new Date(entry.createdAt).toISOString(),
     decidedAt: new Date(state.decidedAt!).toISOString(),
+    ...(state.delegations?.length ? { delegations: state.delegations } : {}),
+    ...(state.reassignments?.length ? { reassignments: state.reassignments } : {}),
+    ...(state.fallbackFrom ? { fallbackFrom: state.fallbackFrom } : {}),
   };
 }
 
 let queryInstalled = false;
 
-/** Answers the `durableCallbacks.approvals` query from the registry's approval entries (installed with the first approval). */
+/** The pending approval `request` names, or the refusal of an operator's reassignment of it. */
+function reassignable(request: ReassignApprovalRequest): { entry: CallbackEntry; state: ApprovalState } {
+  const entry = typeof request?.callbackId === 'string' ? callbackRegistry().entries.get(request.callbackId) : undefined;
+  if (!entry?.approval) throw ApplicationFailure.create({ type: 'CALLBACK_UNKNOWN', message: `This workflow has no approval ${JSON.stringify(request?.callbackId)}.`, nonRetryable: true });
+  if (entry.approval.outcome !== undefined || entry.status !== 'pending') {
+    throw ApplicationFailure.create({ type: 'CALLBACK_CLOSED', message: `Approval ${entry.id} is ${entry.approval.outcome ?? entry.status}; only a pending approval can be reassigned.`, nonRetryable: true });
+  }
+  checkApprovers(request.approvers);
+  if (request.approvers.length === 0) throw invalidOption('A reassignment names at least one approver rule.');
+  if (!isText(request.reason, 500)) throw invalidOption('A reassignment says why: reason is text of 1 to 500 characters.');
+  const state = entry.approval;
+  if (!state.rules.allowSelfApproval && nobodyCanApprove(request.approvers, state.initiator)) {
+    throw invalidOption('These approvers name only the initiator, who may not approve their own request: nobody could ever approve it. Name someone else.');
+  }
+  return { entry, state };
+}
+
+/**
+ * Replaces a pending approval's approvers (an operator's `reassignApproval`): votes already
+ * counted stay counted, hand-offs its delegates have not used lapse (they were given under the
+ * old approvers), and the inbox's search attribute follows the new approvers.
+ */
+function reassign(request: ReassignApprovalRequest): ApprovalReassignment {
+  const { state } = reassignable(request);
+  const reassignment: ApprovalReassignment = { at: new Date(Date.now()).toISOString(), approvers: request.approvers, reason: request.reason.trim() };
+  state.approvers = request.approvers;
+  state.reassignments = [...(state.reassignments ?? []), reassignment];
+  state.delegations = state.delegations?.map((delegation) => {
+    const used = state.votes.some((vote) => vote.onBehalfOf?.issuer === delegation.from.issuer && vote.onBehalfOf.subject === delegation.from.subject);
+    return used || delegation.lapsed ? delegation : { ...delegation, lapsed: true as const };
+  });
+  return reassignment;
+}
+
+/** Answers the `durableCallbacks.approvals` query and takes `durableCallbacks.reassignApproval` for the registry's approval entries (installed with the first approval). */
 function installApprovalsQuery(): void {
   if (queryInstalled) return;
   queryInstalled = true;
+  setHandler(reassignApprovalUpdate, reassign, { validator: (request) => void reassignable(request) });
   setHandler(approvalsQuery, () =>
     [...callbackRegistry().entries.values()].flatMap((entry): ApprovalReport[] => {
       const state = entry.approval;
@@ -233,6 +291,9 @@ function installApprovalsQuery(): void {
           ...(state.initiator ? { initiator: state.initiator } : {}),
           ...(entry.timeoutAt === undefined ? {} : { deadline: new Date(entry.timeoutAt).toISOString() }),
           executionChain: workflowInfo().firstExecutionRunId,
+          ...(state.delegations?.length ? { delegations: state.delegations } : {}),
+          ...(state.reassignments?.length ? { reassignments: state.reassignments } : {}),
+          ...(state.fallbackFrom ? { fallbackFrom: state.fallbackFrom } : {}),
           ...(state.outcome ? { record: recordOf(entry, state) } : {}),
           ...(state.receipt ? { receipt: state.receipt } : {}),
         },
@@ -358,9 +419,17 @@ class ApprovalHandle implements Approval {
 export async function requestApproval(options: RequestApprovalOptions): Promise<Approval> {
   if (typeof options !== 'object' || options === null) throw invalidOption('requestApproval takes options: { action, approvers, … }.');
   const action = checkAction(options.action);
-  const { rules, approvers } = rulesOf(options);
+  const { rules, approvers, fallbackFrom } = rulesOf(options);
   if (options.label !== undefined && !NAME_PATTERN.test(options.label)) throw invalidOption(`label is 1 to 64 of A-Z a-z 0-9 . _ -; got ${JSON.stringify(options.label)}.`);
-  const state: ApprovalState = { action, actionDigest: '', rules, approvers, ...(options.initiator ? { initiator: options.initiator } : {}), votes: [] };
+  const state: ApprovalState = {
+    action,
+    actionDigest: '',
+    rules,
+    approvers,
+    ...(options.initiator ? { initiator: options.initiator } : {}),
+    votes: [],
+    ...(fallbackFrom ? { fallbackFrom } : {}),
+  };
   installApprovalsQuery();
   const entry = await mintCallback(
     {
