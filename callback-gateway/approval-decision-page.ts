@@ -60,6 +60,14 @@ function decisionForm(view: ApprovalDecisionView, csrf?: string): string[] {
     '<button type="submit" name="decision" value="approve" class="approve">Approve</button>',
     '<button type="submit" name="decision" value="reject" class="reject">Reject</button>',
     '</div>',
+    // A hand-off names a person, so only a signed-in approver (with a CSRF token) is offered it.
+    ...(csrf
+      ? [
+          '<div class="field"><label for="delegateTo">Or hand it to someone else (their email)</label>',
+          '<input type="email" id="delegateTo" name="delegateTo" maxlength="320"></div>',
+          '<div class="actions"><button type="submit" name="decision" value="delegate" class="delegate">Hand over</button></div>',
+        ]
+      : []),
     '</form>',
   ];
 }

@@ -190,7 +190,7 @@ export function renderSignedOnlyPage(): string {
 /** The answer to a browser's form submission that Temporal recorded. */
 export function renderThankYouPage(view: { decision?: unknown } = {}): string {
   const heading = 'Thank you, your answer was recorded';
-  const answered = view.decision === 'approve' ? 'Approve' : view.decision === 'reject' ? 'Reject' : undefined;
+  const answered = view.decision === 'approve' ? 'Approve' : view.decision === 'reject' ? 'Reject' : view.decision === 'delegate' ? 'Handed to someone else' : undefined;
   const parts = [`<h1>${heading}</h1>`];
   if (answered) parts.push(`<p>You answered: <strong>${answered}</strong>.</p>`);
   parts.push('<p class="meta">You can close this page.</p>');

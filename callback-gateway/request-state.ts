@@ -33,7 +33,8 @@ export interface AuthenticatedCallback {
 export interface IdentifiedVote {
   approver?: VerifiedApprover;
   actionDigest: string;
-  data: { decision: unknown; comment?: string };
+  /** `{ decision, comment? }`, and `delegateTo` for a hand-off: nothing else of the body. */
+  data: { decision: unknown; comment?: string; delegateTo?: unknown };
 }
 
 /** A request body as the gateway read it. */

@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { listApprovals } from '../client/list-approvals';
+import { reassignApproval, ReassignApprovalError } from '../client/reassign-approval';
 import { ConfigError } from '../config/config-error';
 import { addReceiptKey, parsePublishedReceiptKeys, publicKeysOf, type PublishedReceiptKeys, type ReceiptAlgorithm } from '../keys/receipt-keys';
-import type { ApprovalRecord, ApprovalReport, ApprovalVote } from '../protocol/approval-messages';
+import type { ApprovalDelegation, ApprovalReassignment, ApprovalRecord, ApprovalReport, ApprovalVote, ApproverRule } from '../protocol/approval-messages';
 import { verifyApprovalReceipt, type VerifiedApprovalReceipt } from '../tokens/approval-receipt';
 import { loadApprovalsConfig } from './config';
 import { args, CliUsageError, positionals, withClient } from './command-support';
@@ -20,6 +21,11 @@ durable-callbacks approvals verify <receipt | @file | -> [--jwks <url | file>] [
 durable-callbacks approvals show <workflowId> [--json]
   Every approval of one workflow (Temporal settings from TEMPORAL_* variables): status, action,
   digest, each vote (who, how, what, when, why) and the receipt once signed.
+durable-callbacks approvals reassign <workflowId> <callbackId> --to <rule> [--to <rule> ...] --reason <text> [--json]
+  Replaces the approvers of a pending approval, recorded with the reason (in its record and
+  receipt). A rule is group:<name>, email:<address>, domain:<domain>, subject:<sub> or
+  issuer:<url>|subject:<sub>. Exit 1 with CALLBACK_UNKNOWN, CALLBACK_CLOSED or
+  INVALID_CALLBACK_OPTIONS when the workflow refuses it.
 durable-callbacks approvals keys add [--alg EdDSA|ES256]
   Adds a receipt signing key to APPROVAL_RECEIPT_KEY_FILE (default .data/approval-receipt-keys.json)
   and makes it active; earlier keys keep only their public parts (published, never signing again).
@@ -96,15 +102,46 @@ function describeApprover(vote: ApprovalVote): string {
   return shown(`${who || approver.subject} via ${approver.via} (issuer ${approver.issuer}, subject ${approver.subject})`);
 }
 
+/** A person a vote or hand-off records, as a short name: name or email, else the subject. */
+function shortName(person: { name?: string; email?: string; subject: string }): string {
+  return shown(person.name ?? person.email ?? person.subject);
+}
+
 /** The votes as an indented table, the free-text comment last (as JSON, so a comment cannot forge a line). */
 function printVotes(votes: readonly ApprovalVote[], indent: string): void {
   if (votes.length === 0) return void process.stdout.write(`${indent}No votes.\n`);
   const table = [
-    ['DECISION', 'AT', 'APPROVER', 'COMMENT'],
-    ...votes.map((vote) => [vote.decision, vote.at, describeApprover(vote), vote.comment === undefined ? '-' : shown(JSON.stringify(vote.comment))]),
+    ['DECISION', 'AT', 'APPROVER', 'ON BEHALF OF', 'COMMENT'],
+    ...votes.map((vote) => [
+      vote.decision,
+      vote.at,
+      describeApprover(vote),
+      vote.onBehalfOf ? shortName(vote.onBehalfOf) : '-',
+      vote.comment === undefined ? '-' : shown(JSON.stringify(vote.comment)),
+    ]),
   ];
   const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
   process.stdout.write(`${table.map((row) => `${indent}${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ')}`.trimEnd()).join('\n')}\n`);
+}
+
+/** An approver rule as `reassign --to` takes it. */
+function describeRule(rule: ApproverRule): string {
+  const names = Object.fromEntries(Object.entries(RULE_FIELDS).map(([name, field]) => [field, name]));
+  return shown(Object.entries(rule).map(([field, value]) => `${names[field] ?? field}:${String(value)}`).join('|'));
+}
+
+/** Hand-offs, reassignments and a fallback, each on its own line (nothing when there were none). */
+function printChanges(changes: { delegations?: ApprovalDelegation[]; reassignments?: ApprovalReassignment[]; fallbackFrom?: ApproverRule[] }, indent: string): void {
+  const lines: string[] = [];
+  if (changes.fallbackFrom) lines.push(`Fallback: nobody among ${changes.fallbackFrom.map(describeRule).join(', ')} could approve; the fallback approvers were asked.`);
+  for (const delegation of changes.delegations ?? []) {
+    const to = 'email' in delegation.to ? delegation.to.email : `${delegation.to.subject} (issuer ${delegation.to.issuer})`;
+    lines.push(`Handed over: ${shortName(delegation.from)} to ${shown(to)} at ${delegation.at}${delegation.lapsed ? ' (lapsed: reassigned before it was used)' : ''}`);
+  }
+  for (const reassignment of changes.reassignments ?? []) {
+    lines.push(`Reassigned: to ${reassignment.approvers.map(describeRule).join(', ')} at ${reassignment.at}: ${shown(JSON.stringify(reassignment.reason))}`);
+  }
+  if (lines.length > 0) process.stdout.write(`${lines.map((line) => `${indent}${line}`).join('\n')}\n`);
 }
 
 /** What a record says, for a person. */
@@ -126,6 +163,7 @@ function printRecord(record: ApprovalRecord): void {
     ].join('\n'),
   );
   printVotes(record.votes, '  ');
+  printChanges(record, '');
   if (record.superseded?.length) {
     process.stdout.write('Superseded (votes for an earlier version of the action; not counted):\n');
     printVotes(record.superseded, '  ');
@@ -173,6 +211,7 @@ function printReports(workflowId: string, reports: readonly ApprovalReport[]): v
       ].join('\n'),
     );
     printVotes(report.votes, '    ');
+    printChanges(report, '  ');
     process.stdout.write(report.receipt ? `  Receipt:   ${report.receipt}\n` : `  Receipt:   ${report.record ? 'not signed yet' : 'none until decided'}\n`);
     process.stdout.write('\n');
   }
@@ -209,6 +248,42 @@ async function keys(argv: string[]): Promise<number> {
   throw new CliUsageError(command ? `Unknown approvals keys command '${command}'.` : 'No approvals keys command given (add or public).');
 }
 
+const RULE_FIELDS: Record<string, keyof ApproverRule> = { group: 'group', email: 'email', domain: 'emailDomain', subject: 'subject', issuer: 'issuer', slack: 'slackUserId', 'slack-team': 'slackTeamId' };
+
+/** One `--to` rule: `field:value` parts joined by `|` (`group:sre`, `issuer:https://id.example.com|subject:42`). */
+export function parseRuleArgument(text: string): ApproverRule {
+  const rule: ApproverRule = {};
+  for (const part of text.split('|')) {
+    const colon = part.indexOf(':');
+    const field = RULE_FIELDS[part.slice(0, colon)];
+    const value = part.slice(colon + 1).trim();
+    if (colon <= 0 || !field || value === '') {
+      throw new CliUsageError(`--to takes group:<name>, email:<address>, domain:<domain>, subject:<sub> or slack:<user id>, joined by | for one rule of several fields; got ${JSON.stringify(text)}.`);
+    }
+    rule[field] = value;
+  }
+  return rule;
+}
+
+async function reassign(argv: string[]): Promise<number> {
+  const { values, positionals: given } = args(argv, { to: { type: 'string', multiple: true }, reason: { type: 'string' } });
+  const [workflowId, callbackId] = positionals(given, ['workflowId', 'callbackId']);
+  if (!values.to?.length) throw new CliUsageError('Name the new approvers with --to (at least one), such as --to group:sre-leads.');
+  if (!values.reason?.trim()) throw new CliUsageError('Say why with --reason: it is recorded with the reassignment, and in the receipt.');
+  const approvers = values.to.map(parseRuleArgument);
+  try {
+    const reassignment = await withClient((client) => reassignApproval(client, workflowId!, { callbackId: callbackId!, approvers, reason: values.reason! }));
+    if (values.json) process.stdout.write(`${JSON.stringify(reassignment, null, 2)}\n`);
+    else process.stdout.write(`Reassigned approval ${shown(callbackId!)} of ${shown(workflowId!)} to ${approvers.map(describeRule).join(', ')} at ${reassignment.at}.\n`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ReassignApprovalError)) throw err;
+    if (values.json) process.stdout.write(`${JSON.stringify({ reassigned: false, code: err.code, message: err.message })}\n`);
+    process.stderr.write(`Not reassigned: ${err.code}: ${err.message}\n`);
+    return 1;
+  }
+}
+
 /** Runs `approvals <command>` and returns the exit code: 0 done (verified), 1 refused or failed, 2 usage error. */
 export async function approvalsCommand(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -223,6 +298,8 @@ export async function approvalsCommand(argv: string[]): Promise<number> {
       else printReports(workflowId!, reports);
       return 0;
     }
+    case 'reassign':
+      return reassign(rest);
     case 'keys':
       return keys(rest);
     default:

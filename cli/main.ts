@@ -17,7 +17,7 @@ durable-callbacks keys create|list|revoke ...      API keys senders present
 durable-callbacks keys signing-keys ...            the token key ring (rotation, EdDSA, opaque URLs)
 durable-callbacks callbacks list|show|complete|fail|send ...
 durable-callbacks webhooks show <source> <key>     a webhook mailbox: held events, waits served
-durable-callbacks approvals verify|show|keys ...   verify an approval receipt; a workflow's approvals and votes; receipt keys
+durable-callbacks approvals verify|show|reassign|keys ...   verify a receipt; a workflow's approvals and votes; reassign one; receipt keys
 durable-callbacks codec-server                     the remote payload codec the Temporal Web UI decrypts through
 durable-callbacks dev-server [start|stop|status]   a local Temporal dev server for development (data in .data/temporal)
 durable-callbacks help [keys|callbacks|webhooks|approvals|dev-server]

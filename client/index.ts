@@ -20,6 +20,7 @@ export {
 } from './start-with-callback-url';
 export { listCallbacks, completeCallback, failCallback, type OperatorDeliveryOptions } from './operate-callbacks';
 export { listApprovals, ApprovalsUnavailableError } from './list-approvals';
+export { reassignApproval, ReassignApprovalError, type ReassignApprovalErrorCode } from './reassign-approval';
 export {
   verifyApprovalReceipt,
   ApprovalReceiptError,

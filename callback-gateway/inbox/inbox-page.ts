@@ -18,7 +18,7 @@ export interface InboxView {
   /** Some workflows could not be read in time: their approvals may be missing. */
   incomplete: boolean;
   /** The decision just recorded, to say so above the list. */
-  voted?: 'approve' | 'reject';
+  voted?: 'approve' | 'reject' | 'delegate';
 }
 
 function detailValue(value: unknown): string {
@@ -51,6 +51,7 @@ function renderEntry(entry: InboxView['entries'][number]): string {
     ...(action.summary ? [`<p class="description">${escapeHtml(action.summary)}</p>`] : []),
     details(action),
     `<p class="meta">${asked}.${deadline} Votes so far: ${votes.approvals} of ${votes.quorum} approvals, ${votes.rejections} of ${votes.rejectQuorum} rejections.</p>`,
+    ...(entry.onBehalfOf ? [`<p class="note on-behalf-of">Handed to you by <strong>${escapeHtml(entry.onBehalfOf.name ?? entry.onBehalfOf.email ?? entry.onBehalfOf.subject)}</strong>: you decide on their behalf.</p>`] : []),
     `<form method="post" action="${escapeHtml(entry.decideHref)}" enctype="application/x-www-form-urlencoded">`,
     '<button type="submit" disabled hidden></button>',
     `<input type="hidden" name="csrf" value="${escapeHtml(entry.csrf)}">`,
@@ -62,6 +63,14 @@ function renderEntry(entry: InboxView['entries'][number]): string {
     '<button type="submit" name="decision" value="approve" class="approve">Approve</button>',
     '<button type="submit" name="decision" value="reject" class="reject">Reject</button>',
     '</div>',
+    // A delegate holds someone else's say and cannot hand it on, so only an approver in their own right is offered the hand-off.
+    ...(entry.onBehalfOf
+      ? []
+      : [
+          `<div class="field"><label for="delegate-${escapeHtml(entry.callbackId)}">Or hand it to someone else (their email)</label>`,
+          `<input type="email" id="delegate-${escapeHtml(entry.callbackId)}" name="delegateTo" maxlength="320"></div>`,
+          '<div class="actions"><button type="submit" name="decision" value="delegate" class="delegate">Hand over</button></div>',
+        ]),
     '</form>',
     '</section>',
   ].join('\n');
@@ -76,7 +85,7 @@ function whoIs(person: VerifiedApprover): string {
 export function renderInboxPage(view: InboxView): string {
   const heading = 'Approvals waiting for you';
   const parts = [`<h1>${heading}</h1>`, `<p>Signed in as <strong id="signed-in-as">${escapeHtml(whoIs(view.person))}</strong>.</p>`];
-  if (view.voted) parts.push(`<p class="note" id="voted">Your ${view.voted === 'approve' ? 'approval' : 'rejection'} was recorded.</p>`);
+  if (view.voted) parts.push(`<p class="note" id="voted">Your ${view.voted === 'approve' ? 'approval' : view.voted === 'reject' ? 'rejection' : 'hand-off'} was recorded.</p>`);
   if (view.incomplete) parts.push('<p class="note">Some requests could not be loaded right now; reload the page in a moment.</p>');
   if (view.entries.length === 0) parts.push('<p id="inbox-empty">Nothing is waiting for your decision.</p>');
   parts.push(...view.entries.map(renderEntry));

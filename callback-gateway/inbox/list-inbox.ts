@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { ApprovalAction, ApprovalInitiator, ApprovalReport, VerifiedApprover } from '../../protocol/approval-messages';
 import { APPROVERS_SEARCH_ATTRIBUTE_NAME, approverKeysOfPerson } from '../../protocol/approver-keys';
 import { approvalsQuery } from '../../protocol/definitions';
-import { mayDecide, tally } from '../../workflows/approval-rules';
+import { heldDelegation, mayDecide, tally } from '../../workflows/approval-rules';
 import { describeError, type Logger } from '../logger';
 import { classify, withinDeadline } from '../temporal-calls';
 
@@ -38,6 +38,8 @@ export interface InboxEntry {
   deadline?: string;
   /** How the votes stand. */
   votes: { approvals: number; rejections: number; quorum: number; rejectQuorum: number };
+  /** The approver who handed this request to the person: they decide it on that approver's behalf. */
+  onBehalfOf?: { issuer: string; subject: string; email?: string; name?: string };
 }
 
 /** An inbox: the entries, and whether some workflows could not be read in time (their approvals may be missing). */
@@ -69,8 +71,15 @@ export function inboxVisibilityQuery(keys: readonly string[]): string {
 function entriesOf(workflowId: string, reports: readonly ApprovalReport[], person: VerifiedApprover): InboxEntry[] {
   return reports.flatMap((report): InboxEntry[] => {
     if (report.status !== 'pending' || !report.approvers || !report.executionChain) return [];
-    const approval = { approvers: report.approvers, rules: report.rules, votes: report.votes, ...(report.initiator ? { initiator: report.initiator } : {}) };
+    const approval = {
+      approvers: report.approvers,
+      rules: report.rules,
+      votes: report.votes,
+      ...(report.initiator ? { initiator: report.initiator } : {}),
+      ...(report.delegations ? { delegations: report.delegations } : {}),
+    };
     if (!mayDecide(approval, person)) return [];
+    const held = heldDelegation(approval, person)?.from;
     const { approvals, rejections } = tally(approval);
     return [
       {
@@ -83,6 +92,9 @@ function entriesOf(workflowId: string, reports: readonly ApprovalReport[], perso
         requestedAt: report.requestedAt,
         ...(report.deadline ? { deadline: report.deadline } : {}),
         votes: { approvals, rejections, quorum: report.rules.quorum, rejectQuorum: report.rules.rejectQuorum },
+        ...(held
+          ? { onBehalfOf: { issuer: held.issuer, subject: held.subject, ...(held.email ? { email: held.email } : {}), ...(held.name ? { name: held.name } : {}) } }
+          : {}),
       },
     ];
   });

@@ -21,6 +21,7 @@ import { receivedBody, requestState } from '../request-state';
 import { signInNotConfigured } from '../sign-in/begin-sign-in';
 import { cookieOptions, TRANSACTION_COOKIE } from '../sign-in/cookies';
 import { csrfTokenFor, csrfTokenMatches } from '../sign-in/csrf';
+import { voteDataOf } from '../sign-in/identify-voter';
 import { readSession, type Session } from '../sign-in/session';
 import type { SignIn } from '../sign-in/sign-in';
 import { sealTransaction, TRANSACTION_MAX_AGE_SECONDS } from '../sign-in/sign-in-transaction';
@@ -38,7 +39,7 @@ export const INBOX_SIGN_IN_PATH = '/inbox/sign-in';
 export const INBOX_DECISION_PATH = '/inbox/{workflowId}/{callbackId}';
 
 /** The form fields (or JSON members) of a decision from the inbox. */
-export const INBOX_DECISION_FIELDS = { decision: 'decision', comment: 'comment', csrf: 'csrf', actionDigest: 'actionDigest', executionChain: 'executionChain' } as const;
+export const INBOX_DECISION_FIELDS = { decision: 'decision', comment: 'comment', csrf: 'csrf', actionDigest: 'actionDigest', executionChain: 'executionChain', delegateTo: 'delegateTo' } as const;
 
 /** What {@link inboxRoutes} needs; resolved by `createGateway`. */
 export interface InboxRouteDeps {
@@ -69,6 +70,10 @@ const INBOX_ENTRY_SCHEMA = z
     requestedAt: z.string(),
     deadline: z.string().optional(),
     votes: z.strictObject({ approvals: z.int(), rejections: z.int(), quorum: z.int(), rejectQuorum: z.int() }),
+    onBehalfOf: z
+      .strictObject({ issuer: z.string(), subject: z.string(), email: z.string().optional(), name: z.string().optional() })
+      .optional()
+      .describe('Set when the person may decide it only as the delegate of this approver, who handed it to them: their vote is recorded on that approver\'s behalf.'),
     csrf: z.string().describe("The CSRF token of this session for this approval: post it back as `csrf` with the decision."),
   })
   .meta({ id: 'InboxEntry', description: 'One open approval the signed-in person may decide.' });
@@ -112,7 +117,7 @@ const INBOX_GET: Omit<RouteContract, 'method'> = {
   summary: 'Every open approval the signed-in person may decide',
   description:
     'Needs the `dcb_session` cookie of a sign-in. Finds the running workflows whose `DurableCallbacksApprovers` search attribute lists one of the person\'s identity keys, asks each for its approvals, and keeps the pending ones the person may decide by the workflow\'s rules. A browser gets a page with Approve / Reject buttons (without a session: 303 to `/inbox/sign-in`); `Accept: application/json` gets the list, or 401 `SIGN_IN_REQUIRED`.',
-  parts: [RATE_LIMIT_PART, { headers: SESSION_COOKIE_PARAM, query: { voted: z.enum(['approve', 'reject']).optional().meta({ param: { description: 'Set by the redirect after a decision: the page says it was recorded.' } }) } }, SESSION_PART, { refusals: CLASSIFIED_REFUSALS }],
+  parts: [RATE_LIMIT_PART, { headers: SESSION_COOKIE_PARAM, query: { voted: z.enum(['approve', 'reject', 'delegate']).optional().meta({ param: { description: 'Set by the redirect after a decision: the page says it was recorded.' } }) } }, SESSION_PART, { refusals: CLASSIFIED_REFUSALS }],
   answers: { 200: { description: 'The inbox: a page for a browser, the list in JSON otherwise.', content: { ...HTML_PAGE, ...json(inboxResponseSchema) } }, 303: TO_SIGN_IN },
   pageParts: [RATE_LIMIT_PART, SESSION_PART, { refusals: CLASSIFIED_REFUSALS }],
 };
@@ -203,7 +208,7 @@ export function inboxRoutes(deps: InboxRouteDeps): express.Router {
       ...entry,
       decideHref: `${signIn.basePath}${INBOX_PATH}/${encodeURIComponent(entry.workflowId)}/${encodeURIComponent(entry.callbackId)}`,
     }));
-    sendPage(res, 200, renderInboxPage({ person: session.approver, entries, incomplete: inbox.incomplete, ...(voted === 'approve' || voted === 'reject' ? { voted } : {}) }));
+    sendPage(res, 200, renderInboxPage({ person: session.approver, entries, incomplete: inbox.incomplete, ...(voted === 'approve' || voted === 'reject' || voted === 'delegate' ? { voted } : {}) }));
   };
 
   const beginInboxSignIn: RequestHandler = async (_req, res) => {
@@ -226,9 +231,10 @@ export function inboxRoutes(deps: InboxRouteDeps): express.Router {
     }
     const decision = fields[INBOX_DECISION_FIELDS.decision];
     const comment = fields[INBOX_DECISION_FIELDS.comment];
+    // A hand-off (`delegate`) is judged by the workflow like a vote; the gateway only checks its shape is a decision's.
     const actionDigest = fields[INBOX_DECISION_FIELDS.actionDigest];
     const executionChain = fields[INBOX_DECISION_FIELDS.executionChain];
-    if ((decision !== 'approve' && decision !== 'reject') || (comment !== undefined && (typeof comment !== 'string' || comment.length > MAX_COMMENT_LENGTH))) {
+    if ((decision !== 'approve' && decision !== 'reject' && decision !== 'delegate') || (comment !== undefined && (typeof comment !== 'string' || comment.length > MAX_COMMENT_LENGTH))) {
       throw new CallbackError('VOTE_INVALID', WORKFLOW_REFUSALS.VOTE_INVALID);
     }
     if (typeof actionDigest !== 'string' || actionDigest === '' || typeof executionChain !== 'string' || executionChain === '') {
@@ -240,7 +246,7 @@ export function inboxRoutes(deps: InboxRouteDeps): express.Router {
       // One person's decision on one approval is one delivery: a repeated submission is the same vote.
       deliveryId: `inbox:${session.approver.subject}:${callbackId}:${decision}`.slice(0, 255),
       contentType: 'application/json',
-      data: { decision, ...(typeof comment === 'string' && comment.trim() !== '' ? { comment } : {}) },
+      data: voteDataOf(fields),
       approver: session.approver,
       actionDigest,
     });

@@ -9,8 +9,24 @@ import { readSession, signInTooOld } from './session';
 import type { SignIn } from './sign-in';
 import { signInNotConfigured } from './begin-sign-in';
 
-/** The form fields (or JSON members) the gateway itself reads from a vote; only `decision` and `comment` reach the workflow. */
-export const VOTE_FIELDS = { decision: 'decision', comment: 'comment', csrf: 'csrf', actionDigest: 'actionDigest' } as const;
+/** The form fields (or JSON members) the gateway itself reads from a vote; only `decision`, `comment` and `delegateTo` reach the workflow. */
+export const VOTE_FIELDS = { decision: 'decision', comment: 'comment', csrf: 'csrf', actionDigest: 'actionDigest', delegateTo: 'delegateTo' } as const;
+
+/**
+ * A vote's data as the workflow judges it, from the posted fields: `decision` and `comment`, and
+ * for a hand-off (`decision: 'delegate'`) `delegateTo`: a form's email field becomes `{ email }`,
+ * a JSON object is passed on for the workflow to judge. Nothing else of the body reaches it.
+ */
+export function voteDataOf(fields: Record<string, unknown>): { decision: unknown; comment?: string; delegateTo?: unknown } {
+  const decision = fields[VOTE_FIELDS.decision];
+  const comment = fields[VOTE_FIELDS.comment];
+  const delegateTo = fields[VOTE_FIELDS.delegateTo];
+  return {
+    decision,
+    ...(typeof comment === 'string' && comment.trim() !== '' ? { comment } : {}),
+    ...(decision === 'delegate' && delegateTo !== undefined ? { delegateTo: typeof delegateTo === 'string' ? { email: delegateTo.trim() } : delegateTo } : {}),
+  };
+}
 
 /** What {@link identifyVoter} refuses, before anything reaches the workflow. */
 export const IDENTIFY_VOTER_PART: ContractPart = {
@@ -57,11 +73,10 @@ export function identifyVoter(signIn: SignIn | undefined): RequestHandler {
     }
     const postedDigest = fields[VOTE_FIELDS.actionDigest];
     if (postedDigest !== undefined && postedDigest !== binding.actionDigest) throw new CallbackError('ACTION_CHANGED', WORKFLOW_REFUSALS.ACTION_CHANGED);
-    const comment = fields[VOTE_FIELDS.comment];
     requestState(res).vote = {
       ...(approver ? { approver } : {}),
       actionDigest: binding.actionDigest,
-      data: { decision: fields[VOTE_FIELDS.decision], ...(typeof comment === 'string' && comment.trim() !== '' ? { comment } : {}) },
+      data: voteDataOf(fields),
     };
     next();
   };
