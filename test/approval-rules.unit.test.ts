@@ -1,5 +1,19 @@
-import { isInitiator, matchesRule, parseVote, slackIssuer, tally } from '../workflows/approval-rules';
-import type { ApprovalRules, ApprovalVote, ApproverRule, VerifiedApprover } from '../workflows';
+import {
+  heldDelegation,
+  isInitiator,
+  judgeVote,
+  matchesRule,
+  mayDecide,
+  nobodyCanApprove,
+  parseDelegation,
+  parseVote,
+  recordDelegation,
+  slackIssuer,
+  tally,
+  type ApprovalState,
+  type VoteVerdict,
+} from '../workflows/approval-rules';
+import type { ApprovalInitiator, ApprovalRules, ApprovalVote, ApproverRule, CallbackDelivery, VerifiedApprover } from '../workflows';
 
 // Who may decide, and when the votes decide: the pure rules the workflow replays.
 
@@ -54,5 +68,119 @@ describe('tally', () => {
     ['two rejections', votes('reject', 'approve', 'reject'), 'rejected'],
   ])('%s', (_what, given, outcome) => {
     expect(tally({ votes: given, rules }).outcome).toBe(outcome);
+  });
+});
+
+describe('delegation: a hand-off, and a delegate voting on the delegator\'s behalf', () => {
+  const ISSUER = 'https://id.example.com';
+  const who = (subject: string, groups: string[] = ['secops']): VerifiedApprover => ({ issuer: ISSUER, subject, email: `${subject}@example.com`, emailVerified: true, groups, via: 'oidc' });
+  const BOB = who('bob');
+  const CAROL = who('carol', ['sales']);
+  const DAVE = who('dave');
+  const REQ = who('req');
+  const rules: ApprovalRules = { quorum: 2, rejectQuorum: 1, onTimeout: 'timed_out', allowSelfApproval: false, allowLinkHolders: false, requireComment: { approve: false, reject: false } };
+  let n = 0;
+  const delivery = (approver: VerifiedApprover, data: unknown): CallbackDelivery => ({
+    callbackId: 'cb',
+    deliveryId: `d-${++n}`,
+    kind: 'complete',
+    method: 'POST',
+    contentType: 'application/json',
+    data,
+    query: {},
+    headers: {},
+    receivedAt: '2026-12-07T10:00:00.000Z',
+    approver,
+    actionDigest: 'digest',
+  });
+  const fresh = (): ApprovalState => ({ action: { title: 'x' }, actionDigest: 'digest', rules, approvers: [{ group: 'secops' }], initiator: { email: 'req@example.com' }, votes: [] });
+  /** Applies a delivery as the registry does, and returns the verdict. */
+  const apply = (state: ApprovalState, approver: VerifiedApprover, data: unknown): VoteVerdict => {
+    const verdict = judgeVote(state, delivery(approver, data));
+    if (verdict.kind === 'delegate') recordDelegation(state, verdict.delegation);
+    if (verdict.kind === 'accept') state.votes.push(verdict.vote);
+    return verdict;
+  };
+  const handTo = (email: string) => ({ decision: 'delegate', delegateTo: { email } });
+  const codeOf = (verdict: VoteVerdict) => (verdict.kind === 'reject' ? verdict.reason : verdict.kind);
+
+  test('the delegate (not an approver) votes once on the delegator\'s behalf; the delegator is refused after', () => {
+    const state = fresh();
+    expect(codeOf(apply(state, BOB, handTo('carol@example.com')))).toBe('delegate');
+    expect(mayDecide(state, CAROL)).toBe(true);
+    expect(mayDecide(state, BOB)).toBe(false);
+    expect(heldDelegation(state, CAROL)?.from.subject).toBe('bob');
+    expect(codeOf(apply(state, BOB, { decision: 'approve' }))).toBe('DELEGATED_AWAY');
+    const verdict = apply(state, CAROL, { decision: 'approve' });
+    expect(verdict).toMatchObject({ kind: 'accept', vote: { approver: { subject: 'carol' }, onBehalfOf: { subject: 'bob' } } });
+    expect(codeOf(apply(state, CAROL, { decision: 'approve' }))).toBe('duplicate');
+    expect(mayDecide(state, CAROL)).toBe(false);
+    expect(tally(state).approvals).toBe(1);
+  });
+
+  test('a delegate cannot hand on what they hold (no chains)', () => {
+    const state = fresh();
+    apply(state, BOB, handTo('carol@example.com'));
+    expect(codeOf(apply(state, CAROL, handTo('dave@example.com')))).toBe('DELEGATION_CHAIN_FORBIDDEN');
+  });
+
+  test('a delegate who is an approver too casts one vote, on the delegator\'s behalf (one acting person counts once)', () => {
+    const state = fresh();
+    apply(state, BOB, handTo('dave@example.com'));
+    expect(apply(state, DAVE, { decision: 'approve' })).toMatchObject({ kind: 'accept', vote: { onBehalfOf: { subject: 'bob' } } });
+    expect(codeOf(apply(state, DAVE, { decision: 'approve' }))).toBe('duplicate');
+  });
+
+  test('never the delegator\'s own request: the initiator\'s hand-off gives no approval', () => {
+    const state = { ...fresh(), approvers: [{ group: 'secops' }] };
+    apply(state, REQ, handTo('carol@example.com'));
+    expect(codeOf(apply(state, CAROL, { decision: 'approve' }))).toBe('SELF_APPROVAL_FORBIDDEN');
+    expect(mayDecide(state, CAROL)).toBe(false);
+  });
+
+  test.each([
+    ['oneself', BOB, 'bob@example.com'],
+    ['the initiator', BOB, 'req@example.com'],
+  ])('cannot hand it to %s', (_what, from, to) => {
+    expect(codeOf(apply(fresh(), from, handTo(to)))).toBe('DELEGATE_NOT_ELIGIBLE');
+  });
+
+  test('cannot hand it to someone who voted, nor to someone who holds a say already; an outsider cannot hand it at all', () => {
+    const state = fresh();
+    apply(state, DAVE, { decision: 'approve' });
+    expect(codeOf(apply(state, BOB, handTo('dave@example.com')))).toBe('DELEGATE_NOT_ELIGIBLE');
+    apply(state, BOB, handTo('carol@example.com'));
+    expect(codeOf(apply(state, who('erin'), handTo('carol@example.com')))).toBe('DELEGATE_NOT_ELIGIBLE');
+    expect(codeOf(apply(state, who('mallory', ['sales']), handTo('frank@example.com')))).toBe('APPROVER_NOT_ELIGIBLE');
+  });
+
+  test('a hand-off names one person: an email, or an issuer and subject', () => {
+    expect(parseDelegation({ decision: 'delegate', delegateTo: { email: ' carol@example.com ' } })).toEqual({ to: { email: 'carol@example.com' } });
+    expect(parseDelegation({ decision: 'delegate', delegateTo: { issuer: ISSUER, subject: 'c' } })).toEqual({ to: { issuer: ISSUER, subject: 'c' } });
+    for (const delegateTo of [undefined, 'carol@example.com', { group: 'secops' }, { subject: 'c' }, { email: 'not-an-email' }, { email: 'a@b', subject: 'c' }]) {
+      expect(parseDelegation({ decision: 'delegate', delegateTo })).toBeUndefined();
+    }
+    expect(codeOf(apply(fresh(), BOB, { decision: 'delegate', delegateTo: { group: 'secops' } }))).toBe('VOTE_INVALID');
+  });
+
+  test('a lapsed hand-off (the request was reassigned) gives the delegate nothing', () => {
+    const state = fresh();
+    apply(state, BOB, handTo('carol@example.com'));
+    state.delegations = state.delegations!.map((delegation) => ({ ...delegation, lapsed: true as const }));
+    expect(codeOf(apply(state, CAROL, { decision: 'approve' }))).toBe('APPROVER_NOT_ELIGIBLE');
+  });
+});
+
+describe('nobodyCanApprove: the fallback\'s proof that nobody could ever approve', () => {
+  test.each<[string, ApproverRule[], ApprovalInitiator | undefined, boolean]>([
+    ['only the initiator, by email', [{ email: 'Req@example.com' }], { email: 'req@example.com' }, true],
+    ['only the initiator, by subject at their issuer', [{ issuer: 'https://id', subject: 'r' }], { issuer: 'https://id', subject: 'r' }, true],
+    ['the initiator by Slack user', [{ slackUserId: 'U1' }], { slackUserId: 'U1' }, true],
+    ['a subject at any issuer, the initiator at one', [{ subject: 'r' }], { issuer: 'https://id', subject: 'r' }, false],
+    ['the initiator and someone else', [{ email: 'req@example.com' }, { email: 'bob@example.com' }], { email: 'req@example.com' }, false],
+    ['a group (it may have other members)', [{ group: 'secops' }], { email: 'req@example.com' }, false],
+    ['no initiator named', [{ email: 'req@example.com' }], undefined, false],
+  ])('%s', (_what, approvers, initiator, expected) => {
+    expect(nobodyCanApprove(approvers, initiator)).toBe(expected);
   });
 });

@@ -256,6 +256,9 @@ export function judgeVote(state: ApprovalState, delivery: CallbackDelivery): Vot
   const vote = parsed!;
   const held = approver.via === 'link' ? undefined : heldDelegation(state, approver);
   if (!held) {
+    // A delegate's second vote is their first, counted once, though they hold nothing now.
+    const asDelegate = state.votes.find((counted) => counted.onBehalfOf !== undefined && personOf(counted.approver) === personOf(approver));
+    if (asDelegate) return { kind: 'duplicate', sameAs: asDelegate.deliveryId };
     if (approver.via !== 'link' && !state.approvers.some((rule) => matchesRule(rule, approver))) return { kind: 'reject', reason: 'APPROVER_NOT_ELIGIBLE' };
     if (approver.via !== 'link' && delegatedAway(state, approver)) return { kind: 'reject', reason: 'DELEGATED_AWAY' };
   }
