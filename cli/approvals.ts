@@ -111,12 +111,12 @@ function shortName(person: { name?: string; email?: string; subject: string }): 
 function printVotes(votes: readonly ApprovalVote[], indent: string): void {
   if (votes.length === 0) return void process.stdout.write(`${indent}No votes.\n`);
   const table = [
-    ['DECISION', 'AT', 'APPROVER', 'ON BEHALF OF', 'COMMENT'],
+    ['DECISION', 'AT', 'APPROVER', 'COMMENT'],
     ...votes.map((vote) => [
       vote.decision,
       vote.at,
-      describeApprover(vote),
-      vote.onBehalfOf ? shortName(vote.onBehalfOf) : '-',
+      // A delegate's vote says whose say it was.
+      `${describeApprover(vote)}${vote.onBehalfOf ? `, on behalf of ${shortName(vote.onBehalfOf)} (subject ${shown(vote.onBehalfOf.subject)})` : ''}`,
       vote.comment === undefined ? '-' : shown(JSON.stringify(vote.comment)),
     ]),
   ];

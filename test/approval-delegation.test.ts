@@ -131,6 +131,10 @@ describe('an approver hands one request to someone else', () => {
     ]);
     // The receipt says who acted on whose behalf, and verifies against the gateway's published keys.
     expect((await verifyApprovalReceipt(result.receipt!, publishedKeys())).record).toEqual(result.record);
+    const shown = await runTsx('cli/main.ts', ['approvals', 'show', handle.workflowId], { TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/approve\s+\S+\s+Heidi Delegate <heidi@example.com> via oidc \(issuer \S+, subject heidi\), on behalf of Grace Delegator \(subject grace\)/);
+    expect(shown.stdout).toContain('Handed over: Grace Delegator to heidi@example.com');
   });
 
   test("a delegate never approves the delegator's own request: grace asked, handed her say to heidi, heidi's approval is refused", async () => {
