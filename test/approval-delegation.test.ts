@@ -159,6 +159,9 @@ describe('an operator reassigns a pending approval', () => {
     const reassignment = await reassignApproval(h.client, handle.workflowId, { callbackId: report.callbackId, approvers: [{ email: 'heidi@example.com' }], reason: 'Grace is on leave' });
     expect(reassignment).toMatchObject({ approvers: [{ email: 'heidi@example.com' }], reason: 'Grace is on leave' });
 
+    // The inbox follows: the search attribute lists the new approver, and the workflow's rules say who may decide.
+    expect(await untilListed(await inInbox('heidi'), handle.workflowId)).toMatchObject({ callbackId: report.callbackId });
+    expect(await entryOf(await inInbox('grace'), handle.workflowId)).toBeUndefined();
     const grace = await onApprovalPage(url, 'grace');
     const refused = await grace.browser.postForm(url, { decision: 'approve', csrf: grace.csrf, actionDigest: report.actionDigest }, { accept: 'application/json' });
     expect(await errorOf(refused)).toMatchObject({ code: 'APPROVER_NOT_ELIGIBLE' });
