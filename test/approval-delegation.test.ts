@@ -13,7 +13,7 @@ import { pollUntil } from './support/async';
 import { runTsx } from './support/processes';
 import { TEST_TEMPORAL_ADDRESS } from './support/test-env';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
-import type { auditedApproval, AuditedApprovalInput } from './workflows/audited-approval';
+import type { auditedApproval, AuditedApprovalInput, rollingApproval } from './workflows/audited-approval';
 
 // Delegation, reassignment and the fallback approver, with nothing mocked: the development OpenID
 // Connect provider (grace is the only member of `delegation-desk`, heidi is in no group), the
@@ -150,6 +150,33 @@ describe('an approver hands one request to someone else', () => {
     expect(await errorOf(vote)).toMatchObject({ code: 'SELF_APPROVAL_FORBIDDEN' });
     const [after] = await handle.query(approvalsQuery);
     expect(after!.votes).toEqual([]);
+  });
+});
+
+describe('a hand-off is durable', () => {
+  test('carried through continue-as-new: the delegate decides in the next run, on the delegator\'s behalf', async () => {
+    const handle = await h.start<typeof rollingApproval>('rollingApproval', [{ options: { action: ACTION('Drain the eu-west pool'), approvers: [{ group: 'delegation-desk' }], timeout: '10m', signReceipt: false } }]);
+    handles.push(handle);
+    await waitForCallbackUrl(handle);
+    const url = (await handle.query(callbackUrlQuery))!;
+    const [report] = await handle.query(approvalsQuery);
+    const grace = await onApprovalPage(url, 'grace');
+    const handOff = await grace.browser.postForm(url, { decision: 'delegate', delegateTo: 'Heidi@Example.com', csrf: grace.csrf, actionDigest: report!.actionDigest });
+    // A browser is thanked, and told what it did.
+    expect(handOff.status).toBe(200);
+    expect(await handOff.text()).toContain('Handed to someone else');
+
+    const firstRun = (await handle.describe()).runId;
+    await handle.signal('roll');
+    await pollUntil('the second run', async () => (await h.client.workflow.getHandle(handle.workflowId).describe()).runId !== firstRun, 20_000);
+    const heidi = await inInbox('heidi');
+    const held = await untilListed(heidi, handle.workflowId);
+    expect(held.onBehalfOf).toMatchObject({ subject: 'grace' });
+    expect((await decideInInbox(heidi, held, 'approve')).status).toBe(200);
+    const result = await h.client.workflow.getHandle<typeof rollingApproval>(handle.workflowId).result();
+    expect(result).toMatchObject({ outcome: 'approved', run: 2 });
+    expect(result.votes).toEqual([expect.objectContaining({ approver: expect.objectContaining({ subject: 'heidi' }), onBehalfOf: expect.objectContaining({ subject: 'grace' }) })]);
+    expect(result.record.delegations?.map((delegation) => delegation.to)).toEqual([{ email: 'heidi@example.com' }]);
   });
 });
 

@@ -177,7 +177,7 @@ export function parseDelegateIdentity(value: unknown): DelegateIdentity | undefi
   const { email, issuer, subject, ...rest } = value as Record<string, unknown>;
   const isName = (text: unknown): text is string => typeof text === 'string' && text.trim() !== '' && text.length <= 320;
   if (Object.keys(rest).length > 0) return undefined;
-  if (email !== undefined && issuer === undefined && subject === undefined) return isName(email) && email.includes('@') ? { email: email.trim() } : undefined;
+  if (email !== undefined && issuer === undefined && subject === undefined) return isName(email) && email.includes('@') ? { email: lower(email.trim()) } : undefined;
   if (email === undefined && isName(issuer) && isName(subject)) return { issuer, subject };
   return undefined;
 }
