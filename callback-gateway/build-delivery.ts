@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import * as z from 'zod';
 import { CallbackError } from '../protocol/errors';
 import type { CallbackDelivery, CallbackMethod, DeliveryKind } from '../protocol/callback-messages';
-import type { VerifiedApprover } from '../protocol/approval-messages';
+import type { StandingDelegation, VerifiedApprover } from '../protocol/approval-messages';
 import { API_KEY_QUERY_PARAM } from './middleware/authenticate';
 import { optionalText, refusing, type ContractPart } from './contract/contract-parts';
 import { formBodySchema } from './contract/schemas';
@@ -125,6 +125,8 @@ export interface DeliveryParts {
   /** For a vote: who the gateway identified (or the link holder) and the digest the token binds. */
   approver?: VerifiedApprover;
   actionDigest?: string;
+  /** For a signed-in vote: the out-of-office delegations the voter holds, read by the gateway. */
+  standingDelegations?: StandingDelegation[];
 }
 
 /**
@@ -172,5 +174,6 @@ export function buildDelivery(req: Request, parts: DeliveryParts): CallbackDeliv
     ...(parts.apiKeyId ? { apiKeyId: parts.apiKeyId } : {}),
     ...(parts.approver ? { approver: parts.approver } : {}),
     ...(parts.actionDigest ? { actionDigest: parts.actionDigest } : {}),
+    ...(parts.standingDelegations?.length ? { standingDelegations: parts.standingDelegations } : {}),
   };
 }

@@ -85,6 +85,12 @@ export interface GatewayDeps {
    */
   signIn?: SignInSettings;
   /**
+   * The task queue of the workers that run `standingDelegations` (the workers', `TEMPORAL_TASK_QUEUE`):
+   * with it and `signIn`, signed-in people name out-of-office delegates at `/inbox/delegation`.
+   * Reading delegations (when a delegate votes or opens the inbox) needs no task queue.
+   */
+  approvalsTaskQueue?: string;
+  /**
    * Approving from Slack (`POST /approvals/slack`): the app's signing secret and the workspaces
    * whose clicks count (`SLACK_SIGNING_SECRET`, `SLACK_TEAM_IDS`). Off (404) unless given. See
    * `docs/approvals.md`, "Slack".
@@ -163,6 +169,7 @@ export function createGateway(deps: GatewayDeps): express.Express {
       queryTimeoutMs: deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
       maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       rateLimits: deps.rateLimits,
+      ...(deps.approvalsTaskQueue ? { taskQueue: deps.approvalsTaskQueue } : {}),
     }),
   );
 

@@ -103,7 +103,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     signatureSecrets,
     ...(webhooks ? { webhooks: { ...webhooks, taskQueue: config.temporal.taskQueue } } : {}),
     ...(receiptKeys ? { receiptKeys } : {}),
-    ...(signIn ? { signIn } : {}),
+    ...(signIn ? { signIn, approvalsTaskQueue: config.temporal.taskQueue } : {}),
   });
   const server = createGatewayServer(expressApp, config.server);
   const { host, port: configuredPort } = config.listen;

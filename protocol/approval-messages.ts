@@ -125,6 +125,23 @@ export interface DelegationReply {
   to: DelegateIdentity;
 }
 
+/**
+ * An out-of-office delegation: `from` names `to` as their delegate until `until`, for every
+ * request `from` may decide. Held durably by the delegate's `standingDelegations` workflow; the
+ * gateway hands the ones a voter holds to the approval workflow (`CallbackDelivery.standingDelegations`),
+ * which judges them.
+ */
+export interface StandingDelegation {
+  /** The absent approver as verified when they set it, groups included: what makes them an approver of a request. */
+  from: VerifiedApprover;
+  /** The delegate: a verified email, lower-cased. */
+  to: { email: string };
+  /** Until when (ISO 8601): a vote received later does not count on `from`'s behalf. */
+  until: string;
+  /** When the gateway received it (ISO 8601). */
+  setAt: string;
+}
+
 /** An operator's replacement of a pending approval's approvers, as recorded. */
 export interface ApprovalReassignment {
   /** When the workflow recorded it (ISO 8601, workflow time). */

@@ -1,4 +1,4 @@
-import type { ApprovalAction, VerifiedApprover } from './approval-messages';
+import type { ApprovalAction, StandingDelegation, VerifiedApprover } from './approval-messages';
 import type { WorkflowRefusalCode } from './workflow-refusals';
 
 /**
@@ -49,6 +49,12 @@ export interface CallbackDelivery {
   approver?: VerifiedApprover;
   /** For an approval's vote: the action digest the URL's token binds. Set by the gateway from the verified token. */
   actionDigest?: string;
+  /**
+   * For an approval's vote: the out-of-office delegations the voter holds (read by the gateway
+   * from their `standingDelegations` workflow, never from a body). The workflow judges whether
+   * one lets them vote on someone's behalf.
+   */
+  standingDelegations?: StandingDelegation[];
 }
 
 /** Which provider event reached a webhook wait: the gateway's source name, the event type and the key it was routed by. */

@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AwaitCallbackUrl, CallbackDelivery, CallbackFailureInfo, CallbackInfo, CallbackStatusReport, CallbackUrlsRequest, DeliveryReceipt, PublishedCallbackUrls, SyncDeliveryResult } from './callback-messages';
 import type { WebhookEvent, WebhookEventRef, WebhookMailboxState, WebhookMailboxView, WebhookSubscription, WebhookUnsubscription, WebhookWaiter } from './webhook-messages';
-import type { ApprovalReassignment, ApprovalReport, ReassignApprovalRequest } from './approval-messages';
+import type { ApprovalReassignment, ApprovalReport, ReassignApprovalRequest, StandingDelegation } from './approval-messages';
 import { NAME_PATTERN } from './names';
 
 /**
@@ -52,6 +52,26 @@ export const approvalsQuery = defineQuery<ApprovalReport[]>('durableCallbacks.ap
  * (`INVALID_CALLBACK_OPTIONS`) before anything is recorded; its result is the reassignment.
  */
 export const reassignApprovalUpdate = defineUpdate<ApprovalReassignment, [ReassignApprovalRequest]>('durableCallbacks.reassignApproval');
+
+/** The workflow type that holds the out-of-office delegations to one delegate, as workers register it and the gateway starts it. */
+export const STANDING_DELEGATIONS_WORKFLOW = 'standingDelegations';
+
+/** The prefix of every `standingDelegations` workflow id: `durable-callbacks-delegations:email:<the delegate's email, lower-cased>`. */
+export const STANDING_DELEGATIONS_ID_PREFIX = 'durable-callbacks-delegations:';
+
+/** The id of the `standingDelegations` workflow of the delegate with verified email `email`. */
+export function standingDelegationsWorkflowId(email: string): string {
+  return `${STANDING_DELEGATIONS_ID_PREFIX}email:${email.toLowerCase()}`;
+}
+
+/** Sent by the gateway (`POST /inbox/delegation`, update-with-start): `from` names this workflow's delegate until `until`; replaces `from`'s earlier one. Answers the delegations held. */
+export const setStandingDelegationUpdate = defineUpdate<StandingDelegation[], [StandingDelegation]>('durableCallbacks.setStandingDelegation');
+
+/** Sent by the gateway (`DELETE /inbox/delegation`): ends the delegation of the person named (issuer and subject). Answers the delegations held. */
+export const revokeStandingDelegationUpdate = defineUpdate<StandingDelegation[], [{ issuer: string; subject: string }]>('durableCallbacks.revokeStandingDelegation');
+
+/** Answered by a `standingDelegations` workflow: the delegations it holds (expired ones too, until pruned: the approval workflow judges `until`). */
+export const standingDelegationsQuery = defineQuery<StandingDelegation[]>('durableCallbacks.standingDelegations');
 
 /**
  * Answered by the `awaitCallback` workflow once its URL is minted: the way a client gets the URL

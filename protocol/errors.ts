@@ -53,6 +53,8 @@ export const ERROR_STATUS = {
   DELEGATION_CHAIN_FORBIDDEN: 403,
   /** The person named as delegate cannot take the request (the voter, the initiator, someone who voted or already holds a say); nothing was recorded. */
   DELEGATE_NOT_ELIGIBLE: 422,
+  /** An out-of-office delegation (`/inbox/delegation`) without a delegate's email, or without an `until` in the next 180 days; nothing was set. */
+  DELEGATION_INVALID: 422,
   /** (Synchronous mode) The callback was already completed by a different delivery. */
   CALLBACK_ALREADY_COMPLETED: 409,
   /** (Synchronous mode) The wait is over: timed out, revoked or failed. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createRemoteJWKSet } from 'jose';
 import { reassignApproval, ReassignApprovalError, verifyApprovalReceipt } from '../client';
-import { approvalsQuery, callbackUrlQuery } from '../protocol/definitions';
+import { approvalsQuery, callbackUrlQuery, standingDelegationsQuery, standingDelegationsWorkflowId } from '../protocol/definitions';
 import type { ApprovalRecord, ApprovalReport } from '../workflows';
 import type { InboxEntry } from '../callback-gateway/inbox/list-inbox';
 import { inboxResponseSchema } from '../callback-gateway/routes/inbox';
@@ -20,6 +20,10 @@ import type { auditedApproval, AuditedApprovalInput, rollingApproval } from './w
 // real gateway on a real port, a real worker and the tests' Temporal dev server. Hand-offs go
 // through the inbox and the approval page as a person's browser posts them.
 
+/** heidi's out-of-office workflow: one per delegate on the shared dev server, so each run of this file ends it before and after. */
+const HEIDI_DELEGATIONS = standingDelegationsWorkflowId('heidi@example.com');
+const endHeidiDelegations = () => h.client.workflow.getHandle(HEIDI_DELEGATIONS).terminate('test cleanup').catch(() => undefined);
+
 let provider: DevOidcProvider;
 let h: Harness;
 let gatewayUrl: string;
@@ -33,8 +37,10 @@ beforeAll(async () => {
     gatewayPort,
     signIn: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, publicUrl: gatewayUrl, sessionSecret: randomBytes(32) },
   });
+  await endHeidiDelegations();
 }, 60_000);
 afterAll(async () => {
+  if (h) await endHeidiDelegations();
   await Promise.all(handles.map((handle) => handle.terminate().catch(() => undefined)));
   await h?.close();
   await provider?.close();
@@ -270,5 +276,56 @@ describe('a fallback approver, when nobody named could ever approve', () => {
     );
     expect(failure).toMatchObject({ type: 'INVALID_CALLBACK_OPTIONS' });
     expect(failure?.message).toContain('fallback');
+  });
+});
+
+describe('out of office: an approver names a delegate until a date', () => {
+  /** The inbox JSON's CSRF token for `/inbox/delegation`. */
+  async function delegationCsrf(browser: TestBrowser): Promise<string> {
+    const response = await browser.request(`${gatewayUrl}/inbox`, { headers: { accept: 'application/json' } });
+    return (inboxResponseSchema.parse(await response.json()) as { delegationCsrf: string }).delegationCsrf;
+  }
+  const inADay = () => new Date(Date.now() + 24 * 60 * 60 * 1000).toISOString();
+
+  test("grace names heidi through the gateway; heidi decides grace's requests on her behalf, never grace's own; ended, it does nothing", async () => {
+    const grace = await inInbox('grace');
+    const csrf = await delegationCsrf(grace);
+    const refusedPast = await grace.postForm(`${gatewayUrl}/inbox/delegation`, { csrf, to: 'heidi@example.com', until: '2020-01-01' }, { accept: 'application/json' });
+    expect(await errorOf(refusedPast)).toMatchObject({ code: 'DELEGATION_INVALID' });
+    expect(await errorOf(await grace.postForm(`${gatewayUrl}/inbox/delegation`, { csrf: 'forged', to: 'heidi@example.com', until: inADay() }, { accept: 'application/json' }))).toMatchObject({
+      code: 'CSRF_TOKEN_INVALID',
+    });
+    const set = await grace.postForm(`${gatewayUrl}/inbox/delegation`, { csrf, to: 'Heidi@example.com', until: inADay() }, { accept: 'application/json' });
+    expect(set.status).toBe(200);
+    expect(await set.json()).toMatchObject({ to: 'heidi@example.com' });
+    // Held in Temporal, with grace as she signed in (her groups make her an approver).
+    const held = await h.client.workflow.getHandle(HEIDI_DELEGATIONS).query(standingDelegationsQuery);
+    expect(held).toEqual([expect.objectContaining({ from: expect.objectContaining({ subject: 'grace', groups: ['delegation-desk'] }), to: { email: 'heidi@example.com' } })]);
+
+    const { handle } = await requestApproval({ action: ACTION('Restart the batch cluster'), approvers: [{ group: 'delegation-desk' }], initiator: { email: 'carol@example.com' }, signReceipt: false });
+    const heidi = await inInbox('heidi');
+    const entry = await untilListed(heidi, handle.workflowId);
+    expect(entry.onBehalfOf).toMatchObject({ subject: 'grace' });
+    expect((await decideInInbox(heidi, entry, 'approve')).status).toBe(200);
+    const result = await handle.result();
+    expect(result.votes).toEqual([expect.objectContaining({ approver: expect.objectContaining({ subject: 'heidi' }), onBehalfOf: expect.objectContaining({ subject: 'grace' }) })]);
+
+    // grace's own request: her delegate may not approve it, through the link either.
+    const own = await requestApproval({ action: ACTION('Give grace the batch role'), approvers: [{ group: 'delegation-desk' }], initiator: { email: 'grace@example.com' }, signReceipt: false });
+    const onPage = await onApprovalPage(own.url, 'heidi');
+    const refused = await onPage.browser.postForm(own.url, { decision: 'approve', csrf: onPage.csrf, actionDigest: own.report.actionDigest }, { accept: 'application/json' });
+    expect(await errorOf(refused)).toMatchObject({ code: 'SELF_APPROVAL_FORBIDDEN' });
+
+    // Ended: heidi is nobody's delegate, and no approver of her own.
+    const ended = await grace.request(`${gatewayUrl}/inbox/delegation`, {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ csrf, to: 'heidi@example.com' }).toString(),
+    });
+    expect(ended.status).toBe(204);
+    const later = await requestApproval({ action: ACTION('Rotate the batch keys'), approvers: [{ group: 'delegation-desk' }], signReceipt: false });
+    const again = await onApprovalPage(later.url, 'heidi');
+    const notNow = await again.browser.postForm(later.url, { decision: 'approve', csrf: again.csrf, actionDigest: later.report.actionDigest }, { accept: 'application/json' });
+    expect(await errorOf(notNow)).toMatchObject({ code: 'APPROVER_NOT_ELIGIBLE' });
   });
 });

@@ -4,6 +4,7 @@ import {
   judgeVote,
   matchesRule,
   mayDecide,
+  mayDecideOnBehalf,
   nobodyCanApprove,
   parseDelegation,
   parseVote,
@@ -13,7 +14,7 @@ import {
   type ApprovalState,
   type VoteVerdict,
 } from '../workflows/approval-rules';
-import type { ApprovalInitiator, ApprovalRules, ApprovalVote, ApproverRule, CallbackDelivery, VerifiedApprover } from '../workflows';
+import type { ApprovalInitiator, ApprovalRules, ApprovalVote, ApproverRule, CallbackDelivery, StandingDelegation, VerifiedApprover } from '../workflows';
 
 // Who may decide, and when the votes decide: the pure rules the workflow replays.
 
@@ -182,5 +183,48 @@ describe('nobodyCanApprove: the fallback\'s proof that nobody could ever approve
     ['no initiator named', [{ email: 'req@example.com' }], undefined, false],
   ])('%s', (_what, approvers, initiator, expected) => {
     expect(nobodyCanApprove(approvers, initiator)).toBe(expected);
+  });
+});
+
+describe('out-of-office: a standing delegation lets the delegate vote for an absent approver', () => {
+  const ISSUER = 'https://id.example.com';
+  const who = (subject: string, groups: string[] = []): VerifiedApprover => ({ issuer: ISSUER, subject, email: `${subject}@example.com`, emailVerified: true, groups, via: 'oidc' });
+  const GRACE = who('grace', ['desk']);
+  const HEIDI = who('heidi');
+  const IVAN = who('ivan', ['desk']);
+  const rules: ApprovalRules = { quorum: 1, rejectQuorum: 1, onTimeout: 'timed_out', allowSelfApproval: false, allowLinkHolders: false, requireComment: { approve: false, reject: false } };
+  const state = (initiator = 'carol@example.com'): ApprovalState => ({ action: { title: 'x' }, actionDigest: 'digest', rules, approvers: [{ group: 'desk' }], initiator: { email: initiator }, votes: [] });
+  const standing = (from: VerifiedApprover, until: string): StandingDelegation => ({ from, to: { email: 'heidi@example.com' }, until, setAt: '2026-12-01T00:00:00.000Z' });
+  const vote = (s: ApprovalState, approver: VerifiedApprover, held: StandingDelegation[], data: unknown = { decision: 'approve' }) =>
+    judgeVote(s, { callbackId: 'cb', deliveryId: 'd', kind: 'complete', method: 'POST', contentType: 'application/json', data, query: {}, headers: {}, receivedAt: '2026-12-07T10:00:00.000Z', approver, actionDigest: 'digest', standingDelegations: held });
+
+  test('until it ends, the delegate votes on the absent approver\'s behalf', () => {
+    expect(vote(state(), HEIDI, [standing(GRACE, '2026-12-08T00:00:00.000Z')])).toMatchObject({ kind: 'accept', vote: { approver: { subject: 'heidi' }, onBehalfOf: { subject: 'grace' } } });
+    expect(mayDecideOnBehalf(state(), HEIDI, [standing(GRACE, '2026-12-08T00:00:00.000Z')], '2026-12-07T10:00:00.000Z')?.from.subject).toBe('grace');
+  });
+
+  test('an expired delegation does nothing', () => {
+    expect(vote(state(), HEIDI, [standing(GRACE, '2026-12-07T09:59:59.000Z')])).toEqual({ kind: 'reject', reason: 'APPROVER_NOT_ELIGIBLE' });
+  });
+
+  test("never the absent approver's own request", () => {
+    expect(vote(state('grace@example.com'), HEIDI, [standing(GRACE, '2026-12-08T00:00:00.000Z')])).toEqual({ kind: 'reject', reason: 'SELF_APPROVAL_FORBIDDEN' });
+    expect(mayDecideOnBehalf(state('grace@example.com'), HEIDI, [standing(GRACE, '2026-12-08T00:00:00.000Z')], '2026-12-07T10:00:00.000Z')).toBeUndefined();
+  });
+
+  test('not for someone who is no approver of it, nor after the absent approver voted; and no chains', () => {
+    expect(vote(state(), HEIDI, [standing(who('outsider', ['sales']), '2026-12-08T00:00:00.000Z')])).toEqual({ kind: 'reject', reason: 'APPROVER_NOT_ELIGIBLE' });
+    const voted = { ...state(), votes: [{ approver: GRACE, decision: 'approve' as const, at: 'x', actionDigest: 'digest', deliveryId: 'g' }] };
+    expect(vote(voted, HEIDI, [standing(GRACE, '2026-12-08T00:00:00.000Z')])).toEqual({ kind: 'reject', reason: 'APPROVER_NOT_ELIGIBLE' });
+    expect(vote(state(), HEIDI, [standing(GRACE, '2026-12-08T00:00:00.000Z')], { decision: 'delegate', delegateTo: { email: 'ivan@example.com' } })).toEqual({
+      kind: 'reject',
+      reason: 'DELEGATION_CHAIN_FORBIDDEN',
+    });
+  });
+
+  test('an approver in their own right votes as themselves: one acting person counts once', () => {
+    const ivanHolds = { ...standing(GRACE, '2026-12-08T00:00:00.000Z'), to: { email: 'ivan@example.com' } };
+    expect(vote(state(), IVAN, [ivanHolds])).toMatchObject({ kind: 'accept', vote: { approver: { subject: 'ivan' } } });
+    expect(vote(state(), IVAN, [ivanHolds])).not.toHaveProperty('vote.onBehalfOf');
   });
 });

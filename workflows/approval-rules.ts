@@ -5,6 +5,7 @@ import type {
   ApprovalReassignment,
   DelegateIdentity,
   DelegationReply,
+  StandingDelegation,
   ApprovalInitiator,
   ApprovalOutcome,
   ApprovalRules,
@@ -161,6 +162,51 @@ export function mayDecide(approval: Pick<ApprovalState, 'approvers' | 'rules' | 
   return !approval.votes.some((vote) => personOf(vote.approver) === personOf(approver));
 }
 
+/**
+ * The out-of-office delegation among `standing` (what the gateway read for `person`) that lets
+ * `person` vote on `approval` on someone's behalf at `at`: to them, not expired at `at`, from an
+ * approver of it (by the groups they had when they set it) who has neither voted nor handed it
+ * on, and only for a person who is not an approver of it in their own right (one acting person
+ * counts once). No chains: the gateway reads only delegations made by their delegators
+ * themselves, so what a delegate holds never passes on.
+ */
+export function standingDelegationFor(
+  approval: Pick<ApprovalState, 'approvers' | 'votes' | 'delegations'>,
+  person: VerifiedApprover,
+  standing: readonly StandingDelegation[] | undefined,
+  at: string,
+): StandingDelegation | undefined {
+  if (person.via !== 'oidc' || approval.approvers.some((rule) => matchesRule(rule, person))) return undefined;
+  return standing?.find(
+    (delegation) =>
+      matchesRule(delegation.to, person) &&
+      Date.parse(delegation.until) > Date.parse(at) &&
+      delegation.from.via === 'oidc' &&
+      personOf(delegation.from) !== personOf(person) &&
+      approval.approvers.some((rule) => matchesRule(rule, delegation.from)) &&
+      !delegatedAway(approval, delegation.from) &&
+      !approval.votes.some((vote) => personOf(vote.approver) === personOf(delegation.from) || (vote.onBehalfOf !== undefined && personOf(vote.onBehalfOf) === personOf(delegation.from))),
+  );
+}
+
+/**
+ * The absent approver `person` may decide `approval` for as the inbox offers it, through one of
+ * their out-of-office delegations ({@link standingDelegationFor}), when neither of them asked for
+ * it (while self-approval is forbidden); undefined when none.
+ */
+export function mayDecideOnBehalf(
+  approval: Pick<ApprovalState, 'approvers' | 'rules' | 'initiator' | 'votes' | 'delegations'>,
+  person: VerifiedApprover,
+  standing: readonly StandingDelegation[] | undefined,
+  at: string,
+): StandingDelegation | undefined {
+  const delegation = standingDelegationFor(approval, person, standing, at);
+  if (!delegation || approval.votes.some((vote) => personOf(vote.approver) === personOf(person))) return undefined;
+  const forbidden = !approval.rules.allowSelfApproval && approval.initiator !== undefined;
+  if (forbidden && (isInitiator(approval.initiator!, person) || isInitiator(approval.initiator!, delegation.from))) return undefined;
+  return delegation;
+}
+
 /** The vote's decision and comment, or undefined when `data` is not a vote (an empty comment, as a form sends it, is none). */
 export function parseVote(data: unknown): { decision: 'approve' | 'reject'; comment?: string } | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
@@ -211,7 +257,9 @@ function namesPerson(to: DelegateIdentity, person: Omit<VerifiedApprover, 'group
  */
 function judgeDelegation(state: ApprovalState, delivery: CallbackDelivery, approver: VerifiedApprover, parsed: { to: DelegateIdentity; comment?: string }): VoteVerdict {
   if (approver.via !== 'oidc') return { kind: 'reject', reason: 'APPROVER_NOT_IDENTIFIED' };
-  if (heldDelegation(state, approver)) return { kind: 'reject', reason: 'DELEGATION_CHAIN_FORBIDDEN' };
+  if (heldDelegation(state, approver) || standingDelegationFor(state, approver, delivery.standingDelegations, delivery.receivedAt)) {
+    return { kind: 'reject', reason: 'DELEGATION_CHAIN_FORBIDDEN' };
+  }
   if (!state.approvers.some((rule) => matchesRule(rule, approver))) return { kind: 'reject', reason: 'APPROVER_NOT_ELIGIBLE' };
   if (delegatedAway(state, approver)) return { kind: 'reject', reason: 'DELEGATED_AWAY' };
   const earlier = state.votes.find((vote) => personOf(vote.approver) === personOf(approver));
@@ -255,16 +303,23 @@ export function judgeVote(state: ApprovalState, delivery: CallbackDelivery): Vot
   if (delegation) return judgeDelegation(state, delivery, approver, delegation);
   const vote = parsed!;
   const held = approver.via === 'link' ? undefined : heldDelegation(state, approver);
+  let actingFor: Omit<VerifiedApprover, 'groups'> | undefined = held?.from;
   if (!held) {
     // A delegate's second vote is their first, counted once, though they hold nothing now.
     const asDelegate = state.votes.find((counted) => counted.onBehalfOf !== undefined && personOf(counted.approver) === personOf(approver));
     if (asDelegate) return { kind: 'duplicate', sameAs: asDelegate.deliveryId };
-    if (approver.via !== 'link' && !state.approvers.some((rule) => matchesRule(rule, approver))) return { kind: 'reject', reason: 'APPROVER_NOT_ELIGIBLE' };
+    if (approver.via !== 'link' && !state.approvers.some((rule) => matchesRule(rule, approver))) {
+      // Not an approver in their own right: an out-of-office delegation to them may let them vote for an absent approver.
+      const standing = standingDelegationFor(state, approver, delivery.standingDelegations, delivery.receivedAt);
+      if (!standing) return { kind: 'reject', reason: 'APPROVER_NOT_ELIGIBLE' };
+      const { groups: _fromGroups, ...from } = standing.from;
+      actingFor = from;
+    }
     if (approver.via !== 'link' && delegatedAway(state, approver)) return { kind: 'reject', reason: 'DELEGATED_AWAY' };
   }
   const selfForbidden = vote.decision === 'approve' && !rules.allowSelfApproval && state.initiator !== undefined;
   // A delegate never approves their own request, nor the request of the person they act for.
-  if (selfForbidden && (isInitiator(state.initiator!, approver) || (held && isInitiator(state.initiator!, held.from as VerifiedApprover)))) {
+  if (selfForbidden && (isInitiator(state.initiator!, approver) || (actingFor && isInitiator(state.initiator!, actingFor as VerifiedApprover)))) {
     return { kind: 'reject', reason: 'SELF_APPROVAL_FORBIDDEN' };
   }
   if (rules.requireComment[vote.decision] && vote.comment === undefined) return { kind: 'reject', reason: 'COMMENT_REQUIRED' };
@@ -280,7 +335,7 @@ export function judgeVote(state: ApprovalState, delivery: CallbackDelivery): Vot
       at: delivery.receivedAt,
       actionDigest: state.actionDigest,
       deliveryId: delivery.deliveryId,
-      ...(held ? { onBehalfOf: held.from } : {}),
+      ...(actingFor ? { onBehalfOf: actingFor } : {}),
     },
   };
 }

@@ -23,6 +23,7 @@ export { waitForQuorum, waitForAny, waitForAll, type QuorumOptions, type QuorumR
 export { markWaitingForCallbacks, WAITING_SEARCH_ATTRIBUTE } from './waiting-attribute';
 export { APPROVERS_SEARCH_ATTRIBUTE } from './approvers-attribute';
 export { awaitCallback, type AwaitCallbackInput } from './await-callback';
+export { standingDelegations, type StandingDelegationsInput } from './standing-delegations';
 export { publishCallbackUrls } from './publish-callback-urls';
 export { requestApproval, restoreApproval, type Approval, type ApprovalResult, type RequestApprovalOptions, type RestoreApprovalOptions } from './request-approval';
 export type { ApprovalState } from './approval-rules';
@@ -54,6 +55,7 @@ export type {
   DelegationReply,
   JsonValue,
   ReassignApprovalRequest,
+  StandingDelegation,
   VerifiedApprover,
   VoteInput,
   VoteReply,

@@ -19,6 +19,8 @@ export interface InboxView {
   incomplete: boolean;
   /** The decision just recorded, to say so above the list. */
   voted?: 'approve' | 'reject' | 'delegate';
+  /** The out-of-office form's target and CSRF token, when the gateway serves `/inbox/delegation`. */
+  delegation?: { href: string; csrf: string };
 }
 
 function detailValue(value: unknown): string {
@@ -89,5 +91,21 @@ export function renderInboxPage(view: InboxView): string {
   if (view.incomplete) parts.push('<p class="note">Some requests could not be loaded right now; reload the page in a moment.</p>');
   if (view.entries.length === 0) parts.push('<p id="inbox-empty">Nothing is waiting for your decision.</p>');
   parts.push(...view.entries.map(renderEntry));
+  if (view.delegation) {
+    parts.push(
+      [
+        '<section class="out-of-office" id="out-of-office">',
+        '<h2>Out of office</h2>',
+        '<p class="meta">Name someone to decide for you until a date: they may vote on your behalf on what you may decide, never on your own requests.</p>',
+        `<form method="post" action="${escapeHtml(view.delegation.href)}" enctype="application/x-www-form-urlencoded">`,
+        `<input type="hidden" name="csrf" value="${escapeHtml(view.delegation.csrf)}">`,
+        '<div class="field"><label for="ooo-to">Delegate (their email)</label><input type="email" id="ooo-to" name="to" maxlength="320" required></div>',
+        '<div class="field"><label for="ooo-until">Until</label><input type="date" id="ooo-until" name="until" required></div>',
+        '<div class="actions"><button type="submit">Name delegate</button></div>',
+        '</form>',
+        '</section>',
+      ].join('\n'),
+    );
+  }
   return layout(heading, parts.join('\n'));
 }

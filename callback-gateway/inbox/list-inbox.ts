@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
-import type { ApprovalAction, ApprovalInitiator, ApprovalReport, VerifiedApprover } from '../../protocol/approval-messages';
+import type { ApprovalAction, ApprovalInitiator, ApprovalReport, StandingDelegation, VerifiedApprover } from '../../protocol/approval-messages';
 import { APPROVERS_SEARCH_ATTRIBUTE_NAME, approverKeysOfPerson } from '../../protocol/approver-keys';
 import { approvalsQuery } from '../../protocol/definitions';
-import { heldDelegation, mayDecide, tally } from '../../workflows/approval-rules';
+import { heldDelegation, mayDecide, mayDecideOnBehalf, tally } from '../../workflows/approval-rules';
+import { readStandingDelegations } from './standing-delegations';
 import { describeError, type Logger } from '../logger';
 import { classify, withinDeadline } from '../temporal-calls';
 
@@ -67,8 +68,8 @@ export function inboxVisibilityQuery(keys: readonly string[]): string {
   return `${APPROVERS_SEARCH_ATTRIBUTE_NAME} IN (${keys.map(queryLiteral).join(', ')}) AND ExecutionStatus = 'Running'`;
 }
 
-/** The entries of one workflow's report that `person` may decide now. */
-function entriesOf(workflowId: string, reports: readonly ApprovalReport[], person: VerifiedApprover): InboxEntry[] {
+/** The entries of one workflow's report that `person` may decide now, themselves or for someone (a hand-off, or an out-of-office delegation in `standing`). */
+function entriesOf(workflowId: string, reports: readonly ApprovalReport[], person: VerifiedApprover, standing: readonly StandingDelegation[], now: string): InboxEntry[] {
   return reports.flatMap((report): InboxEntry[] => {
     if (report.status !== 'pending' || !report.approvers || !report.executionChain) return [];
     const approval = {
@@ -78,8 +79,10 @@ function entriesOf(workflowId: string, reports: readonly ApprovalReport[], perso
       ...(report.initiator ? { initiator: report.initiator } : {}),
       ...(report.delegations ? { delegations: report.delegations } : {}),
     };
-    if (!mayDecide(approval, person)) return [];
-    const held = heldDelegation(approval, person)?.from;
+    const own = mayDecide(approval, person);
+    const away = own ? undefined : mayDecideOnBehalf(approval, person, standing, now);
+    if (!own && !away) return [];
+    const held = heldDelegation(approval, person)?.from ?? away?.from;
     const { approvals, rejections } = tally(approval);
     return [
       {
@@ -115,7 +118,11 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
  *   whose query does not answer in time is left out and the inbox marked `incomplete`.
  */
 export async function listInbox(client: Client, person: VerifiedApprover, options: ListInboxOptions): Promise<Inbox> {
-  const query = inboxVisibilityQuery(approverKeysOfPerson(person));
+  const now = new Date().toISOString();
+  // The absent approvers whose requests this person may decide for them: their keys find those workflows too.
+  const standing = (await readStandingDelegations(client, person, options.queryTimeoutMs, options.logger)).filter((delegation) => Date.parse(delegation.until) > Date.parse(now));
+  const keys = [...new Set([...approverKeysOfPerson(person), ...standing.flatMap((delegation) => approverKeysOfPerson(delegation.from))])];
+  const query = inboxVisibilityQuery(keys);
   let workflows: Array<{ workflowId: string; runId: string }>;
   try {
     workflows = await withinDeadline(client, options.timeoutMs, async () => {
@@ -134,7 +141,7 @@ export async function listInbox(client: Client, person: VerifiedApprover, option
   await eachLimited(workflows, INBOX_QUERY_CONCURRENCY, async ({ workflowId, runId }) => {
     try {
       const reports = await withinDeadline(client, options.queryTimeoutMs, () => client.workflow.getHandle(workflowId, runId).query(approvalsQuery));
-      entries.push(...entriesOf(workflowId, reports, person));
+      entries.push(...entriesOf(workflowId, reports, person, standing, now));
     } catch (err) {
       // No worker answered in time, or the run closed meanwhile: its approvals are not shown rather than guessed.
       incomplete = true;

@@ -30,6 +30,7 @@ import { APPROVAL_PAGE_PART, approvalPage } from './approval-page';
 import { CALLBACK_STATUS_PART, callbackStatus, PROVE_DELIVERY_ID_PART, proveDeliveryId } from './callback-status';
 import { beginSignIn, SIGN_IN_PATH } from '../sign-in/begin-sign-in';
 import { IDENTIFY_VOTER_PART, identifyVoter } from '../sign-in/identify-voter';
+import { readStandingDelegations } from '../inbox/standing-delegations';
 import type { SignIn } from '../sign-in/sign-in';
 
 /** What the callback URL routes need; defaults are resolved by `createGateway`. */
@@ -133,7 +134,7 @@ async function receiptOr(err: unknown, chains: ExecutionChains, target: Callback
 }
 
 /** The bounds a delivery's Temporal calls run under. */
-type Timeouts = Pick<DeliveryRouteDeps, 'timeoutMs' | 'queryTimeoutMs'>;
+type Timeouts = Pick<DeliveryRouteDeps, 'timeoutMs' | 'queryTimeoutMs' | 'logger'>;
 
 /**
  * The handler that delivers an admitted request as a `kind` delivery: by default a durable
@@ -154,6 +155,8 @@ function deliver(kind: DeliveryKind, chains: ExecutionChains, recent: RecentDeli
     state.deliveryId = deliveryId;
     if (kind === 'fail') checkFailureReport(data);
     const { vote } = state;
+    // A signed-in voter's out-of-office delegations go with the vote, for the workflow to judge.
+    const standing = vote?.approver ? await readStandingDelegations(chains.client, vote.approver, timeouts.queryTimeoutMs, timeouts.logger) : [];
     const delivery = buildDelivery(req, {
       callbackId: claims.callbackId,
       kind,
@@ -162,6 +165,7 @@ function deliver(kind: DeliveryKind, chains: ExecutionChains, recent: RecentDeli
       data: vote ? vote.data : data,
       apiKeyId: apiKey?.id,
       ...(vote ? { approver: vote.approver ?? linkHolder(deliveryId), actionDigest: vote.actionDigest } : {}),
+      ...(standing.length > 0 ? { standingDelegations: standing } : {}),
     });
     const accepted = { callbackId: claims.callbackId, deliveryId };
     const answer = (status: number, body: z.infer<typeof acceptedResponseSchema> | z.infer<typeof answeredResponseSchema>) =>
@@ -330,7 +334,7 @@ export const CALLBACK_ROUTE_CONTRACTS: readonly RouteContract[] = [
  */
 export function deliveryRoutes(deps: DeliveryRouteDeps): express.Router {
   const { chains, timeoutMs } = deps;
-  const timeouts: Timeouts = { timeoutMs, queryTimeoutMs: deps.queryTimeoutMs };
+  const timeouts: Timeouts = { timeoutMs, queryTimeoutMs: deps.queryTimeoutMs, logger: deps.logger };
   const recent = new RecentDeliveries();
   const admit = [limitPerClientIp(deps.rateLimits?.perIp), authenticate(deps.verifier, deps.apiKeys), limitPerApiKey(deps.rateLimits?.perKey)];
   const checkSignature = checkCallbackSignature(deps.signatureSecrets, deps.logger);

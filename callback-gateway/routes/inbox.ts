@@ -10,6 +10,7 @@ import { refusing, type ContractPart } from '../contract/contract-parts';
 import { answeredResponseSchema, formBodySchema } from '../contract/schemas';
 import type { ExecutionChains } from '../execution-chain';
 import { listInbox, type InboxEntry } from '../inbox/list-inbox';
+import { delegationInvalid, readStandingDelegations, revokeStandingDelegation, setStandingDelegation } from '../inbox/standing-delegations';
 import { renderInboxPage } from '../inbox/inbox-page';
 import { sendPage } from '../html-pages';
 import type { Logger } from '../logger';
@@ -38,6 +39,12 @@ export const INBOX_SIGN_IN_PATH = '/inbox/sign-in';
 /** Where the inbox posts a decision on one approval (OpenAPI template). */
 export const INBOX_DECISION_PATH = '/inbox/{workflowId}/{callbackId}';
 
+/** Where a signed-in person names (POST) or stops (DELETE) an out-of-office delegate. */
+export const INBOX_DELEGATION_PATH = '/inbox/delegation';
+
+/** The form fields (or JSON members) of an out-of-office delegation: the delegate's email, until when, and the inbox's `delegationCsrf`. */
+export const INBOX_DELEGATION_FIELDS = { to: 'to', until: 'until', csrf: 'csrf' } as const;
+
 /** The form fields (or JSON members) of a decision from the inbox. */
 export const INBOX_DECISION_FIELDS = { decision: 'decision', comment: 'comment', csrf: 'csrf', actionDigest: 'actionDigest', executionChain: 'executionChain', delegateTo: 'delegateTo' } as const;
 
@@ -54,6 +61,8 @@ export interface InboxRouteDeps {
   queryTimeoutMs: number;
   maxBodyBytes: number;
   rateLimits?: GatewayRateLimits;
+  /** The task queue the workers that run `standingDelegations` poll; without it, `/inbox/delegation` is not served (404). */
+  taskQueue?: string;
 }
 
 /** The session's refusals: none, or one that does not verify. */
@@ -84,6 +93,7 @@ export const inboxResponseSchema = z
     signedInAs: z.strictObject({ issuer: z.string(), subject: z.string(), email: z.string().optional(), name: z.string().optional() }),
     approvals: z.array(INBOX_ENTRY_SCHEMA),
     incomplete: z.boolean().describe('Some workflows could not be read in time: their approvals may be missing; ask again.'),
+    delegationCsrf: z.string().describe('The CSRF token of this session for `POST`/`DELETE /inbox/delegation`.'),
   })
   .meta({ id: 'Inbox', description: 'Every open approval the signed-in person may decide, oldest request first.' });
 
@@ -122,6 +132,24 @@ const INBOX_GET: Omit<RouteContract, 'method'> = {
   pageParts: [RATE_LIMIT_PART, SESSION_PART, { refusals: CLASSIFIED_REFUSALS }],
 };
 
+const DELEGATION_BODY = {
+  description: 'The delegation, as the inbox page posts it (or JSON with the same members): `to` (the delegate\'s email), `until` (ISO 8601, for POST) and `csrf` (`delegationCsrf` of `GET /inbox`).',
+  required: true,
+  content: { 'application/x-www-form-urlencoded': { schema: formBodySchema }, 'application/json': { schema: formBodySchema } },
+};
+
+const DELEGATION_SET_SCHEMA = z
+  .strictObject({ to: z.string(), until: z.string() })
+  .meta({ id: 'StandingDelegationSet', description: 'The out-of-office delegation as set: the delegate\'s email and until when.' });
+
+const BACK_TO_INBOX_DELEGATED: Answer = {
+  description: 'A browser: the delegation was set (or ended); back to `/inbox`.',
+  headers: { Location: z.string().meta({ param: { description: '`/inbox`.' } }) },
+};
+
+/** What setting or ending an out-of-office delegation refuses. */
+const DELEGATION_PART: ContractPart = { refusals: refusing('CSRF_TOKEN_INVALID', 'DELEGATION_INVALID') };
+
 const SIGN_IN_PART: ContractPart = { refusals: { SIGN_IN_NOT_CONFIGURED: ['Retry-After'], SIGN_IN_PROVIDER_UNAVAILABLE: ['Retry-After'] } };
 
 const INBOX_SIGN_IN: Omit<RouteContract, 'method'> = {
@@ -158,7 +186,33 @@ export const INBOX_ROUTE_CONTRACTS: readonly RouteContract[] = [
     answers: { 200: { description: "The workflow's answer to the vote.", content: json(answeredResponseSchema) }, 303: BACK_TO_INBOX },
     pageParts: [RATE_LIMIT_PART, READ_BODY_PART, SESSION_PART, DECISION_PART, { refusals: VOTE_REFUSALS }, { refusals: TEMPORAL_CALL_REFUSALS }],
   },
+  {
+    method: 'post',
+    path: INBOX_DELEGATION_PATH,
+    tag: 'Sign-in',
+    summary: 'Name an out-of-office delegate',
+    description:
+      "The signed-in person names `to` (a verified email) their delegate until `until`: the delegate may then vote on their behalf on every request they may decide (recorded `onBehalfOf`), never on the person's own requests, and never passing it on. Held durably by the delegate's `standingDelegations` workflow (started on the workers' task queue); replaces the person's earlier delegation to the same delegate. Served when the gateway knows that task queue.",
+    body: DELEGATION_BODY,
+    parts: [RATE_LIMIT_PART, { headers: SESSION_COOKIE_PARAM }, READ_BODY_PART, SESSION_PART, DELEGATION_PART, { refusals: TEMPORAL_CALL_REFUSALS }],
+    answers: { 200: { description: 'The delegation as set.', content: json(DELEGATION_SET_SCHEMA) }, 303: BACK_TO_INBOX_DELEGATED },
+    pageParts: [RATE_LIMIT_PART, READ_BODY_PART, SESSION_PART, DELEGATION_PART, { refusals: TEMPORAL_CALL_REFUSALS }],
+  },
+  {
+    method: 'delete',
+    path: INBOX_DELEGATION_PATH,
+    tag: 'Sign-in',
+    summary: 'End an out-of-office delegation',
+    description: "Ends the signed-in person's delegation to `to`. Ending one that does not exist is not an error.",
+    body: DELEGATION_BODY,
+    parts: [RATE_LIMIT_PART, { headers: SESSION_COOKIE_PARAM }, READ_BODY_PART, SESSION_PART, DELEGATION_PART, { refusals: TEMPORAL_CALL_REFUSALS }],
+    answers: { 204: { description: 'Ended (or there was none).' } },
+    pageParts: [RATE_LIMIT_PART, READ_BODY_PART, SESSION_PART, DELEGATION_PART, { refusals: TEMPORAL_CALL_REFUSALS }],
+  },
 ];
+
+/** The CSRF context of the session's out-of-office delegation forms, apart from any approval's. */
+const DELEGATION_CSRF_CONTEXT = 'inbox-delegation';
 
 function fieldsOf(data: unknown): Record<string, unknown> {
   return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
@@ -201,6 +255,7 @@ export function inboxRoutes(deps: InboxRouteDeps): express.Router {
         signedInAs: { issuer, subject, ...(email ? { email } : {}), ...(name ? { name } : {}) },
         approvals: withCsrf,
         incomplete: inbox.incomplete,
+        delegationCsrf: csrfTokenFor(signIn.sessionKey, session.id, DELEGATION_CSRF_CONTEXT),
       });
     }
     const voted = (req.query as Record<string, unknown>).voted;
@@ -208,7 +263,17 @@ export function inboxRoutes(deps: InboxRouteDeps): express.Router {
       ...entry,
       decideHref: `${signIn.basePath}${INBOX_PATH}/${encodeURIComponent(entry.workflowId)}/${encodeURIComponent(entry.callbackId)}`,
     }));
-    sendPage(res, 200, renderInboxPage({ person: session.approver, entries, incomplete: inbox.incomplete, ...(voted === 'approve' || voted === 'reject' || voted === 'delegate' ? { voted } : {}) }));
+    sendPage(
+      res,
+      200,
+      renderInboxPage({
+        person: session.approver,
+        entries,
+        incomplete: inbox.incomplete,
+        ...(voted === 'approve' || voted === 'reject' || voted === 'delegate' ? { voted } : {}),
+        ...(deps.taskQueue ? { delegation: { href: `${signIn.basePath}${INBOX_DELEGATION_PATH}`, csrf: csrfTokenFor(signIn.sessionKey, session.id, DELEGATION_CSRF_CONTEXT) } } : {}),
+      }),
+    );
   };
 
   const beginInboxSignIn: RequestHandler = async (_req, res) => {
@@ -240,6 +305,7 @@ export function inboxRoutes(deps: InboxRouteDeps): express.Router {
     if (typeof actionDigest !== 'string' || actionDigest === '' || typeof executionChain !== 'string' || executionChain === '') {
       throw new CallbackError('VOTE_INVALID', 'A decision from the inbox carries the actionDigest and executionChain the inbox listed; nothing was recorded.');
     }
+    const standing = await readStandingDelegations(deps.client, session.approver, deps.queryTimeoutMs, logger);
     const delivery = buildDelivery(req, {
       callbackId,
       kind: 'complete',
@@ -249,6 +315,7 @@ export function inboxRoutes(deps: InboxRouteDeps): express.Router {
       data: voteDataOf(fields),
       approver: session.approver,
       actionDigest,
+      standingDelegations: standing,
     });
     const result = await deliverSync(deps.chains, { workflowId, executionChain }, delivery, VOTE_WAIT_SECONDS);
     if (!result) throw unavailable(new Error('no worker answered the vote in time'));
@@ -257,8 +324,48 @@ export function inboxRoutes(deps: InboxRouteDeps): express.Router {
     res.status(200).json({ status: result.outcome, callbackId, deliveryId: delivery.deliveryId, callbackStatus: result.status, reply: result.reply ?? null });
   };
 
+  /** The session and fields of a delegation form, its CSRF token checked. */
+  const delegationRequest = async (req: Request, res: Response): Promise<{ session: Session; fields: Record<string, unknown>; to: string } | undefined> => {
+    const session = await sessionOf(req, res, false);
+    if (!session || !signIn) return undefined;
+    const fields = fieldsOf(receivedBody(res).data);
+    if (!csrfTokenMatches(signIn.sessionKey, fields[INBOX_DELEGATION_FIELDS.csrf], session.id, DELEGATION_CSRF_CONTEXT)) {
+      throw new CallbackError('CSRF_TOKEN_INVALID', 'This delegation did not come from the inbox this gateway showed you; nothing was set. Open /inbox again.');
+    }
+    const to = fields[INBOX_DELEGATION_FIELDS.to];
+    if (typeof to !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(to.trim()) || to.length > 320) throw delegationInvalid('Name the delegate by their email (to), as their sign-in gives it.');
+    return { session, fields, to: to.trim().toLowerCase() };
+  };
+
+  const setDelegation: RequestHandler = async (req, res) => {
+    const request = await delegationRequest(req, res);
+    if (!request || !signIn) return;
+    const { session, fields, to } = request;
+    const until = typeof fields[INBOX_DELEGATION_FIELDS.until] === 'string' ? Date.parse(fields[INBOX_DELEGATION_FIELDS.until] as string) : NaN;
+    if (Number.isNaN(until)) throw delegationInvalid('until is when the delegation ends, as an ISO 8601 date or time (2027-01-15 or 2027-01-15T18:00:00Z).');
+    const approver = session.approver;
+    if (approver.email !== undefined && approver.emailVerified === true && approver.email.toLowerCase() === to) throw delegationInvalid('You cannot name yourself your delegate.');
+    const delegation = { from: approver, to: { email: to }, until: new Date(until).toISOString(), setAt: new Date().toISOString() };
+    await setStandingDelegation(deps.client, deps.taskQueue!, delegation, deps.timeoutMs);
+    logger.info('standing delegation set', { requestId: requestState(res).requestId, until: delegation.until });
+    if (requestState(res).html) return void res.redirect(303, `${signIn.basePath}${INBOX_PATH}`);
+    res.status(200).json({ to, until: delegation.until });
+  };
+
+  const revokeDelegation: RequestHandler = async (req, res) => {
+    const request = await delegationRequest(req, res);
+    if (!request) return;
+    await revokeStandingDelegation(deps.client, request.session.approver, request.to, deps.timeoutMs);
+    logger.info('standing delegation ended', { requestId: requestState(res).requestId });
+    res.status(204).end();
+  };
+
   const router = express.Router();
   const perIp = limitPerClientIp(deps.rateLimits?.perIp);
+  if (deps.taskQueue) {
+    router.post(INBOX_DELEGATION_PATH, markHtmlRequests, perIp, readBody(deps.maxBodyBytes), setDelegation);
+    router.delete(INBOX_DELEGATION_PATH, markHtmlRequests, perIp, readBody(deps.maxBodyBytes), revokeDelegation);
+  }
   router.get(INBOX_PATH, markHtmlRequests, perIp, showInbox);
   router.get(INBOX_SIGN_IN_PATH, markHtmlRequests, perIp, beginInboxSignIn);
   router.post(expressPath(INBOX_DECISION_PATH), markHtmlRequests, perIp, readBody(deps.maxBodyBytes), decide);

@@ -129,7 +129,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     rateLimits: options.rateLimits,
     ...(options.webhookSources ? { webhooks: { sources: options.webhookSources, taskQueue, holdMs: options.webhookHoldMs, maxHeldEvents: options.webhookMaxHeldEvents } } : {}),
     ...(options.withoutPublishedReceiptKeys ? {} : { receiptKeys: receiptKeys.published }),
-    ...(options.signIn ? { signIn: options.signIn } : {}),
+    ...(options.signIn ? { signIn: options.signIn, approvalsTaskQueue: taskQueue } : {}),
     ...(options.slack ? { slack: options.slack } : {}),
   });
   const gateway = await listen(app, { maxBodyBytes: options.maxBodyBytes, ...options.serverLimits }, options.gatewayPort);

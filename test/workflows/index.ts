@@ -21,7 +21,7 @@ import {
 } from '../../workflows';
 import { callbackUrlQuery } from '../../protocol/definitions';
 
-export { awaitCallback, webhookEvent, webhookMailbox } from '../../workflows';
+export { awaitCallback, standingDelegations, webhookEvent, webhookMailbox } from '../../workflows';
 export { ticketTriage } from '../../examples/ticket-triage/workflows';
 export { pullRequestMerged } from '../../examples/github-pr/workflows';
 export { urlToStarter } from './url-to-starter';
