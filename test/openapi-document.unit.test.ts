@@ -171,7 +171,7 @@ describe('the generated OpenAPI document', () => {
       publishedKeysRoutes({}),
       signInRoutes({ logger: unused }),
       slackApprovalRoutes({ chains: unused, verifier: unused, logger: unused, signingSecrets: [], teamIds: [], maxBodyBytes: 1 }),
-      inboxRoutes({ client: unused, chains: unused, logger: unused, timeoutMs: 1, queryTimeoutMs: 1, maxBodyBytes: 1 } as InboxRouteDeps),
+      inboxRoutes({ client: unused, chains: unused, logger: unused, timeoutMs: 1, queryTimeoutMs: 1, maxBodyBytes: 1, taskQueue: 'q' } as InboxRouteDeps),
     ];
     const mounted = routers.flatMap((router) =>
       (router.stack as Array<{ route?: { path: string; methods: Record<string, boolean> } }>).flatMap(({ route }) => {
