@@ -8,7 +8,7 @@ export interface CallbackWorkerOptions {
   taskQueue: string;
   /** What the {@link durableCallbacks} plugin installs: URL minting, payload encryption. */
   callbacks: DurableCallbacksOptions;
-  /** Your workflows. Default: this package's ready-made `awaitCallback`, and the `webhookEvent` and `webhookMailbox` that webhooks run. */
+  /** Your workflows. Default: this package's ready-made `awaitCallback`, the `webhookEvent` and `webhookMailbox` that webhooks run, and the `standingDelegations` of out-of-office approvers. */
   workflowsPath?: string;
   /** A pre-built workflow bundle, instead of `workflowsPath`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -24,7 +24,7 @@ export interface CallbackWorkerOptions {
 
 /**
  * Sugar for `Worker.create` with the {@link durableCallbacks} plugin: a worker that runs your
- * workflows (or, by default, the ready-made `awaitCallback`, `webhookEvent` and `webhookMailbox`) with callback URL minting installed.
+ * workflows (or, by default, the ready-made `awaitCallback`, `webhookEvent`, `webhookMailbox` and `standingDelegations`) with callback URL minting installed.
  * Call `run()` on the result.
  *
  * It keeps the SDK's worker defaults, which already give a callback its fastest way to the next
