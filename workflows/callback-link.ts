@@ -109,7 +109,9 @@ export async function reissueLink(entry: CallbackEntry, options: ReissueOptions 
     throw err;
   }
   if (entry.link === link) entry.url = minted.url;
-  return { callbackId: entry.id, url: minted.url, link, expiresAt: new Date(linkExpiresAt ?? entry.expiresAt).toISOString() };
+  // In whole seconds, as the token's `exp` says it.
+  const expiresAt = Math.floor((linkExpiresAt ?? entry.expiresAt) / 1000) * 1000;
+  return { callbackId: entry.id, url: minted.url, link, expiresAt: new Date(expiresAt).toISOString() };
 }
 
 let updateInstalled = false;
