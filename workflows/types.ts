@@ -42,7 +42,7 @@ export interface CreateCallbackOptions<T = unknown> {
    * wait by much.
    */
   timeout?: Duration;
-  /** How long the URL is accepted. Default: `timeout` plus five minutes, else `'7d'`; at most 366 days. */
+  /** How long the callback (and, unless `linkExpiresIn` says less, its URL) is accepted. Default: `timeout` plus five minutes, else `'7d'`; at most 366 days. */
   expiresIn?: Duration;
   /**
    * How long the URL itself is accepted, when it should lapse before the wait does (at most
@@ -114,7 +114,10 @@ export interface Wait<T = unknown> {
   /** The wait's id, unique within the workflow (from the workflow's deterministic `uuid4()`). */
   readonly id: string;
   readonly label?: string;
-  /** When deliveries stop being accepted: the URL's expiry, or the end of a webhook wait's lifetime. */
+  /**
+   * When deliveries stop being accepted: the callback's end (a URL with `linkExpiresIn` lapses
+   * sooner: see `Callback.linkExpiresAt`), or the end of a webhook wait's lifetime.
+   */
   readonly expiresAt: Date;
   /** How far the wait has got. */
   readonly status: CallbackStatus;
