@@ -121,6 +121,17 @@ describe('reissuing a callback from workflow code', () => {
     await handle.terminate();
   });
 
+  test('two reissues at once mint one after the other: the last is current, both before it are replaced', async () => {
+    const { handle, url: first } = await startCallback();
+    await Promise.all([handle.signal(reissueSignal), handle.signal(reissueSignal)]);
+    let current = first;
+    await pollUntil('both reissues landed', async () => decodeJwt(tokenOf((current = (await handle.query(callbackUrlQuery))!))).lnk === 2, 15_000, 100);
+    expect(await codeOfResponse(await deliverSync(first, {}, 'through-first'))).toBe('CALLBACK_LINK_REPLACED');
+    expect((await deliverSync(current, {}, 'through-current')).status).toBe(200);
+    expect((await handle.query(callbacksQuery))[0]).toMatchObject({ link: 2 });
+    await handle.terminate();
+  });
+
   test('linkExpiresIn longer than the wait is refused INVALID_CALLBACK_OPTIONS', async () => {
     const handle = await h.start('createWithOptions', [{ timeout: '10m', linkExpiresIn: '20m' }]);
     const failure = await handle.result().catch((err: unknown) => err);

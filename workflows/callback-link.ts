@@ -1,5 +1,5 @@
 import type { Duration } from '@temporalio/common';
-import { ApplicationFailure, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { callbackRegistry, type CallbackEntry } from './callback-registry';
 import { durationMs, invalidOption } from './durations';
 import { scheduledActivities } from './schedule-activity';
@@ -14,6 +14,32 @@ import type { ReissuedCallbackUrl } from '../protocol/callback-messages';
  * reissued one), and reissuing. One builder of the minting activity's input, so every URL of a
  * callback binds what its first did.
  */
+
+/** How an approval's URL is minted (no API key, no GET, no signature): for approvals restored from snapshots that did not keep it. */
+const APPROVAL_LINK_SETTINGS: CallbackLinkSettings = { includeApiKey: false, requireApiKey: false, allowGet: false };
+
+/** How `entry`'s URLs are minted; undefined for a callback restored from a snapshot older than reissue (an approval's are known). */
+export function linkSettingsOf(entry: CallbackEntry): CallbackLinkSettings | undefined {
+  return entry.linkSettings ?? (entry.approval ? APPROVAL_LINK_SETTINGS : undefined);
+}
+
+/** The callbacks (by id) minting a new URL right now. Module state is per workflow execution. */
+const mintingNow = new Set<string>();
+
+/**
+ * Runs `mint` once no other new URL of `entry` is being minted: a reissue and an approval's
+ * `changeAction` each bind what the entry says when they begin, so the one that lands last must
+ * also have begun last.
+ */
+export async function oneLinkAtATime<T>(entry: CallbackEntry, mint: () => Promise<T>): Promise<T> {
+  await condition(() => !mintingNow.has(entry.id));
+  mintingNow.add(entry.id);
+  try {
+    return await mint();
+  } finally {
+    mintingNow.delete(entry.id);
+  }
+}
 
 /** Who may vote through an approval's URL, by its rules: what the token binds beside the digest. */
 export function approvalBindingOf(rules: ApprovalRules): Omit<ApprovalBinding, 'actionDigest'> {
@@ -74,7 +100,7 @@ function closed(entry: CallbackEntry): ApplicationFailure {
 /** Why `entry` cannot be reissued now, or undefined when it can. */
 function cannotReissue(entry: CallbackEntry): ApplicationFailure | undefined {
   if (entry.webhook) return invalidOption(`Wait ${entry.id} is a webhook wait: it has no URL to reissue.`);
-  if (!entry.linkSettings) return invalidOption(`Callback ${entry.id} was created by a version without reissue, which did not keep how its URL was minted; create a new callback instead.`);
+  if (!linkSettingsOf(entry)) return invalidOption(`Callback ${entry.id} was created by a version without reissue, which did not keep how its URL was minted; create a new callback instead.`);
   if (entry.status !== 'pending') return closed(entry);
   return undefined;
 }
@@ -85,9 +111,14 @@ function cannotReissue(entry: CallbackEntry): ApplicationFailure | undefined {
  * comes back down if minting fails. Deliveries, votes and delivery-id memory are untouched.
  */
 export async function reissueLink(entry: CallbackEntry, options: ReissueOptions = {}): Promise<ReissuedCallbackUrl> {
+  if (options.linkExpiresIn !== undefined) durationMs(options.linkExpiresIn, 'linkExpiresIn');
+  return oneLinkAtATime(entry, () => mintNextLink(entry, options));
+}
+
+async function mintNextLink(entry: CallbackEntry, options: ReissueOptions): Promise<ReissuedCallbackUrl> {
   const refusal = cannotReissue(entry);
   if (refusal) throw refusal;
-  const settings = entry.linkSettings!;
+  const settings = linkSettingsOf(entry)!;
   const requested = options.linkExpiresIn === undefined ? settings.linkExpiresInMs : durationMs(options.linkExpiresIn, 'linkExpiresIn');
   const previous = { link: entry.link, linkExpiresAt: entry.linkExpiresAt };
   const link = (entry.link ?? 0) + 1;
@@ -99,16 +130,13 @@ export async function reissueLink(entry: CallbackEntry, options: ReissueOptions 
   try {
     minted = await linkActivities(settings).generateCallbackUrl(linkInput(entry, settings));
   } catch (err) {
-    // Only this reissue's own generation is rolled back: a later reissue that began meanwhile keeps its own.
-    if (entry.link === link) {
-      if (previous.link === undefined) delete entry.link;
-      else entry.link = previous.link;
-      if (previous.linkExpiresAt === undefined) delete entry.linkExpiresAt;
-      else entry.linkExpiresAt = previous.linkExpiresAt;
-    }
+    if (previous.link === undefined) delete entry.link;
+    else entry.link = previous.link;
+    if (previous.linkExpiresAt === undefined) delete entry.linkExpiresAt;
+    else entry.linkExpiresAt = previous.linkExpiresAt;
     throw err;
   }
-  if (entry.link === link) entry.url = minted.url;
+  entry.url = minted.url;
   // In whole seconds, as the token's `exp` says it.
   const expiresAt = Math.floor((linkExpiresAt ?? entry.expiresAt) / 1000) * 1000;
   return { callbackId: entry.id, url: minted.url, link, expiresAt: new Date(expiresAt).toISOString() };

@@ -4,10 +4,10 @@ import { decide, timeoutOutcome, type ApprovalState } from './approval-rules';
 import { CallbackHandle } from './callback-handle';
 import { callbackRegistry, type CallbackEntry } from './callback-registry';
 import { mintCallback } from './create-callback';
-import { linkInput, reissueLink } from './callback-link';
+import { linkInput, linkSettingsOf, oneLinkAtATime, reissueLink } from './callback-link';
 import { durationMs, invalidOption } from './durations';
 import { scheduledActivities } from './schedule-activity';
-import type { CallbackLinkSettings, ReissueOptions, Wait } from './types';
+import type { ReissueOptions, Wait } from './types';
 import { approvalsQuery } from '../protocol/definitions';
 import { NAME_PATTERN } from '../protocol/names';
 import type { ApprovalActivities, CallbackActivities } from '../protocol/activity-contracts';
@@ -123,8 +123,6 @@ const APPROVAL_OPTIONS = new Set<string>([
 const RULE_FIELDS = new Set<string>(['issuer', 'subject', 'email', 'emailDomain', 'group', 'slackUserId', 'slackTeamId']);
 const ON_TIMEOUT = new Set<string>(['timed_out', 'reject', 'approve', 'cancel']);
 const DEFAULT_TIMEOUT: Duration = '7d';
-/** How an approval's URL is minted (no API key, no GET, no signature): for approvals restored from snapshots that did not keep it. */
-const APPROVAL_LINK_SETTINGS: CallbackLinkSettings = { includeApiKey: false, requireApiKey: false, allowGet: false };
 
 const isText = (value: unknown, max: number): value is string => typeof value === 'string' && value.trim().length > 0 && value.length <= max;
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 1;
@@ -295,6 +293,11 @@ class ApprovalHandle implements Approval {
 
   async changeAction(action: ApprovalAction): Promise<string> {
     const next = checkAction(action);
+    // After any reissue in flight: each new URL binds what the entry says when its minting begins.
+    return oneLinkAtATime(this.entry, () => this.mintForAction(next));
+  }
+
+  private async mintForAction(next: ApprovalAction): Promise<string> {
     const { state, entry } = this;
     if (state.outcome) throw decided(entry.id);
     const previous = state.actionDigest;
@@ -302,7 +305,7 @@ class ApprovalHandle implements Approval {
     state.actionDigest = '';
     let minted: { url: string; actionDigest?: string };
     try {
-      minted = await this.minting.generateCallbackUrl(linkInput(entry, entry.linkSettings ?? APPROVAL_LINK_SETTINGS, next));
+      minted = await this.minting.generateCallbackUrl(linkInput(entry, linkSettingsOf(entry)!, next));
     } catch (err) {
       state.actionDigest = previous;
       throw err;
