@@ -125,6 +125,8 @@ export interface DeliveryParts {
   /** For a vote: who the gateway identified (or the link holder) and the digest the token binds. */
   approver?: VerifiedApprover;
   actionDigest?: string;
+  /** The link generation of the verified token (`CallbackClaims.link`), never from the request's body; `null` for the inbox's votes, which come through no link. */
+  link?: number | null;
 }
 
 /**
@@ -172,5 +174,6 @@ export function buildDelivery(req: Request, parts: DeliveryParts): CallbackDeliv
     ...(parts.apiKeyId ? { apiKeyId: parts.apiKeyId } : {}),
     ...(parts.approver ? { approver: parts.approver } : {}),
     ...(parts.actionDigest ? { actionDigest: parts.actionDigest } : {}),
+    ...(parts.link || parts.link === null ? { link: parts.link } : {}),
   };
 }

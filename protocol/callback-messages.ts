@@ -49,6 +49,13 @@ export interface CallbackDelivery {
   approver?: VerifiedApprover;
   /** For an approval's vote: the action digest the URL's token binds. Set by the gateway from the verified token. */
   actionDigest?: string;
+  /**
+   * The link generation of the URL the request came through (absent: the callback's first link).
+   * Set by the gateway from the verified token only; the workflow refuses a link older than its
+   * current one with `CALLBACK_LINK_REPLACED`. `null` for a vote from the inbox, which names the
+   * approval by workflow and callback id behind the person's sign-in, through no link at all.
+   */
+  link?: number | null;
 }
 
 /** Which provider event reached a webhook wait: the gateway's source name, the event type and the key it was routed by. */
@@ -173,6 +180,8 @@ export interface CallbackInfo {
    * shows it, and its current digest (a vote for another digest is refused `ACTION_CHANGED`).
    */
   approval?: { action: ApprovalAction; actionDigest: string };
+  /** The current link generation, once the callback's URL was reissued (absent: its first link is current). */
+  link?: number;
 }
 
 /** What a webhook wait listens for: a gateway source, optionally one event type, and the key derived from each event. */
@@ -214,6 +223,8 @@ export interface CallbackStatusReport {
    * 20 refusals per callback) or `unknown` (never reached this workflow, or refused longer ago).
    */
   delivery?: { deliveryId: string; outcome: DeliveryOutcome; reason?: RejectionReason; issues?: PayloadIssue[] };
+  /** The current link generation, once the callback's URL was reissued (absent: its first link is current). */
+  link?: number;
 }
 
 /**
@@ -283,4 +294,25 @@ export interface CallbackUrlsRequest {
  */
 export interface PublishedCallbackUrls extends MintedCallbackUrl {
   callbacks: Record<string, MintedCallbackUrl>;
+}
+
+/** What an operator asks for with the `durableCallbacks.reissueCallback` update: a new URL for one pending callback. */
+export interface ReissueCallbackRequest {
+  callbackId: string;
+  /**
+   * How long the new URL is accepted, as a Temporal duration string or milliseconds (capped at the
+   * wait's own end). Default: as the callback's first URL (its `linkExpiresIn`, else the wait's end).
+   */
+  linkExpiresIn?: string | number;
+}
+
+/** The answer to {@link ReissueCallbackRequest}: the new URL (the old one is refused from now on) and its generation and expiry. */
+export interface ReissuedCallbackUrl {
+  callbackId: string;
+  /** The new URL. A bearer secret: hand it only to whoever should deliver or decide. */
+  url: string;
+  /** The new link generation (1 for the first reissue). */
+  link: number;
+  /** When the new URL stops being accepted (ISO 8601). */
+  expiresAt: string;
 }

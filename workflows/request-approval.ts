@@ -4,16 +4,16 @@ import { decide, timeoutOutcome, type ApprovalState } from './approval-rules';
 import { CallbackHandle } from './callback-handle';
 import { callbackRegistry, type CallbackEntry } from './callback-registry';
 import { mintCallback } from './create-callback';
+import { linkInput, linkSettingsOf, oneLinkAtATime, reissueLink } from './callback-link';
 import { durationMs, invalidOption } from './durations';
 import { scheduledActivities } from './schedule-activity';
-import type { Wait } from './types';
+import type { ReissueOptions, Wait } from './types';
 import { listPendingApprovals } from './approvers-attribute';
 import { approvalsQuery } from '../protocol/definitions';
 import { NAME_PATTERN } from '../protocol/names';
 import type { ApprovalActivities, CallbackActivities } from '../protocol/activity-contracts';
 import type {
   ApprovalAction,
-  ApprovalBinding,
   ApprovalDecidedBy,
   ApprovalInitiator,
   ApprovalOutcome,
@@ -42,6 +42,11 @@ export interface RequestApprovalOptions {
   rejectWhen?: { rejections: number };
   /** How long the request waits for a decision; the URL lives five minutes longer. Default 7 days. */
   timeout?: Duration;
+  /**
+   * How long each URL of the request is accepted, when shorter than `timeout` (at most `timeout`);
+   * {@link Approval.reissue} hands out a fresh one. Default: as long as the request waits.
+   */
+  linkExpiresIn?: Duration;
   /** What running out of time means. Default `timed_out` (neither approved nor rejected). */
   onTimeout?: ApprovalRules['onTimeout'];
   /** Who asked. With `allowSelfApproval` false (the default), they cannot approve it themselves. */
@@ -102,10 +107,18 @@ export interface Approval {
    * @throws `APPROVAL_DECIDED` when the approval was decided before the change could land.
    */
   changeAction(action: ApprovalAction): Promise<string>;
+  /**
+   * Mints a new URL for the same request and returns it: the same action digest and the same
+   * rules on who may vote. The previous URL is refused from now on with `410
+   * CALLBACK_LINK_REPLACED` (the approval page says the link was replaced); votes counted so far
+   * still count, and receipts still answer.
+   * @throws `CALLBACK_CLOSED` when the approval was decided; `INVALID_CALLBACK_OPTIONS` for a bad `linkExpiresIn`.
+   */
+  reissue(options?: ReissueOptions): Promise<string>;
 }
 
 const APPROVAL_OPTIONS = new Set<string>([
-  'action', 'approvers', 'quorum', 'rejectWhen', 'timeout', 'onTimeout', 'initiator', 'allowSelfApproval', 'allowLinkHolders',
+  'action', 'approvers', 'quorum', 'rejectWhen', 'timeout', 'linkExpiresIn', 'onTimeout', 'initiator', 'allowSelfApproval', 'allowLinkHolders',
   'requireComment', 'maxSignInAge', 'label', 'signReceipt', 'activitiesWith', 'activityOptions',
 ]);
 const RULE_FIELDS = new Set<string>(['issuer', 'subject', 'email', 'emailDomain', 'group', 'slackUserId', 'slackTeamId']);
@@ -285,6 +298,11 @@ class ApprovalHandle implements Approval {
 
   async changeAction(action: ApprovalAction): Promise<string> {
     const next = checkAction(action);
+    // After any reissue in flight: each new URL binds what the entry says when its minting begins.
+    return oneLinkAtATime(this.entry, () => this.mintForAction(next));
+  }
+
+  private async mintForAction(next: ApprovalAction): Promise<string> {
     const { state, entry } = this;
     if (state.outcome) throw decided(entry.id);
     const previous = state.actionDigest;
@@ -292,15 +310,7 @@ class ApprovalHandle implements Approval {
     state.actionDigest = '';
     let minted: { url: string; actionDigest?: string };
     try {
-      minted = await this.minting.generateCallbackUrl({
-        callbackId: entry.id,
-        expiresAt: entry.expiresAt,
-        includeApiKey: false,
-        requireApiKey: false,
-        allowGet: false,
-        executionChain: workflowInfo().firstExecutionRunId,
-        approval: { action: next, ...bindingOf(state.rules) },
-      });
+      minted = await this.minting.generateCallbackUrl(linkInput(entry, linkSettingsOf(entry)!, next));
     } catch (err) {
       state.actionDigest = previous;
       throw err;
@@ -315,6 +325,10 @@ class ApprovalHandle implements Approval {
     if (next.summary === undefined) delete entry.description;
     else entry.description = next.summary;
     return minted.url;
+  }
+
+  async reissue(options: ReissueOptions = {}): Promise<string> {
+    return (await reissueLink(this.entry, options)).url;
   }
 
   private async decide(): Promise<ApprovalResult> {
@@ -366,24 +380,17 @@ export async function requestApproval(options: RequestApprovalOptions): Promise<
     {
       mode: 'stream',
       timeout: options.timeout ?? DEFAULT_TIMEOUT,
+      ...(options.linkExpiresIn === undefined ? {} : { linkExpiresIn: options.linkExpiresIn }),
       title: action.title,
       ...(action.summary === undefined ? {} : { description: action.summary }),
       ...(options.label === undefined ? {} : { label: options.label }),
       ...(options.activitiesWith === undefined ? {} : { mintWith: options.activitiesWith }),
       ...(options.activityOptions === undefined ? {} : { activityOptions: options.activityOptions }),
     },
-    {
-      state,
-      binding: bindingOf(rules),
-    },
+    { state },
   );
   listPendingApprovals();
   return new ApprovalHandle(entry, state, receiptActivities(options), mintingActivities(options));
-}
-
-/** Who may vote through an approval's URL, by its rules: what the token binds beside the digest. */
-function bindingOf(rules: ApprovalRules): Omit<ApprovalBinding, 'actionDigest'> {
-  return { identity: rules.allowLinkHolders ? 'link-holder' : 'signed-in', ...(rules.maxAuthAgeSeconds === undefined ? {} : { maxAuthAgeSeconds: rules.maxAuthAgeSeconds }) };
 }
 
 /** The `APPROVAL_DECIDED` failure: the approval was decided before a change to it could land. */

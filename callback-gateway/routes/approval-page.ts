@@ -1,7 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { Request, RequestHandler } from 'express';
 import { describeError, type Logger } from '../logger';
-import { callbacksQuery } from '../../protocol/definitions';
+import { callbacksQuery, WORKFLOW_REFUSALS } from '../../protocol/definitions';
+import { CallbackError } from '../../protocol/errors';
+import { linkReplaced } from './callback-status';
 import type { CallbackInfo } from '../../protocol/callback-messages';
 import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from '../html-pages';
 import { refusing, type ContractPart } from '../contract/contract-parts';
@@ -31,7 +33,7 @@ export interface ApprovalPageDeps {
  * What {@link approvalPage} refuses: a workflow that is gone. A closed one gets the page that says
  * so, and one Temporal cannot describe in time the page without details.
  */
-export const APPROVAL_PAGE_PART: ContractPart = { refusals: { ...refusing('WORKFLOW_NOT_FOUND', 'INTERNAL_ERROR'), SIGN_IN_NOT_CONFIGURED: ['Retry-After'] } };
+export const APPROVAL_PAGE_PART: ContractPart = { refusals: { ...refusing('WORKFLOW_NOT_FOUND', 'INTERNAL_ERROR', 'CALLBACK_LINK_REPLACED'), SIGN_IN_NOT_CONFIGURED: ['Retry-After'] } };
 
 /** What the workflow said about the callback, or why it could not say. */
 type PageState = { kind: 'info'; info: CallbackInfo | undefined } | { kind: 'workflow_closed' } | { kind: 'unavailable' };
@@ -87,7 +89,8 @@ async function voterOf(req: Request, claims: CallbackClaims, token: string, sign
  *
  * Reads the callback's `title`, `description` and `form` with the workflow's `callbacks` query,
  * bounded by `timeoutMs`: a callback that is no longer pending gets the "already answered /
- * closed" page without buttons; when the query fails (no worker) the page still lets the person
+ * closed" page without buttons; one whose link was reissued since, the 410 `CALLBACK_LINK_REPLACED`
+ * page (this link was replaced), without buttons; when the query fails (no worker) the page still lets the person
  * answer. Never delivers anything.
  *
  * An approval's URL (a token with `apv`) gets the approval decision page instead: the action
@@ -109,6 +112,8 @@ export function approvalPage({ client, timeoutMs, logger, signIn }: ApprovalPage
     if (info && info.status !== 'pending') {
       return sendPage(res, 200, renderClosedPage({ reason: info.status, ...(info.title ? { title: info.title } : {}) }));
     }
+    // A pending wait whose link was reissued since: the 410 page says this link was replaced, and shows no form.
+    if (info && linkReplaced(claims, info.link)) throw new CallbackError('CALLBACK_LINK_REPLACED', WORKFLOW_REFUSALS.CALLBACK_LINK_REPLACED);
     if (claims.approval) {
       const voter = await voterOf(req, claims, req.params.token as string, signIn);
       return sendPage(

@@ -243,6 +243,8 @@ export function inboxRoutes(deps: InboxRouteDeps): express.Router {
       data: { decision, ...(typeof comment === 'string' && comment.trim() !== '' ? { comment } : {}) },
       approver: session.approver,
       actionDigest,
+      // Through no link: a reissue of the approval's URL leaves the inbox's decisions standing.
+      link: null,
     });
     const result = await deliverSync(deps.chains, { workflowId, executionChain }, delivery, VOTE_WAIT_SECONDS);
     if (!result) throw unavailable(new Error('no worker answered the vote in time'));

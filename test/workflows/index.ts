@@ -27,6 +27,7 @@ export { pullRequestMerged } from '../../examples/github-pr/workflows';
 export { urlToStarter } from './url-to-starter';
 export { signedApproval } from './signed-approval';
 export { auditedApproval, rollingApproval } from './audited-approval';
+export { reissuingCallback, reissuingApproval } from './reissue';
 
 export const releaseSignal = defineSignal('release');
 export const urlsQuery = defineQuery<string[]>('urls');
