@@ -17,6 +17,8 @@ import { createApprovalActivities, type ApprovalActivityDeps } from '../activiti
 import type { ReceiptSigningConfig } from '../config/receipt-config';
 import { formatReceiptKeySetup, loadReceiptKeyRing, RECEIPT_KEYS_MESSAGE } from '../keys/receipt-keys';
 import type { ApprovalRecord } from '../protocol/approval-messages';
+import { createNotificationActivities } from '../activities/notification-activities';
+import type { NotificationConfig } from '../config/notification-config';
 
 /** The plugin's name, as Temporal lists it among a worker's or client's plugins. */
 export const PLUGIN_NAME = 'durable-callbacks';
@@ -58,6 +60,13 @@ export interface DurableCallbacksOptions {
    * already loaded keys.
    */
   approvalReceipts?: ReceiptSigningConfig | ApprovalActivityDeps;
+  /**
+   * Notify people on this worker: registers `sendApprovalMail`, `postApprovalCard`,
+   * `updateApprovalCard` and `postNotificationWebhook`, which `requestApproval`'s `notify` (a
+   * `Notifier`) runs. Channels without settings here fail, not retried, with a code naming the
+   * variable to set (`MAIL_NOT_CONFIGURED`, `SLACK_NOT_CONFIGURED`).
+   */
+  notifications?: NotificationConfig;
 }
 
 /**
@@ -142,7 +151,8 @@ function isMinterDeps(options: CallbackMintingOptions): options is CallbackActiv
 /**
  * The Temporal plugin for durable callbacks: the one line that adds callbacks to an existing
  * worker or client. On a worker it registers the minting activity (with `minting`), the
- * approval receipt activity `signApprovalReceipt` (with `approvalReceipts`), the
+ * approval receipt activity `signApprovalReceipt` (with `approvalReceipts`), the notification
+ * activities (with `notifications`), the
  * webhook routing's activities (`subscribeWebhook`, `unsubscribeWebhook`, `holdWebhookEvent`, `recoverWebhookMailbox`), and, like on a client, the payload codec (with
  * `payloadCodec`).
  *
@@ -158,7 +168,7 @@ function isMinterDeps(options: CallbackMintingOptions): options is CallbackActiv
  * polls, so a bad key file stops `worker.run()` with its error instead of failing the first mint.
  */
 export function durableCallbacks(options: DurableCallbacksOptions = {}): SimplePlugin {
-  const { minting, payloadCodec, approvalReceipts } = options;
+  const { minting, payloadCodec, approvalReceipts, notifications } = options;
   const loading: Array<Promise<unknown>> = [];
   let activities: CallbackActivities | Promise<CallbackActivities> | undefined;
   let keySetup: Promise<KeySetupFields> | undefined;
@@ -201,6 +211,7 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
       ...(approvals
         ? ({ signApprovalReceipt: async (record: ApprovalRecord) => (await approvals.activities).signApprovalReceipt(record) } satisfies ApprovalActivities)
         : {}),
+      ...(notifications ? createNotificationActivities(notifications) : {}),
     },
     ...(deferred ? { dataConverter: withPayloadCodec(deferred.codec) } : {}),
   };
@@ -209,11 +220,12 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
 
 /** {@link DurableCallbacksOptions} from parsed configuration: minting with its keys, approval receipts with theirs, and the payload codec when configured. */
 export function pluginOptionsFrom(config: MintingConfig): DurableCallbacksOptions {
-  const { token, callbackBaseUrl, callbackApiKey, codec, defaultedSettings, receipts } = config;
+  const { token, callbackBaseUrl, callbackApiKey, codec, defaultedSettings, receipts, notifications } = config;
   return {
     minting: { token, callbackBaseUrl, ...(callbackApiKey ? { callbackApiKey } : {}), ...(defaultedSettings ? { defaultedSettings } : {}) },
     ...(codec ? { payloadCodec: codec } : {}),
     ...(receipts ? { approvalReceipts: receipts } : {}),
+    ...(notifications ? { notifications } : {}),
   };
 }
 
