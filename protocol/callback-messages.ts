@@ -1,4 +1,4 @@
-import type { ApprovalAction, VerifiedApprover } from './approval-messages';
+import type { ApprovalAction, ApprovalOutcome, VerifiedApprover } from './approval-messages';
 import type { WorkflowRefusalCode } from './workflow-refusals';
 
 /**
@@ -170,9 +170,10 @@ export interface CallbackInfo {
   webhook?: WebhookSubscriptionInfo;
   /**
    * For an approval (`requestApproval`): the action a person decides on, as the approval page
-   * shows it, and its current digest (a vote for another digest is refused `ACTION_CHANGED`).
+   * shows it, and its current digest (a vote for another digest is refused `ACTION_CHANGED`);
+   * once decided, its outcome, which the page (a mailed link) shows instead of the buttons.
    */
-  approval?: { action: ApprovalAction; actionDigest: string };
+  approval?: { action: ApprovalAction; actionDigest: string; outcome?: ApprovalOutcome };
 }
 
 /** What a webhook wait listens for: a gateway source, optionally one event type, and the key derived from each event. */
