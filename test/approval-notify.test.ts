@@ -7,7 +7,7 @@ import { startSlackWebApi, type SlackWebApiStandIn } from '../examples/slack-app
 import { notifyWebhookSecrets } from '../config/notification-config';
 import { approvalsQuery } from '../protocol/definitions';
 import type { NotificationReport, NotificationWebhookEvent } from '../workflows';
-import type { auditedApproval } from './workflows';
+import type { auditedApproval, productionChange } from './workflows';
 import type { AuditedApprovalInput } from './workflows/audited-approval';
 import { freePort } from './support/dev-server';
 import { postJson, startHarness, type Harness } from './support/harness';
@@ -225,5 +225,29 @@ describe('notification faults never block the approval; the result says which fa
     expect(slack.updates.filter((update) => ['C0FLAKY', 'C0BUSY'].includes(update.channel)).map((update) => update.channel).sort()).toEqual(['C0BUSY', 'C0FLAKY']);
     // Secrets stay out of what the workflow recorded.
     expect(JSON.stringify(await handle.fetchHistory())).not.toContain(BOT_TOKEN);
+  });
+});
+
+describe('the worked example (examples/it-change) asks in Slack through notify', () => {
+  test('its card is posted to the channel and, when the board does not decide in time, rewritten as rejected', async () => {
+    const before = slack.messages.length;
+    const handle = await h.start<typeof productionChange>('productionChange', [
+      {
+        system: 'prod-db-eu',
+        change: 'Grant contractor c-4411 read-only access',
+        reason: 'Migration window.',
+        ticket: 'CHG-2207',
+        requester: 'carol@example.com',
+        timeout: '2s',
+        slack: { channel: 'C0EXAMPLE', teamId: 'T1', approvers: ['U1'] },
+      },
+    ]);
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'rejected', applied: false });
+    expect(result.notifications).toEqual([expect.objectContaining({ channel: 'slack', target: 'C0EXAMPLE', sent: true, withdrawn: true })]);
+    const card = slack.messages.slice(before).find((message) => message.channel === 'C0EXAMPLE')!;
+    expect(card.ts).toBe(result.notifications[0]!.ts);
+    expect(card.buttons).toEqual([]);
+    expect(card.text).toContain('Rejected (no decision in time)');
   });
 });
