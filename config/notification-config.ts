@@ -69,3 +69,25 @@ export function notificationConfig(env: NotificationEnv, problems: ConfigProblem
     webhookSecrets,
   };
 }
+
+/**
+ * The worker's startup line about notifications, without a secret: the SMTP server's host and
+ * port (no credentials), the sender, the Slack API URL, the webhook senders' names. Undefined when
+ * no channel is configured.
+ */
+export function describeNotifications(config: NotificationConfig): string | undefined {
+  const parts: string[] = [];
+  if (config.mail) {
+    let server = 'the SMTP server';
+    try {
+      const url = new URL(config.mail.smtpUrl);
+      server = `${url.protocol}//${url.host}`;
+    } catch {
+      // Parsed at startup already; the line then names no server.
+    }
+    parts.push(`mail via ${server} from ${config.mail.from}`);
+  }
+  if (config.slack) parts.push(`Slack at ${config.slack.apiUrl}`);
+  if (config.webhookSecrets.size > 0) parts.push(`signed webhooks for ${[...config.webhookSecrets.keys()].join(', ')}`);
+  return parts.length ? parts.join('; ') : undefined;
+}

@@ -5,6 +5,7 @@ import { createNotificationActivities } from '../activities/notification-activit
 import { standardWebhooksHeaders } from '../activities/notification-webhook';
 import { slackFailure } from '../activities/slack-approval-card';
 import { loadWorkerConfig } from '../worker';
+import { describeNotifications } from '../config/notification-config';
 import { slackOutcomeBlocks } from '../workflows';
 import { codeOf } from './support/codes';
 
@@ -93,6 +94,10 @@ describe('the worker reads its notification settings once, from the environment'
     const config = loadWorkerConfig({ ...base, SMTP_URL: 'smtp://mailer:pw@mail.example.com:587', MAIL_FROM: 'approvals@example.com', SLACK_BOT_TOKEN: 'xoxb-1', NOTIFY_WEBHOOK_SECRETS: `ops=${secret}` });
     expect(config.notifications).toMatchObject({ mail: { smtpUrl: 'smtp://mailer:pw@mail.example.com:587', from: 'approvals@example.com' }, slack: { token: 'xoxb-1', apiUrl: 'https://slack.com/api/' } });
     expect(config.notifications?.webhookSecrets.get('ops')).toHaveLength(32);
+    // The worker's startup line names where notifications go, and no credential, token or secret.
+    const line = describeNotifications(config.notifications!)!;
+    expect(line).toBe('mail via smtp://mail.example.com:587 from approvals@example.com; Slack at https://slack.com/api/; signed webhooks for ops');
+    expect(describeNotifications(loadWorkerConfig(base).notifications!)).toBeUndefined();
   });
 
   test('none is needed; SMTP_URL without MAIL_FROM, a malformed secret and a bad SMTP_URL are each named, and no secret is echoed', async () => {

@@ -18,7 +18,7 @@ import type { ReceiptSigningConfig } from '../config/receipt-config';
 import { formatReceiptKeySetup, loadReceiptKeyRing, RECEIPT_KEYS_MESSAGE } from '../keys/receipt-keys';
 import type { ApprovalRecord } from '../protocol/approval-messages';
 import { createNotificationActivities } from '../activities/notification-activities';
-import type { NotificationConfig } from '../config/notification-config';
+import { describeNotifications, type NotificationConfig } from '../config/notification-config';
 
 /** The plugin's name, as Temporal lists it among a worker's or client's plugins. */
 export const PLUGIN_NAME = 'durable-callbacks';
@@ -80,6 +80,7 @@ class DurableCallbacksPlugin extends SimplePlugin {
     private readonly ready: Promise<unknown>,
     private readonly keySetup?: Promise<KeySetupFields>,
     private readonly receiptKeySetup?: Promise<string>,
+    private readonly notificationSetup?: string,
   ) {
     super(options);
   }
@@ -103,6 +104,7 @@ class DurableCallbacksPlugin extends SimplePlugin {
     if (!failure) {
       if (this.keySetup) logStartupLine(`${KEY_SETUP_MESSAGE}: ${formatKeySetup(await this.keySetup)}`);
       if (this.receiptKeySetup) logStartupLine(`${RECEIPT_KEYS_MESSAGE}: ${await this.receiptKeySetup}`);
+      if (this.notificationSetup) logStartupLine(`notifications: ${this.notificationSetup}`);
       return next(worker);
     }
     const running = next(worker);
@@ -215,7 +217,7 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
     },
     ...(deferred ? { dataConverter: withPayloadCodec(deferred.codec) } : {}),
   };
-  return new DurableCallbacksPlugin(pluginOptions, ready, keySetup, approvals?.setup);
+  return new DurableCallbacksPlugin(pluginOptions, ready, keySetup, approvals?.setup, notifications ? describeNotifications(notifications) : undefined);
 }
 
 /** {@link DurableCallbacksOptions} from parsed configuration: minting with its keys, approval receipts with theirs, and the payload codec when configured. */
