@@ -6,7 +6,7 @@ import { standardWebhooksHeaders } from '../activities/notification-webhook';
 import { slackFailure } from '../activities/slack-approval-card';
 import { loadWorkerConfig } from '../worker';
 import { describeNotifications } from '../config/notification-config';
-import { slackOutcomeBlocks } from '../workflows';
+import { checkNotifyChannels, slackOutcomeBlocks } from '../workflows';
 import { codeOf } from './support/codes';
 
 // The pure pieces of notifying: the mail's content (escaped), the webhook's signature (checked with
@@ -116,4 +116,21 @@ describe('the worker reads its notification settings once, from the environment'
     expect(message).not.toContain('c2hvcnQ');
     expect(message).not.toContain('not-a-secret-value');
   });
+});
+
+test.each([
+  ['not a list', { email: { to: ['a@example.com'] } }],
+  ['an email channel without addresses', [{ email: { to: [] } }]],
+  ['an address without @', [{ email: { to: ['ops'] } }]],
+  ['a Slack channel without its id', [{ slack: {} }]],
+  ['a webhook to a non-HTTP URL', [{ webhook: { url: 'ftp://example.com/x' } }]],
+  ['two channels in one entry', [{ slack: { channel: 'C1' }, email: { to: ['a@example.com'] } }]],
+  ['an unknown channel', [{ pager: { to: 'x' } }]],
+])('notify refuses %s with INVALID_CALLBACK_OPTIONS', (_what, channels) => {
+  expect(() => checkNotifyChannels(channels)).toThrow(expect.objectContaining({ type: 'INVALID_CALLBACK_OPTIONS', nonRetryable: true }));
+});
+
+test('notify takes mail, Slack and webhook channels', () => {
+  const channels = [{ email: { to: ['a@example.com'] } }, { slack: { channel: 'C1' } }, { webhook: { url: 'https://ops.example.com/hook', sender: 'ops' } }];
+  expect(checkNotifyChannels(channels)).toEqual(channels);
 });

@@ -35,6 +35,7 @@ export type {
   NotificationActivities,
   NotificationChannelKind,
   NotificationError,
+  NotificationFailureCode,
   NotificationKind,
   NotificationReport,
   NotificationWebhookEvent,
