@@ -182,8 +182,12 @@ describe('notification faults never block the approval; the result says which fa
     await down?.close();
   });
 
-  test('SMTP down, Slack 500 then ok, 429 with Retry-After then ok, an unknown channel, an unreachable webhook: decided all the same', async () => {
-    slack.faults.push({ method: 'chat.postMessage', channel: 'C0FLAKY', status: 500 }, { method: 'chat.postMessage', channel: 'C0BUSY', status: 429, retryAfter: 1 });
+  test('SMTP down, Slack 500 then ok, 429 with Retry-After then ok, an unknown channel, a card that cannot be rewritten, an unreachable webhook: decided all the same', async () => {
+    slack.faults.push(
+      { method: 'chat.postMessage', channel: 'C0FLAKY', status: 500 },
+      { method: 'chat.postMessage', channel: 'C0BUSY', status: 429, retryAfter: 1 },
+      { method: 'chat.update', channel: 'C0BUSY', error: 'cant_update_message' },
+    );
     const before = slack.calls.length;
     const input: AuditedApprovalInput = {
       action: { title: 'Restart the EU edge proxies' },
@@ -211,7 +215,8 @@ describe('notification faults never block the approval; the result says which fa
     expect(reports).toHaveLength(6);
     expect(reportOf(reports, 'email', 'ops@example.com')).toMatchObject({ sent: false, error: { type: 'MAIL_UNAVAILABLE' } });
     expect(reportOf(reports, 'slack', 'C0FLAKY')).toMatchObject({ sent: true, withdrawn: true });
-    expect(reportOf(reports, 'slack', 'C0BUSY')).toMatchObject({ sent: true, withdrawn: true });
+    // Posted after Slack's Retry-After, but its rewrite was refused: the result says it could not be withdrawn.
+    expect(reportOf(reports, 'slack', 'C0BUSY')).toMatchObject({ sent: true, withdrawn: false, withdrawError: { type: 'SLACK_REFUSED', message: expect.stringContaining('cant_update_message') } });
     expect(reportOf(reports, 'slack', 'C0MISSING')).toMatchObject({ sent: false, error: { type: 'SLACK_REFUSED', message: expect.stringContaining('channel_not_found') } });
     expect(reportOf(reports, 'webhook', `http://127.0.0.1:${closedPort}/hook`)).toMatchObject({ sent: false, error: { type: 'WEBHOOK_UNAVAILABLE' } });
     expect(reportOf(reports, 'webhook', receiver.url)).toMatchObject({ sent: false, error: { type: 'NOTIFY_WEBHOOK_SECRET_MISSING' } });
@@ -221,8 +226,9 @@ describe('notification faults never block the approval; the result says which fa
     expect(calls.filter((call) => call.status === 500)).toHaveLength(1);
     expect(calls.filter((call) => call.status === 429)).toHaveLength(1);
     expect(calls.filter((call) => call.error === 'channel_not_found')).toHaveLength(1);
-    // The two cards that were posted were rewritten with the outcome.
-    expect(slack.updates.filter((update) => ['C0FLAKY', 'C0BUSY'].includes(update.channel)).map((update) => update.channel).sort()).toEqual(['C0BUSY', 'C0FLAKY']);
+    // The card that could be rewritten was, with the outcome.
+    expect(slack.updates.filter((update) => ['C0FLAKY', 'C0BUSY'].includes(update.channel)).map((update) => update.channel)).toEqual(['C0FLAKY']);
+    expect(calls.filter((call) => call.error === 'cant_update_message')).toHaveLength(1);
     // Secrets stay out of what the workflow recorded.
     expect(JSON.stringify(await handle.fetchHistory())).not.toContain(BOT_TOKEN);
   });
