@@ -126,14 +126,16 @@ export class Notifier {
 
   /** Starts sending `message` to each channel and returns at once: it never blocks the wait, and never throws (a failure lands in {@link reports}). */
   send(channels: readonly NotifyChannel[], message: NotifyMessage): void {
-    let checked: NotifyChannel[];
-    try {
-      checked = checkNotifyChannels(channels);
-    } catch (err) {
-      this.notifications.push({ report: { channel: 'webhook', target: '', kind: message.kind, sent: false, error: errorOf(err) }, approval: message.approval, done: Promise.resolve() });
-      return;
-    }
-    for (const channel of checked) {
+    for (const channel of Array.isArray(channels) ? channels : [channels as unknown as NotifyChannel]) {
+      try {
+        checkNotifyChannels([channel]);
+      } catch (err) {
+        // A malformed channel is reported like a failed send: `send` never throws into the wait.
+        const named = typeof channel === 'object' && channel !== null ? Object.keys(channel)[0] : undefined;
+        const kind: NotificationChannelKind = named === 'email' || named === 'slack' ? named : 'webhook';
+        this.notifications.push({ report: { channel: kind, target: '', kind: message.kind, sent: false, error: errorOf(err) }, approval: message.approval, done: Promise.resolve() });
+        continue;
+      }
       const { kind, target } = channelOf(channel);
       const notification: Notification = { report: { channel: kind, target, kind: message.kind, sent: false }, approval: message.approval, done: Promise.resolve() };
       notification.done = this.start(channel, message, notification).then(
