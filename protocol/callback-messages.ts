@@ -1,4 +1,4 @@
-import type { ApprovalAction, VerifiedApprover } from './approval-messages';
+import type { ApprovalAction, ApprovalOutcome, VerifiedApprover } from './approval-messages';
 import type { WorkflowRefusalCode } from './workflow-refusals';
 
 /**
@@ -177,9 +177,10 @@ export interface CallbackInfo {
   webhook?: WebhookSubscriptionInfo;
   /**
    * For an approval (`requestApproval`): the action a person decides on, as the approval page
-   * shows it, and its current digest (a vote for another digest is refused `ACTION_CHANGED`).
+   * shows it, and its current digest (a vote for another digest is refused `ACTION_CHANGED`);
+   * once decided, its outcome, which the page (a mailed link) shows instead of the buttons.
    */
-  approval?: { action: ApprovalAction; actionDigest: string };
+  approval?: { action: ApprovalAction; actionDigest: string; outcome?: ApprovalOutcome };
   /** The current link generation, once the callback's URL was reissued (absent: its first link is current). */
   link?: number;
 }

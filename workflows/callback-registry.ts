@@ -237,7 +237,9 @@ function infoOf(entry: CallbackEntry): CallbackInfo {
     ...(entry.progress ? { lastProgress: entry.progress } : {}),
     rejected: entry.rejected,
     ...(entry.webhook ? { webhook: entry.webhook } : {}),
-    ...(entry.approval ? { approval: { action: entry.approval.action, actionDigest: entry.approval.actionDigest } } : {}),
+    ...(entry.approval
+      ? { approval: { action: entry.approval.action, actionDigest: entry.approval.actionDigest, ...(entry.approval.outcome ? { outcome: entry.approval.outcome } : {}) } }
+      : {}),
     ...(entry.link ? { link: entry.link } : {}),
   };
 }

@@ -26,7 +26,27 @@ export { awaitCallback, type AwaitCallbackInput } from './await-callback';
 export { publishCallbackUrls } from './publish-callback-urls';
 export { requestApproval, restoreApproval, type Approval, type ApprovalResult, type RequestApprovalOptions, type RestoreApprovalOptions } from './request-approval';
 export type { ApprovalState } from './approval-rules';
-export { slackApprovalBlocks, type SlackBlock } from './slack-approval-blocks';
+export { slackApprovalBlocks, slackOutcomeBlocks, approvalOutcomeLine, type SlackBlock } from './slack-approval-blocks';
+export { Notifier, notify, checkNotifyChannels, DEFAULT_NOTIFY_ACTIVITY_OPTIONS, type NotifierOptions, type NotifyMessage } from './notify';
+export type {
+  ApprovalEnding,
+  ApprovalMailInput,
+  ApprovalMailSent,
+  ApprovalNotice,
+  NotificationActivities,
+  NotificationChannelKind,
+  NotificationError,
+  NotificationFailureCode,
+  NotificationKind,
+  NotificationReport,
+  NotificationWebhookEvent,
+  NotificationWebhookInput,
+  NotificationWebhookType,
+  NotifyChannel,
+  PostApprovalCardInput,
+  SlackCardRef,
+  UpdateApprovalCardInput,
+} from '../protocol/notification-messages';
 export { createWebhookWait, waitForWebhook } from './create-webhook-wait';
 export { webhookEvent } from './webhook-event';
 export { webhookKey, type WebhookKeyValue } from './webhook-key';

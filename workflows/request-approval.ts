@@ -9,6 +9,7 @@ import { durationMs, invalidOption } from './durations';
 import { scheduledActivities } from './schedule-activity';
 import type { ReissueOptions, Wait } from './types';
 import { listPendingApprovals } from './approvers-attribute';
+import { checkNotifyChannels, Notifier } from './notify';
 import { approvalsQuery } from '../protocol/definitions';
 import { NAME_PATTERN } from '../protocol/names';
 import type { ApprovalActivities, CallbackActivities } from '../protocol/activity-contracts';
@@ -23,6 +24,7 @@ import type {
   ApprovalVote,
   ApproverRule,
 } from '../protocol/approval-messages';
+import type { NotificationReport, NotifyChannel } from '../protocol/notification-messages';
 
 /** Options of {@link requestApproval}. */
 export interface RequestApprovalOptions {
@@ -71,6 +73,15 @@ export interface RequestApprovalOptions {
   activitiesWith?: 'activity' | 'localActivity';
   /** Activity options for them, on top of the defaults. */
   activityOptions?: ActivityOptions;
+  /**
+   * Tell people where to decide: mail the link, post a card with buttons to Slack, or POST a signed
+   * webhook (the worker needs the plugin's `notifications`). Sent beside the wait, never blocking
+   * it; withdrawn when it ends (the card rewritten with the outcome). The result's `notifications`
+   * says what was sent, withdrawn, or failed.
+   */
+  notify?: NotifyChannel[];
+  /** How the notification activities are scheduled, on top of `DEFAULT_NOTIFY_ACTIVITY_OPTIONS` (five attempts, backoff from 1 s). */
+  notifyActivityOptions?: ActivityOptions;
 }
 
 /** What an approval ended in: the outcome, what decided it, the counted votes, the record, and the receipt that signs it. */
@@ -81,6 +92,8 @@ export interface ApprovalResult {
   record: ApprovalRecord;
   /** The signed record (a compact JWS), unless `signReceipt: false`. */
   receipt?: string;
+  /** What became of each notification (`notify`): sent, withdrawn, or why not. Empty without `notify`. */
+  notifications: NotificationReport[];
 }
 
 /** A pending approval: hand its `url` to the people who decide, then `await decision()`. */
@@ -120,6 +133,7 @@ export interface Approval {
 const APPROVAL_OPTIONS = new Set<string>([
   'action', 'approvers', 'quorum', 'rejectWhen', 'timeout', 'linkExpiresIn', 'onTimeout', 'initiator', 'allowSelfApproval', 'allowLinkHolders',
   'requireComment', 'maxSignInAge', 'label', 'signReceipt', 'activitiesWith', 'activityOptions',
+  'notify', 'notifyActivityOptions',
 ]);
 const RULE_FIELDS = new Set<string>(['issuer', 'subject', 'email', 'emailDomain', 'group', 'slackUserId', 'slackTeamId']);
 const ON_TIMEOUT = new Set<string>(['timed_out', 'reject', 'approve', 'cancel']);
@@ -264,6 +278,7 @@ class ApprovalHandle implements Approval {
     private readonly state: ApprovalState,
     private readonly activities: ApprovalActivities | undefined,
     private readonly minting: CallbackActivities,
+    private readonly notifier?: Notifier,
   ) {
     this.callback = new CallbackHandle(entry);
   }
@@ -339,7 +354,10 @@ class ApprovalHandle implements Approval {
     const record = recordOf(this.entry, this.state);
     if (this.activities) this.state.receipt = (await this.activities.signApprovalReceipt(record)).receipt;
     const { outcome, decidedBy, votes, receipt } = this.state;
-    return { outcome: outcome!, decidedBy: decidedBy!, votes: [...votes], record, ...(receipt ? { receipt } : {}) };
+    // Withdrawal waits for sends still retrying, bounded by their retry policy; it never throws.
+    if (this.notifier) await this.notifier.withdraw({ outcome: outcome!, decidedBy: decidedBy!, votes: [...votes] });
+    const notifications = this.notifier?.reports() ?? [];
+    return { outcome: outcome!, decidedBy: decidedBy!, votes: [...votes], record, ...(receipt ? { receipt } : {}), notifications };
   }
 }
 
@@ -374,6 +392,7 @@ export async function requestApproval(options: RequestApprovalOptions): Promise<
   const action = checkAction(options.action);
   const { rules, approvers } = rulesOf(options);
   if (options.label !== undefined && !NAME_PATTERN.test(options.label)) throw invalidOption(`label is 1 to 64 of A-Z a-z 0-9 . _ -; got ${JSON.stringify(options.label)}.`);
+  const channels = options.notify === undefined ? [] : checkNotifyChannels(options.notify);
   const state: ApprovalState = { action, actionDigest: '', rules, approvers, ...(options.initiator ? { initiator: options.initiator } : {}), votes: [] };
   installApprovalsQuery();
   const entry = await mintCallback(
@@ -390,7 +409,20 @@ export async function requestApproval(options: RequestApprovalOptions): Promise<
     { state },
   );
   listPendingApprovals();
-  return new ApprovalHandle(entry, state, receiptActivities(options), mintingActivities(options));
+  const notifier = channels.length ? new Notifier(options.notifyActivityOptions ? { activityOptions: options.notifyActivityOptions } : {}) : undefined;
+  notifier?.send(channels, {
+    kind: 'request',
+    approval: {
+      id: entry.id,
+      url: entry.url,
+      action,
+      ...(options.initiator ? { initiator: options.initiator } : {}),
+      deadline: new Date(entry.timeoutAt ?? entry.expiresAt).toISOString(),
+      quorum: rules.quorum,
+      votes: [...state.votes],
+    },
+  });
+  return new ApprovalHandle(entry, state, receiptActivities(options), mintingActivities(options), notifier);
 }
 
 /** The `APPROVAL_DECIDED` failure: the approval was decided before a change to it could land. */

@@ -143,6 +143,9 @@ async function approvalDemo(run: DemoRun): Promise<number> {
 
   const result = await resultOf<ChangeDecision>(handle, 'approval');
   print(`workflow completed: ${result.outcome}${result.applied ? ', change applied' : ', change not applied'}`);
+  for (const report of result.notifications) {
+    print(`  Slack card in ${report.target}: ${report.sent ? `posted (ts ${report.ts})` : `not posted (${report.error?.type})`}${report.withdrawn ? ', rewritten with the outcome, no buttons left' : ''}`);
+  }
   for (const vote of result.votes) {
     const who = `${vote.approver.name ?? vote.approver.subject}${vote.approver.email ? ` <${vote.approver.email}>` : ''}`;
     console.log(`    ${vote.decision} by ${who} via ${vote.approver.via} (${vote.approver.issuer}, ${vote.approver.subject}) at ${vote.at}${vote.comment ? `: "${vote.comment}"` : ''}`);

@@ -24,6 +24,7 @@ import { callbackUrlQuery } from '../../protocol/definitions';
 export { awaitCallback, webhookEvent, webhookMailbox } from '../../workflows';
 export { ticketTriage } from '../../examples/ticket-triage/workflows';
 export { pullRequestMerged } from '../../examples/github-pr/workflows';
+export { productionChange } from '../../examples/it-change/workflows';
 export { urlToStarter } from './url-to-starter';
 export { signedApproval } from './signed-approval';
 export { auditedApproval, rollingApproval } from './audited-approval';
