@@ -1,4 +1,4 @@
-import type { ApprovalAction, ApprovalDecidedBy, ApprovalInitiator, ApprovalOutcome, ApprovalVote } from './approval-messages';
+import type { ApprovalAction, ApprovalDecidedBy, ApprovalInitiator, ApprovalOutcome, ApprovalVote, ApproverRule } from './approval-messages';
 
 /**
  * The wire types of notifications: where workflow code asks people (channels), what each
@@ -134,6 +134,8 @@ export interface NotificationReport {
   withdrawn?: boolean;
   error?: NotificationError;
   withdrawError?: NotificationError;
+  /** Why a Slack card could not be rewritten with the approval's new URL or action (after a reissue or `changeAction`): its buttons then answer that the link was replaced. */
+  refreshError?: NotificationError;
   /** The Slack card's `ts`, when one was posted. */
   ts?: string;
 }
@@ -167,3 +169,15 @@ export const NOTIFICATION_FAILURES = {
 
 /** A stable code of a notification activity's failure. */
 export type NotificationFailureCode = keyof typeof NOTIFICATION_FAILURES;
+
+/** One step of an approval's reach (reminders, a deadline warning, escalations), at an absolute workflow time (epoch ms). */
+export type ApprovalReachStep =
+  | { at: number; kind: 'reminder' }
+  | { at: number; kind: 'deadline-warning' }
+  | { at: number; kind: 'escalation'; approvers: ApproverRule[]; notify: NotifyChannel[] };
+
+/** An approval's reach plan and how far it got: steps before `done` were taken. Data, so continue-as-new carries it. */
+export interface ApprovalReachPlan {
+  steps: ApprovalReachStep[];
+  done: number;
+}

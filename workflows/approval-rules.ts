@@ -1,6 +1,7 @@
 import type {
   ApprovalAction,
   ApprovalDecidedBy,
+  ApprovalEscalation,
   ApprovalInitiator,
   ApprovalOutcome,
   ApprovalRules,
@@ -10,6 +11,7 @@ import type {
   VoteReply,
 } from '../protocol/approval-messages';
 import type { CallbackDelivery, CallbackStatus } from '../protocol/callback-messages';
+import type { ApprovalReachPlan, NotifyChannel } from '../protocol/notification-messages';
 import type { WorkflowRefusalCode } from '../protocol/workflow-refusals';
 
 /**
@@ -34,6 +36,12 @@ export interface ApprovalState {
   votes: ApprovalVote[];
   /** Votes for earlier versions of the action, which no longer count. */
   superseded?: ApprovalVote[];
+  /** The channels its people are notified on (`notify`): reminders and warnings go there too. */
+  notify?: NotifyChannel[];
+  /** Reminders, the deadline warning and escalations still to come, as data (`approval-reach.ts`). */
+  reach?: ApprovalReachPlan;
+  /** Escalations taken so far. */
+  escalations?: ApprovalEscalation[];
   outcome?: ApprovalOutcome;
   decidedBy?: ApprovalDecidedBy;
   /** When it was decided, epoch ms (workflow time). */

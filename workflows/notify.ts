@@ -117,6 +117,8 @@ export class Notifier {
   private readonly notifications: Notification[] = [];
   private readonly activities: NotificationActivities;
   private withdrawing?: Promise<void>;
+  /** Card rewrites in flight (after a reissue or a changed action): withdrawal comes after them. */
+  private refreshing: Promise<void> = Promise.resolve();
 
   constructor(options: NotifierOptions = {}) {
     const given = options.activityOptions ?? {};
@@ -175,6 +177,34 @@ export class Notifier {
   }
 
   /**
+   * Rewrites each Slack card posted for `approval` with what it is now (a reissued URL, a changed
+   * action), so its buttons carry the current link; mail and webhooks already sent are not
+   * repeated. Runs beside the wait, after the sends still retrying, and never throws: a card that
+   * could not be rewritten says so in its report (`refreshError`), and its buttons are answered
+   * that the link was replaced.
+   */
+  refresh(approval: NotifyMessage['approval']): void {
+    const previous = this.refreshing;
+    this.refreshing = (async () => {
+      await previous;
+      const posted = this.notifications.filter((notification) => notification.approval.id === approval.id);
+      await Promise.all(posted.map((notification) => notification.done));
+      await Promise.all(
+        posted.map(async (notification) => {
+          notification.approval = approval;
+          if (!notification.card) return;
+          try {
+            await this.activities.updateApprovalCard({ ...notification.card, text: `Approval asked: ${approval.action.title}`, blocks: slackApprovalBlocks(approval) });
+            delete notification.report.refreshError;
+          } catch (err) {
+            notification.report.refreshError = errorOf(err);
+          }
+        }),
+      );
+    })();
+  }
+
+  /**
    * Withdraws every notification once the wait ended, after the sends still retrying have
    * settled: rewrites each Slack card posted with the outcome (no buttons left), and sends each
    * webhook that was notified an `approval.ended` event. A mailed link needs nothing: the page it
@@ -187,6 +217,7 @@ export class Notifier {
 
   private async withdrawAll(ending: ApprovalEnding): Promise<void> {
     await Promise.all(this.notifications.map((notification) => notification.done));
+    await this.refreshing;
     const sent = this.notifications.filter((notification) => notification.report.sent);
     const endings: Array<Promise<void>> = [];
     for (const notification of sent) {

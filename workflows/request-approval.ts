@@ -10,6 +10,7 @@ import { scheduledActivities } from './schedule-activity';
 import type { ReissueOptions, Wait } from './types';
 import { listPendingApprovals } from './approvers-attribute';
 import { checkNotifyChannels, Notifier } from './notify';
+import { approvalNotice, followApprovalReach, planReach, type ReachOptions } from './approval-reach';
 import { approvalsQuery } from '../protocol/definitions';
 import { NAME_PATTERN } from '../protocol/names';
 import type { ApprovalActivities, CallbackActivities } from '../protocol/activity-contracts';
@@ -27,7 +28,7 @@ import type {
 import type { NotificationReport, NotifyChannel } from '../protocol/notification-messages';
 
 /** Options of {@link requestApproval}. */
-export interface RequestApprovalOptions {
+export interface RequestApprovalOptions extends ReachOptions {
   /** What is being approved. Its digest is bound into the URL and every vote; a changed action needs a new request. */
   action: ApprovalAction;
   /**
@@ -133,7 +134,7 @@ export interface Approval {
 const APPROVAL_OPTIONS = new Set<string>([
   'action', 'approvers', 'quorum', 'rejectWhen', 'timeout', 'linkExpiresIn', 'onTimeout', 'initiator', 'allowSelfApproval', 'allowLinkHolders',
   'requireComment', 'maxSignInAge', 'label', 'signReceipt', 'activitiesWith', 'activityOptions',
-  'notify', 'notifyActivityOptions',
+  'notify', 'notifyActivityOptions', 'remind', 'escalate', 'warnBefore',
 ]);
 const RULE_FIELDS = new Set<string>(['issuer', 'subject', 'email', 'emailDomain', 'group', 'slackUserId', 'slackTeamId']);
 const ON_TIMEOUT = new Set<string>(['timed_out', 'reject', 'approve', 'cancel']);
@@ -230,6 +231,7 @@ function recordOf(entry: CallbackEntry, state: ApprovalState): ApprovalRecord {
     decidedBy: state.decidedBy!,
     votes: state.votes,
     ...(state.superseded?.length ? { superseded: state.superseded } : {}),
+    ...(state.escalations?.length ? { escalations: state.escalations } : {}),
     rules: state.rules,
     ...(state.initiator ? { initiator: state.initiator } : {}),
     requestedAt: new Date(entry.createdAt).toISOString(),
@@ -314,7 +316,9 @@ class ApprovalHandle implements Approval {
   async changeAction(action: ApprovalAction): Promise<string> {
     const next = checkAction(action);
     // After any reissue in flight: each new URL binds what the entry says when its minting begins.
-    return oneLinkAtATime(this.entry, () => this.mintForAction(next));
+    const url = await oneLinkAtATime(this.entry, () => this.mintForAction(next));
+    this.notifier?.refresh(approvalNotice(this.entry, this.state));
+    return url;
   }
 
   private async mintForAction(next: ApprovalAction): Promise<string> {
@@ -343,7 +347,10 @@ class ApprovalHandle implements Approval {
   }
 
   async reissue(options: ReissueOptions = {}): Promise<string> {
-    return (await reissueLink(this.entry, options)).url;
+    const { url } = await reissueLink(this.entry, options);
+    // Slack cards carry the link in their buttons: rewritten, so a click keeps working.
+    this.notifier?.refresh(approvalNotice(this.entry, this.state));
+    return url;
   }
 
   private async decide(): Promise<ApprovalResult> {
@@ -393,7 +400,23 @@ export async function requestApproval(options: RequestApprovalOptions): Promise<
   const { rules, approvers } = rulesOf(options);
   if (options.label !== undefined && !NAME_PATTERN.test(options.label)) throw invalidOption(`label is 1 to 64 of A-Z a-z 0-9 . _ -; got ${JSON.stringify(options.label)}.`);
   const channels = options.notify === undefined ? [] : checkNotifyChannels(options.notify);
-  const state: ApprovalState = { action, actionDigest: '', rules, approvers, ...(options.initiator ? { initiator: options.initiator } : {}), votes: [] };
+  // Planned before anything is minted, at the time the entry is created (workflow time stands still until the first await).
+  const requestedAt = Date.now();
+  const reach = planReach(options, requestedAt, requestedAt + durationMs(options.timeout ?? DEFAULT_TIMEOUT, 'timeout'), checkApprovers);
+  if (reach?.steps.some((step) => step.kind !== 'escalation') && channels.length === 0) {
+    throw invalidOption("remind and warnBefore tell the approval's people again, on its notify channels: give notify too.");
+  }
+  reach?.steps.forEach((step) => step.kind === 'escalation' && checkNotifyChannels(step.notify));
+  const state: ApprovalState = {
+    action,
+    actionDigest: '',
+    rules,
+    approvers,
+    ...(options.initiator ? { initiator: options.initiator } : {}),
+    votes: [],
+    ...(channels.length ? { notify: channels } : {}),
+    ...(reach ? { reach } : {}),
+  };
   installApprovalsQuery();
   const entry = await mintCallback(
     {
@@ -409,19 +432,9 @@ export async function requestApproval(options: RequestApprovalOptions): Promise<
     { state },
   );
   listPendingApprovals();
-  const notifier = channels.length ? new Notifier(options.notifyActivityOptions ? { activityOptions: options.notifyActivityOptions } : {}) : undefined;
-  notifier?.send(channels, {
-    kind: 'request',
-    approval: {
-      id: entry.id,
-      url: entry.url,
-      action,
-      ...(options.initiator ? { initiator: options.initiator } : {}),
-      deadline: new Date(entry.timeoutAt ?? entry.expiresAt).toISOString(),
-      quorum: rules.quorum,
-      votes: [...state.votes],
-    },
-  });
+  const notifier = notifierFor(state, options);
+  notifier?.send(channels, { kind: 'request', approval: approvalNotice(entry, state) });
+  followApprovalReach(entry, state, notifier);
   return new ApprovalHandle(entry, state, receiptActivities(options), mintingActivities(options), notifier);
 }
 
@@ -430,8 +443,15 @@ function decided(callbackId: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'APPROVAL_DECIDED', message: `Approval ${callbackId} is already decided; its action can no longer change.`, nonRetryable: true });
 }
 
-/** How a restored approval signs its receipt: as {@link RequestApprovalOptions} say for a new one. */
-export type RestoreApprovalOptions = Pick<RequestApprovalOptions, 'signReceipt' | 'activitiesWith' | 'activityOptions'>;
+/** How a restored approval signs its receipt and notifies: as {@link RequestApprovalOptions} say for a new one. */
+export type RestoreApprovalOptions = Pick<RequestApprovalOptions, 'signReceipt' | 'activitiesWith' | 'activityOptions' | 'notifyActivityOptions'>;
+
+/** A notifier when the approval tells anyone anything (its `notify` channels, or an escalation still to come that has channels). */
+function notifierFor(state: ApprovalState, options: RestoreApprovalOptions): Notifier | undefined {
+  const escalating = state.reach?.steps.slice(state.reach.done).some((step) => step.kind === 'escalation' && step.notify.length > 0) === true;
+  if (!state.notify?.length && !escalating) return undefined;
+  return new Notifier(options.notifyActivityOptions ? { activityOptions: options.notifyActivityOptions } : {});
+}
 
 function receiptActivities(options: RestoreApprovalOptions): ApprovalActivities | undefined {
   return options.signReceipt === false ? undefined : scheduledActivities<ApprovalActivities>(options.activitiesWith, options.activityOptions, 'activitiesWith');
@@ -459,5 +479,8 @@ export function restoreApproval(callback: Pick<Wait, 'id'>, options: RestoreAppr
   if (!entry?.approval) throw invalidOption(`Callback ${callback.id} is not an approval's: restoreApproval takes a callback that requestApproval created, restored with restoreCallbacks.`);
   installApprovalsQuery();
   listPendingApprovals();
-  return new ApprovalHandle(entry, entry.approval, receiptActivities(options), mintingActivities(options));
+  // This run's notifier: reminders and escalations still to come go on; cards an earlier run posted are not rewritten by it.
+  const notifier = notifierFor(entry.approval, options);
+  followApprovalReach(entry, entry.approval, notifier);
+  return new ApprovalHandle(entry, entry.approval, receiptActivities(options), mintingActivities(options), notifier);
 }
