@@ -8,7 +8,8 @@ import { notifyWebhookSecrets } from '../config/notification-config';
 import { approvalsQuery } from '../protocol/definitions';
 import type { NotificationReport, NotificationWebhookEvent } from '../workflows';
 import type { auditedApproval, productionChange } from './workflows';
-import type { AuditedApprovalInput } from './workflows/audited-approval';
+import { cancelApprovalSignal, type AuditedApprovalInput } from './workflows/audited-approval';
+import { reissueCallback } from '../client';
 import { freePort } from './support/dev-server';
 import { postJson, startHarness, type Harness } from './support/harness';
 import { startMailServer, type TestMailServer } from './support/mail-server';
@@ -166,6 +167,31 @@ describe('an approval notified by mail, Slack and a signed webhook', () => {
     expect(again).toContain('id="approval-outcome">approved<');
     expect(again).not.toContain('<form');
     expect(again).not.toContain('Sign in to decide');
+  });
+});
+
+describe('a reissued link reaches the Slack card', () => {
+  test("an operator's reissue rewrites the posted card, so its buttons carry the new link, not the replaced one", async () => {
+    const handle = await h.start<typeof auditedApproval>('auditedApproval', [
+      { action: ACTION, approvers: [{ group: 'change-board' }], timeout: '10m', notify: [{ slack: { channel: 'C0REISSUE' } }], notifyActivityOptions: QUICK_RETRY, cancelOnRelease: true },
+    ]);
+    const url = await waitForCallbackUrl(handle);
+    await until(() => slack.messages.some((message) => message.channel === 'C0REISSUE'), 'the card');
+    const card = slack.messages.find((message) => message.channel === 'C0REISSUE')!;
+    const [approval] = await handle.query(approvalsQuery);
+
+    const reissued = await reissueCallback(h.client, handle.workflowId, approval!.callbackId);
+    const newToken = reissued.url.split('/').pop()!;
+    expect(newToken).not.toBe(url.split('/').pop());
+    await until(() => slack.updates.some((update) => update.ts === card.ts), 'the card rewritten');
+    const rewritten = slack.updates.find((update) => update.ts === card.ts)!;
+    expect(JSON.stringify(rewritten.blocks)).toContain(`approve|${newToken}`);
+    expect(JSON.stringify(rewritten.blocks)).not.toContain(url.split('/').pop());
+
+    await handle.signal(cancelApprovalSignal);
+    const result = await handle.result();
+    expect(reportOf(result.notifications, 'slack', 'C0REISSUE')).toMatchObject({ sent: true, withdrawn: true, ts: card.ts });
+    expect(reportOf(result.notifications, 'slack', 'C0REISSUE')!.refreshError).toBeUndefined();
   });
 });
 

@@ -52,7 +52,7 @@ const addressesOf = (each: ParsedMail): string[] => [each.to ?? []].flat().flatM
  * with the kind it sent: what the history says the workflow did, once.
  */
 async function mailsScheduled(handle: WorkflowHandle): Promise<Array<{ hours: number; kind: string; to: string[] }>> {
-  const { events = [] } = await handle.fetchHistory();
+  const events = (await handle.fetchHistory()).events ?? [];
   const started = Number(events[0]!.eventTime!.seconds) * 1000;
   return events.flatMap((event) => {
     const scheduled = event.activityTaskScheduledEventAttributes;

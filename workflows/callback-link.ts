@@ -137,6 +137,7 @@ async function mintNextLink(entry: CallbackEntry, options: ReissueOptions): Prom
     throw err;
   }
   entry.url = minted.url;
+  entry.onRelinked?.();
   // In whole seconds, as the token's `exp` says it.
   const expiresAt = Math.floor((linkExpiresAt ?? entry.expiresAt) / 1000) * 1000;
   return { callbackId: entry.id, url: minted.url, link, expiresAt: new Date(expiresAt).toISOString() };

@@ -24,6 +24,8 @@ export interface CallbackEntry extends CallbackState {
   syncStatuses: Map<string, CallbackStatus>;
   schema?: PayloadSchema;
   reply?: (delivery: CallbackDelivery) => unknown;
+  /** Called once a reissue gave the entry a new URL (an approval's notifier rewrites the cards that carry the old one). */
+  onRelinked?: () => void;
 }
 
 type Verdict =
@@ -151,7 +153,7 @@ class CallbackRegistry {
 
   snapshot(): CallbackSnapshot {
     return {
-      callbacks: [...this.entries.values()].map(({ seen, replies, syncStatuses, schema: _schema, reply: _reply, ...rest }) => ({
+      callbacks: [...this.entries.values()].map(({ seen, replies, syncStatuses, schema: _schema, reply: _reply, onRelinked: _onRelinked, ...rest }) => ({
         ...rest,
         seenDeliveryIds: [...seen],
         replies: [...replies],

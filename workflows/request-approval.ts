@@ -283,6 +283,8 @@ class ApprovalHandle implements Approval {
     private readonly notifier?: Notifier,
   ) {
     this.callback = new CallbackHandle(entry);
+    // Slack cards carry the link in their buttons: a reissue, from workflow code or an operator's update, rewrites them.
+    if (notifier) entry.onRelinked = () => notifier.refresh(approvalNotice(entry, state));
   }
 
   get id(): string {
@@ -347,10 +349,7 @@ class ApprovalHandle implements Approval {
   }
 
   async reissue(options: ReissueOptions = {}): Promise<string> {
-    const { url } = await reissueLink(this.entry, options);
-    // Slack cards carry the link in their buttons: rewritten, so a click keeps working.
-    this.notifier?.refresh(approvalNotice(this.entry, this.state));
-    return url;
+    return (await reissueLink(this.entry, options)).url;
   }
 
   private async decide(): Promise<ApprovalResult> {
