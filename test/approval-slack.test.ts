@@ -222,6 +222,15 @@ test('a response_url on any other host is never posted to (no SSRF), and the cli
   await handle.terminate();
 }, 30_000);
 
+test('a click on the card of a workflow that ended without a word (terminated) is answered so, privately, and records nothing', async () => {
+  const handle = await h.start<typeof auditedApproval>('auditedApproval', [OPTIONS]);
+  const url = await waitForCallbackUrl(handle);
+  await handle.terminate('withdrawn by the operator');
+  const late = await click(`approve|${url.split('/').pop()}`, 'U1');
+  expect(late.response.status).toBe(200);
+  expect(late.answer.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('already finished') });
+}, 30_000);
+
 test("a button for a callback that is no approval, or for an approval asking a fresh sign-in, is refused privately and delivers nothing", async () => {
   const plain = await startWaiting(h);
   const notApproval = await click(`approve|${plain.token}`, 'U1');
