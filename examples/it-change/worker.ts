@@ -17,11 +17,12 @@ export interface SlackApi {
  * A worker for the production change example: its workflow and activity, and the plugin, which
  * mints approval URLs, signs approval receipts and notifies (configured from the same environment
  * as the gateway: the signing key, the receipt key, and `SLACK_BOT_TOKEN` / `SLACK_API_URL` for
- * the Slack card). `slack` overrides the environment's Slack settings (the demo's stand-in).
+ * the Slack card, `SMTP_URL` / `MAIL_FROM` for mail). `slack` and `mail` override the environment's
+ * settings (the demo's stand-in Slack and its own mail server).
  */
-export function createItChangeWorker(options: { connection: NativeConnection; namespace: string; log?: (line: string) => void; slack?: SlackApi }): Promise<Worker> {
+export function createItChangeWorker(options: { connection: NativeConnection; namespace: string; log?: (line: string) => void; slack?: SlackApi; mail?: { smtpUrl: string; from: string } }): Promise<Worker> {
   const plugin = pluginOptionsFrom(loadMintingConfig());
-  const notifications = { webhookSecrets: new Map<string, Uint8Array>(), ...plugin.notifications, ...(options.slack ? { slack: options.slack } : {}) };
+  const notifications = { webhookSecrets: new Map<string, Uint8Array>(), ...plugin.notifications, ...(options.slack ? { slack: options.slack } : {}), ...(options.mail ? { mail: options.mail } : {}) };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

@@ -29,6 +29,12 @@ export interface ChangeRequest {
   timeout?: Duration;
   /** Also ask in Slack: post the request with Approve / Reject buttons to `channel` (rewritten with the outcome at the end), where these users (of workspace `teamId`) may decide too. */
   slack?: { channel: string; teamId: string; approvers: string[] };
+  /** Mail the request to these addresses (the board's list, say); reminders and the deadline warning go there too. */
+  mailTo?: string[];
+  /** When to remind the board if it has not decided, as times after the request: `['1h', '4h']`. */
+  remind?: Duration[];
+  /** Who else may decide once the board was silent this long: `{ after: '8h', to: 'head-of-ops@example.com' }` adds them and mails them. */
+  escalate?: { after: Duration; to: string };
 }
 
 /** What became of the change. */
@@ -38,7 +44,7 @@ export interface ChangeDecision {
   votes: ApprovalVote[];
   /** The signed record of the decision (verify it with `durable-callbacks approvals verify`). */
   receipt?: string;
-  /** What became of the Slack card: posted, rewritten with the outcome, or why not. */
+  /** What became of each notification (the mails, the Slack card): sent, withdrawn, or why not. */
   notifications: NotificationReport[];
 }
 
@@ -60,7 +66,9 @@ export async function productionChange(request: ChangeRequest): Promise<ChangeDe
     timeout: request.timeout ?? '1h',
     onTimeout: 'reject',
     label: 'approval',
-    ...(request.slack ? { notify: [{ slack: { channel: request.slack.channel } }] } : {}),
+    notify: [...(request.mailTo ? [{ email: { to: request.mailTo } }] : []), ...(request.slack ? [{ slack: { channel: request.slack.channel } }] : [])],
+    ...(request.remind ? { remind: request.remind } : {}),
+    ...(request.escalate ? { escalate: { after: request.escalate.after, to: { approvers: [{ email: request.escalate.to }], notify: [{ email: { to: [request.escalate.to] } }] } } } : {}),
   });
   const { outcome, votes, receipt, notifications } = await approval.decision();
   const applied = outcome === 'approved';
