@@ -26,6 +26,7 @@ export { awaitCallback, type AwaitCallbackInput } from './await-callback';
 export { publishCallbackUrls } from './publish-callback-urls';
 export { requestApproval, restoreApproval, type Approval, type ApprovalResult, type RequestApprovalOptions, type RestoreApprovalOptions } from './request-approval';
 export type { ApprovalState } from './approval-rules';
+export type { EscalationOptions, ReachOptions } from './approval-reach';
 export { slackApprovalBlocks, slackOutcomeBlocks, approvalOutcomeLine, type SlackBlock } from './slack-approval-blocks';
 export { Notifier, notify, checkNotifyChannels, DEFAULT_NOTIFY_ACTIVITY_OPTIONS, type NotifierOptions, type NotifyMessage } from './notify';
 export type {
@@ -33,6 +34,8 @@ export type {
   ApprovalMailInput,
   ApprovalMailSent,
   ApprovalNotice,
+  ApprovalReachPlan,
+  ApprovalReachStep,
   NotificationActivities,
   NotificationChannelKind,
   NotificationError,
@@ -60,6 +63,7 @@ export type {
   ApprovalChannel,
   ApprovalDecidedBy,
   ApprovalDecision,
+  ApprovalEscalation,
   ApprovalInitiator,
   ApprovalOutcome,
   ApprovalRecord,
