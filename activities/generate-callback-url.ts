@@ -57,6 +57,7 @@ export function createCallbackActivities(deps: CallbackActivityDeps): CallbackAc
         ...(input.signatureSender === undefined ? {} : { signatureSender: input.signatureSender }),
         ...(input.executionChain === undefined ? {} : { executionChain: input.executionChain }),
         ...(approval ? { approval } : {}),
+        ...(input.link ? { link: input.link } : {}),
       });
       const url = new URL(`callbacks/${token}`, base);
       if (input.includeApiKey && deps.callbackApiKey) url.searchParams.set('api_key', deps.callbackApiKey);

@@ -3,6 +3,7 @@ import { defaulted, isProduction, load, nonEmpty, parseFields, port, type Config
 import { payloadCodecConfig, type PayloadCodecConfig } from '../config/payload-codec-config';
 import { TOKEN_DEFAULTS, tokenConfig, tokenSchema, type TokenConfig } from '../config/token-config';
 import { receiptSigningConfig, receiptSigningSettings, type ReceiptSigningConfig } from '../config/receipt-config';
+import { notificationConfig, notificationSettings, type NotificationConfig } from '../config/notification-config';
 
 /** The variables minting reads: the token settings, the gateway's public URL, the API key for `includeApiKey`, the payload keys, the approval receipt key. */
 export const mintingSchema = tokenSchema.extend({
@@ -12,6 +13,7 @@ export const mintingSchema = tokenSchema.extend({
   PAYLOAD_CODEC_KEYS: z.string().optional(),
   PAYLOAD_CODEC_ACTIVE_KEY: nonEmpty.optional(),
   ...receiptSigningSettings,
+  ...notificationSettings,
 });
 
 /** What a worker needs to mint callback URLs, whoever makes its connection (the `durableCallbacks` plugin). */
@@ -27,6 +29,8 @@ export interface MintingConfig {
   defaultedSettings?: readonly string[];
   /** What approval receipts are signed with (`APPROVAL_RECEIPT_KEY_FILE`, `APPROVAL_RECEIPT_ISSUER`); absent only when built by hand. */
   receipts?: ReceiptSigningConfig;
+  /** Where notifications go (`SMTP_URL`, `MAIL_FROM`, `SLACK_BOT_TOKEN`, `SLACK_API_URL`, `NOTIFY_WEBHOOK_SECRETS`); absent only when built by hand. */
+  notifications?: NotificationConfig;
 }
 
 /** Minting's settings from parsed variables, problems recorded in `problems` (the worker's loader reads more). */
@@ -40,6 +44,7 @@ export function mintingConfig(env: Env, parsed: z.infer<typeof mintingSchema>, p
   const codec = problems.check(() => payloadCodecConfig(parsed.PAYLOAD_CODEC_KEYS, parsed.PAYLOAD_CODEC_ACTIVE_KEY));
   const token = tokenConfig(parsed, problems);
   const receipts = problems.check(() => receiptSigningConfig(env, parsed));
+  const notifications = notificationConfig(parsed, problems);
   return {
     token,
     callbackBaseUrl: parsed.CALLBACK_BASE_URL ?? `http://localhost:${parsed.GATEWAY_PORT}`,
@@ -47,6 +52,7 @@ export function mintingConfig(env: Env, parsed: z.infer<typeof mintingSchema>, p
     ...(codec ? { codec } : {}),
     defaultedSettings: defaulted(env, ['CALLBACK_BASE_URL', ...TOKEN_DEFAULTS]),
     ...(receipts ? { receipts } : {}),
+    notifications,
   };
 }
 

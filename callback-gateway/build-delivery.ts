@@ -127,6 +127,8 @@ export interface DeliveryParts {
   actionDigest?: string;
   /** For a signed-in vote: the out-of-office delegations the voter holds, read by the gateway. */
   standingDelegations?: StandingDelegation[];
+  /** The link generation of the verified token (`CallbackClaims.link`), never from the request's body; `null` for the inbox's votes, which come through no link. */
+  link?: number | null;
 }
 
 /**
@@ -175,5 +177,6 @@ export function buildDelivery(req: Request, parts: DeliveryParts): CallbackDeliv
     ...(parts.approver ? { approver: parts.approver } : {}),
     ...(parts.actionDigest ? { actionDigest: parts.actionDigest } : {}),
     ...(parts.standingDelegations?.length ? { standingDelegations: parts.standingDelegations } : {}),
+    ...(parts.link || parts.link === null ? { link: parts.link } : {}),
   };
 }

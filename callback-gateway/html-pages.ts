@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import helmet from 'helmet';
 import type { CallbackErrorCode } from '../protocol/errors';
 import type { CallbackFormField, CallbackStatus } from '../protocol/callback-messages';
+import type { ApprovalOutcome } from '../protocol/approval-messages';
 import { headersSetBy } from './middleware/security-headers';
 
 /**
@@ -163,6 +164,14 @@ export function renderApprovalPage(view: ApprovalPageView): string {
 /** Why a request can no longer be answered: the callback's status, or the workflow's. */
 export type ClosedReason = Exclude<CallbackStatus, 'pending'> | 'workflow_closed' | 'unknown_callback';
 
+/** The heading of a decided approval's page, by its outcome. */
+const APPROVAL_OUTCOME_HEADINGS: Record<ApprovalOutcome, string> = {
+  approved: 'This request was approved',
+  rejected: 'This request was rejected',
+  timed_out: 'This request timed out without a decision',
+  cancelled: 'This request was cancelled',
+};
+
 const CLOSED_MESSAGES: Record<ClosedReason, string> = {
   completed: 'An answer was already recorded. Nothing more is needed from you.',
   timed_out: 'The time to answer has passed.',
@@ -173,10 +182,11 @@ const CLOSED_MESSAGES: Record<ClosedReason, string> = {
 };
 
 /** The page for a callback that is no longer pending: what happened, and no buttons. */
-export function renderClosedPage(view: { reason: ClosedReason; title?: string }): string {
-  const heading = view.reason === 'completed' ? 'This request has already been answered' : 'This request is closed';
+export function renderClosedPage(view: { reason: ClosedReason; title?: string; outcome?: ApprovalOutcome }): string {
+  const heading = view.outcome ? APPROVAL_OUTCOME_HEADINGS[view.outcome] : view.reason === 'completed' ? 'This request has already been answered' : 'This request is closed';
   const parts = [`<h1>${heading}</h1>`];
   if (view.title) parts.push(`<p class="description">${escapeHtml(view.title)}</p>`);
+  if (view.outcome) parts.push(`<p>Outcome: <strong id="approval-outcome">${escapeHtml(view.outcome)}</strong>. Nothing more can be decided here.</p>`);
   parts.push(`<p>${CLOSED_MESSAGES[view.reason]}</p>`);
   return layout(heading, parts.join('\n'));
 }

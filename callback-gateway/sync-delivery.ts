@@ -19,6 +19,7 @@ const WORKFLOW_REFUSALS_BY_KIND: Record<DeliveryKind, readonly WorkflowRefusalCo
   complete: [
     'CALLBACK_ALREADY_COMPLETED',
     'CALLBACK_CLOSED',
+    'CALLBACK_LINK_REPLACED',
     'CALLBACK_UNKNOWN',
     'PAYLOAD_INVALID',
     // An approval's vote (requestApproval): the workflow's rules, checked by its update validator before anything is recorded.
@@ -34,8 +35,8 @@ const WORKFLOW_REFUSALS_BY_KIND: Record<DeliveryKind, readonly WorkflowRefusalCo
     'DELEGATION_CHAIN_FORBIDDEN',
     'DELEGATE_NOT_ELIGIBLE',
   ],
-  fail: ['CALLBACK_CLOSED', 'CALLBACK_UNKNOWN', 'INVALID_FAILURE_REPORT'],
-  heartbeat: ['CALLBACK_CLOSED', 'CALLBACK_UNKNOWN'],
+  fail: ['CALLBACK_CLOSED', 'CALLBACK_LINK_REPLACED', 'CALLBACK_UNKNOWN', 'INVALID_FAILURE_REPORT'],
+  heartbeat: ['CALLBACK_CLOSED', 'CALLBACK_LINK_REPLACED', 'CALLBACK_UNKNOWN'],
 };
 
 const WAIT_QUERY_SCHEMA = z.int().min(1).max(999_999).optional().meta({

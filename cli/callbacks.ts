@@ -1,4 +1,5 @@
-import { completeCallback, failCallback, listCallbacks } from '../client';
+import type { Duration } from '@temporalio/common';
+import { CallbackReissueRefusedError, completeCallback, failCallback, listCallbacks, reissueCallback } from '../client';
 import type { CallbackInfo } from '../protocol/callback-messages';
 import { args, CliUsageError, positionals, printTable, withClient } from './command-support';
 
@@ -14,6 +15,9 @@ durable-callbacks callbacks show <workflowId> [--json]
 durable-callbacks callbacks complete <workflowId> <callbackId> --data <json> [--delivery-id <id>]
 durable-callbacks callbacks fail <workflowId> <callbackId> --message <text> [--type <type>] [--delivery-id <id>]
   Operator override: complete or fail a callback by hand, durably (a signal).
+durable-callbacks callbacks reissue <workflowId> <callbackId> [--link-expires-in <duration>]
+  Mint a new URL for the same wait and print it; the old URL is refused from then on
+  (410 CALLBACK_LINK_REPLACED). Deliveries and votes are kept. Needs a running worker (an update).
 durable-callbacks callbacks send <url> [--data <json>] [--fail | --heartbeat] [--api-key <key>] [--wait <seconds>] [--idempotency-key <key>]
   Act as a sender: POST to a callback URL and print the gateway's answer.
 `;
@@ -73,6 +77,23 @@ function safeJson(text: string): unknown {
   }
 }
 
+async function reissue(argv: string[]): Promise<number> {
+  const { values, positionals: given } = args(argv, { 'link-expires-in': { type: 'string' } });
+  const [workflowId, callbackId] = positionals(given, ['workflowId', 'callbackId']);
+  const linkExpiresIn = values['link-expires-in'];
+  try {
+    const reissued = await withClient((client) => reissueCallback(client, workflowId!, callbackId!, linkExpiresIn === undefined ? {} : { linkExpiresIn: linkExpiresIn as Duration }));
+    if (values.json) process.stdout.write(`${JSON.stringify({ workflowId, ...reissued })}\n`);
+    else process.stdout.write(`${reissued.url}\n`);
+    process.stderr.write(`Reissued callback ${callbackId} of ${workflowId}: link ${reissued.link}, expires ${reissued.expiresAt}. The previous URL is refused from now on.\n`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof CallbackReissueRefusedError)) throw err;
+    process.stderr.write(`Not reissued (${err.code}): ${err.message}\n`);
+    return 1;
+  }
+}
+
 /** Runs `callbacks <command>` and returns the exit code: 0 done, 1 failed, 2 usage error. */
 export async function callbacksCommand(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -117,6 +138,8 @@ export async function callbacksCommand(argv: string[]): Promise<number> {
       else process.stdout.write(`Delivered ${command} to callback ${callbackId} of ${workflowId} (delivery ${deliveryId}).\n`);
       return 0;
     }
+    case 'reissue':
+      return reissue(rest);
     case 'send':
       return send(rest);
     default:

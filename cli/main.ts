@@ -15,7 +15,7 @@ durable-callbacks gateway                          run the callback gateway (set
 durable-callbacks worker                           run a worker for the ready-made awaitCallback workflow
 durable-callbacks keys create|list|revoke ...      API keys senders present
 durable-callbacks keys signing-keys ...            the token key ring (rotation, EdDSA, opaque URLs)
-durable-callbacks callbacks list|show|complete|fail|send ...
+durable-callbacks callbacks list|show|complete|fail|reissue|send ...
 durable-callbacks webhooks show <source> <key>     a webhook mailbox: held events, waits served
 durable-callbacks approvals verify|show|reassign|keys ...   verify a receipt; a workflow's approvals and votes; reassign one; receipt keys
 durable-callbacks codec-server                     the remote payload codec the Temporal Web UI decrypts through

@@ -18,7 +18,15 @@ export {
   type StartedWithCallbackUrl,
   type CallbackUrlOptions,
 } from './start-with-callback-url';
-export { listCallbacks, completeCallback, failCallback, type OperatorDeliveryOptions } from './operate-callbacks';
+export {
+  listCallbacks,
+  completeCallback,
+  failCallback,
+  reissueCallback,
+  CallbackReissueRefusedError,
+  type OperatorDeliveryOptions,
+  type ReissueCallbackOptions,
+} from './operate-callbacks';
 export { listApprovals, ApprovalsUnavailableError } from './list-approvals';
 export { reassignApproval, ReassignApprovalError, type ReassignApprovalErrorCode } from './reassign-approval';
 export {

@@ -28,6 +28,8 @@ export interface GenerateCallbackUrlInput {
    * canonical JSON) and binds into the token, and who may vote through the URL.
    */
   approval?: { action: ApprovalAction } & Omit<ApprovalBinding, 'actionDigest'>;
+  /** The link generation the token records (a positive integer for a reissued link; absent for the first). */
+  link?: number;
 }
 
 /** Output of the `generateCallbackUrl` activity. */

@@ -210,6 +210,8 @@ export interface ApprovalRecord {
   votes: ApprovalVote[];
   /** Votes cast for earlier versions of the action (before `changeAction`), which do not count; each carries the digest it was for. */
   superseded?: ApprovalVote[];
+  /** Escalations that came before the decision, each adding approvers from its time on (`escalate`). */
+  escalations?: ApprovalEscalation[];
   /** The rules the votes were counted by. */
   rules: ApprovalRules;
   /** Who asked, when the author named them. */
@@ -290,3 +292,9 @@ export interface ApprovalReport {
 
 /** The JWS `typ` of an approval receipt. */
 export const APPROVAL_RECEIPT_TYPE = 'dcb-approval+jwt';
+
+/** An escalation as the record keeps it: when it came, and the approvers it added from then on. */
+export interface ApprovalEscalation {
+  at: string;
+  approvers: ApproverRule[];
+}

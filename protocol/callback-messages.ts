@@ -1,4 +1,4 @@
-import type { ApprovalAction, StandingDelegation, VerifiedApprover } from './approval-messages';
+import type { ApprovalAction, ApprovalOutcome, StandingDelegation, VerifiedApprover } from './approval-messages';
 import type { WorkflowRefusalCode } from './workflow-refusals';
 
 /**
@@ -49,6 +49,13 @@ export interface CallbackDelivery {
   approver?: VerifiedApprover;
   /** For an approval's vote: the action digest the URL's token binds. Set by the gateway from the verified token. */
   actionDigest?: string;
+  /**
+   * The link generation of the URL the request came through (absent: the callback's first link).
+   * Set by the gateway from the verified token only; the workflow refuses a link older than its
+   * current one with `CALLBACK_LINK_REPLACED`. `null` for a vote from the inbox, which names the
+   * approval by workflow and callback id behind the person's sign-in, through no link at all.
+   */
+  link?: number | null;
   /**
    * For an approval's vote: the out-of-office delegations the voter holds (read by the gateway
    * from their `standingDelegations` workflow, never from a body). The workflow judges whether
@@ -176,9 +183,12 @@ export interface CallbackInfo {
   webhook?: WebhookSubscriptionInfo;
   /**
    * For an approval (`requestApproval`): the action a person decides on, as the approval page
-   * shows it, and its current digest (a vote for another digest is refused `ACTION_CHANGED`).
+   * shows it, and its current digest (a vote for another digest is refused `ACTION_CHANGED`);
+   * once decided, its outcome, which the page (a mailed link) shows instead of the buttons.
    */
-  approval?: { action: ApprovalAction; actionDigest: string };
+  approval?: { action: ApprovalAction; actionDigest: string; outcome?: ApprovalOutcome };
+  /** The current link generation, once the callback's URL was reissued (absent: its first link is current). */
+  link?: number;
 }
 
 /** What a webhook wait listens for: a gateway source, optionally one event type, and the key derived from each event. */
@@ -220,6 +230,8 @@ export interface CallbackStatusReport {
    * 20 refusals per callback) or `unknown` (never reached this workflow, or refused longer ago).
    */
   delivery?: { deliveryId: string; outcome: DeliveryOutcome; reason?: RejectionReason; issues?: PayloadIssue[] };
+  /** The current link generation, once the callback's URL was reissued (absent: its first link is current). */
+  link?: number;
 }
 
 /**
@@ -289,4 +301,25 @@ export interface CallbackUrlsRequest {
  */
 export interface PublishedCallbackUrls extends MintedCallbackUrl {
   callbacks: Record<string, MintedCallbackUrl>;
+}
+
+/** What an operator asks for with the `durableCallbacks.reissueCallback` update: a new URL for one pending callback. */
+export interface ReissueCallbackRequest {
+  callbackId: string;
+  /**
+   * How long the new URL is accepted, as a Temporal duration string or milliseconds (capped at the
+   * wait's own end). Default: as the callback's first URL (its `linkExpiresIn`, else the wait's end).
+   */
+  linkExpiresIn?: string | number;
+}
+
+/** The answer to {@link ReissueCallbackRequest}: the new URL (the old one is refused from now on) and its generation and expiry. */
+export interface ReissuedCallbackUrl {
+  callbackId: string;
+  /** The new URL. A bearer secret: hand it only to whoever should deliver or decide. */
+  url: string;
+  /** The new link generation (1 for the first reissue). */
+  link: number;
+  /** When the new URL stops being accepted (ISO 8601). */
+  expiresAt: string;
 }

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AwaitCallbackUrl, CallbackDelivery, CallbackFailureInfo, CallbackInfo, CallbackStatusReport, CallbackUrlsRequest, DeliveryReceipt, PublishedCallbackUrls, SyncDeliveryResult } from './callback-messages';
+import type { AwaitCallbackUrl, CallbackDelivery, CallbackFailureInfo, CallbackInfo, CallbackStatusReport, CallbackUrlsRequest, DeliveryReceipt, PublishedCallbackUrls, ReissueCallbackRequest, ReissuedCallbackUrl, SyncDeliveryResult } from './callback-messages';
 import type { WebhookEvent, WebhookEventRef, WebhookMailboxState, WebhookMailboxView, WebhookSubscription, WebhookUnsubscription, WebhookWaiter } from './webhook-messages';
 import type { ApprovalReassignment, ApprovalReport, ReassignApprovalRequest, StandingDelegation } from './approval-messages';
 import { NAME_PATTERN } from './names';
@@ -38,6 +38,14 @@ export const callbackStatusQuery = defineQuery<CallbackStatusReport | null, [cal
  * run carries every earlier run's delivery-id memory, so one query answers for the whole chain.
  */
 export const deliveryReceiptQuery = defineQuery<DeliveryReceipt | null, [callbackId: string, deliveryId: string]>('durableCallbacks.receipt');
+
+/**
+ * Reissues one pending callback's URL (an operator's `durable-callbacks callbacks reissue`): the
+ * workflow mints a new URL for the same wait, and refuses the old one from then on with
+ * `CALLBACK_LINK_REPLACED`. Its validator refuses an unknown callback (`CALLBACK_UNKNOWN`), one
+ * whose wait is over (`CALLBACK_CLOSED`) and a webhook wait (`INVALID_CALLBACK_OPTIONS`).
+ */
+export const reissueCallbackUpdate = defineUpdate<ReissuedCallbackUrl, [ReissueCallbackRequest]>('durableCallbacks.reissueCallback');
 
 /** Answered by the `awaitCallback` workflow: its callback URL, or null until it is minted. */
 export const callbackUrlQuery = defineQuery<string | null>('durableCallbacks.callbackUrl');

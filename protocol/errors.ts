@@ -59,6 +59,12 @@ export const ERROR_STATUS = {
   CALLBACK_ALREADY_COMPLETED: 409,
   /** (Synchronous mode) The wait is over: timed out, revoked or failed. */
   CALLBACK_CLOSED: 410,
+  /**
+   * The URL was replaced by a newer link for the same wait (the workflow reissued it): the wait
+   * has not ended; ask whoever sent the link for the current one. A retry of a delivery made
+   * through it before the reissue still gets its answer.
+   */
+  CALLBACK_LINK_REPLACED: 410,
   /** (Synchronous mode) The workflow does not know this callback: an earlier run minted it and did not carry it over. */
   CALLBACK_UNKNOWN: 410,
   /** The JSON body nests deeper than the gateway accepts. */

@@ -8,6 +8,9 @@ export const WORKFLOW_REFUSALS = {
   CALLBACK_ALREADY_COMPLETED: 'The callback was already completed by a different delivery.',
   /** The wait is over: timed out, revoked or failed. */
   CALLBACK_CLOSED: 'The wait for this callback is over (timed out, revoked or failed); the delivery was refused.',
+  /** The URL was replaced by a newer link for the same wait (reissued); the wait goes on. */
+  CALLBACK_LINK_REPLACED:
+    'This link was replaced by a newer one for the same wait, which has not ended; ask whoever sent you the link for the current one.',
   /** The workflow has no callback with this id (minted by an earlier run that did not carry it over). */
   CALLBACK_UNKNOWN: 'The workflow does not know this callback (it was minted by an earlier run that did not carry it over).',
   /** The payload fails the callback's schema. */

@@ -12,7 +12,9 @@ import { slackApprovalBlocks, type RequestApprovalOptions } from '../workflows';
 import { startHarness, errorOf, type Harness } from './support/harness';
 import { startWaiting } from './support/tokens';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
-import type { auditedApproval } from './workflows';
+import { pollUntil } from './support/async';
+import type { auditedApproval, reissuingApproval } from './workflows';
+import { reissueSignal } from './workflows/reissue';
 
 // Approving from Slack, nothing mocked but Slack itself: requestApproval in a workflow on a real
 // worker, the real gateway on a real port, the tests' Temporal dev server, and a stand-in Slack
@@ -180,6 +182,24 @@ test('two Slack approvers decide from the buttons; an outsider, the requester an
   expect(logs).not.toContain('secret-response-path');
 }, 90_000);
 
+test("a reissued approval's old buttons are refused privately as replaced; the vote cast through them before still counts, and the new buttons decide", async () => {
+  const handle = await h.start<typeof reissuingApproval>('reissuingApproval', [{ ...OPTIONS, signReceipt: false }]);
+  const oldUrl = await waitForCallbackUrl(handle);
+  const valueOf = (url: string) => `approve|${url.split('/').pop()}`;
+  expect((await click(valueOf(oldUrl), 'U1')).answer.body).toMatchObject({ replace_original: true, text: '1 of 2 approvals: <@U1> approved.' });
+
+  await handle.signal(reissueSignal);
+  let newUrl = oldUrl;
+  await pollUntil('the approval was reissued', async () => (newUrl = await waitForCallbackUrl(handle)) !== oldUrl, 15_000, 100);
+  const replaced = await click(valueOf(oldUrl), 'U2');
+  expect(replaced.answer.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('replaced by a newer one') });
+  expect((await handle.query(approvalsQuery))[0]!.votes).toHaveLength(1);
+
+  const decided = await click(valueOf(newUrl), 'U2');
+  expect(decided.answer.body.replace_original).toBe(true);
+  expect((await handle.result()).votes.map((vote) => vote.approver.subject)).toEqual(['U1', 'U2']);
+}, 60_000);
+
 test('a response_url on any other host is never posted to (no SSRF), and the click is still answered 200', async () => {
   const handle = await h.start<typeof auditedApproval>('auditedApproval', [OPTIONS]);
   const url = await waitForCallbackUrl(handle);
@@ -200,6 +220,15 @@ test('a response_url on any other host is never posted to (no SSRF), and the cli
   expect(h.logLines.some((line) => line.includes('response_url refused') && line.includes('http://169.254.169.254/…'))).toBe(true);
   expect(posted.length).toBe(before);
   await handle.terminate();
+}, 30_000);
+
+test('a click on the card of a workflow that ended without a word (terminated) is answered so, privately, and records nothing', async () => {
+  const handle = await h.start<typeof auditedApproval>('auditedApproval', [OPTIONS]);
+  const url = await waitForCallbackUrl(handle);
+  await handle.terminate('withdrawn by the operator');
+  const late = await click(`approve|${url.split('/').pop()}`, 'U1');
+  expect(late.response.status).toBe(200);
+  expect(late.answer.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('already finished') });
 }, 30_000);
 
 test("a button for a callback that is no approval, or for an approval asking a fresh sign-in, is refused privately and delivers nothing", async () => {

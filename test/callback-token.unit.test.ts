@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT, UnsecuredJWT, base64url } from 'jose';
 import { importSigningKey, MAX_TOKEN_LENGTH, type CallbackClaims } from '../tokens/callback-token';
 import { createCallbackTokenMinter } from '../tokens/mint-callback-token';
-import { createCallbackTokenVerifier } from '../tokens/verify-callback-token';
+import { createCallbackTokenVerifier, tokenRefusalOf } from '../tokens/verify-callback-token';
 import { codeOf } from './support/codes';
 
 const identity = { issuer: 'iss-test', audience: 'aud-test' };
@@ -29,6 +29,28 @@ describe('callback tokens', () => {
     const { minter, verifier } = await setup();
     const verified = await verifier.verify(await minter.mint(claims));
     expect(verified).toEqual({ ...claims, expiresAt: new Date(Math.floor(claims.expiresAt.getTime() / 1000) * 1000) });
+  });
+
+  test("a reissued link's generation travels as lnk and verifies back; the first link carries none, and a generation of 0 or below is refused", async () => {
+    const { key, minter, verifier } = await setup();
+    const reissued = await minter.mint({ ...claims, link: 3 });
+    const payload = JSON.parse(new TextDecoder().decode(base64url.decode(reissued.split('.')[1]!))) as Record<string, unknown>;
+    expect(payload.lnk).toBe(3);
+    expect((await verifier.verify(reissued)).link).toBe(3);
+    const first = await minter.mint(claims);
+    expect(JSON.parse(new TextDecoder().decode(base64url.decode(first.split('.')[1]!)))).not.toHaveProperty('lnk');
+    expect(await verifier.verify(first)).not.toHaveProperty('link');
+    const zero = await new SignJWT({ ns: 'default', lnk: 0 })
+      .setProtectedHeader({ alg: 'HS256', typ: 'dcb+jwt', kid: 'default' })
+      .setIssuer(identity.issuer)
+      .setAudience(identity.audience)
+      .setSubject('wf-1')
+      .setJti('cb-1')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(key);
+    const refused = await verifier.verify(zero).catch((err: unknown) => err);
+    expect(tokenRefusalOf(refused)).toEqual({ reason: 'claims', kid: 'default' });
   });
 
   test('a tampered payload is refused', async () => {

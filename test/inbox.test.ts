@@ -8,6 +8,8 @@ import { freePort } from './support/dev-server';
 import { errorOf, startHarness, type Harness } from './support/harness';
 import { hiddenField, signInToInbox, startDevOidcProvider, TestBrowser, type DevOidcProvider } from './support/oidc';
 import { pollUntil } from './support/async';
+import { reissueCallback } from '../client';
+import { approvalsQuery } from '../protocol/definitions';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { auditedApproval, AuditedApprovalInput, rollingApproval } from './workflows/audited-approval';
 
@@ -250,6 +252,19 @@ describe('deciding from the inbox', () => {
     const result = await h.client.workflow.getHandle<typeof rollingApproval>(handle.workflowId).result();
     expect(result).toMatchObject({ outcome: 'approved', run: 2 });
     expect(result.votes.map((vote) => vote.approver.subject)).toEqual(['alice']);
+  });
+
+  test("a reissued approval link leaves the inbox's decisions standing: they come through no link", async () => {
+    const handle = await requestApproval({ action: ACTION('Rotate the backup key'), approvers: [{ group: 'oncall' }] });
+    const [approval] = await handle.query(approvalsQuery);
+    const reissued = await reissueCallback(h.client, handle.workflowId, approval!.callbackId);
+    expect(reissued.link).toBe(1);
+    const alice = await signedIn('alice');
+    await untilListed(alice, [handle.workflowId], [handle.workflowId]);
+    const entry = (await inboxOf(alice)).approvals.find((each) => each.workflowId === handle.workflowId)!;
+    const voted = await decide(alice, entry, 'approve');
+    expect(voted.status).toBe(200);
+    expect(await handle.result()).toMatchObject({ outcome: 'approved', votes: [{ approver: { subject: 'alice' } }] });
   });
 
   test('a terminated workflow leaves the list', async () => {

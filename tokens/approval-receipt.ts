@@ -1,6 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import { APPROVAL_RECEIPT_TYPE, type ApprovalRecord } from '../protocol/approval-messages';
+import { APPROVAL_RECEIPT_TYPE, type ApprovalRecord, type ApproverRule } from '../protocol/approval-messages';
 import type { SignedApprovalReceipt } from '../protocol/activity-contracts';
 import type { ReceiptAlgorithm, ReceiptSigningKey } from '../keys/receipt-keys';
 
@@ -72,6 +72,8 @@ const voteSchema = z.strictObject({
   onBehalfOf: personSchema.optional(),
 });
 
+
+/** An approver rule as an escalation, a reassignment or a fallback records it (the fields `requestApproval` takes). */
 const approverRuleSchema = z.strictObject({
   issuer: text.optional(),
   subject: text.optional(),
@@ -105,6 +107,7 @@ export const approvalRecordSchema = z.strictObject({
   decidedBy: z.enum(['votes', 'timeout', 'workflow']),
   votes: z.array(voteSchema),
   superseded: z.array(voteSchema).optional(),
+  escalations: z.array(z.strictObject({ at: isoTime, approvers: z.array(approverRuleSchema) })).optional(),
   rules: z.strictObject({
     quorum: z.int().min(0),
     rejectQuorum: z.int().min(0),
@@ -136,7 +139,8 @@ const schemaIsTheRecord: [
   Same<Parsed['votes'][number], ApprovalRecord['votes'][number]>,
   Same<Parsed['votes'][number]['approver'], ApprovalRecord['votes'][number]['approver']>,
   Same<NonNullable<Parsed['initiator']>, NonNullable<ApprovalRecord['initiator']>>,
-] = [true, true, true, true, true, true];
+  Same<NonNullable<Parsed['escalations']>[number]['approvers'][number], ApproverRule>,
+] = [true, true, true, true, true, true, true];
 void schemaIsTheRecord;
 
 /** A receipt's payload. */

@@ -41,6 +41,12 @@ export interface CallbackClaims {
   executionChain?: string;
   /** For an approval's URL: the action digest every vote through it is for, and whether voters must sign in. */
   approval?: ApprovalBinding;
+  /**
+   * The link generation of this URL: 0 for the callback's first URL, one more for each reissue
+   * (`callback.reissue()`). The workflow refuses deliveries through a link older than its current
+   * one with `CALLBACK_LINK_REPLACED`. Absent (0) in tokens minted before links were reissued.
+   */
+  link?: number;
 }
 
 /** Issuer and audience every token carries and every verification demands. */
@@ -63,6 +69,8 @@ export const tokenPayloadSchema = z.object({
   apv: z
     .strictObject({ d: z.string().regex(/^[A-Za-z0-9_-]{43}$/), i: z.enum(['s', 'l']), m: z.int().min(0).max(31_536_000).optional() })
     .optional(),
+  /** The link generation (`CallbackClaims.link`), a positive integer; absent for a callback's first link. */
+  lnk: z.int().min(1).max(1_000_000).optional(),
 });
 
 /** The JWT payload on the wire. */

@@ -31,6 +31,7 @@ export function createCallbackTokenMinter(keys: KeyRing | CryptoKey, identity: T
       if (claims.allowGet) payload.get = true;
       if (claims.signatureSender) payload.whs = claims.signatureSender;
       if (claims.executionChain) payload.run = claims.executionChain;
+      if (claims.link) payload.lnk = claims.link;
       if (claims.approval) {
         const { actionDigest, identity, maxAuthAgeSeconds } = claims.approval;
         payload.apv = { d: actionDigest, i: identity === 'signed-in' ? 's' : 'l', ...(maxAuthAgeSeconds === undefined ? {} : { m: maxAuthAgeSeconds }) };

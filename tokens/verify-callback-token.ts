@@ -188,6 +188,7 @@ export function createCallbackTokenVerifier(keys: KeyRing | CryptoKey, options: 
         ...(claims.data.whs ? { signatureSender: claims.data.whs } : {}),
         ...(claims.data.run ? { executionChain: claims.data.run } : {}),
         ...(claims.data.apv ? { approval: approvalOf(claims.data.apv) } : {}),
+        ...(claims.data.lnk ? { link: claims.data.lnk } : {}),
       };
     },
   };

@@ -28,3 +28,6 @@ export type { ReceiptSigningConfig, ReceiptKeySource } from '../config/receipt-c
 export { createCallbackTokenMinter, type CallbackTokenMinter } from '../tokens/mint-callback-token';
 export { loadMintingConfig, type MintingConfig } from '../activities/minting-config';
 export { loadWorkerConfig, type WorkerConfig } from './config';
+export { createNotificationActivities } from '../activities/notification-activities';
+export { approvalMailContent, type MailContent } from '../activities/approval-mail-content';
+export type { NotificationConfig } from '../config/notification-config';

@@ -18,6 +18,8 @@ import type { ReceiptSigningConfig } from '../config/receipt-config';
 import { formatReceiptKeySetup, loadReceiptKeyRing, RECEIPT_KEYS_MESSAGE } from '../keys/receipt-keys';
 import type { ApprovalRecord } from '../protocol/approval-messages';
 import { APPROVERS_SEARCH_ATTRIBUTE_NAME } from '../protocol/approver-keys';
+import { createNotificationActivities } from '../activities/notification-activities';
+import { describeNotifications, type NotificationConfig } from '../config/notification-config';
 
 /** The plugin's name, as Temporal lists it among a worker's or client's plugins. */
 export const PLUGIN_NAME = 'durable-callbacks';
@@ -68,6 +70,13 @@ export interface DurableCallbacksOptions {
    * `temporal operator search-attribute create --name DurableCallbacksApprovers --type KeywordList`.
    */
   approversSearchAttribute?: boolean | 'detect';
+  /**
+   * Notify people on this worker: registers `sendApprovalMail`, `postApprovalCard`,
+   * `updateApprovalCard` and `postNotificationWebhook`, which `requestApproval`'s `notify` (a
+   * `Notifier`) runs. Channels without settings here fail, not retried, with a code naming the
+   * variable to set (`MAIL_NOT_CONFIGURED`, `SLACK_NOT_CONFIGURED`).
+   */
+  notifications?: NotificationConfig;
 }
 
 /**
@@ -82,6 +91,7 @@ class DurableCallbacksPlugin extends SimplePlugin {
     private readonly keySetup?: Promise<KeySetupFields>,
     private readonly receiptKeySetup?: Promise<string>,
     private readonly approvers?: ApproversAttributeSetting,
+    private readonly notificationSetup?: string,
   ) {
     super(options);
   }
@@ -110,6 +120,7 @@ class DurableCallbacksPlugin extends SimplePlugin {
         const listed = await this.approvers.listed;
         logStartupLine(`approvals listed for the inbox (${APPROVERS_SEARCH_ATTRIBUTE_NAME}): ${listed ? 'yes' : 'no, the search attribute is not registered or listing is off'}`);
       }
+      if (this.notificationSetup) logStartupLine(`notifications: ${this.notificationSetup}`);
       return next(worker);
     }
     const running = next(worker);
@@ -192,7 +203,8 @@ function isMinterDeps(options: CallbackMintingOptions): options is CallbackActiv
 /**
  * The Temporal plugin for durable callbacks: the one line that adds callbacks to an existing
  * worker or client. On a worker it registers the minting activity (with `minting`), the
- * approval receipt activity `signApprovalReceipt` (with `approvalReceipts`), the
+ * approval receipt activity `signApprovalReceipt` (with `approvalReceipts`), the notification
+ * activities (with `notifications`), the
  * webhook routing's activities (`subscribeWebhook`, `unsubscribeWebhook`, `holdWebhookEvent`, `recoverWebhookMailbox`), and, like on a client, the payload codec (with
  * `payloadCodec`).
  *
@@ -208,7 +220,7 @@ function isMinterDeps(options: CallbackMintingOptions): options is CallbackActiv
  * polls, so a bad key file stops `worker.run()` with its error instead of failing the first mint.
  */
 export function durableCallbacks(options: DurableCallbacksOptions = {}): SimplePlugin {
-  const { minting, payloadCodec, approvalReceipts } = options;
+  const { minting, payloadCodec, approvalReceipts, notifications } = options;
   const loading: Array<Promise<unknown>> = [];
   let activities: CallbackActivities | Promise<CallbackActivities> | undefined;
   let keySetup: Promise<KeySetupFields> | undefined;
@@ -257,19 +269,21 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
       ...(approvals
         ? ({ signApprovalReceipt: async (record: ApprovalRecord) => (await approvals.activities).signApprovalReceipt(record) } satisfies ApprovalActivities)
         : {}),
+      ...(notifications ? createNotificationActivities(notifications) : {}),
     },
     ...(deferred ? { dataConverter: withPayloadCodec(deferred.codec) } : {}),
   };
-  return new DurableCallbacksPlugin(pluginOptions, ready, keySetup, approvals?.setup, minter ? approvers : undefined);
+  return new DurableCallbacksPlugin(pluginOptions, ready, keySetup, approvals?.setup, minter ? approvers : undefined, notifications ? describeNotifications(notifications) : undefined);
 }
 
 /** {@link DurableCallbacksOptions} from parsed configuration: minting with its keys, approval receipts with theirs, and the payload codec when configured. */
 export function pluginOptionsFrom(config: MintingConfig): DurableCallbacksOptions {
-  const { token, callbackBaseUrl, callbackApiKey, codec, defaultedSettings, receipts } = config;
+  const { token, callbackBaseUrl, callbackApiKey, codec, defaultedSettings, receipts, notifications } = config;
   return {
     minting: { token, callbackBaseUrl, ...(callbackApiKey ? { callbackApiKey } : {}), ...(defaultedSettings ? { defaultedSettings } : {}) },
     ...(codec ? { payloadCodec: codec } : {}),
     ...(receipts ? { approvalReceipts: receipts } : {}),
+    ...(notifications ? { notifications } : {}),
   };
 }
 

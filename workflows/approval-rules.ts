@@ -6,6 +6,7 @@ import type {
   DelegateIdentity,
   DelegationReply,
   StandingDelegation,
+  ApprovalEscalation,
   ApprovalInitiator,
   ApprovalOutcome,
   ApprovalRules,
@@ -15,6 +16,7 @@ import type {
   VoteReply,
 } from '../protocol/approval-messages';
 import type { CallbackDelivery, CallbackStatus } from '../protocol/callback-messages';
+import type { ApprovalReachPlan, NotifyChannel } from '../protocol/notification-messages';
 import type { WorkflowRefusalCode } from '../protocol/workflow-refusals';
 
 /**
@@ -45,6 +47,12 @@ export interface ApprovalState {
   reassignments?: ApprovalReassignment[];
   /** The declared approvers, when nobody among them could decide and the fallback approvers replaced them. */
   fallbackFrom?: ApproverRule[];
+  /** The channels its people are notified on (`notify`): reminders and warnings go there too. */
+  notify?: NotifyChannel[];
+  /** Reminders, the deadline warning and escalations still to come, as data (`approval-reach.ts`). */
+  reach?: ApprovalReachPlan;
+  /** Escalations taken so far. */
+  escalations?: ApprovalEscalation[];
   outcome?: ApprovalOutcome;
   decidedBy?: ApprovalDecidedBy;
   /** When it was decided, epoch ms (workflow time). */

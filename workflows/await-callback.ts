@@ -38,6 +38,6 @@ export async function awaitCallback(input: AwaitCallbackInput = {}): Promise<Cal
   const { heartbeatTimeout, markWaiting, ...options } = input;
   if (markWaiting) markWaitingForCallbacks();
   const callback = await createCallback(options);
-  minted = { url: callback.url, callbackId: callback.id, expiresAt: callback.expiresAt.toISOString() };
+  minted = { url: callback.url, callbackId: callback.id, expiresAt: callback.linkExpiresAt.toISOString() };
   return callback.wait(heartbeatTimeout === undefined ? {} : { heartbeatTimeout });
 }

@@ -2,7 +2,8 @@ import { ApplicationFailure, condition } from '@temporalio/workflow';
 import type { CallbackEntry } from './callback-registry';
 import { whileWaiting } from './waiting-attribute';
 import { durationMs, invalidOption } from './durations';
-import type { Callback, Wait, WaitOptions, WebhookWait } from './types';
+import { linkExpiryOf, reissueLink } from './callback-link';
+import type { Callback, ReissueOptions, Wait, WaitOptions, WebhookWait } from './types';
 import type { CallbackDelivery, CallbackProgress, CallbackReceived, CallbackStatus, CallbackWaitResult, WebhookSubscriptionInfo } from '../protocol/callback-messages';
 
 /**
@@ -118,6 +119,13 @@ export class WaitHandle<T = unknown> implements Wait<T> {
 export class CallbackHandle<T = unknown> extends WaitHandle<T> implements Callback<T> {
   get url(): string {
     return this.entry.url;
+  }
+  get linkExpiresAt(): Date {
+    return new Date(linkExpiryOf(this.entry));
+  }
+
+  async reissue(options: ReissueOptions = {}): Promise<string> {
+    return (await reissueLink(this.entry, options)).url;
   }
 }
 

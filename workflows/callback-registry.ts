@@ -24,6 +24,8 @@ export interface CallbackEntry extends CallbackState {
   syncStatuses: Map<string, CallbackStatus>;
   schema?: PayloadSchema;
   reply?: (delivery: CallbackDelivery) => unknown;
+  /** Called once a reissue gave the entry a new URL (an approval's notifier rewrites the cards that carry the old one). */
+  onRelinked?: () => void;
 }
 
 type Verdict =
@@ -79,6 +81,8 @@ class CallbackRegistry {
       const alreadyCompleted = entry.status === 'completed' && delivery.kind === 'complete';
       return { kind: 'reject', reason: alreadyCompleted ? 'CALLBACK_ALREADY_COMPLETED' : 'CALLBACK_CLOSED' };
     }
+    // Through a link the workflow reissued since: refused as replaced, while the wait goes on (a wait that ended says so above).
+    if (delivery.link !== null && (delivery.link ?? 0) < (entry.link ?? 0)) return { kind: 'reject', reason: 'CALLBACK_LINK_REPLACED' };
     if (entry.approval) {
       const vote = judgeVote(entry.approval, delivery);
       if (vote.kind === 'accept') return { kind: 'accept', data: delivery.data, vote: vote.vote };
@@ -157,7 +161,7 @@ class CallbackRegistry {
 
   snapshot(): CallbackSnapshot {
     return {
-      callbacks: [...this.entries.values()].map(({ seen, replies, syncStatuses, schema: _schema, reply: _reply, ...rest }) => ({
+      callbacks: [...this.entries.values()].map(({ seen, replies, syncStatuses, schema: _schema, reply: _reply, onRelinked: _onRelinked, ...rest }) => ({
         ...rest,
         seenDeliveryIds: [...seen],
         replies: [...replies],
@@ -200,7 +204,13 @@ function jsonSchemaOf(schema: PayloadSchema | undefined): Record<string, unknown
 
 function statusOf(entry: CallbackEntry, deliveryId: string | undefined): CallbackStatusReport {
   const schema = jsonSchemaOf(entry.schema);
-  const report: CallbackStatusReport = { status: entry.status, mode: entry.mode, expiresAt: new Date(entry.expiresAt).toISOString(), ...(schema ? { schema } : {}) };
+  const report: CallbackStatusReport = {
+    status: entry.status,
+    mode: entry.mode,
+    expiresAt: new Date(entry.linkExpiresAt ?? entry.expiresAt).toISOString(),
+    ...(schema ? { schema } : {}),
+    ...(entry.link ? { link: entry.link } : {}),
+  };
   if (deliveryId === undefined) return report;
   if (entry.seen.has(deliveryId)) return { ...report, delivery: { deliveryId, outcome: 'applied' } };
   const refused = [...entry.rejected].reverse().find((rejected) => rejected.deliveryId === deliveryId);
@@ -237,7 +247,10 @@ function infoOf(entry: CallbackEntry): CallbackInfo {
     ...(entry.progress ? { lastProgress: entry.progress } : {}),
     rejected: entry.rejected,
     ...(entry.webhook ? { webhook: entry.webhook } : {}),
-    ...(entry.approval ? { approval: { action: entry.approval.action, actionDigest: entry.approval.actionDigest } } : {}),
+    ...(entry.approval
+      ? { approval: { action: entry.approval.action, actionDigest: entry.approval.actionDigest, ...(entry.approval.outcome ? { outcome: entry.approval.outcome } : {}) } }
+      : {}),
+    ...(entry.link ? { link: entry.link } : {}),
   };
 }
 

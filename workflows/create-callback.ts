@@ -1,23 +1,18 @@
-import { uuid4, workflowInfo } from '@temporalio/workflow';
+import { uuid4 } from '@temporalio/workflow';
 import { CallbackHandle, handleOf } from './callback-handle';
 import { callbackRegistry, pendingEntry, restoreEntries, snapshotCallbacks, type CallbackEntry } from './callback-registry';
 import type { ApprovalState } from './approval-rules';
-import type { ApprovalBinding } from '../protocol/approval-messages';
 import { invalidOption } from './durations';
 import { leaveMailboxWhenClosed } from './leave-mailbox';
-import { lifetimeOf, scheduledActivities } from './schedule-activity';
+import { lifetimeOf } from './schedule-activity';
+import { installReissueUpdate, linkActivities, linkExpiresInMsOf, linkInput } from './callback-link';
 import { checkPageOptions } from './page-options';
-import type { Callback, CallbackSnapshot, CreateCallbackOptions, PayloadSchema, WebhookWait } from './types';
-import type { CallbackActivities } from '../protocol/activity-contracts';
+import type { Callback, CallbackLinkSettings, CallbackSnapshot, CreateCallbackOptions, PayloadSchema, WebhookWait } from './types';
 import type { CallbackDelivery } from '../protocol/callback-messages';
 import { NAME_PATTERN, NAME_RULE } from '../protocol/names';
 
 /** How URLs are minted by default (re-exported for the benchmarks' reports). */
 export { DEFAULT_MINT_WITH } from './schedule-activity';
-
-function mintingActivities(options: CreateCallbackOptions<unknown>): CallbackActivities {
-  return scheduledActivities<CallbackActivities>(options.mintWith, options.activityOptions, 'mintWith');
-}
 
 /**
  * Mints a callback URL for the current workflow and returns a {@link Callback} to wait on.
@@ -34,10 +29,9 @@ export async function createCallback<T = unknown>(options: CreateCallbackOptions
   return new CallbackHandle<T>(await mintCallback(options));
 }
 
-/** What an approval adds to the callback it is built on: its state (the digest filled in once minted) and who may vote through the URL. */
+/** What an approval adds to the callback it is built on: its state (the digest filled in once minted; its rules say who may vote through the URL). */
 export interface ApprovalMinting {
   state: ApprovalState;
-  binding: Omit<ApprovalBinding, 'actionDigest'>;
 }
 
 /**
@@ -54,30 +48,34 @@ export async function mintCallback(options: CreateCallbackOptions<unknown>, appr
   }
   if (mode !== 'once' && mode !== 'stream') throw invalidOption(`mode must be 'once' or 'stream'; got ${JSON.stringify(mode)}.`);
   const page = checkPageOptions(options);
+  const linkExpiresInMs = linkExpiresInMsOf(options.linkExpiresIn, lifetime);
 
   const id = uuid4();
   const includeApiKey = options.includeApiKey === true;
-  const activities = mintingActivities(options);
+  const settings: CallbackLinkSettings = {
+    includeApiKey,
+    requireApiKey: includeApiKey || options.requireApiKey === true,
+    allowGet: options.allowGet === true,
+    ...(signatureSender === undefined ? {} : { signatureSender }),
+    ...(linkExpiresInMs === undefined ? {} : { linkExpiresInMs }),
+    ...(options.mintWith === undefined ? {} : { mintWith: options.mintWith }),
+    ...(options.activityOptions === undefined ? {} : { activityOptions: options.activityOptions }),
+  };
+  const activities = linkActivities(settings);
+  installReissueUpdate();
   // Registered before minting, so a delivery can never find its callback unknown.
   const entry = pendingEntry(id, mode, lifetime, {
+    linkSettings: settings,
     ...(options.label === undefined ? {} : { label: options.label }),
     ...page,
     ...(options.schema ? { schema: options.schema as PayloadSchema } : {}),
     ...(options.reply ? { reply: options.reply } : {}),
     ...(approval ? { approval: approval.state } : {}),
   });
+  if (linkExpiresInMs !== undefined) entry.linkExpiresAt = Math.min(entry.createdAt + linkExpiresInMs, entry.expiresAt);
   registry.entries.set(id, entry);
   try {
-    const { url, actionDigest, approversAttribute } = await activities.generateCallbackUrl({
-      callbackId: id,
-      expiresAt: entry.expiresAt,
-      includeApiKey,
-      requireApiKey: includeApiKey || options.requireApiKey === true,
-      allowGet: options.allowGet === true,
-      ...(signatureSender === undefined ? {} : { signatureSender }),
-      executionChain: workflowInfo().firstExecutionRunId,
-      ...(approval ? { approval: { action: approval.state.action, ...approval.binding } } : {}),
-    });
+    const { url, actionDigest, approversAttribute } = await activities.generateCallbackUrl(linkInput(entry, settings));
     entry.url = url;
     if (approval) {
       // An older worker's activity would mint a URL that binds no action: no vote could ever count.
@@ -120,6 +118,7 @@ export interface RestoreOptions {
  * webhook wait leaves its mailbox when it ends, as in the run that created it.
  */
 export function restoreCallbacks(snapshot: CallbackSnapshot, reattach: (callback: { id: string; label?: string }) => RestoreOptions = () => ({})): Array<Callback | WebhookWait> {
+  installReissueUpdate();
   return restoreEntries(snapshot).map((entry) => {
     const extra = reattach({ id: entry.id, ...(entry.label === undefined ? {} : { label: entry.label }) });
     if (extra.schema) entry.schema = extra.schema;

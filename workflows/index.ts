@@ -27,13 +27,36 @@ export { standingDelegations, type StandingDelegationsInput } from './standing-d
 export { publishCallbackUrls } from './publish-callback-urls';
 export { requestApproval, restoreApproval, type Approval, type ApprovalResult, type RequestApprovalOptions, type RestoreApprovalOptions } from './request-approval';
 export type { ApprovalState } from './approval-rules';
-export { slackApprovalBlocks, type SlackBlock } from './slack-approval-blocks';
+export type { EscalationOptions, ReachOptions } from './approval-reach';
+export { slackApprovalBlocks, slackOutcomeBlocks, approvalOutcomeLine, type SlackBlock } from './slack-approval-blocks';
+export { Notifier, notify, checkNotifyChannels, DEFAULT_NOTIFY_ACTIVITY_OPTIONS, type NotifierOptions, type NotifyMessage } from './notify';
+export type {
+  ApprovalEnding,
+  ApprovalMailInput,
+  ApprovalMailSent,
+  ApprovalNotice,
+  ApprovalReachPlan,
+  ApprovalReachStep,
+  NotificationActivities,
+  NotificationChannelKind,
+  NotificationError,
+  NotificationFailureCode,
+  NotificationKind,
+  NotificationReport,
+  NotificationWebhookEvent,
+  NotificationWebhookInput,
+  NotificationWebhookType,
+  NotifyChannel,
+  PostApprovalCardInput,
+  SlackCardRef,
+  UpdateApprovalCardInput,
+} from '../protocol/notification-messages';
 export { createWebhookWait, waitForWebhook } from './create-webhook-wait';
 export { webhookEvent } from './webhook-event';
 export { webhookKey, type WebhookKeyValue } from './webhook-key';
 export { webhookMailbox } from './webhook-mailbox';
-export type { Callback, CallbackSnapshot, CallbackState, CreateCallbackOptions, PayloadSchema, Wait, WaitOptions, WebhookWait, WebhookWaitOptions } from './types';
-export type { CallbackDelivery, CallbackFailed, CallbackFailureInfo, CallbackFormField, CallbackFormFieldType, CallbackHeartbeatTimedOut, CallbackInfo, CallbackMethod, CallbackMode, CallbackProgress, CallbackReceived, CallbackRevoked, CallbackStatus, CallbackTimedOut, CallbackUrlsRequest, CallbackWaitResult, DeliveryKind, MintedCallbackUrl, PayloadIssue, PublishedCallbackUrls, RejectedDelivery, RejectionReason, WebhookMatch, WebhookSubscriptionInfo, AwaitCallbackUrl } from '../protocol/callback-messages';
+export type { Callback, CallbackLinkSettings, CallbackSnapshot, CallbackState, CreateCallbackOptions, ReissueOptions, PayloadSchema, Wait, WaitOptions, WebhookWait, WebhookWaitOptions } from './types';
+export type { CallbackDelivery, CallbackFailed, CallbackFailureInfo, CallbackFormField, CallbackFormFieldType, CallbackHeartbeatTimedOut, CallbackInfo, CallbackMethod, CallbackMode, CallbackProgress, CallbackReceived, CallbackRevoked, CallbackStatus, CallbackTimedOut, CallbackUrlsRequest, CallbackWaitResult, DeliveryKind, MintedCallbackUrl, PayloadIssue, PublishedCallbackUrls, ReissueCallbackRequest, ReissuedCallbackUrl, RejectedDelivery, RejectionReason, WebhookMatch, WebhookSubscriptionInfo, AwaitCallbackUrl } from '../protocol/callback-messages';
 export type { ApprovalActivities, CallbackActivities, GenerateCallbackUrlInput, GenerateCallbackUrlResult, SignedApprovalReceipt } from '../protocol/activity-contracts';
 export type {
   ApprovalAction,
@@ -42,6 +65,7 @@ export type {
   ApprovalDecidedBy,
   ApprovalDecision,
   ApprovalDelegation,
+  ApprovalEscalation,
   ApprovalInitiator,
   ApprovalOutcome,
   ApprovalReassignment,

@@ -1,6 +1,7 @@
 import { HandlerUnfinishedPolicy } from '@temporalio/common';
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { callbackRegistry, type CallbackEntry } from './callback-registry';
+import { linkExpiryOf } from './callback-link';
 import { CALLBACK_URL_NOT_MINTED, callbackUrlsUpdate } from '../protocol/definitions';
 import type { CallbackUrlsRequest, MintedCallbackUrl, PublishedCallbackUrls } from '../protocol/callback-messages';
 
@@ -8,7 +9,7 @@ function mintedUrlOf(entry: CallbackEntry): MintedCallbackUrl {
   return {
     url: entry.url,
     callbackId: entry.id,
-    expiresAt: new Date(entry.expiresAt).toISOString(),
+    expiresAt: new Date(linkExpiryOf(entry)).toISOString(),
     ...(entry.label === undefined ? {} : { label: entry.label }),
   };
 }

@@ -4,16 +4,18 @@ import { decide, nobodyCanApprove, timeoutOutcome, type ApprovalState } from './
 import { CallbackHandle } from './callback-handle';
 import { callbackRegistry, type CallbackEntry } from './callback-registry';
 import { mintCallback } from './create-callback';
+import { linkInput, linkSettingsOf, oneLinkAtATime, reissueLink } from './callback-link';
 import { durationMs, invalidOption } from './durations';
 import { scheduledActivities } from './schedule-activity';
-import type { Wait } from './types';
+import type { ReissueOptions, Wait } from './types';
 import { listPendingApprovals } from './approvers-attribute';
+import { checkNotifyChannels, Notifier } from './notify';
+import { approvalNotice, followApprovalReach, planReach, type ReachOptions } from './approval-reach';
 import { approvalsQuery, reassignApprovalUpdate } from '../protocol/definitions';
 import { NAME_PATTERN } from '../protocol/names';
 import type { ApprovalActivities, CallbackActivities } from '../protocol/activity-contracts';
 import type {
   ApprovalAction,
-  ApprovalBinding,
   ApprovalDecidedBy,
   ApprovalInitiator,
   ApprovalOutcome,
@@ -25,9 +27,10 @@ import type {
   ApproverRule,
   ReassignApprovalRequest,
 } from '../protocol/approval-messages';
+import type { NotificationReport, NotifyChannel } from '../protocol/notification-messages';
 
 /** Options of {@link requestApproval}. */
-export interface RequestApprovalOptions {
+export interface RequestApprovalOptions extends ReachOptions {
   /** What is being approved. Its digest is bound into the URL and every vote; a changed action needs a new request. */
   action: ApprovalAction;
   /**
@@ -44,6 +47,11 @@ export interface RequestApprovalOptions {
   rejectWhen?: { rejections: number };
   /** How long the request waits for a decision; the URL lives five minutes longer. Default 7 days. */
   timeout?: Duration;
+  /**
+   * How long each URL of the request is accepted, when shorter than `timeout` (at most `timeout`);
+   * {@link Approval.reissue} hands out a fresh one. Default: as long as the request waits.
+   */
+  linkExpiresIn?: Duration;
   /** What running out of time means. Default `timed_out` (neither approved nor rejected). */
   onTimeout?: ApprovalRules['onTimeout'];
   /** Who asked. With `allowSelfApproval` false (the default), they cannot approve it themselves. */
@@ -76,6 +84,15 @@ export interface RequestApprovalOptions {
   activitiesWith?: 'activity' | 'localActivity';
   /** Activity options for them, on top of the defaults. */
   activityOptions?: ActivityOptions;
+  /**
+   * Tell people where to decide: mail the link, post a card with buttons to Slack, or POST a signed
+   * webhook (the worker needs the plugin's `notifications`). Sent beside the wait, never blocking
+   * it; withdrawn when it ends (the card rewritten with the outcome). The result's `notifications`
+   * says what was sent, withdrawn, or failed.
+   */
+  notify?: NotifyChannel[];
+  /** How the notification activities are scheduled, on top of `DEFAULT_NOTIFY_ACTIVITY_OPTIONS` (five attempts, backoff from 1 s). */
+  notifyActivityOptions?: ActivityOptions;
 }
 
 /** What an approval ended in: the outcome, what decided it, the counted votes, the record, and the receipt that signs it. */
@@ -86,6 +103,8 @@ export interface ApprovalResult {
   record: ApprovalRecord;
   /** The signed record (a compact JWS), unless `signReceipt: false`. */
   receipt?: string;
+  /** What became of each notification (`notify`): sent, withdrawn, or why not. Empty without `notify`. */
+  notifications: NotificationReport[];
 }
 
 /** A pending approval: hand its `url` to the people who decide, then `await decision()`. */
@@ -112,11 +131,20 @@ export interface Approval {
    * @throws `APPROVAL_DECIDED` when the approval was decided before the change could land.
    */
   changeAction(action: ApprovalAction): Promise<string>;
+  /**
+   * Mints a new URL for the same request and returns it: the same action digest and the same
+   * rules on who may vote. The previous URL is refused from now on with `410
+   * CALLBACK_LINK_REPLACED` (the approval page says the link was replaced); votes counted so far
+   * still count, and receipts still answer.
+   * @throws `CALLBACK_CLOSED` when the approval was decided; `INVALID_CALLBACK_OPTIONS` for a bad `linkExpiresIn`.
+   */
+  reissue(options?: ReissueOptions): Promise<string>;
 }
 
 const APPROVAL_OPTIONS = new Set<string>([
-  'action', 'approvers', 'quorum', 'rejectWhen', 'timeout', 'onTimeout', 'initiator', 'allowSelfApproval', 'allowLinkHolders',
-  'requireComment', 'maxSignInAge', 'label', 'signReceipt', 'activitiesWith', 'activityOptions', 'fallback',
+  'action', 'approvers', 'quorum', 'rejectWhen', 'timeout', 'linkExpiresIn', 'onTimeout', 'initiator', 'allowSelfApproval', 'allowLinkHolders',
+  'requireComment', 'maxSignInAge', 'label', 'signReceipt', 'activitiesWith', 'activityOptions',
+  'notify', 'notifyActivityOptions', 'remind', 'escalate', 'warnBefore', 'fallback',
 ]);
 const RULE_FIELDS = new Set<string>(['issuer', 'subject', 'email', 'emailDomain', 'group', 'slackUserId', 'slackTeamId']);
 const ON_TIMEOUT = new Set<string>(['timed_out', 'reject', 'approve', 'cancel']);
@@ -223,6 +251,7 @@ function recordOf(entry: CallbackEntry, state: ApprovalState): ApprovalRecord {
     decidedBy: state.decidedBy!,
     votes: state.votes,
     ...(state.superseded?.length ? { superseded: state.superseded } : {}),
+    ...(state.escalations?.length ? { escalations: state.escalations } : {}),
     rules: state.rules,
     ...(state.initiator ? { initiator: state.initiator } : {}),
     requestedAt: new Date(entry.createdAt).toISOString(),
@@ -312,8 +341,11 @@ class ApprovalHandle implements Approval {
     private readonly state: ApprovalState,
     private readonly activities: ApprovalActivities | undefined,
     private readonly minting: CallbackActivities,
+    private readonly notifier?: Notifier,
   ) {
     this.callback = new CallbackHandle(entry);
+    // Slack cards carry the link in their buttons: a reissue, from workflow code or an operator's update, rewrites them.
+    if (notifier) entry.onRelinked = () => notifier.refresh(approvalNotice(entry, state));
   }
 
   get id(): string {
@@ -346,6 +378,13 @@ class ApprovalHandle implements Approval {
 
   async changeAction(action: ApprovalAction): Promise<string> {
     const next = checkAction(action);
+    // After any reissue in flight: each new URL binds what the entry says when its minting begins.
+    const url = await oneLinkAtATime(this.entry, () => this.mintForAction(next));
+    this.notifier?.refresh(approvalNotice(this.entry, this.state));
+    return url;
+  }
+
+  private async mintForAction(next: ApprovalAction): Promise<string> {
     const { state, entry } = this;
     if (state.outcome) throw decided(entry.id);
     const previous = state.actionDigest;
@@ -353,15 +392,7 @@ class ApprovalHandle implements Approval {
     state.actionDigest = '';
     let minted: { url: string; actionDigest?: string };
     try {
-      minted = await this.minting.generateCallbackUrl({
-        callbackId: entry.id,
-        expiresAt: entry.expiresAt,
-        includeApiKey: false,
-        requireApiKey: false,
-        allowGet: false,
-        executionChain: workflowInfo().firstExecutionRunId,
-        approval: { action: next, ...bindingOf(state.rules) },
-      });
+      minted = await this.minting.generateCallbackUrl(linkInput(entry, linkSettingsOf(entry)!, next));
     } catch (err) {
       state.actionDigest = previous;
       throw err;
@@ -378,6 +409,10 @@ class ApprovalHandle implements Approval {
     return minted.url;
   }
 
+  async reissue(options: ReissueOptions = {}): Promise<string> {
+    return (await reissueLink(this.entry, options)).url;
+  }
+
   private async decide(): Promise<ApprovalResult> {
     // A stream callback: the votes arrive as deliveries, and a decision closes it (approval-rules' decide).
     await this.callback.wait();
@@ -386,7 +421,10 @@ class ApprovalHandle implements Approval {
     const record = recordOf(this.entry, this.state);
     if (this.activities) this.state.receipt = (await this.activities.signApprovalReceipt(record)).receipt;
     const { outcome, decidedBy, votes, receipt } = this.state;
-    return { outcome: outcome!, decidedBy: decidedBy!, votes: [...votes], record, ...(receipt ? { receipt } : {}) };
+    // Withdrawal waits for sends still retrying, bounded by their retry policy; it never throws.
+    if (this.notifier) await this.notifier.withdraw({ outcome: outcome!, decidedBy: decidedBy!, votes: [...votes] });
+    const notifications = this.notifier?.reports() ?? [];
+    return { outcome: outcome!, decidedBy: decidedBy!, votes: [...votes], record, ...(receipt ? { receipt } : {}), notifications };
   }
 }
 
@@ -421,6 +459,14 @@ export async function requestApproval(options: RequestApprovalOptions): Promise<
   const action = checkAction(options.action);
   const { rules, approvers, fallbackFrom } = rulesOf(options);
   if (options.label !== undefined && !NAME_PATTERN.test(options.label)) throw invalidOption(`label is 1 to 64 of A-Z a-z 0-9 . _ -; got ${JSON.stringify(options.label)}.`);
+  const channels = options.notify === undefined ? [] : checkNotifyChannels(options.notify);
+  // Planned before anything is minted, at the time the entry is created (workflow time stands still until the first await).
+  const requestedAt = Date.now();
+  const reach = planReach(options, requestedAt, requestedAt + durationMs(options.timeout ?? DEFAULT_TIMEOUT, 'timeout'), checkApprovers);
+  if (reach?.steps.some((step) => step.kind !== 'escalation') && channels.length === 0) {
+    throw invalidOption("remind and warnBefore tell the approval's people again, on its notify channels: give notify too.");
+  }
+  reach?.steps.forEach((step) => step.kind === 'escalation' && checkNotifyChannels(step.notify));
   const state: ApprovalState = {
     action,
     actionDigest: '',
@@ -429,30 +475,28 @@ export async function requestApproval(options: RequestApprovalOptions): Promise<
     ...(options.initiator ? { initiator: options.initiator } : {}),
     votes: [],
     ...(fallbackFrom ? { fallbackFrom } : {}),
+    ...(channels.length ? { notify: channels } : {}),
+    ...(reach ? { reach } : {}),
   };
   installApprovalsQuery();
   const entry = await mintCallback(
     {
       mode: 'stream',
       timeout: options.timeout ?? DEFAULT_TIMEOUT,
+      ...(options.linkExpiresIn === undefined ? {} : { linkExpiresIn: options.linkExpiresIn }),
       title: action.title,
       ...(action.summary === undefined ? {} : { description: action.summary }),
       ...(options.label === undefined ? {} : { label: options.label }),
       ...(options.activitiesWith === undefined ? {} : { mintWith: options.activitiesWith }),
       ...(options.activityOptions === undefined ? {} : { activityOptions: options.activityOptions }),
     },
-    {
-      state,
-      binding: bindingOf(rules),
-    },
+    { state },
   );
   listPendingApprovals();
-  return new ApprovalHandle(entry, state, receiptActivities(options), mintingActivities(options));
-}
-
-/** Who may vote through an approval's URL, by its rules: what the token binds beside the digest. */
-function bindingOf(rules: ApprovalRules): Omit<ApprovalBinding, 'actionDigest'> {
-  return { identity: rules.allowLinkHolders ? 'link-holder' : 'signed-in', ...(rules.maxAuthAgeSeconds === undefined ? {} : { maxAuthAgeSeconds: rules.maxAuthAgeSeconds }) };
+  const notifier = notifierFor(state, options);
+  notifier?.send(channels, { kind: 'request', approval: approvalNotice(entry, state) });
+  followApprovalReach(entry, state, notifier);
+  return new ApprovalHandle(entry, state, receiptActivities(options), mintingActivities(options), notifier);
 }
 
 /** The `APPROVAL_DECIDED` failure: the approval was decided before a change to it could land. */
@@ -460,8 +504,15 @@ function decided(callbackId: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'APPROVAL_DECIDED', message: `Approval ${callbackId} is already decided; its action can no longer change.`, nonRetryable: true });
 }
 
-/** How a restored approval signs its receipt: as {@link RequestApprovalOptions} say for a new one. */
-export type RestoreApprovalOptions = Pick<RequestApprovalOptions, 'signReceipt' | 'activitiesWith' | 'activityOptions'>;
+/** How a restored approval signs its receipt and notifies: as {@link RequestApprovalOptions} say for a new one. */
+export type RestoreApprovalOptions = Pick<RequestApprovalOptions, 'signReceipt' | 'activitiesWith' | 'activityOptions' | 'notifyActivityOptions'>;
+
+/** A notifier when the approval tells anyone anything (its `notify` channels, or an escalation still to come that has channels). */
+function notifierFor(state: ApprovalState, options: RestoreApprovalOptions): Notifier | undefined {
+  const escalating = state.reach?.steps.slice(state.reach.done).some((step) => step.kind === 'escalation' && step.notify.length > 0) === true;
+  if (!state.notify?.length && !escalating) return undefined;
+  return new Notifier(options.notifyActivityOptions ? { activityOptions: options.notifyActivityOptions } : {});
+}
 
 function receiptActivities(options: RestoreApprovalOptions): ApprovalActivities | undefined {
   return options.signReceipt === false ? undefined : scheduledActivities<ApprovalActivities>(options.activitiesWith, options.activityOptions, 'activitiesWith');
@@ -489,5 +540,8 @@ export function restoreApproval(callback: Pick<Wait, 'id'>, options: RestoreAppr
   if (!entry?.approval) throw invalidOption(`Callback ${callback.id} is not an approval's: restoreApproval takes a callback that requestApproval created, restored with restoreCallbacks.`);
   installApprovalsQuery();
   listPendingApprovals();
-  return new ApprovalHandle(entry, entry.approval, receiptActivities(options), mintingActivities(options));
+  // This run's notifier: reminders and escalations still to come go on; cards an earlier run posted are not rewritten by it.
+  const notifier = notifierFor(entry.approval, options);
+  followApprovalReach(entry, entry.approval, notifier);
+  return new ApprovalHandle(entry, entry.approval, receiptActivities(options), mintingActivities(options), notifier);
 }

@@ -1,4 +1,4 @@
-import type { ApprovalAction } from '../protocol/approval-messages';
+import type { ApprovalAction, ApprovalDecidedBy, ApprovalOutcome, ApprovalVote } from '../protocol/approval-messages';
 import { SLACK_ACTION_IDS, SLACK_BUTTON_VALUE_MAX, slackButtonValue } from '../protocol/slack-approval';
 import { invalidOption } from './durations';
 
@@ -48,5 +48,32 @@ export function slackApprovalBlocks(approval: { readonly url: string; readonly a
         { type: 'button', action_id: SLACK_ACTION_IDS.reject, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: slackButtonValue('reject', token) },
       ],
     },
+  ];
+}
+
+const OUTCOME_WORDS: Record<ApprovalOutcome, string> = { approved: 'Approved', rejected: 'Rejected', timed_out: 'Timed out', cancelled: 'Cancelled' };
+
+/** One line saying how an approval ended, for a card, a mail or a log: `Approved by 2 votes`, `Timed out`. */
+export function approvalOutcomeLine(ending: { readonly outcome: ApprovalOutcome; readonly decidedBy: ApprovalDecidedBy; readonly votes: readonly ApprovalVote[] }): string {
+  const { outcome, decidedBy, votes } = ending;
+  const counted = votes.filter((vote) => (outcome === 'rejected' ? vote.decision === 'reject' : vote.decision === 'approve')).length;
+  if (decidedBy === 'votes') return `${OUTCOME_WORDS[outcome]} (${counted} ${counted === 1 ? 'vote' : 'votes'})`;
+  return decidedBy === 'timeout' ? `${OUTCOME_WORDS[outcome]} (no decision in time)` : `${OUTCOME_WORDS[outcome]} (by the workflow)`;
+}
+
+/**
+ * The Block Kit blocks that replace an approval's card once it ended: the action's title, how it
+ * ended (`Approved (2 votes)`), who voted, and no buttons, so nobody clicks a decided request.
+ * Pure; the notifier posts them with `chat.update`.
+ */
+export function slackOutcomeBlocks(
+  approval: { readonly url: string; readonly action: ApprovalAction },
+  ending: { readonly outcome: ApprovalOutcome; readonly decidedBy: ApprovalDecidedBy; readonly votes: readonly ApprovalVote[] },
+): SlackBlock[] {
+  const voters = ending.votes.map((vote) => `${vote.decision === 'approve' ? 'approved' : 'rejected'} by ${escapeMrkdwn(vote.approver.name ?? vote.approver.email ?? vote.approver.subject)}`);
+  const text = clip(`*${escapeMrkdwn(approval.action.title)}*\n${approvalOutcomeLine(ending)}`, SECTION_TEXT_MAX);
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: clip(`${voters.length ? `${voters.join('; ')}. ` : ''}<${approval.url}|The approval page> shows the record.`, SECTION_TEXT_MAX) }] },
   ];
 }

@@ -42,8 +42,15 @@ export interface CreateCallbackOptions<T = unknown> {
    * wait by much.
    */
   timeout?: Duration;
-  /** How long the URL is accepted. Default: `timeout` plus five minutes, else `'7d'`; at most 366 days. */
+  /** How long the callback (and, unless `linkExpiresIn` says less, its URL) is accepted. Default: `timeout` plus five minutes, else `'7d'`; at most 366 days. */
   expiresIn?: Duration;
+  /**
+   * How long the URL itself is accepted, when it should lapse before the wait does (at most
+   * `timeout`, else at most `expiresIn`): the wait keeps its own deadline, and
+   * {@link Callback.reissue} hands out a fresh URL to extend its reach. Default: the URL lives as
+   * long as the callback (`expiresIn`).
+   */
+  linkExpiresIn?: Duration;
   /** Default `once`. */
   mode?: CallbackMode;
   /** Deliveries (complete route) whose data fail it are refused and recorded, and never resume the wait. */
@@ -107,7 +114,10 @@ export interface Wait<T = unknown> {
   /** The wait's id, unique within the workflow (from the workflow's deterministic `uuid4()`). */
   readonly id: string;
   readonly label?: string;
-  /** When deliveries stop being accepted: the URL's expiry, or the end of a webhook wait's lifetime. */
+  /**
+   * When deliveries stop being accepted: the callback's end (a URL with `linkExpiresIn` lapses
+   * sooner: see `Callback.linkExpiresAt`), or the end of a webhook wait's lifetime.
+   */
   readonly expiresAt: Date;
   /** How far the wait has got. */
   readonly status: CallbackStatus;
@@ -135,10 +145,31 @@ export interface Wait<T = unknown> {
   close(): void;
 }
 
+/** Options of {@link Callback.reissue}. */
+export interface ReissueOptions {
+  /**
+   * How long the new URL is accepted (capped at the callback's own end). Default: as the first
+   * URL: its `linkExpiresIn` from now, else until the callback ends.
+   */
+  linkExpiresIn?: Duration;
+}
+
 /** A callback URL and its wait, from `createCallback`: the URL is what the external system calls. */
 export interface Callback<T = unknown> extends Wait<T> {
-  /** The URL to hand to the external system. A bearer secret: share it only with the sender. */
+  /** The URL to hand to the external system (the newest, after {@link reissue}). A bearer secret: share it only with the sender. */
   readonly url: string;
+  /** When {@link url} stops being accepted: its `linkExpiresIn`, else {@link expiresAt}. */
+  readonly linkExpiresAt: Date;
+  /**
+   * Mints a new URL for the same wait and returns it; the previous URL is refused from the moment
+   * this is called, with `410 CALLBACK_LINK_REPLACED` (not `CALLBACK_CLOSED`: the wait goes on).
+   * Deliveries, votes and receipts are kept: a retry of a delivery made through the old URL still
+   * gets its answer. Use it to extend a short-lived link's reach (`linkExpiresIn`), or to replace
+   * a link that leaked.
+   * @throws `ApplicationFailure` `CALLBACK_CLOSED` when the wait is over; `INVALID_CALLBACK_OPTIONS`
+   *   for a bad `linkExpiresIn`; the minting activity's failure (the old URL is then current again).
+   */
+  reissue(options?: ReissueOptions): Promise<string>;
 }
 
 /**
@@ -186,6 +217,12 @@ export interface CallbackState {
   description?: string;
   form?: CallbackFormField[];
   url: string;
+  /** The link generation of {@link url}: absent (0) for the first, one more for each reissue. */
+  link?: number;
+  /** When {@link url} expires, epoch ms, when sooner than {@link expiresAt} (`linkExpiresIn`). */
+  linkExpiresAt?: number;
+  /** How the callback's URLs are minted, so a reissued one is minted alike (absent in snapshots from before reissue). */
+  linkSettings?: CallbackLinkSettings;
   mode: CallbackMode;
   status: CallbackStatus;
   /** Workflow time, epoch ms. */
@@ -204,6 +241,18 @@ export interface CallbackState {
   webhook?: WebhookSubscriptionInfo;
   /** For an approval (`requestApproval`): its action, rules and votes. */
   approval?: ApprovalState;
+}
+
+/** How a callback's URLs are minted: what its first URL's token said, and how the minting activity is scheduled. */
+export interface CallbackLinkSettings {
+  includeApiKey: boolean;
+  requireApiKey: boolean;
+  allowGet: boolean;
+  signatureSender?: string;
+  /** `linkExpiresIn` in milliseconds, when given: each URL lives this long (capped at the callback's end). */
+  linkExpiresInMs?: number;
+  mintWith?: 'activity' | 'localActivity';
+  activityOptions?: ActivityOptions;
 }
 
 /** Everything needed to carry callbacks across continue-as-new: pass it to the next run's arguments. */

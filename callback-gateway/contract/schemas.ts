@@ -77,6 +77,12 @@ export const callbackStatusResponseSchema = z
         "The callback's own status; `unknown` when the workflow could not say: no worker answered within the query deadline (then a running chain lists every action), or its latest run does not know the callback (then none).",
       ),
     expiresAt: z.string().describe('When the URL stops being accepted (ISO 8601).'),
+    link: z
+      .enum(['current', 'replaced'])
+      .optional()
+      .describe(
+        "Whether this URL is the callback's current link, or was replaced by a newer one for the same wait (the workflow reissued it: deliveries through this one are refused 410 `CALLBACK_LINK_REPLACED`, while the wait goes on). Absent when the workflow could not say.",
+      ),
     accepts: z.strictObject({
       actions: z
         .array(z.enum(DELIVERY_KINDS))

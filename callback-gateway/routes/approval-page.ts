@@ -1,7 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { Request, RequestHandler } from 'express';
 import { describeError, type Logger } from '../logger';
-import { callbacksQuery } from '../../protocol/definitions';
+import { callbacksQuery, WORKFLOW_REFUSALS } from '../../protocol/definitions';
+import { CallbackError } from '../../protocol/errors';
+import { linkReplaced } from './callback-status';
 import type { CallbackInfo } from '../../protocol/callback-messages';
 import { renderApprovalPage, renderClosedPage, renderSignedOnlyPage, sendPage } from '../html-pages';
 import { refusing, type ContractPart } from '../contract/contract-parts';
@@ -31,12 +33,12 @@ export interface ApprovalPageDeps {
  * What {@link approvalPage} refuses: a workflow that is gone. A closed one gets the page that says
  * so, and one Temporal cannot describe in time the page without details.
  */
-export const APPROVAL_PAGE_PART: ContractPart = { refusals: { ...refusing('WORKFLOW_NOT_FOUND', 'INTERNAL_ERROR'), SIGN_IN_NOT_CONFIGURED: ['Retry-After'] } };
+export const APPROVAL_PAGE_PART: ContractPart = { refusals: { ...refusing('WORKFLOW_NOT_FOUND', 'INTERNAL_ERROR', 'CALLBACK_LINK_REPLACED'), SIGN_IN_NOT_CONFIGURED: ['Retry-After'] } };
 
 /** What the workflow said about the callback, or why it could not say. */
-type PageState = { kind: 'info'; info: CallbackInfo | undefined } | { kind: 'workflow_closed' } | { kind: 'unavailable' };
+type PageState = { kind: 'info'; info: CallbackInfo | undefined } | { kind: 'workflow_closed'; info?: CallbackInfo } | { kind: 'unavailable' };
 
-async function pageState(client: Client, target: CallbackTarget, callbackId: string, timeoutMs: number, logger: Logger): Promise<PageState> {
+async function pageState(client: Client, target: CallbackTarget & Pick<CallbackClaims, 'approval'>, callbackId: string, timeoutMs: number, logger: Logger): Promise<PageState> {
   const deadline = Date.now() + timeoutMs;
   const { workflowId } = target;
   let head: Awaited<ReturnType<typeof chainHead>>;
@@ -47,7 +49,7 @@ async function pageState(client: Client, target: CallbackTarget, callbackId: str
     return { kind: 'unavailable' };
   }
   // A closed (or replaced) chain may still answer queries (replayed by a worker); its callbacks cannot be answered.
-  if (head.kind === 'closed' || head.kind === 'replaced') return { kind: 'workflow_closed' };
+  if (head.kind === 'closed' || head.kind === 'replaced') return target.approval && head.kind === 'closed' ? closedApprovalState(client, workflowId, head.runId, callbackId, deadline) : { kind: 'workflow_closed' };
   if (head.kind === 'missing') throw chainRefusal(head);
   try {
     const handle = client.workflow.getHandle(workflowId, head.runId);
@@ -57,6 +59,21 @@ async function pageState(client: Client, target: CallbackTarget, callbackId: str
     // No worker answered in time, or Temporal is unreachable: show the page without details.
     logger.warn('approval page shown without the workflow\'s details', { workflowId, callbackId, error: describeError(err) });
     return { kind: 'unavailable' };
+  }
+}
+
+/**
+ * A closed workflow's approval, asked once more (a worker replays it) for its outcome, so a link
+ * opened after the decision (a mailed one) says how it ended; without an answer in time, the page
+ * just says the process finished.
+ */
+async function closedApprovalState(client: Client, workflowId: string, runId: string | undefined, callbackId: string, deadline: number): Promise<PageState> {
+  try {
+    const callbacks = await withinDeadline(client, Math.max(deadline - Date.now(), 1), () => client.workflow.getHandle(workflowId, runId).query(callbacksQuery));
+    const info = callbacks.find((callback) => callback.id === callbackId);
+    return info?.approval?.outcome ? { kind: 'workflow_closed', info } : { kind: 'workflow_closed' };
+  } catch {
+    return { kind: 'workflow_closed' };
   }
 }
 
@@ -87,7 +104,8 @@ async function voterOf(req: Request, claims: CallbackClaims, token: string, sign
  *
  * Reads the callback's `title`, `description` and `form` with the workflow's `callbacks` query,
  * bounded by `timeoutMs`: a callback that is no longer pending gets the "already answered /
- * closed" page without buttons; when the query fails (no worker) the page still lets the person
+ * closed" page without buttons; one whose link was reissued since, the 410 `CALLBACK_LINK_REPLACED`
+ * page (this link was replaced), without buttons; when the query fails (no worker) the page still lets the person
  * answer. Never delivers anything.
  *
  * An approval's URL (a token with `apv`) gets the approval decision page instead: the action
@@ -103,12 +121,17 @@ export function approvalPage({ client, timeoutMs, logger, signIn }: ApprovalPage
     if (claims.signatureSender !== undefined) return sendPage(res, 200, renderSignedOnlyPage());
     if (claims.approval?.identity === 'signed-in' && !signIn) throw signInNotConfigured();
     const state = await pageState(client, claims, claims.callbackId, timeoutMs, logger);
-    if (state.kind === 'workflow_closed') return sendPage(res, 200, renderClosedPage({ reason: 'workflow_closed' }));
+    if (state.kind === 'workflow_closed') {
+      const decided = state.info?.approval;
+      return sendPage(res, 200, renderClosedPage({ reason: 'workflow_closed', ...(decided?.outcome ? { title: decided.action.title, outcome: decided.outcome } : {}) }));
+    }
     const info = state.kind === 'info' ? state.info : undefined;
     if (state.kind === 'info' && !info) return sendPage(res, 200, renderClosedPage({ reason: 'unknown_callback' }));
     if (info && info.status !== 'pending') {
-      return sendPage(res, 200, renderClosedPage({ reason: info.status, ...(info.title ? { title: info.title } : {}) }));
+      return sendPage(res, 200, renderClosedPage({ reason: info.status, ...(info.title ? { title: info.title } : {}), ...(info.approval?.outcome ? { outcome: info.approval.outcome } : {}) }));
     }
+    // A pending wait whose link was reissued since: the 410 page says this link was replaced, and shows no form.
+    if (info && linkReplaced(claims, info.link)) throw new CallbackError('CALLBACK_LINK_REPLACED', WORKFLOW_REFUSALS.CALLBACK_LINK_REPLACED);
     if (claims.approval) {
       const voter = await voterOf(req, claims, req.params.token as string, signIn);
       return sendPage(

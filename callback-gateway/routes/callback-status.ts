@@ -69,10 +69,15 @@ function requestedDeliveryId(query: unknown): string | undefined {
  * (`202`) and applied once a worker runs, as far as anyone can know without one. None once the
  * chain is closed or replaced, or when the workflow does not know the callback (it would drop it).
  */
-function actionsNow(workflow: CallbackStatusResponse['workflow'], report: CallbackStatusReport | null | undefined): CallbackStatusResponse['accepts']['actions'] {
-  if (workflow !== 'running' || report === null) return [];
+function actionsNow(workflow: CallbackStatusResponse['workflow'], report: CallbackStatusReport | null | undefined, replaced: boolean): CallbackStatusResponse['accepts']['actions'] {
+  if (workflow !== 'running' || report === null || replaced) return [];
   if (report === undefined || report.status === 'pending') return ALL_ACTIONS;
   return [];
+}
+
+/** True when the workflow's current link for the callback is newer than the token's: the URL was reissued. */
+export function linkReplaced(claims: Pick<CallbackClaims, 'link'>, current: number | undefined): boolean {
+  return (claims.link ?? 0) < (current ?? 0);
 }
 
 /** What the token alone says the URL takes, with the actions a delivery would be taken on now. */
@@ -142,7 +147,7 @@ async function deliveryFromHistory(
 
 /**
  * `GET /callbacks/:token/status`: what the callback is (its status and expiry, whether its
- * execution chain still runs), what it takes (actions, methods, credentials, the JSON Schema of
+ * execution chain still runs, whether this URL is its current link or was reissued since), what it takes (actions, methods, credentials, the JSON Schema of
  * its data) and, with `?deliveryId=`, what became of that delivery.
  *
  * Where the chain stands comes from one describe, which needs no worker. The callback's status,
@@ -171,12 +176,14 @@ export function callbackStatus({ chains, timeoutMs, queryTimeoutMs }: { chains: 
     const report: CallbackStatusReport | null | undefined = await askWorkflow(chains, claims, head, deliveryId, queryTimeoutMs);
     let delivery: CallbackStatusResponse['delivery'] = report?.delivery;
     if (deliveryId !== undefined && !delivery) delivery = await deliveryFromHistory(chains, claims, head, deliveryId, deadline);
+    const replaced = report ? linkReplaced(claims, report.link) : false;
     const body: CallbackStatusResponse = {
       callbackId: claims.callbackId,
       workflow,
       status: report?.status ?? 'unknown',
       expiresAt: claims.expiresAt.toISOString(),
-      accepts: accepts(claims, actionsNow(workflow, report)),
+      ...(report ? { link: replaced ? ('replaced' as const) : ('current' as const) } : {}),
+      accepts: accepts(claims, actionsNow(workflow, report, replaced)),
       schema: report?.schema ?? null,
       ...(delivery ? { delivery } : {}),
     };

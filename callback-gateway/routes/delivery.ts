@@ -164,6 +164,7 @@ function deliver(kind: DeliveryKind, chains: ExecutionChains, recent: RecentDeli
       contentType,
       data: vote ? vote.data : data,
       apiKeyId: apiKey?.id,
+      ...(claims.link ? { link: claims.link } : {}),
       ...(vote ? { approver: vote.approver ?? linkHolder(deliveryId), actionDigest: vote.actionDigest } : {}),
       ...(standing.length > 0 ? { standingDelegations: standing } : {}),
     });

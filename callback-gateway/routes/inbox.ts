@@ -316,6 +316,8 @@ export function inboxRoutes(deps: InboxRouteDeps): express.Router {
       approver: session.approver,
       actionDigest,
       standingDelegations: standing,
+      // Through no link: a reissue of the approval's URL leaves the inbox's decisions standing.
+      link: null,
     });
     const result = await deliverSync(deps.chains, { workflowId, executionChain }, delivery, VOTE_WAIT_SECONDS);
     if (!result) throw unavailable(new Error('no worker answered the vote in time'));

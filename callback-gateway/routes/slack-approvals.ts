@@ -224,6 +224,7 @@ export function slackApprovalRoutes(deps: SlackApprovalRouteDeps): express.Route
         data: { decision },
         approver,
         actionDigest: binding.actionDigest,
+        ...(claims.link ? { link: claims.link } : {}),
       });
       const result: SyncDeliveryResult | undefined = await deliverSync(chains, claims, delivery, VOTE_WAIT_SECONDS);
       if (!result) throw unavailable(new Error('no worker answered the vote in time'));

@@ -8,7 +8,7 @@
 import type { Duration } from '@temporalio/common';
 import { proxyActivities } from '@temporalio/workflow';
 // In your own project: import { publishCallbackUrls, requestApproval, type ApprovalResult } from 'durable-callbacks/workflows';
-import { publishCallbackUrls, requestApproval, slackApprovalBlocks, type ApprovalOutcome, type ApprovalVote, type ApproverRule } from '../../workflows';
+import { publishCallbackUrls, requestApproval, type ApprovalOutcome, type ApprovalVote, type ApproverRule, type NotificationReport } from '../../workflows';
 import type { ChangeActivities } from './activities';
 
 /** A change to production, as the person who asks for it describes it. */
@@ -27,8 +27,14 @@ export interface ChangeRequest {
   approverGroup?: string;
   /** How long the board has. Default one hour. */
   timeout?: Duration;
-  /** Also ask in Slack: post the request with Approve / Reject buttons to `channel`, where these users (of workspace `teamId`) may decide too. */
+  /** Also ask in Slack: post the request with Approve / Reject buttons to `channel` (rewritten with the outcome at the end), where these users (of workspace `teamId`) may decide too. */
   slack?: { channel: string; teamId: string; approvers: string[] };
+  /** Mail the request to these addresses (the board's list, say); reminders and the deadline warning go there too. */
+  mailTo?: string[];
+  /** When to remind the board if it has not decided, as times after the request: `['1h', '4h']`. */
+  remind?: Duration[];
+  /** Who else may decide once the board was silent this long: `{ after: '8h', to: 'head-of-ops@example.com' }` adds them and mails them. */
+  escalate?: { after: Duration; to: string };
 }
 
 /** What became of the change. */
@@ -38,9 +44,11 @@ export interface ChangeDecision {
   votes: ApprovalVote[];
   /** The signed record of the decision (verify it with `durable-callbacks approvals verify`). */
   receipt?: string;
+  /** What became of each notification (the mails, the Slack card): sent, withdrawn, or why not. */
+  notifications: NotificationReport[];
 }
 
-const { applyChange, postToSlack } = proxyActivities<ChangeActivities>({ startToCloseTimeout: '1 minute' });
+const { applyChange } = proxyActivities<ChangeActivities>({ startToCloseTimeout: '1 minute' });
 
 /** Asks the change board to approve `request`, two of them and not the requester, and applies it only if they do. */
 export async function productionChange(request: ChangeRequest): Promise<ChangeDecision> {
@@ -58,12 +66,14 @@ export async function productionChange(request: ChangeRequest): Promise<ChangeDe
     timeout: request.timeout ?? '1h',
     onTimeout: 'reject',
     label: 'approval',
+    notify: [...(request.mailTo ? [{ email: { to: request.mailTo } }] : []), ...(request.slack ? [{ slack: { channel: request.slack.channel } }] : [])],
+    ...(request.remind ? { remind: request.remind } : {}),
+    ...(request.escalate ? { escalate: { after: request.escalate.after, to: { approvers: [{ email: request.escalate.to }], notify: [{ email: { to: [request.escalate.to] } }] } } } : {}),
   });
-  if (request.slack) await postToSlack({ channel: request.slack.channel, text: `Approval asked: ${approval.action.title}`, blocks: slackApprovalBlocks(approval) });
-  const { outcome, votes, receipt } = await approval.decision();
+  const { outcome, votes, receipt, notifications } = await approval.decision();
   const applied = outcome === 'approved';
   if (applied) await applyChange({ system: request.system, change: request.change, ticket: request.ticket });
-  return { outcome, applied, votes, ...(receipt ? { receipt } : {}) };
+  return { outcome, applied, votes, ...(receipt ? { receipt } : {}), notifications };
 }
 
 /** The Slack users who may decide too, each only from the request's workspace. */

@@ -19,6 +19,7 @@ import { createCallbackWorker } from '../../worker';
 import { TEST_NAMESPACE, TEST_TEMPORAL_ADDRESS, WORKFLOW_BUNDLE_PATH } from './test-env';
 import { listen } from './listen';
 import { generateReceiptKey, loadReceiptKeyRing, type ReceiptKeyRing } from '../../keys/receipt-keys';
+import type { NotificationConfig } from '../../config/notification-config';
 
 let runtimeInstalled = false;
 /** Installs a Runtime that logs only errors, once per process; before anything else creates one. */
@@ -73,6 +74,8 @@ export interface HarnessOptions {
   signIn?: GatewayDeps['signIn'];
   /** Approving from Slack (`POST /approvals/slack`). */
   slack?: GatewayDeps['slack'];
+  /** The worker's notification settings (mail, Slack bot, webhook secrets); without them the notification activities are not registered. */
+  notifications?: NotificationConfig;
 }
 
 /** A real worker and a real gateway on a real port, against the tests' Temporal dev server. */
@@ -148,6 +151,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         minting: { minter, callbackBaseUrl: gatewayUrl, callbackApiKey: workerApiKey },
         ...(options.payloadCodec ? { payloadCodec: options.payloadCodec } : {}),
         approvalReceipts: { keys: receiptKeys, issuer: TEST_RECEIPT_ISSUER },
+        ...(options.notifications ? { notifications: options.notifications } : {}),
       },
       activities: createTicketingActivities(options.ticketingUrl ?? 'http://127.0.0.1:9'),
     });

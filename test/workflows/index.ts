@@ -24,9 +24,11 @@ import { callbackUrlQuery } from '../../protocol/definitions';
 export { awaitCallback, standingDelegations, webhookEvent, webhookMailbox } from '../../workflows';
 export { ticketTriage } from '../../examples/ticket-triage/workflows';
 export { pullRequestMerged } from '../../examples/github-pr/workflows';
+export { productionChange } from '../../examples/it-change/workflows';
 export { urlToStarter } from './url-to-starter';
 export { signedApproval } from './signed-approval';
 export { auditedApproval, rollingApproval } from './audited-approval';
+export { reissuingCallback, reissuingApproval } from './reissue';
 
 export const releaseSignal = defineSignal('release');
 export const urlsQuery = defineQuery<string[]>('urls');

@@ -22,3 +22,26 @@ export async function approvalDrill(index: number): Promise<ApprovalResult> {
   url = approval.url;
   return approval.decision();
 }
+
+/** When a {@link reminderDrill}'s one reminder is due, after its request. */
+export const REMINDER_AFTER_SECONDS = 30;
+
+/**
+ * The reminder drill's workflow: an approval mailed to `to`, reminded once after
+ * {@link REMINDER_AFTER_SECONDS}, that anyone holding the link may decide (the drill decides each
+ * to end it).
+ */
+export async function reminderDrill(index: number, to: string): Promise<ApprovalResult> {
+  let url: string | null = null;
+  setHandler(callbackUrlQuery, () => url);
+  const approval = await requestApproval({
+    action: { title: `Reminder drill ${index}`, details: { index } },
+    allowLinkHolders: true,
+    notify: [{ email: { to: [to] } }],
+    remind: [`${REMINDER_AFTER_SECONDS} seconds`],
+    timeout: '10m',
+    signReceipt: false,
+  });
+  url = approval.url;
+  return approval.decision();
+}

@@ -69,11 +69,13 @@ export interface WorkerOptions {
   maxCachedWorkflows?: number;
   /** Which workflows it runs (`ready-made` unless set): see {@link WORKER_SCRIPTS}. */
   workflows?: keyof typeof WORKER_SCRIPTS;
+  /** More of the worker's environment (e.g. `SMTP_URL` and `MAIL_FROM` for a drill that notifies). */
+  env?: Record<string, string>;
 }
 
 /** Starts `tsx worker/main.ts` (or the webhook drill's worker) and waits until it prints that it runs. */
 export async function startWorker(settings: ServiceSettings, options: WorkerOptions): Promise<WorkerProcess> {
-  const extra: Record<string, string> = {};
+  const extra: Record<string, string> = { ...options.env };
   if (options.maxCachedWorkflows !== undefined) extra.WORKER_MAX_CACHED_WORKFLOWS = String(options.maxCachedWorkflows);
   const worker = await spawnService(settings, options.name, WORKER_SCRIPTS[options.workflows ?? 'ready-made'], extra);
   try {

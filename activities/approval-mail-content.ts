@@ -1,0 +1,71 @@
+import escapeHtml from 'escape-html';
+import type { ApprovalInitiator } from '../protocol/approval-messages';
+import type { ApprovalMailInput, NotificationKind } from '../protocol/notification-messages';
+
+/** A mail's subject, plain text and HTML. */
+export interface MailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const SUBJECT_PREFIX: Record<NotificationKind, string> = {
+  request: 'Approval needed',
+  reminder: 'Reminder: approval needed',
+  escalation: 'Escalated: approval needed',
+  'deadline-warning': 'Deadline soon: approval needed',
+};
+
+/** The one line the mail says about the link, in both bodies: opening it is safe. */
+export const LINK_NEVER_DECIDES = 'Opening the link only shows the request: nothing is decided until you sign in and choose Approve or Reject on the page.';
+
+function whoAsked(initiator: ApprovalInitiator | undefined): string | undefined {
+  return initiator?.email ?? initiator?.slackUserId ?? initiator?.subject;
+}
+
+/** Header injection is nodemailer's to prevent; a subject is one line anyway, and clipped. */
+function oneLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
+
+/**
+ * The mail that asks for an approval: a subject naming the action, and a text and an HTML body
+ * naming the action, its summary, who asked, the deadline and the approval URL, saying that opening
+ * the link decides nothing (mail scanners and previews open links). Every value is escaped in the
+ * HTML; pure, so tests check it without a mail server.
+ */
+export function approvalMailContent(input: Pick<ApprovalMailInput, 'kind' | 'approval'>): MailContent {
+  const { approval, kind } = input;
+  const asker = whoAsked(approval.initiator);
+  const subject = oneLine(`${SUBJECT_PREFIX[kind]}: ${approval.action.title}`, 200);
+  const facts: Array<[string, string]> = [
+    ['Action', approval.action.title],
+    ...(approval.action.summary ? ([['Summary', approval.action.summary]] as Array<[string, string]>) : []),
+    ...(asker ? ([['Asked by', asker]] as Array<[string, string]>) : []),
+    ['Decide by', approval.deadline],
+    ['Approvals needed', String(approval.quorum)],
+  ];
+  const text = [
+    `${SUBJECT_PREFIX[kind]}.`,
+    '',
+    ...facts.map(([name, value]) => `${name}: ${value}`),
+    '',
+    `Open the approval page to decide: ${approval.url}`,
+    '',
+    LINK_NEVER_DECIDES,
+    '',
+  ].join('\n');
+  const rows = facts.map(([name, value]) => `<tr><th align="left" style="padding-right:1em">${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`).join('\n');
+  const html = [
+    '<!doctype html>',
+    `<html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>`,
+    `<p>${escapeHtml(SUBJECT_PREFIX[kind])}.</p>`,
+    `<table>\n${rows}\n</table>`,
+    `<p><a href="${escapeHtml(approval.url)}">Open the approval page to decide</a></p>`,
+    `<p>${escapeHtml(LINK_NEVER_DECIDES)}</p>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+  return { subject, text, html };
+}
