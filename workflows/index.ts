@@ -26,6 +26,8 @@ export { awaitCallback, type AwaitCallbackInput } from './await-callback';
 export { publishCallbackUrls } from './publish-callback-urls';
 export { requestApproval, restoreApproval, type Approval, type ApprovalResult, type RequestApprovalOptions, type RestoreApprovalOptions } from './request-approval';
 export type { ApprovalState } from './approval-rules';
+export { withApproval, toolApprovals, type ExecutableTool, type ToolApprovalOptions, type ToolCallContext, type ToolCallInfo, type ToolInputOf, type ToolOutputOf, type ToolWithApproval } from './tool-approval';
+export type { ToolCallApproval, ToolCallRefused } from '../protocol/tool-approval-messages';
 export { slackApprovalBlocks, type SlackBlock } from './slack-approval-blocks';
 export { createWebhookWait, waitForWebhook } from './create-webhook-wait';
 export { webhookEvent } from './webhook-event';
