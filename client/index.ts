@@ -28,6 +28,7 @@ export {
   type ReissueCallbackOptions,
 } from './operate-callbacks';
 export { listApprovals, ApprovalsUnavailableError } from './list-approvals';
+export { listToolApprovals } from './list-tool-approvals';
 export {
   verifyApprovalReceipt,
   ApprovalReceiptError,

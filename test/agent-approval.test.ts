@@ -5,7 +5,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { AiSdkPlugin } from '@temporalio/ai-sdk';
-import { approvalsQuery, toolApprovalsQuery } from '../protocol/definitions';
+import { approvalsQuery } from '../protocol/definitions';
+import { listToolApprovals } from '../client';
 import type { ToolCallApproval, ToolCallRefused } from '../workflows';
 import { actionDigest } from '../tokens/action-digest';
 import { agentApprovalUrlsQuery, type AgentActivities, type OpsAgentInput, type opsAgent } from './workflows/agent';
@@ -54,8 +55,8 @@ async function approvalUrl(handle: Handle, toolCallId: string): Promise<string> 
   return url!;
 }
 
-async function callsOf(handle: Handle): Promise<ToolCallApproval[]> {
-  return handle.query(toolApprovalsQuery);
+function callsOf(handle: Handle): Promise<ToolCallApproval[]> {
+  return listToolApprovals(h.client, handle.workflowId);
 }
 
 describe('a tool call that needs approval', () => {
