@@ -10,7 +10,7 @@ import { FAULTS_DATA_DIR, GATEWAY_PORT_RANGE, temporal } from './paths';
  */
 
 /** What each worker entry serves: `worker/main.ts`'s ready-made workflows, or the webhook drill's waiters and mailboxes. */
-const WORKER_SCRIPTS = { 'ready-made': 'worker/main.ts', 'webhook-waits': 'tools/faults/support/webhook-worker.ts', approvals: 'tools/faults/support/approval-worker.ts' } as const;
+const WORKER_SCRIPTS = { 'ready-made': 'worker/main.ts', 'webhook-waits': 'tools/faults/support/webhook-worker.ts', approvals: 'tools/faults/support/approval-worker.ts', agents: 'tools/faults/support/agent-worker.ts' } as const;
 
 /** What every service of a scenario shares. */
 export interface ServiceSettings {
@@ -69,11 +69,13 @@ export interface WorkerOptions {
   maxCachedWorkflows?: number;
   /** Which workflows it runs (`ready-made` unless set): see {@link WORKER_SCRIPTS}. */
   workflows?: keyof typeof WORKER_SCRIPTS;
+  /** More environment variables for the worker's own settings (the agent drill's runs file). */
+  env?: Record<string, string>;
 }
 
 /** Starts `tsx worker/main.ts` (or the webhook drill's worker) and waits until it prints that it runs. */
 export async function startWorker(settings: ServiceSettings, options: WorkerOptions): Promise<WorkerProcess> {
-  const extra: Record<string, string> = {};
+  const extra: Record<string, string> = { ...options.env };
   if (options.maxCachedWorkflows !== undefined) extra.WORKER_MAX_CACHED_WORKFLOWS = String(options.maxCachedWorkflows);
   const worker = await spawnService(settings, options.name, WORKER_SCRIPTS[options.workflows ?? 'ready-made'], extra);
   try {
