@@ -42,3 +42,21 @@ export interface ToolCallRefused {
   /** The approval's callback id, to look its record up. */
   approvalId: string;
 }
+
+/**
+ * An agent's tool calls, carried through continue-as-new (`toolCallsSnapshot()` in one run,
+ * `resumeToolCalls()` in the next, beside `callbackSnapshot()` / `restoreCallbacks()`): every call
+ * so far, for the record, and the pending ones to resume with their approvals.
+ */
+export interface ToolCallsSnapshot {
+  calls: ToolCallApproval[];
+}
+
+/**
+ * The messages that give a resumed run's model what its pending tool calls came to: the
+ * assistant's calls and their results, in the AI SDK's `ModelMessage` shape, to append to the
+ * conversation before the next `generateText`.
+ */
+export type ResumedToolMessage =
+  | { role: 'assistant'; content: Array<{ type: 'tool-call'; toolCallId: string; toolName: string; input: JsonValue }> }
+  | { role: 'tool'; content: Array<{ type: 'tool-result'; toolCallId: string; toolName: string; output: { type: 'json'; value: JsonValue } }> };

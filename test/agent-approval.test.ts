@@ -9,7 +9,7 @@ import { approvalsQuery } from '../protocol/definitions';
 import { listToolApprovals } from '../client';
 import type { ToolCallApproval, ToolCallRefused } from '../workflows';
 import { actionDigest } from '../tokens/action-digest';
-import { agentApprovalUrlsQuery, type AgentActivities, type OpsAgentInput, type opsAgent } from './workflows/agent';
+import { agentApprovalUrlsQuery, rollSignal, type AgentActivities, type OpsAgentInput, type opsAgent, type rollingOpsAgent } from './workflows/agent';
 import { pollUntil } from './support/async';
 import { errorOf, postJson, startHarness, type Harness } from './support/harness';
 import { ScriptedModel, type ScriptedCall } from './support/scripted-model';
@@ -162,6 +162,25 @@ describe('a tool call that needs approval', () => {
     expect(runs.get('restartService:web-8')).toBe(1);
     expect(model.resultsAfter(script, 0)).toEqual({ c1: { restarted: 'nginx@web-8' } });
   }, 120_000);
+});
+
+describe('continue-as-new while a call waits', () => {
+  test('the next run resumes the pending call with its approval: the same URL decides it, the tool runs once, and the model gets its result', async () => {
+    const script = `agent-${randomUUID()}`;
+    const handle = await h.start<typeof rollingOpsAgent>('rollingOpsAgent', [{ prompt: ScriptedModel.prompt(script, [[restart('c1', 'web-9')]]), approval: LINK_HOLDERS }]);
+    const url = await approvalUrl(handle as unknown as Handle, 'c1');
+    const firstRun = (await handle.describe()).runId;
+    await handle.signal(rollSignal);
+    await pollUntil('the next run', async () => (await handle.describe()).runId !== firstRun, 30_000);
+    const next = h.client.workflow.getHandle<typeof rollingOpsAgent>(handle.workflowId);
+    expect(await approvalUrl(next as unknown as Handle, 'c1')).toBe(url);
+    expect(await callsOf(next as unknown as Handle)).toEqual([expect.objectContaining({ toolCallId: 'c1', status: 'pending', executed: false })]);
+    expect((await postJson(url, { decision: 'approve' })).status).toBe(200);
+    expect(await next.result()).toEqual({ text: 'done', steps: 1, run: 2 });
+    expect(runs.get('restartService:web-9')).toBe(1);
+    expect(model.resultsAfter(script, 0)).toEqual({ c1: { restarted: 'nginx@web-9' } });
+    expect((await callsOf(next as unknown as Handle))[0]).toMatchObject({ status: 'approved', executed: true });
+  });
 });
 
 describe('replaying an agent with a pending approval', () => {

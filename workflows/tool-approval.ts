@@ -1,9 +1,9 @@
 import { log, setHandler } from '@temporalio/workflow';
-import { requestApproval, type Approval, type ApprovalResult, type RequestApprovalOptions } from './request-approval';
+import { requestApproval, restoreApproval, type Approval, type ApprovalResult, type RequestApprovalOptions } from './request-approval';
 import { invalidOption } from './durations';
 import { toolApprovalsQuery } from '../protocol/definitions';
 import type { ApprovalAction, JsonValue } from '../protocol/approval-messages';
-import type { ToolCallApproval, ToolCallRefused } from '../protocol/tool-approval-messages';
+import type { ResumedToolMessage, ToolCallApproval, ToolCallRefused, ToolCallsSnapshot } from '../protocol/tool-approval-messages';
 
 /**
  * What the wrapper needs of the AI SDK's tool-execution options (`ToolExecutionOptions` in `ai`):
@@ -73,6 +73,14 @@ const ARGUMENTS_IN_TITLE = 120;
 const DEFAULT_AUTO_APPROVE_REASON = 'approved by the tool policy';
 
 let calls: ToolCallApproval[] | undefined;
+
+/** What {@link resumeToolCalls} needs of a wrapped tool: its name, options and own `execute`. */
+interface Guarded {
+  name: string;
+  options: ToolApprovalOptions<any>;
+  execute: NonNullable<ExecutableTool['execute']>;
+}
+const guardedTools = new WeakMap<object, Guarded>();
 
 /** This workflow's tool calls, with the query that answers them installed on first use. */
 function toolCalls(): ToolCallApproval[] {
@@ -193,5 +201,59 @@ export function withApproval<T extends ExecutableTool>(tool: T, options: ToolApp
     call.executed = true;
     return (await runTool(execute, input, info)) as ToolOutputOf<T>;
   };
-  return { ...tool, execute: guarded } as ToolWithApproval<T>;
+  const wrapped = { ...tool, execute: guarded } as ToolWithApproval<T>;
+  guardedTools.set(wrapped, { name, options, execute });
+  return wrapped;
+}
+
+/**
+ * The agent's tool calls so far, to carry through continue-as-new with `callbackSnapshot()`:
+ * pass it to {@link resumeToolCalls} in the next run. Continue as new while calls wait only by
+ * leaving `generateText` (race it with your own condition): a call's approval goes on in the next
+ * run, with its URL, votes and digest.
+ */
+export function toolCallsSnapshot(): ToolCallsSnapshot {
+  return { calls: toolCalls().map((call) => ({ ...call })) };
+}
+
+/**
+ * In the run after continue-as-new (after `restoreCallbacks` of the carried callback snapshot):
+ * takes the carried tool calls back into the `toolApprovals` record, waits for each pending one's
+ * approval (restored, with its URL and votes), runs the approved ones' tools once, and returns
+ * the messages that tell the model what they came to, to append to its conversation. Empty when
+ * nothing was pending.
+ * @param tools the agent's tools, as given to `generateText` (the pending calls' tools wrapped by {@link withApproval}).
+ * @throws `INVALID_CALLBACK_OPTIONS` when a pending call's tool is not among `tools`, wrapped, or its approval was not restored.
+ */
+export async function resumeToolCalls(tools: Record<string, unknown>, snapshot: ToolCallsSnapshot): Promise<ResumedToolMessage[]> {
+  const list = toolCalls();
+  const carried = snapshot.calls.map((call) => ({ ...call }));
+  list.push(...carried);
+  const pending = carried.filter((call) => call.status === 'pending');
+  if (pending.length === 0) return [];
+  const resumed = pending.map((call) => {
+    const tool = tools[call.tool];
+    const guarded = typeof tool === 'object' && tool !== null ? guardedTools.get(tool) : undefined;
+    if (!guarded) throw invalidOption(`The carried call ${call.toolCallId} of ${call.tool} needs that tool, wrapped by withApproval, among the tools given to resumeToolCalls.`);
+    if (!call.approvalId) throw invalidOption(`The carried call ${call.toolCallId} of ${call.tool} has no approval to resume.`);
+    const { signReceipt, activitiesWith, activityOptions } = guarded.options;
+    const approval = restoreApproval(
+      { id: call.approvalId },
+      { ...(signReceipt === undefined ? {} : { signReceipt }), ...(activitiesWith === undefined ? {} : { activitiesWith }), ...(activityOptions === undefined ? {} : { activityOptions }) },
+    );
+    return { call, guarded, approval };
+  });
+  const outputs = await Promise.all(
+    resumed.map(async ({ call, guarded, approval }): Promise<unknown> => {
+      const result = await approval.decision();
+      call.status = result.outcome;
+      if (result.outcome !== 'approved') return refusal(guarded.name, approval, result);
+      call.executed = true;
+      return runTool(guarded.execute, call.arguments, { toolCallId: call.toolCallId });
+    }),
+  );
+  return [
+    { role: 'assistant', content: pending.map((call) => ({ type: 'tool-call', toolCallId: call.toolCallId, toolName: call.tool, input: call.arguments })) },
+    { role: 'tool', content: pending.map((call, index) => ({ type: 'tool-result', toolCallId: call.toolCallId, toolName: call.tool, output: { type: 'json', value: asJson(outputs[index]) } })) },
+  ];
 }
