@@ -18,6 +18,9 @@ describe('withApproval refuses options it cannot honour, when the tools are buil
     ['no name', () => withApproval(restart, { allowLinkHolders: true } as never)],
     ['a blank name', () => withApproval(restart, { name: '  ', allowLinkHolders: true })],
     ['an action of its own', () => withApproval(restart, { name: 'restart', action: { title: 'x' }, allowLinkHolders: true } as never)],
+    ['neither approvers nor link holders', () => withApproval(restart, { name: 'restart' })],
+    ['an option requestApproval does not take', () => withApproval(restart, { name: 'restart', allowLinkHolders: true, approver: 'me' } as never)],
+    ['link holders with a quorum of two', () => withApproval(restart, { name: 'restart', allowLinkHolders: true, quorum: 2 })],
     ['a tool without execute (run by the client)', () => withApproval({ description: 'client-side' } as { execute?: undefined }, { name: 'ask', allowLinkHolders: true })],
   ])('%s: INVALID_CALLBACK_OPTIONS', (_, call) => {
     expect(typeOf(call)).toBe('INVALID_CALLBACK_OPTIONS');

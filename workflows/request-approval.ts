@@ -169,7 +169,7 @@ function quorumOf(quorum: RequestApprovalOptions['quorum'], approvers: readonly 
 }
 
 /** The request's rules and approvers from its options, or `INVALID_CALLBACK_OPTIONS` saying what is wrong. */
-function rulesOf(options: RequestApprovalOptions): { rules: ApprovalRules; approvers: ApproverRule[] } {
+export function rulesOf(options: RequestApprovalOptions): { rules: ApprovalRules; approvers: ApproverRule[] } {
   const unknownOptions = Object.keys(options).filter((name) => !APPROVAL_OPTIONS.has(name));
   if (unknownOptions.length > 0) throw invalidOption(`requestApproval does not take ${unknownOptions.join(', ')}.`);
   const allowLinkHolders = options.allowLinkHolders === true;

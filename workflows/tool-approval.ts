@@ -1,5 +1,5 @@
 import { log, setHandler } from '@temporalio/workflow';
-import { requestApproval, restoreApproval, type Approval, type ApprovalResult, type RequestApprovalOptions } from './request-approval';
+import { requestApproval, restoreApproval, rulesOf, type Approval, type ApprovalResult, type RequestApprovalOptions } from './request-approval';
 import { invalidOption } from './durations';
 import { toolApprovalsQuery } from '../protocol/definitions';
 import type { ApprovalAction, JsonValue } from '../protocol/approval-messages';
@@ -177,6 +177,8 @@ export function withApproval<T extends ExecutableTool>(tool: T, options: ToolApp
   if (typeof execute !== 'function') throw invalidOption(`The tool ${options.name} has no execute function: withApproval guards a tool that runs in the workflow.`);
   const approvalOptions: Record<string, unknown> = { ...options };
   for (const key of OWN_OPTIONS) delete approvalOptions[key];
+  // Refused here, where the tools are built: inside a call, the AI SDK would hand the refusal to the model as the tool's error.
+  rulesOf({ ...(approvalOptions as Omit<RequestApprovalOptions, 'action'>), action: { title: options.name } });
   const name = options.name;
 
   const guarded = async (input: ToolInputOf<T>, info: ToolCallInfo): Promise<ToolOutputOf<T> | ToolCallRefused> => {
