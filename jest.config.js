@@ -7,6 +7,9 @@
 // @octokit/webhooks-methods (GitHub's signer, in the webhook tests) is ESM-only too, and its
 // package exports name only `import` conditions, which Jest's CommonJS resolver skips: it is
 // transformed the same way and mapped to its Node build.
+// The AI SDK (`ai`, `@ai-sdk/*`; the agent tests' scripted model and `@temporalio/ai-sdk`'s
+// activities) and its `@workflow/serde` are ESM-only in the same way, and transformed likewise; the one zod file it names
+// by its ESM path (`zod/v4/locales/en.js`) is mapped to zod's CommonJS twin.
 //
 // Two projects, told apart by file name, so a test that needs no server starts none:
 // - `unit`: `*.unit.test.ts`, tests that need no Temporal at all (no dev server, no worker, no
@@ -19,8 +22,11 @@ const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   transform: { '^.+\\.[jt]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
-  transformIgnorePatterns: ['/node_modules/(?!jose/|openid-client/|oauth4webapi/|@octokit/webhooks-methods/)'],
-  moduleNameMapper: { '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js' },
+  transformIgnorePatterns: ['/node_modules/(?!jose/|openid-client/|oauth4webapi/|@octokit/webhooks-methods/|ai/|@ai-sdk/|@workflow/serde/)'],
+  moduleNameMapper: {
+    '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js',
+    '^zod/v4/locales/en\\.js$': '<rootDir>/node_modules/zod/v4/locales/en.cjs',
+  },
 };
 
 /** @type {import('jest').Config} */

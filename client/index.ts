@@ -29,6 +29,7 @@ export {
 } from './operate-callbacks';
 export { listApprovals, ApprovalsUnavailableError } from './list-approvals';
 export { reassignApproval, ReassignApprovalError, type ReassignApprovalErrorCode } from './reassign-approval';
+export { listToolApprovals } from './list-tool-approvals';
 export {
   verifyApprovalReceipt,
   ApprovalReceiptError,

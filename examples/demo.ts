@@ -7,6 +7,7 @@ const DEMOS: Record<string, { what: string; load: () => void }> = {
   slack: { what: 'a Slack approval: buttons in a message, the click routed back by key', load: () => require('./slack-approval/demo') },
   'github-pr': { what: "a wait for a GitHub pull request's merge, from its webhooks", load: () => require('./github-pr/demo') },
   approval: { what: 'a production change two people of the change board must approve, signed in, with a signed receipt', load: () => require('./it-change/demo') },
+  agent: { what: "an AI agent's tool call that waits for a person of the on-call group, with a signed receipt", load: () => require('./agent-approval/demo') },
 };
 
 const name = process.argv[2] ?? 'ticket-triage';

@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AwaitCallbackUrl, CallbackDelivery, CallbackFailureInfo, CallbackInfo, CallbackStatusReport, CallbackUrlsRequest, DeliveryReceipt, PublishedCallbackUrls, ReissueCallbackRequest, ReissuedCallbackUrl, SyncDeliveryResult } from './callback-messages';
 import type { WebhookEvent, WebhookEventRef, WebhookMailboxState, WebhookMailboxView, WebhookSubscription, WebhookUnsubscription, WebhookWaiter } from './webhook-messages';
 import type { ApprovalReassignment, ApprovalReport, ReassignApprovalRequest, StandingDelegation } from './approval-messages';
+import type { ToolCallApproval } from './tool-approval-messages';
 import { NAME_PATTERN } from './names';
 
 /**
@@ -178,3 +179,6 @@ export function parseFailureReport(data: unknown): CallbackFailureInfo | undefin
   if (type !== undefined && typeof type !== 'string') return undefined;
   return { message, ...(type === undefined ? {} : { type }), ...(details === undefined ? {} : { details }) };
 }
+
+/** A workflow's agent tool calls that needed approval (`withApproval`), with what each came to: pending, decided by people, or approved by a policy. */
+export const toolApprovalsQuery = defineQuery<ToolCallApproval[]>('durableCallbacks.toolApprovals');

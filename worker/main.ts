@@ -1,3 +1,4 @@
+import type { WorkerPlugin } from '@temporalio/worker';
 import { loadWorkerConfig } from './config';
 import { runMain } from '../config/run-main';
 import { connectWorker } from './connect-worker';
@@ -9,8 +10,10 @@ import { pluginOptionsFrom } from './plugin';
  * URL minting until SIGINT/SIGTERM, when the SDK drains in-flight tasks before exiting. Your own
  * workflows run on your own worker with the `durableCallbacks` plugin instead.
  * @param options.workflowsPath other workflows to run instead (the fault drills' own).
+ * @param options.plugins more worker plugins, after the package's (the agent drill's `AiSdkPlugin`).
+ * @param options.activities more activities (the agent drill's tools).
  */
-export async function runWorker(options: { workflowsPath?: string } = {}): Promise<void> {
+export async function runWorker(options: { workflowsPath?: string; plugins?: WorkerPlugin[]; activities?: object } = {}): Promise<void> {
   const config = loadWorkerConfig();
   const connection = await connectWorker(config.temporal);
   try {
@@ -21,6 +24,8 @@ export async function runWorker(options: { workflowsPath?: string } = {}): Promi
       callbacks: pluginOptionsFrom(config),
       maxCachedWorkflows: config.maxCachedWorkflows,
       ...(options.workflowsPath ? { workflowsPath: options.workflowsPath } : {}),
+      ...(options.plugins ? { plugins: options.plugins } : {}),
+      ...(options.activities ? { activities: options.activities } : {}),
     });
     console.log(
       `worker running: task queue '${config.temporal.taskQueue}' on ${config.temporal.connection.address} (namespace ${config.temporal.namespace})`,

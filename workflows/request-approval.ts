@@ -194,7 +194,7 @@ function quorumOf(quorum: RequestApprovalOptions['quorum'], approvers: readonly 
 }
 
 /** The request's rules and approvers from its options, or `INVALID_CALLBACK_OPTIONS` saying what is wrong. */
-function rulesOf(options: RequestApprovalOptions): { rules: ApprovalRules; approvers: ApproverRule[]; fallbackFrom?: ApproverRule[] } {
+export function rulesOf(options: RequestApprovalOptions): { rules: ApprovalRules; approvers: ApproverRule[]; fallbackFrom?: ApproverRule[] } {
   const unknownOptions = Object.keys(options).filter((name) => !APPROVAL_OPTIONS.has(name));
   if (unknownOptions.length > 0) throw invalidOption(`requestApproval does not take ${unknownOptions.join(', ')}.`);
   const allowLinkHolders = options.allowLinkHolders === true;

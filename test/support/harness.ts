@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkerPlugin } from '@temporalio/worker';
 import { createTicketingActivities } from '../../examples/ticket-triage/activities';
 import { createGateway, type GatewayDeps } from '../../callback-gateway';
 import type { GatewayServerLimits } from '../../callback-gateway/http-server';
@@ -76,6 +76,12 @@ export interface HarnessOptions {
   slack?: GatewayDeps['slack'];
   /** The worker's notification settings (mail, Slack bot, webhook secrets); without them the notification activities are not registered. */
   notifications?: NotificationConfig;
+  /** Bundle these workflows when the worker starts, instead of the tests' pre-built bundle (workflows that need other plugins' bundler settings). */
+  workflowsPath?: string;
+  /** More worker plugins, after the package's (e.g. `AiSdkPlugin`). */
+  plugins?: WorkerPlugin[];
+  /** More activities, next to the ticketing ones. */
+  activities?: object;
 }
 
 /** A real worker and a real gateway on a real port, against the tests' Temporal dev server. */
@@ -146,14 +152,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       connection: nativeConnection,
       namespace: TEST_NAMESPACE,
       taskQueue,
-      workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+      ...(options.workflowsPath ? { workflowsPath: options.workflowsPath } : { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }),
+      ...(options.plugins ? { plugins: options.plugins } : {}),
       callbacks: {
         minting: { minter, callbackBaseUrl: gatewayUrl, callbackApiKey: workerApiKey },
         ...(options.payloadCodec ? { payloadCodec: options.payloadCodec } : {}),
         approvalReceipts: { keys: receiptKeys, issuer: TEST_RECEIPT_ISSUER },
         ...(options.notifications ? { notifications: options.notifications } : {}),
       },
-      activities: createTicketingActivities(options.ticketingUrl ?? 'http://127.0.0.1:9'),
+      activities: { ...createTicketingActivities(options.ticketingUrl ?? 'http://127.0.0.1:9'), ...options.activities },
     });
     running = { worker, done: worker.run() };
   };

@@ -291,7 +291,7 @@ async function main(): Promise<void> {
       `    webhook sources:   ${webhookSourcesFile === DEMO_WEBHOOK_SOURCES_FILE ? `${path.relative(ROOT, webhookSourcesFile)} (the demos')` : webhookSourcesFile}`,
       `    approvals sign-in: ${devOidc ? `${oidcEnv.OIDC_ISSUER} (development provider: sign in as alice, bob, carol, dana, erin, frank, grace, heidi or mallory, any password; tools/dev-oidc/demo-users.json)` : (gatewayConfig.app.signIn?.issuer ?? `off (port ${DEV_OIDC_PORT} is taken; set OIDC_ISSUER)`)}`,
       '',
-      '  Run a demo in another terminal: npm run demo (or: npm run demo -- slack | github-pr | approval)',
+      '  Run a demo in another terminal: npm run demo (or: npm run demo -- slack | github-pr | approval | agent)',
       '  Ctrl-C stops everything.',
       rule,
       '',

@@ -1,4 +1,5 @@
 import type { Scenario } from '../support/scenario';
+import { agentWorkerKilled } from './agent-worker-killed';
 import { duplicates } from './duplicates';
 import { evicted } from './evicted';
 import { gatewayKilled } from './gateway-killed';
@@ -12,4 +13,4 @@ import { webhookWorkerDown } from './webhook-worker-down';
 import { workerDown } from './worker-down';
 
 /** Every scenario, in the order the suite runs them. */
-export const SCENARIOS: Scenario[] = [workerDown, temporalDown, gatewayKilled, lostAnswers, duplicates, gracefulShutdown, evicted, scaleOut, webhookWorkerDown, voteAnswersLost, reminderWorkerKilled];
+export const SCENARIOS: Scenario[] = [workerDown, temporalDown, gatewayKilled, lostAnswers, duplicates, gracefulShutdown, evicted, scaleOut, webhookWorkerDown, voteAnswersLost, reminderWorkerKilled, agentWorkerKilled];

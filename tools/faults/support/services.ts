@@ -10,7 +10,7 @@ import { FAULTS_DATA_DIR, GATEWAY_PORT_RANGE, temporal } from './paths';
  */
 
 /** What each worker entry serves: `worker/main.ts`'s ready-made workflows, or the webhook drill's waiters and mailboxes. */
-const WORKER_SCRIPTS = { 'ready-made': 'worker/main.ts', 'webhook-waits': 'tools/faults/support/webhook-worker.ts', approvals: 'tools/faults/support/approval-worker.ts' } as const;
+const WORKER_SCRIPTS = { 'ready-made': 'worker/main.ts', 'webhook-waits': 'tools/faults/support/webhook-worker.ts', approvals: 'tools/faults/support/approval-worker.ts', agents: 'tools/faults/support/agent-worker.ts' } as const;
 
 /** What every service of a scenario shares. */
 export interface ServiceSettings {
@@ -69,7 +69,7 @@ export interface WorkerOptions {
   maxCachedWorkflows?: number;
   /** Which workflows it runs (`ready-made` unless set): see {@link WORKER_SCRIPTS}. */
   workflows?: keyof typeof WORKER_SCRIPTS;
-  /** More of the worker's environment (e.g. `SMTP_URL` and `MAIL_FROM` for a drill that notifies). */
+  /** More of the worker's environment (e.g. `SMTP_URL` and `MAIL_FROM` for a drill that notifies, the agent drill's runs file). */
   env?: Record<string, string>;
 }
 
