@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createRemoteJWKSet } from 'jose';
 import { reassignApproval, ReassignApprovalError, verifyApprovalReceipt } from '../client';
@@ -6,9 +5,9 @@ import { approvalsQuery, callbackUrlQuery, standingDelegationsQuery, standingDel
 import type { ApprovalRecord, ApprovalReport } from '../workflows';
 import type { InboxEntry } from '../callback-gateway/inbox/list-inbox';
 import { inboxResponseSchema } from '../callback-gateway/routes/inbox';
-import { freePort } from './support/dev-server';
-import { errorOf, startHarness, type Harness } from './support/harness';
-import { hiddenField, signInAs, signInToInbox, startDevOidcProvider, TestBrowser, type DevOidcProvider } from './support/oidc';
+import { errorOf, type Harness } from './support/harness';
+import { startSignInHarness } from './support/sign-in-harness';
+import { hiddenField, signInAs, signInToInbox, TestBrowser, type DevOidcProvider } from './support/oidc';
 import { pollUntil } from './support/async';
 import { runTsx } from './support/processes';
 import { TEST_TEMPORAL_ADDRESS } from './support/test-env';
@@ -30,13 +29,7 @@ let gatewayUrl: string;
 const handles: WorkflowHandle[] = [];
 
 beforeAll(async () => {
-  const gatewayPort = await freePort();
-  gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  provider = await startDevOidcProvider(`${gatewayUrl}/auth/oidc/callback`);
-  h = await startHarness({
-    gatewayPort,
-    signIn: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, publicUrl: gatewayUrl, sessionSecret: randomBytes(32) },
-  });
+  ({ h, provider, gatewayUrl } = await startSignInHarness());
   await endHeidiDelegations();
 }, 60_000);
 afterAll(async () => {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { verifyApprovalReceipt } from '../client';
 import { actionDigest } from '../tokens/action-digest';
@@ -6,9 +5,9 @@ import { approvalsQuery } from '../protocol/definitions';
 import type { ApprovalRecord } from '../workflows';
 import type { auditedApproval } from './workflows';
 import type { AuditedApprovalInput } from './workflows/audited-approval';
-import { freePort } from './support/dev-server';
-import { startHarness, type Harness } from './support/harness';
-import { hiddenField, signInAs, startDevOidcProvider, TestBrowser, type DevOidcProvider } from './support/oidc';
+import { type Harness } from './support/harness';
+import { startSignInHarness } from './support/sign-in-harness';
+import { hiddenField, signInAs, TestBrowser, type DevOidcProvider } from './support/oidc';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 
 // The worked example's shape end to end, nothing mocked: requestApproval in a workflow on a real
@@ -35,13 +34,7 @@ let h: Harness;
 let gatewayUrl: string;
 
 beforeAll(async () => {
-  const gatewayPort = await freePort();
-  gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  provider = await startDevOidcProvider(`${gatewayUrl}/auth/oidc/callback`);
-  h = await startHarness({
-    gatewayPort,
-    signIn: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, publicUrl: gatewayUrl, sessionSecret: randomBytes(32) },
-  });
+  ({ h, provider, gatewayUrl } = await startSignInHarness());
 }, 60_000);
 afterAll(async () => {
   await h?.close();

@@ -12,8 +12,9 @@ import { cancelApprovalSignal, type AuditedApprovalInput } from './workflows/aud
 import { reissueCallback } from '../client';
 import { freePort } from './support/dev-server';
 import { postJson, startHarness, type Harness } from './support/harness';
+import { startSignInHarness } from './support/sign-in-harness';
 import { startMailServer, type TestMailServer } from './support/mail-server';
-import { hiddenField, signInAs, startDevOidcProvider, TestBrowser, type DevOidcProvider } from './support/oidc';
+import { hiddenField, signInAs, TestBrowser, type DevOidcProvider } from './support/oidc';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 
 // Notifying people, nothing mocked but Slack itself: requestApproval's notify on a real worker
@@ -76,18 +77,14 @@ let h: Harness;
 let gatewayUrl: string;
 
 beforeAll(async () => {
-  const gatewayPort = await freePort();
-  gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  [provider, mail, slack, receiver] = await Promise.all([startDevOidcProvider(`${gatewayUrl}/auth/oidc/callback`), startMailServer(), startSlackWebApi({ token: BOT_TOKEN }), startReceiver()]);
-  h = await startHarness({
-    gatewayPort,
-    signIn: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, publicUrl: gatewayUrl, sessionSecret: randomBytes(32) },
+  [mail, slack, receiver] = await Promise.all([startMailServer(), startSlackWebApi({ token: BOT_TOKEN }), startReceiver()]);
+  ({ h, provider, gatewayUrl } = await startSignInHarness({
     notifications: {
       mail: { smtpUrl: mail.url, from: 'Approvals <approvals@example.test>' },
       slack: { token: BOT_TOKEN, apiUrl: slack.url },
       webhookSecrets: notifyWebhookSecrets(`ops=${WEBHOOK_SECRET}`),
     },
-  });
+  }));
 }, 60_000);
 afterAll(async () => {
   await h?.close();

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from './support/chromium';
-import { freePort } from './support/dev-server';
-import { startHarness, type Harness } from './support/harness';
-import { startDevOidcProvider, type DevOidcProvider } from './support/oidc';
+import { type Harness } from './support/harness';
+import { startSignInHarness } from './support/sign-in-harness';
+import { type DevOidcProvider } from './support/oidc';
 import { pollUntil } from './support/async';
 import { TEST_DATA_DIR } from './support/test-env';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
@@ -31,13 +30,7 @@ describeInBrowser('the inbox, in Chromium', () => {
   const handles: WorkflowHandle[] = [];
 
   beforeAll(async () => {
-    const gatewayPort = await freePort();
-    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    provider = await startDevOidcProvider(`${gatewayUrl}/auth/oidc/callback`);
-    h = await startHarness({
-      gatewayPort,
-      signIn: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, publicUrl: gatewayUrl, sessionSecret: randomBytes(32) },
-    });
+    ({ h, provider } = await startSignInHarness());
     if (!chromiumCheck.available) return;
     browser = await chromium.launch({ executablePath: chromiumCheck.executablePath, headless: true, args: CHROMIUM_ARGS });
   }, 120_000);

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { APPROVERS_SEARCH_ATTRIBUTE } from '../workflows';
 import { inboxVisibilityQuery, type InboxEntry } from '../callback-gateway/inbox/list-inbox';
 import { approverKeysOfPerson } from '../protocol/approver-keys';
 import { inboxResponseSchema } from '../callback-gateway/routes/inbox';
-import { freePort } from './support/dev-server';
-import { errorOf, startHarness, type Harness } from './support/harness';
-import { hiddenField, signInToInbox, startDevOidcProvider, TestBrowser, type DevOidcProvider } from './support/oidc';
+import { errorOf, type Harness } from './support/harness';
+import { startSignInHarness } from './support/sign-in-harness';
+import { hiddenField, signInToInbox, TestBrowser, type DevOidcProvider } from './support/oidc';
 import { pollUntil } from './support/async';
 import { reissueCallback } from '../client';
 import { approvalsQuery } from '../protocol/definitions';
@@ -24,13 +23,7 @@ let gatewayUrl: string;
 const handles: WorkflowHandle[] = [];
 
 beforeAll(async () => {
-  const gatewayPort = await freePort();
-  gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  provider = await startDevOidcProvider(`${gatewayUrl}/auth/oidc/callback`);
-  h = await startHarness({
-    gatewayPort,
-    signIn: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, publicUrl: gatewayUrl, sessionSecret: randomBytes(32) },
-  });
+  ({ h, provider, gatewayUrl } = await startSignInHarness());
 }, 60_000);
 afterAll(async () => {
   await Promise.all(handles.map((handle) => handle.terminate().catch(() => undefined)));
