@@ -11,6 +11,9 @@ import { FAULTS_DATA_DIR } from '../support/paths';
 import { defineScenario } from '../support/scenario';
 import { errorText } from '../support/verify';
 
+/** How often one vote is sent while it is answered 503. */
+const VOTE_ATTEMPTS = 6;
+
 /** Agents in the drill, each with one tool call waiting for a person. */
 const AGENTS = 10;
 /** Bound on reading an agent's approval URL (the first worker bundles the AI SDK first). */
@@ -60,18 +63,26 @@ export const agentWorkerKilled = defineScenario({
     ctx.step(`worker-1 gone (${describeExit(await first.kill())})`);
     await ctx.startWorker({ name: 'worker-2', workflows: 'agents', env });
 
-    ctx.step('approving each call through the gateway');
+    ctx.step('approving each call through the gateway (a vote answered 503, no worker judged it in time, is sent again with the same Idempotency-Key)');
     const votes = await mapLimit(agents, 5, async (agent) => {
-      const response = await fetch(agent.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': `vote-${agent.handle.workflowId}` },
-        body: JSON.stringify({ decision: 'approve' }),
-        signal: AbortSignal.timeout(30_000),
-      }).catch((err: unknown) => ({ status: 0, error: errorText(err) }));
-      return response.status;
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < VOTE_ATTEMPTS; attempt += 1) {
+        const response = await fetch(agent.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': `vote-${agent.handle.workflowId}` },
+          body: JSON.stringify({ decision: 'approve' }),
+          signal: AbortSignal.timeout(30_000),
+        }).catch((err: unknown) => ({ status: 0, error: errorText(err), arrayBuffer: async () => undefined }));
+        await response.arrayBuffer();
+        statuses.push(response.status);
+        if (response.status !== 503 && response.status !== 0) break;
+      }
+      return statuses;
     });
-    const accepted = votes.filter((status) => status === 200).length;
-    ctx.check(accepted === AGENTS, `every approval was answered 200 (${accepted}/${AGENTS})`);
+    const retried = votes.filter((statuses) => statuses.length > 1).length;
+    const accepted = votes.filter((statuses) => statuses.at(-1) === 200).length;
+    ctx.check(votes.every((statuses) => statuses.slice(0, -1).every((status) => status === 503 || status === 0)), 'no vote was refused: the only answers before a 200 were 503 (retry)');
+    ctx.check(accepted === AGENTS, `every approval was answered 200 in the end (${accepted}/${AGENTS}; ${retried} after a 503 while the new worker took over)`);
 
     const results = await mapLimit(agents, 5, (agent) => agent.handle.result().catch((err: unknown) => ({ text: errorText(err), steps: 0 })));
     const done = results.filter((result) => result.text === 'done').length;
