@@ -17,6 +17,8 @@ export const RESULT_TOOL_NAME = 'durable_callbacks_result';
 const DEFAULT_WORKFLOW_ID_PREFIX = 'mcp-call:';
 const DEFAULT_PROGRESS_INTERVAL_MS = 15_000;
 const CALL_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** How long the user may take to agree to open the approval URL (the client's answer to the elicitation), not to decide. */
+const ELICITATION_ANSWER_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * An MCP tool that is a Temporal workflow. Either `activity` (the ready-made `mcpToolCall`
@@ -203,7 +205,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     const elicitationId = `${call.workflowId}/${step.callbackId}`;
     const answer = await server.server.elicitInput(
       { mode: 'url', message: `Approve or reject: ${step.title}`, url: step.url, elicitationId },
-      { relatedRequestId: extra.requestId, signal },
+      { relatedRequestId: extra.requestId, signal, timeout: ELICITATION_ANSWER_TIMEOUT_MS },
     );
     if (answer.action !== 'accept') {
       return toolError(call, 'APPROVAL_URL_DECLINED', `The approval URL was not opened (${answer.action}); the approval still waits. ${inbox} ${resumeHint(call, tool.name)}`);
