@@ -189,6 +189,15 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   async function runCall(tool: McpWorkflowTool, callId: string, args: JsonValue, extra: Extra): Promise<CallToolResult> {
     const call = callRef(callId);
     const signal = options.signal ? AbortSignal.any([extra.signal, options.signal]) : extra.signal;
+    const stop = heartbeat(extra, `${tool.name} is running or waiting for a person`);
+    try {
+      return await waitForCall(tool, call, args, extra, signal);
+    } finally {
+      stop();
+    }
+  }
+
+  async function waitForCall(tool: McpWorkflowTool, call: CallRef, args: JsonValue, extra: Extra, signal: AbortSignal): Promise<CallToolResult> {
     const handle = await startCall(tool, call, args);
     const step = await nextStep(handle, signal);
     if (step.kind !== 'approval') return finished(call, step);
@@ -210,22 +219,16 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     if (answer.action !== 'accept') {
       return toolError(call, 'APPROVAL_URL_DECLINED', `The approval URL was not opened (${answer.action}); the approval still waits. ${inbox} ${resumeHint(call, tool.name)}`);
     }
-    const stop = heartbeat(extra, `waiting for the approval of ${tool.name}`);
-    let outcome: Progress;
-    try {
-      outcome = await Promise.race([
-        handle.result().then(
-          (output): Progress => ({ kind: 'done', output }),
-          (err: unknown): Progress => {
-            if (err instanceof WorkflowFailedError) return { kind: 'failed', error: err };
-            throw err;
-          },
-        ),
-        untilAborted(signal),
-      ]);
-    } finally {
-      stop();
-    }
+    const outcome = await Promise.race([
+      handle.result().then(
+        (output): Progress => ({ kind: 'done', output }),
+        (err: unknown): Progress => {
+          if (err instanceof WorkflowFailedError) return { kind: 'failed', error: err };
+          throw err;
+        },
+      ),
+      untilAborted(signal),
+    ]);
     await server.server.createElicitationCompletionNotifier(elicitationId, { relatedRequestId: extra.requestId })().catch(() => undefined);
     return finished(call, outcome as Extract<Progress, { kind: 'done' | 'failed' }>);
   }

@@ -3,7 +3,7 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitationCompleteNotificationSchema, ElicitRequestSchema, type CallToolResult, type ElicitRequestURLParams } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { createMcpApp, MCP_CALL_ID_META, MCP_CODE_META, MCP_SCOPE, MCP_WORKFLOW_ID_META, RESULT_TOOL_NAME, type McpApp, type McpWorkflowTool } from '../mcp';
+import { createMcpApp, MCP_CALL_ID_META, MCP_CODE_META, MCP_FAILURE_META, MCP_SCOPE, MCP_WORKFLOW_ID_META, RESULT_TOOL_NAME, type McpApp, type McpWorkflowTool } from '../mcp';
 import { approvalsQuery } from '../protocol/definitions';
 import type { ToolCallRefused } from '../workflows';
 import { deferred, type Deferred } from './support/async';
@@ -36,7 +36,9 @@ beforeAll(async () => {
     activity: 'mcpRestartService',
     approval: { allowLinkHolders: true, timeout: '10m' },
   };
-  mcp = createMcpApp({ client: h.client, tools: [restartService], inboxUrl: `${h.gatewayUrl}/inbox`, apiKeys: h.apiKeys });
+  // Nobody may decide: requestApproval refuses it, and the call reports the workflow's failure.
+  const misconfigured: McpWorkflowTool = { ...restartService, name: 'misconfigured_restart', approval: { timeout: '10m' } };
+  mcp = createMcpApp({ client: h.client, tools: [restartService, misconfigured], inboxUrl: `${h.gatewayUrl}/inbox`, apiKeys: h.apiKeys });
   served = await listen(mcp.app);
 }, 120_000);
 afterAll(async () => {
@@ -140,6 +142,24 @@ describe('a client without URL elicitation', () => {
     expect(report).toMatchObject({ status: 'pending' });
     expect(runs.get('web-3')).toBeUndefined();
     await h.client.workflow.getHandle(result._meta![MCP_WORKFLOW_ID_META] as string).terminate('test done');
+  });
+});
+
+describe('bad input', () => {
+  test('arguments that do not fit the tool\'s schema are a tool error, and start nothing', async () => {
+    const { client } = await connect();
+    const result = await call(client, { host: 'web-5' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('service');
+    expect(runs.get('web-5')).toBeUndefined();
+  });
+
+  test('a tool whose approval nobody could decide fails the call with the workflow\'s code, INVALID_CALLBACK_OPTIONS', async () => {
+    const { client } = await connect();
+    const result = (await client.callTool({ name: 'misconfigured_restart', arguments: { host: 'web-6', service: 'nginx' } })) as CallToolResult;
+    expect(result.isError).toBe(true);
+    expect(result._meta).toMatchObject({ [MCP_CODE_META]: 'CALL_FAILED', [MCP_FAILURE_META]: 'INVALID_CALLBACK_OPTIONS' });
+    expect(runs.get('web-6')).toBeUndefined();
   });
 });
 
