@@ -16,7 +16,7 @@ const FLOORS = [
   ['tokens', 'codec'],
   ['workflows', 'activities'],
   ['client'],
-  ['worker', 'callback-gateway'],
+  ['worker', 'callback-gateway', 'mcp'],
   ['cli'],
   ['examples', 'tools', 'test'],
 ];
@@ -69,6 +69,18 @@ export default tseslint.config(
               message: 'The worker never loads the gateway (Express and its HTTP stack).',
             },
             {
+              // Sideways on one floor: the MCP server (and the MCP SDK it loads) is its own entry; the worker and the gateway never load it.
+              target: ['./worker', './callback-gateway'],
+              from: './mcp',
+              message: 'The worker and the gateway never load the MCP server (durable-callbacks/mcp and @modelcontextprotocol/sdk).',
+            },
+            {
+              // ...and the MCP server starts workflows through a client: it never loads the worker runtime or the gateway's HTTP stack.
+              target: './mcp',
+              from: ['./worker', './callback-gateway'],
+              message: 'The MCP server never loads the worker (its runtime and native bridge) or the gateway; it starts workflows with a Temporal client.',
+            },
+            {
               // Inside the gateway: routes declare contracts in contract/'s words; openapi/ reads the routes.
               target: './callback-gateway/contract',
               from: ['./callback-gateway/routes', './callback-gateway/openapi'],
@@ -80,7 +92,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['callback-gateway/**/*.ts', 'client/**/*.ts', 'codec/**/*.ts', 'activities/**/*.ts'],
+    files: ['callback-gateway/**/*.ts', 'client/**/*.ts', 'codec/**/*.ts', 'activities/**/*.ts', 'mcp/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -60,6 +60,10 @@ const files: Record<string, string> = {
     '  throw new ConfigError(source.kind);',
     '};',
   ].join('\n'),
+  'mcp/index.ts': "import { worker } from '../worker/index';\nexport const mcp = worker;\n",
+  'mcp/sdk-worker.ts': "import { Worker } from '@temporalio/worker';\nexport const w = Worker;\n",
+  'callback-gateway/uses-mcp.ts': "import { mcp } from '../mcp/index';\nexport const m = mcp;\n",
+  'workflows/uses-mcp.ts': "import { mcp } from '../mcp/index';\nexport const m = mcp;\n",
   'worker/uses-tools.ts': "import { bench } from '../tools/bench';\nexport const b = bench;\n",
   'tools/bench.ts': "import { worker } from '../worker/index';\nexport const bench = worker;\n",
   'config/floating.ts': 'async function work(): Promise<void> {}\nexport function start(): void {\n  work();\n}\n',
@@ -120,6 +124,13 @@ describe('the lint walls (eslint.config.mjs)', () => {
     expect(rulesFor('callback-gateway/server.ts')).toEqual(['import-x/no-restricted-paths']);
     expect(rulesFor('callback-gateway/sdk-worker.ts')).toEqual(['no-restricted-imports']);
     expect(rulesFor('client/plugin.ts')).toEqual(['import-x/no-restricted-paths']);
+  });
+
+  it('keeps the MCP server apart from the worker and the gateway, and out of workflow code', () => {
+    expect(rulesFor('mcp/index.ts')).toEqual(['import-x/no-restricted-paths']);
+    expect(rulesFor('mcp/sdk-worker.ts')).toEqual(['no-restricted-imports']);
+    expect(rulesFor('callback-gateway/uses-mcp.ts')).toEqual(['import-x/no-restricted-paths']);
+    expect(rulesFor('workflows/uses-mcp.ts')).toEqual(expect.arrayContaining(['import-x/no-restricted-paths']));
   });
 
   it('keeps what routes declare their contracts with below the routes', () => {

@@ -31,7 +31,7 @@ async function bin(dir: string, args: string[], env: NodeJS.ProcessEnv = process
 }
 
 /** Every `@temporalio/*` package the library loads: its peers. */
-const SDK_PACKAGES = Object.keys(repoPackage.peerDependencies);
+const SDK_PACKAGES = Object.keys(repoPackage.peerDependencies).filter((name) => name.startsWith('@temporalio/'));
 /** The oldest SDK the package declares it works with: the floor of its peer range (`^1.18.1`). */
 const SDK_FLOOR = repoPackage.peerDependencies['@temporalio/workflow']!.replace(/^\^/, '');
 

@@ -12,6 +12,7 @@ const ENTRIES: Record<string, string> = {
   'durable-callbacks/client': 'client/index.ts',
   'durable-callbacks/gateway': 'callback-gateway/index.ts',
   'durable-callbacks/codec': 'codec/index.ts',
+  'durable-callbacks/mcp': 'mcp/index.ts',
 };
 
 interface Surface {

@@ -30,6 +30,7 @@ export type { ApprovalState } from './approval-rules';
 export type { EscalationOptions, ReachOptions } from './approval-reach';
 export { withApproval, toolApprovals, toolCallsSnapshot, resumeToolCalls, type ExecutableTool, type ToolApprovalOptions, type ToolCallContext, type ToolCallInfo, type ToolInputOf, type ToolOutputOf, type ToolWithApproval } from './tool-approval';
 export type { ResumedToolMessage, ToolCallApproval, ToolCallRefused, ToolCallsSnapshot } from '../protocol/tool-approval-messages';
+export { mcpToolCall, type McpToolCallInput, type McpToolApproval } from './mcp-tool-call';
 export { slackApprovalBlocks, slackOutcomeBlocks, approvalOutcomeLine, type SlackBlock } from './slack-approval-blocks';
 export { Notifier, notify, checkNotifyChannels, DEFAULT_NOTIFY_ACTIVITY_OPTIONS, type NotifierOptions, type NotifyMessage } from './notify';
 export type {

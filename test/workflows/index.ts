@@ -26,6 +26,7 @@ export { ticketTriage } from '../../examples/ticket-triage/workflows';
 export { pullRequestMerged } from '../../examples/github-pr/workflows';
 export { productionChange } from '../../examples/it-change/workflows';
 export { urlToStarter } from './url-to-starter';
+export { mcpToolCall } from '../../workflows';
 export { signedApproval } from './signed-approval';
 export { auditedApproval, rollingApproval } from './audited-approval';
 export { reissuingCallback, reissuingApproval } from './reissue';
