@@ -1,7 +1,7 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import { publishCallbackUrls } from './publish-callback-urls';
 import { withApproval } from './tool-approval';
-import type { RequestApprovalOptions } from './request-approval';
+import type { RequestApprovalOptions } from './approval-options';
 import type { JsonValue } from '../protocol/approval-messages';
 import type { ToolCallRefused } from '../protocol/tool-approval-messages';
 

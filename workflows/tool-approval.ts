@@ -1,5 +1,6 @@
 import { log, setHandler } from '@temporalio/workflow';
-import { requestApproval, restoreApproval, rulesOf, type Approval, type ApprovalResult, type RequestApprovalOptions } from './request-approval';
+import { requestApproval, restoreApproval, type Approval, type ApprovalResult } from './request-approval';
+import { rulesOf, type RequestApprovalOptions } from './approval-options';
 import { invalidOption } from './durations';
 import { toolApprovalsQuery } from '../protocol/definitions';
 import type { ApprovalAction, JsonValue } from '../protocol/approval-messages';
