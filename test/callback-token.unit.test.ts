@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SignJWT, UnsecuredJWT, base64url } from 'jose';
+import { SignJWT, UnsecuredJWT, base64url, type CryptoKey } from 'jose';
 import { importSigningKey, MAX_TOKEN_LENGTH, type CallbackClaims } from '../tokens/callback-token';
 import { createCallbackTokenMinter } from '../tokens/mint-callback-token';
 import { createCallbackTokenVerifier, tokenRefusalOf } from '../tokens/verify-callback-token';
@@ -14,6 +14,11 @@ const claims: CallbackClaims = {
   requiresApiKey: true,
   allowGet: false,
 };
+
+/** A token signed by hand with `key`, for workflow wf-1's callback cb-1, valid an hour: what the minter would not make. */
+function handMadeToken(key: CryptoKey, payload: Record<string, unknown>, header: { alg: string; typ: string; kid?: string }): Promise<string> {
+  return new SignJWT(payload).setProtectedHeader(header).setIssuer(identity.issuer).setAudience(identity.audience).setSubject('wf-1').setJti('cb-1').setIssuedAt().setExpirationTime('1h').sign(key);
+}
 
 async function setup() {
   const key = await importSigningKey(randomBytes(32));
@@ -40,15 +45,7 @@ describe('callback tokens', () => {
     const first = await minter.mint(claims);
     expect(JSON.parse(new TextDecoder().decode(base64url.decode(first.split('.')[1]!)))).not.toHaveProperty('lnk');
     expect(await verifier.verify(first)).not.toHaveProperty('link');
-    const zero = await new SignJWT({ ns: 'default', lnk: 0 })
-      .setProtectedHeader({ alg: 'HS256', typ: 'dcb+jwt', kid: 'default' })
-      .setIssuer(identity.issuer)
-      .setAudience(identity.audience)
-      .setSubject('wf-1')
-      .setJti('cb-1')
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(key);
+    const zero = await handMadeToken(key, { ns: 'default', lnk: 0 }, { alg: 'HS256', typ: 'dcb+jwt', kid: 'default' });
     const refused = await verifier.verify(zero).catch((err: unknown) => err);
     expect(tokenRefusalOf(refused)).toEqual({ reason: 'claims', kid: 'default' });
   });
@@ -102,15 +99,7 @@ describe('callback tokens', () => {
 
   test('a JWT from the same key but without the callback typ is refused', async () => {
     const { key, verifier } = await setup();
-    const token = await new SignJWT({ ns: 'default' })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setIssuer(identity.issuer)
-      .setAudience(identity.audience)
-      .setSubject('wf-1')
-      .setJti('cb-1')
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(key);
+    const token = await handMadeToken(key, { ns: 'default' }, { alg: 'HS256', typ: 'JWT' });
     expect(await codeOf(verifier.verify(token))).toBe('CALLBACK_TOKEN_INVALID');
   });
 

@@ -162,16 +162,7 @@ export class Notifier {
       await this.activities.postNotificationWebhook({
         ...notification.webhook,
         id: uuid4(),
-        event: {
-          type: WEBHOOK_TYPES[message.kind],
-          url: approval.url,
-          action: approval.action,
-          workflowId: workflowInfo().workflowId,
-          approvalId: approval.id,
-          ...(approval.initiator ? { initiator: approval.initiator } : {}),
-          deadline: approval.deadline,
-          votes: approval.votes,
-        },
+        event: { type: WEBHOOK_TYPES[message.kind], ...aboutApproval(approval), deadline: approval.deadline, votes: approval.votes },
       });
     }
   }
@@ -250,17 +241,7 @@ export class Notifier {
           .postNotificationWebhook({
             ...webhook!,
             id: uuid4(),
-            event: {
-              type: 'approval.ended',
-              url: approval.url,
-              action: approval.action,
-              workflowId: workflowInfo().workflowId,
-              approvalId: approval.id,
-              ...(approval.initiator ? { initiator: approval.initiator } : {}),
-              votes: ending.votes,
-              outcome: ending.outcome,
-              decidedBy: ending.decidedBy,
-            },
+            event: { type: 'approval.ended', ...aboutApproval(approval), votes: ending.votes, outcome: ending.outcome, decidedBy: ending.decidedBy },
           })
           .then(
             () => group.forEach((each) => void (each.report.withdrawn = true)),
@@ -279,6 +260,17 @@ export class Notifier {
   reports(): NotificationReport[] {
     return this.notifications.map((notification) => ({ ...notification.report }));
   }
+}
+
+/** What every webhook event says of its approval: the page, the action, the workflow and who asked. */
+function aboutApproval(approval: NotifyMessage['approval']) {
+  return {
+    url: approval.url,
+    action: approval.action,
+    workflowId: workflowInfo().workflowId,
+    approvalId: approval.id,
+    ...(approval.initiator ? { initiator: approval.initiator } : {}),
+  };
 }
 
 function noticeOf(approval: NotifyMessage['approval']): ApprovalNotice {
