@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { CallbackReceived } from '../protocol/callback-messages';
-import { CHROMIUM_ARGS, ensureChromium } from './support/chromium';
-import { type Harness } from './support/harness';
-import { startSignInHarness } from './support/sign-in-harness';
-import { type DevOidcProvider } from './support/oidc';
+import { describeInChromium, signInBrowser } from './support/sign-in-browser';
 import { mintFor, startWaiting } from './support/tokens';
 import path from 'node:path';
 import { actionDigest } from '../tokens/action-digest';
@@ -21,45 +17,28 @@ const DECISION_SCREENSHOT_PATH = path.join(TEST_DATA_DIR, 'approval-decision.png
 // on its form, comes back with the session cookie and votes; a real worker judges the vote.
 // Skipped, saying why, where Chromium is missing and cannot be installed.
 
-const chromiumCheck = ensureChromium();
-if (!chromiumCheck.available) console.warn(`Skipping the sign-in browser test: ${chromiumCheck.reason}`);
-const describeInBrowser = chromiumCheck.available ? describe : describe.skip;
+const describeInBrowser = describeInChromium('the sign-in browser test');
 
 const DIGEST = createHash('sha256').update('rotate the database password').digest('base64url');
 
 describeInBrowser('signing in to decide, in Chromium', () => {
-  let provider: DevOidcProvider;
-  let h: Harness;
-  let browser: Browser;
-  const handles: WorkflowHandle[] = [];
-
-  beforeAll(async () => {
-    ({ h, provider } = await startSignInHarness());
-    if (!chromiumCheck.available) return;
-    browser = await chromium.launch({ executablePath: chromiumCheck.executablePath, headless: true, args: CHROMIUM_ARGS });
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all(handles.map((handle) => handle.terminate().catch(() => undefined)));
-    await h?.close();
-    await provider?.close();
-  });
+  const b = signInBrowser();
 
   /** Follows the approval page's "Sign in to decide", signs in at the provider as `login`, and waits to be back on the page. */
   async function signInOnPage(page: Page, url: string, login: string): Promise<void> {
     await page.goto(url);
     await page.click('a.sign-in');
-    await page.waitForURL((at) => at.origin === provider.issuer && at.pathname.startsWith('/interaction/'));
+    await page.waitForURL((at) => at.origin === b.provider.issuer && at.pathname.startsWith('/interaction/'));
     await page.fill('[name=login]', login);
     await page.fill('[name=password]', 'any password');
     await Promise.all([page.waitForURL(url), page.click('button[type=submit]')]);
   }
 
   test('a person follows "Sign in to decide", signs in at the provider, comes back signed in and approves', async () => {
-    const w = await startWaiting(h, {}, handles);
-    const token = await mintFor(h.minter, w, { approval: { actionDigest: DIGEST, identity: 'signed-in' } });
-    const url = `${h.gatewayUrl}/callbacks/${token}`;
-    const context = await browser.newContext();
+    const w = await startWaiting(b.h, {}, b.handles);
+    const token = await mintFor(b.h.minter, w, { approval: { actionDigest: DIGEST, identity: 'signed-in' } });
+    const url = `${b.h.gatewayUrl}/callbacks/${token}`;
+    const context = await b.browser.newContext();
     const page = await context.newPage();
     try {
       await signInOnPage(page, url, 'alice');
@@ -77,13 +56,13 @@ describeInBrowser('signing in to decide, in Chromium', () => {
     }
     const result = (await w.handle.result()) as CallbackReceived;
     expect(result.data).toEqual({ decision: 'approve', comment: 'Rotation window agreed with the DBAs.' });
-    expect(result.approver).toMatchObject({ issuer: provider.issuer, subject: 'alice', email: 'alice@example.com', groups: ['security', 'oncall'], via: 'oidc' });
+    expect(result.approver).toMatchObject({ issuer: b.provider.issuer, subject: 'alice', email: 'alice@example.com', groups: ['security', 'oncall'], via: 'oidc' });
     expect(result.actionDigest).toBe(DIGEST);
   });
 
   /** Signs `login` in at the provider from the approval page in a fresh browser context, submits `decision`, and returns the page's heading after it, or the refusal's code. */
   async function decideInBrowser(url: string, login: string, decision: 'approve' | 'reject', screenshot?: string): Promise<string | null> {
-    const context = await browser.newContext();
+    const context = await b.browser.newContext();
     const page = await context.newPage();
     try {
       await signInOnPage(page, url, login);
@@ -99,10 +78,10 @@ describeInBrowser('signing in to decide, in Chromium', () => {
 
   test('the worked example: a production change that two of the change board approve in Chromium, and the requester cannot', async () => {
     const action = { title: 'Grant contractor c-4411 read-only access to prod-db-eu', summary: 'For the January migration window.', details: { ticket: 'CHG-2207', role: 'db-readonly' } };
-    const handle = await h.start<typeof auditedApproval>('auditedApproval', [
+    const handle = await b.h.start<typeof auditedApproval>('auditedApproval', [
       { action, approvers: [{ group: 'change-board' }], quorum: 2, initiator: { email: 'carol@example.com' }, timeout: '10m' },
     ]);
-    handles.push(handle);
+    b.handles.push(handle);
     const url = await waitForCallbackUrl(handle);
 
     expect(await decideInBrowser(url, 'carol', 'approve')).toBe('SELF_APPROVAL_FORBIDDEN');

@@ -1,10 +1,6 @@
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_ARGS, ensureChromium } from './support/chromium';
-import { type Harness } from './support/harness';
-import { startSignInHarness } from './support/sign-in-harness';
-import { type DevOidcProvider } from './support/oidc';
+import { describeInChromium, signInBrowser } from './support/sign-in-browser';
 import { pollUntil } from './support/async';
 import { TEST_DATA_DIR } from './support/test-env';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
@@ -19,33 +15,16 @@ import type { auditedApproval } from './workflows/audited-approval';
 /** Where the inbox's screenshots are kept: before and after the decision. */
 const SCREENSHOTS = { before: path.join(TEST_DATA_DIR, 'inbox-two-pending.png'), after: path.join(TEST_DATA_DIR, 'inbox-after-approving.png') };
 
-const chromiumCheck = ensureChromium();
-if (!chromiumCheck.available) console.warn(`Skipping the inbox browser test: ${chromiumCheck.reason}`);
-const describeInBrowser = chromiumCheck.available ? describe : describe.skip;
+const describeInBrowser = describeInChromium('the inbox browser test');
 
 describeInBrowser('the inbox, in Chromium', () => {
-  let provider: DevOidcProvider;
-  let h: Harness;
-  let browser: Browser;
-  const handles: WorkflowHandle[] = [];
-
-  beforeAll(async () => {
-    ({ h, provider } = await startSignInHarness());
-    if (!chromiumCheck.available) return;
-    browser = await chromium.launch({ executablePath: chromiumCheck.executablePath, headless: true, args: CHROMIUM_ARGS });
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all(handles.map((handle) => handle.terminate().catch(() => undefined)));
-    await h?.close();
-    await provider?.close();
-  });
+  const b = signInBrowser();
 
   async function ask(title: string): Promise<WorkflowHandle<typeof auditedApproval>> {
-    const handle = await h.start<typeof auditedApproval>('auditedApproval', [
+    const handle = await b.h.start<typeof auditedApproval>('auditedApproval', [
       { action: { title, summary: 'For tonight\'s release.', details: { ticket: 'REL-88' } }, approvers: [{ group: 'release-managers' }], initiator: { email: 'carol@example.com' }, timeout: '1h' },
     ]);
-    handles.push(handle);
+    b.handles.push(handle);
     await waitForCallbackUrl(handle);
     return handle;
   }
@@ -53,14 +32,14 @@ describeInBrowser('the inbox, in Chromium', () => {
   test('a person signs in, opens /inbox, sees two pending approvals, approves one and sees it leave the list', async () => {
     const deploy = await ask('Deploy build 4711 to production');
     await ask('Freeze the main branch for the release');
-    const inboxUrl = `${h.gatewayUrl}/inbox`;
+    const inboxUrl = `${b.h.gatewayUrl}/inbox`;
 
-    const context = await browser.newContext();
+    const context = await b.browser.newContext();
     const page = await context.newPage();
     try {
       // Without a session, /inbox sends the browser to sign in, and the sign-in comes back to /inbox.
       await page.goto(inboxUrl);
-      await page.waitForURL((at) => at.origin === provider.issuer && at.pathname.startsWith('/interaction/'));
+      await page.waitForURL((at) => at.origin === b.provider.issuer && at.pathname.startsWith('/interaction/'));
       await page.fill('[name=login]', 'frank');
       await page.fill('[name=password]', 'any password');
       await Promise.all([page.waitForURL(inboxUrl), page.click('button[type=submit]')]);
