@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { CallbackFormField } from '../workflows';
 import type { ApprovalRequestInput } from './workflows';
-import { CHROMIUM_ARGS, ensureChromium } from './support/chromium';
+import { describeInChromium, launchChromium } from './support/chromium';
 import { signalCount, startHarness, type Harness } from './support/harness';
 import { TEST_DATA_DIR } from './support/test-env';
 
@@ -11,9 +11,7 @@ import { TEST_DATA_DIR } from './support/test-env';
 // against a real worker and the gateway on a real port. Installs Chromium when it is missing
 // and may; otherwise the tests are skipped, saying why.
 
-const chromiumCheck = ensureChromium();
-if (!chromiumCheck.available) console.warn(`Skipping the approval page's browser tests: ${chromiumCheck.reason}`);
-const describeInBrowser = chromiumCheck.available ? describe : describe.skip;
+const describeInBrowser = describeInChromium("the approval page's browser tests");
 
 /** Where the screenshots go (the tests' data folder, ignored by git). */
 const SCREENSHOT_PATH = path.join(TEST_DATA_DIR, 'approval-page.png');
@@ -41,8 +39,7 @@ describeInBrowser('the approval page in Chromium', () => {
     // The worker's API key goes into the URL (`includeApiKey`): the form must post it back.
     h = await startHarness({ workerApiKey: true });
     gatewayOrigin = new URL(h.gatewayUrl).origin;
-    if (!chromiumCheck.available) return;
-    browser = await chromium.launch({ executablePath: chromiumCheck.executablePath, headless: true, args: CHROMIUM_ARGS });
+    browser = (await launchChromium())!;
   }, 120_000);
 
   beforeEach(async () => {

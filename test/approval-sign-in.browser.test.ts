@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import type { CallbackReceived } from '../protocol/callback-messages';
-import { describeInChromium, signInBrowser } from './support/sign-in-browser';
+import { describeInChromium } from './support/chromium';
+import { signInBrowser } from './support/sign-in-browser';
 import { mintFor, startWaiting } from './support/tokens';
 import path from 'node:path';
 import { actionDigest } from '../tokens/action-digest';

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { describeInChromium, signInBrowser } from './support/sign-in-browser';
+import { describeInChromium } from './support/chromium';
+import { signInBrowser } from './support/sign-in-browser';
 import { pollUntil } from './support/async';
 import { TEST_DATA_DIR } from './support/test-env';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';

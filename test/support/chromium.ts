@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's Chromium, which the browser tests drive through playwright-core. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -56,4 +57,21 @@ export function ensureChromium(): ChromiumAvailability {
   }
   console.log(`Chromium installed in ${seconds} s.`);
   return { available: true, executablePath: CHROMIUM_PATH };
+}
+
+/**
+ * `describe` where Chromium is at hand (installed by apt-get when missing and allowed), else
+ * `describe.skip`, with a warning naming `what` is skipped and why: decided when the test file
+ * loads.
+ */
+export function describeInChromium(what: string): jest.Describe {
+  const check = ensureChromium();
+  if (!check.available) console.warn(`Skipping ${what}: ${check.reason}`);
+  return check.available ? describe : describe.skip;
+}
+
+/** A headless Chromium with {@link CHROMIUM_ARGS}, or undefined where none is at hand (its tests are skipped then). */
+export async function launchChromium(): Promise<Browser | undefined> {
+  const check = ensureChromium();
+  return check.available ? chromium.launch({ executablePath: check.executablePath, headless: true, args: CHROMIUM_ARGS }) : undefined;
 }
