@@ -67,7 +67,12 @@ export class WaitHandle<T = unknown> implements Wait<T> {
       }
     });
     if (entry.status === 'pending') entry.status = 'completed';
-    return this.result();
+    const result = this.result();
+    const notifier = entry.notifier;
+    if (!notifier) return result;
+    // Withdrawal waits for sends still retrying, bounded by their retry policy; it never throws, and runs once however often wait() is called.
+    await notifier.withdraw({ status: result.status });
+    return { ...result, notifications: notifier.reports() };
   }
 
   async waitOrThrow(options?: WaitOptions): Promise<CallbackReceived<T>> {
