@@ -2,7 +2,9 @@ import type { ActivityOptions } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
-import { startSlackWebApi, type SlackWebApiStandIn } from '../examples/slack-approval/slack-stand-in';
+import { slackSignatureHeaders, startSlackWebApi, type SlackWebApiStandIn } from '../examples/slack-approval/slack-stand-in';
+import { reissueCallback } from '../client';
+import { callbacksQuery } from '../protocol/definitions';
 import { notifyWebhookSecrets } from '../config/notification-config';
 import type { CreateCallbackOptions } from '../workflows';
 import type { createWithOptions, notifiedCallback, rollingNotifiedCallback } from './workflows';
@@ -19,6 +21,7 @@ import { waitForCallbackUrl } from './support/wait-for-callback-url';
 // (seconds) on the dev server; the tests wait for what they expect, never for a time.
 
 const BOT_TOKEN = 'xoxb-callback-reach-test-bot-token';
+const SIGNING_SECRET = 'callback-reach-test-signing-secret';
 const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 /** Short retries, so a fault ends in a report within seconds. */
 const QUICK_RETRY: ActivityOptions = { retry: { maximumAttempts: 2, initialInterval: '200ms', maximumInterval: '1s' } };
@@ -36,6 +39,7 @@ beforeAll(async () => {
       slack: { token: BOT_TOKEN, apiUrl: slack.url },
       webhookSecrets: notifyWebhookSecrets(`ops=${WEBHOOK_SECRET}`),
     },
+    slack: { signingSecrets: [new Uint8Array(Buffer.from(SIGNING_SECRET))], teamIds: ['T1'] },
   });
 }, 60_000);
 afterAll(async () => {
@@ -183,6 +187,45 @@ describe('continue-as-new carries what is still to come', () => {
     expect(result).toMatchObject({ status: 'received', run: 2, data: { address: 'Dock 4' } });
     expect(mailsTo(to).map((each) => each.subject)).toEqual(['Reply needed: Confirm the delivery address', 'Reminder: Confirm the delivery address']);
     expect(result.notifications).toEqual([expect.objectContaining({ channel: 'email', kind: 'reminder', sent: true, withdrawn: true })]);
+  });
+});
+
+describe("a callback's Slack card follows its link", () => {
+  test("an operator's reissue rewrites the card's Open button with the new URL; the answer through it ends with \"Received\"", async () => {
+    const channel = `C0${randomUUID().slice(0, 6).toUpperCase()}`;
+    const handle = await h.start<typeof notifiedCallback>('notifiedCallback', [{ title: 'Approve the PO', timeout: '10m', notify: [{ slack: { channel } }], notifyActivityOptions: QUICK_RETRY }]);
+    const url = await waitForCallbackUrl(handle);
+    await until(() => slack.messages.some((message) => message.channel === channel), 'the card');
+    const card = slack.messages.find((message) => message.channel === channel)!;
+    const [callback] = await handle.query(callbacksQuery);
+
+    const reissued = await reissueCallback(h.client, handle.workflowId, callback!.id);
+    await until(() => slack.updates.some((update) => update.ts === card.ts), 'the card rewritten');
+    const rewritten = slack.updates.find((update) => update.ts === card.ts)!;
+    expect(JSON.stringify(rewritten.blocks)).toContain(JSON.stringify(reissued.url));
+    expect(JSON.stringify(rewritten.blocks)).not.toContain(JSON.stringify(url));
+
+    expect((await postJson(reissued.url, { po: 'PO-77' })).status).toBeLessThan(300);
+    const result = await handle.result();
+    expect(result.notifications).toEqual([expect.objectContaining({ channel: 'slack', sent: true, withdrawn: true, ts: card.ts })]);
+    expect(result.notifications![0]!.refreshError).toBeUndefined();
+    expect(slack.updates.filter((update) => update.ts === card.ts).map((update) => update.text)).toEqual(['Reply needed: Approve the PO', 'Approve the PO: Received']);
+  });
+
+  test("a click on the card's Open link (which Slack reports too) is acknowledged, and is no vote", async () => {
+    /** A signed block_actions click on a button with `actionId` (and no value: a link button has none). */
+    const click = (actionId: string) => {
+      const payload = { type: 'block_actions', team: { id: 'T1' }, user: { id: 'U1', team_id: 'T1' }, actions: [{ type: 'button', action_id: actionId, url: 'https://example.test/' }] };
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      return fetch(`${h.gatewayUrl}/approvals/slack`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignatureHeaders(SIGNING_SECRET, body) }, body });
+    };
+    const refusals = () => h.logLines.filter((line) => line.includes('slack vote refused')).length;
+    const before = refusals();
+    expect((await click('durable_callbacks_open')).status).toBe(200);
+    // Then another button without a value: it is taken for a vote, and refused as not ours. Only that one is.
+    expect((await click('some_other_button')).status).toBe(200);
+    await until(() => refusals() > before, 'the refusal of a button that is not ours');
+    expect(refusals()).toBe(before + 1);
   });
 });
 

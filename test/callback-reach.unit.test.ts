@@ -56,7 +56,7 @@ describe("a callback's reach plan", () => {
     ['an escalation that tells nobody', { escalate: { after: '1h', to: { notify: [] } } }],
     ['a malformed notify channel', { notify: [{ email: { to: ['not-an-address'] } }] }],
     ['a malformed escalation channel', { escalate: { after: '1h', to: { notify: [{ pager: { id: 'x' } }] } } as unknown as CallbackReachOptions['escalate'] }],
-    ['remind that is not a list', { notify: MAIL, remind: '1h' as unknown as string[] }],
+    ['remind that is not a list', { notify: MAIL, remind: '1h' as unknown as CallbackReachOptions['remind'] }],
   ])('%s is INVALID_CALLBACK_OPTIONS', (_name, options) => {
     expect(refusalOf(options)).toBe('INVALID_CALLBACK_OPTIONS');
   });
