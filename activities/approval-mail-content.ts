@@ -23,8 +23,8 @@ function whoAsked(initiator: ApprovalInitiator | undefined): string | undefined 
   return initiator?.email ?? initiator?.slackUserId ?? initiator?.subject;
 }
 
-/** Header injection is nodemailer's to prevent; a subject is one line anyway, and clipped. */
-function oneLine(text: string, max: number): string {
+/** `text` as one line of at most `max` characters, for a mail's subject (header injection is nodemailer's to prevent; a subject is one line anyway, and clipped). */
+export function oneLine(text: string, max: number): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
 }

@@ -1,4 +1,5 @@
 import type { ApprovalAction, ApprovalOutcome, StandingDelegation, VerifiedApprover } from './approval-messages';
+import type { NotificationReport } from './notification-messages';
 import type { WorkflowRefusalCode } from './workflow-refusals';
 
 /**
@@ -78,8 +79,17 @@ export interface CallbackFailureInfo {
   details?: unknown;
 }
 
+/** What every wait result carries when the callback told people about itself (`createCallback`'s `notify` or `escalate`). */
+export interface CallbackNotified {
+  /**
+   * What became of each notification: sent, withdrawn once the wait ended, or why not. Present only
+   * when the callback had notify or escalation channels (empty when nothing was due yet).
+   */
+  notifications?: NotificationReport[];
+}
+
 /** What {@link Callback.wait} yields when the callback completed. */
-export interface CallbackReceived<T = unknown> extends Omit<CallbackDelivery, 'data' | 'kind'> {
+export interface CallbackReceived<T = unknown> extends Omit<CallbackDelivery, 'data' | 'kind'>, CallbackNotified {
   status: 'received';
   /** The data of the delivery that completed the wait (for a stream, the last one). */
   data: T;
@@ -88,7 +98,7 @@ export interface CallbackReceived<T = unknown> extends Omit<CallbackDelivery, 'd
 }
 
 /** What {@link Callback.wait} yields when the sender reported failure. */
-export interface CallbackFailed {
+export interface CallbackFailed extends CallbackNotified {
   status: 'failed';
   callbackId: string;
   error: CallbackFailureInfo;
@@ -97,13 +107,13 @@ export interface CallbackFailed {
 }
 
 /** What {@link Callback.wait} yields when no delivery arrived in time. */
-export interface CallbackTimedOut {
+export interface CallbackTimedOut extends CallbackNotified {
   status: 'timed_out';
   callbackId: string;
 }
 
 /** What {@link Callback.wait} yields when a `heartbeatTimeout` passed without a heartbeat. */
-export interface CallbackHeartbeatTimedOut {
+export interface CallbackHeartbeatTimedOut extends CallbackNotified {
   status: 'heartbeat_timed_out';
   callbackId: string;
   /** The last progress reported, if any. */
@@ -111,7 +121,7 @@ export interface CallbackHeartbeatTimedOut {
 }
 
 /** What {@link Callback.wait} yields when the workflow revoked the callback. */
-export interface CallbackRevoked {
+export interface CallbackRevoked extends CallbackNotified {
   status: 'revoked';
   callbackId: string;
 }

@@ -8,7 +8,7 @@ import type { ApprovalAction, ApprovalDecidedBy, ApprovalInitiator, ApprovalOutc
  */
 
 /**
- * Where to tell people about an approval: mail to addresses (SMTP, the worker's `SMTP_URL`), a
+ * Where to tell people about an approval or a callback: mail to addresses (SMTP, the worker's `SMTP_URL`), a
  * Slack channel (the worker's bot, `SLACK_BOT_TOKEN`), or a Standard Webhooks-signed POST to a URL
  * (signed with the worker's secret for `sender`, from `NOTIFY_WEBHOOK_SECRETS`; unsigned without one).
  */
@@ -34,6 +34,29 @@ export interface ApprovalNotice {
   votes: ApprovalVote[];
 }
 
+/**
+ * What a notification says about a pending callback that is not an approval (`createCallback`'s
+ * `notify`): where to answer, what is asked, and by when. No approval wording: nobody votes.
+ */
+export interface CallbackNotice {
+  /** The callback's URL: a bearer secret, for the people asked only. */
+  url: string;
+  /** What is asked: the callback's `title`, else its label, else "A reply is awaited". */
+  title: string;
+  /** More about it: the callback's `description`, when given. */
+  description?: string;
+  /** When the callback stops waiting, ISO 8601 (from workflow time). */
+  deadline: string;
+}
+
+/** How a callback's wait ended, as its wait result's `status` says. */
+export type CallbackEndStatus = 'received' | 'failed' | 'timed_out' | 'heartbeat_timed_out' | 'revoked';
+
+/** What a notification says once the callback's wait ended: its status. */
+export interface CallbackEnding {
+  status: CallbackEndStatus;
+}
+
 /** What a notification says once the approval ended: how, what decided it, and the votes. */
 export interface ApprovalEnding {
   outcome: ApprovalOutcome;
@@ -41,12 +64,22 @@ export interface ApprovalEnding {
   votes: ApprovalVote[];
 }
 
-/** Input of the `sendApprovalMail` activity. */
+/** Input of the `sendApprovalMail` activity for an approval. */
 export interface ApprovalMailInput {
   to: string[];
   kind: NotificationKind;
   approval: ApprovalNotice;
 }
+
+/** Input of the `sendApprovalMail` activity for a callback that is not an approval. */
+export interface CallbackMailInput {
+  to: string[];
+  kind: NotificationKind;
+  callback: CallbackNotice;
+}
+
+/** What the `sendApprovalMail` activity takes: a notice of an approval or of a callback. */
+export type NotificationMailInput = ApprovalMailInput | CallbackMailInput;
 
 /** Output of the `sendApprovalMail` activity: the `Message-ID` the SMTP server took the mail under. */
 export interface ApprovalMailSent {
@@ -72,12 +105,35 @@ export interface UpdateApprovalCardInput extends SlackCardRef {
   blocks: Array<Record<string, unknown>>;
 }
 
-/** The `type` of a notification webhook's body. */
-export type NotificationWebhookType = 'approval.requested' | 'approval.reminder' | 'approval.escalation' | 'approval.deadline_warning' | 'approval.ended';
+/** The `type` of a notification webhook's body about an approval. */
+export type ApprovalWebhookType = 'approval.requested' | 'approval.reminder' | 'approval.escalation' | 'approval.deadline_warning' | 'approval.ended';
 
-/** The JSON body the webhook channel POSTs. */
-export interface NotificationWebhookEvent {
-  type: NotificationWebhookType;
+/** The `type` of a notification webhook's body about a callback that is not an approval. */
+export type CallbackWebhookType = 'callback.requested' | 'callback.reminder' | 'callback.escalation' | 'callback.deadline_warning' | 'callback.ended';
+
+/** The `type` of a notification webhook's body. */
+export type NotificationWebhookType = ApprovalWebhookType | CallbackWebhookType;
+
+/** The JSON body the webhook channel POSTs: about an approval, or about a callback. */
+export type NotificationWebhookEvent = ApprovalWebhookEvent | CallbackWebhookEvent;
+
+/** The JSON body the webhook channel POSTs about a callback: where to answer, what is asked, by when, and (for `callback.ended`) how its wait ended. */
+export interface CallbackWebhookEvent {
+  type: CallbackWebhookType;
+  /** The callback's URL. */
+  url: string;
+  /** The workflow that waits, and the callback's id within it. */
+  workflowId: string;
+  callbackId: string;
+  title: string;
+  deadline: string;
+  /** For `callback.ended`: how the wait ended. */
+  status?: CallbackEndStatus;
+}
+
+/** The JSON body the webhook channel POSTs about an approval. */
+export interface ApprovalWebhookEvent {
+  type: ApprovalWebhookType;
   /** The approval page's URL. */
   url: string;
   action: ApprovalAction;
@@ -104,8 +160,8 @@ export interface NotificationWebhookInput {
 
 /** The activities notifications run; the `durableCallbacks` plugin registers them with its `notifications` option. */
 export interface NotificationActivities {
-  /** Mails the approval's link (text and HTML) through the worker's SMTP server. */
-  sendApprovalMail(input: ApprovalMailInput): Promise<ApprovalMailSent>;
+  /** Mails the approval's (or the callback's) link, text and HTML, through the worker's SMTP server. */
+  sendApprovalMail(input: NotificationMailInput): Promise<ApprovalMailSent>;
   /** Posts a card to Slack (`chat.postMessage`); returns what rewriting it needs. */
   postApprovalCard(input: PostApprovalCardInput): Promise<SlackCardRef>;
   /** Rewrites a posted card (`chat.update`), e.g. with the outcome and no buttons. */
@@ -123,8 +179,8 @@ export interface NotificationError {
 /**
  * What became of one notification: where it went (`target`: the addresses, the Slack channel, the
  * webhook URL), whether it was sent, and, once the wait ended, whether it was withdrawn (the Slack
- * card rewritten with the outcome; the webhook told `approval.ended`; a mail's link shows the
- * outcome by itself). `error` says why sending failed; `withdrawError` why withdrawing did.
+ * card rewritten with the outcome; the webhook told `approval.ended` or `callback.ended`; a mail's
+ * link shows the outcome, or refuses further use, by itself). `error` says why sending failed; `withdrawError` why withdrawing did.
  */
 export interface NotificationReport {
   channel: NotificationChannelKind;
@@ -170,13 +226,16 @@ export const NOTIFICATION_FAILURES = {
 /** A stable code of a notification activity's failure. */
 export type NotificationFailureCode = keyof typeof NOTIFICATION_FAILURES;
 
-/** One step of an approval's reach (reminders, a deadline warning, escalations), at an absolute workflow time (epoch ms). */
+/**
+ * One step of an approval's or a callback's reach (reminders, a deadline warning, escalations), at
+ * an absolute workflow time (epoch ms). A callback's escalations add no approvers (`approvers: []`).
+ */
 export type ApprovalReachStep =
   | { at: number; kind: 'reminder' }
   | { at: number; kind: 'deadline-warning' }
   | { at: number; kind: 'escalation'; approvers: ApproverRule[]; notify: NotifyChannel[] };
 
-/** An approval's reach plan and how far it got: steps before `done` were taken. Data, so continue-as-new carries it. */
+/** An approval's (or a callback's) reach plan and how far it got: steps before `done` were taken. Data, so continue-as-new carries it. */
 export interface ApprovalReachPlan {
   steps: ApprovalReachStep[];
   done: number;

@@ -9,8 +9,12 @@ import type { ApprovalDecision } from './approval-messages';
 /** The longest `value` Slack accepts on a Block Kit button. */
 export const SLACK_BUTTON_VALUE_MAX = 2000;
 
-/** The `action_id`s of the two buttons (the gateway reads the decision from the value, not from these). */
-export const SLACK_ACTION_IDS = { approve: 'durable_callbacks_approve', reject: 'durable_callbacks_reject' } as const;
+/**
+ * The `action_id`s of the approval's two buttons (the gateway reads the decision from the value, not
+ * from these), and of a callback card's Open link button, whose clicks Slack also reports and the
+ * gateway acknowledges without doing anything.
+ */
+export const SLACK_ACTION_IDS = { approve: 'durable_callbacks_approve', reject: 'durable_callbacks_reject', open: 'durable_callbacks_open' } as const;
 
 /** A button's value: `approve|<token>` or `reject|<token>`, the token being the last path segment of the approval's URL. */
 export function slackButtonValue(decision: ApprovalDecision, token: string): string {

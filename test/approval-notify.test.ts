@@ -1,12 +1,9 @@
 import type { ActivityOptions } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { startSlackWebApi, type SlackWebApiStandIn } from '../examples/slack-approval/slack-stand-in';
 import { notifyWebhookSecrets } from '../config/notification-config';
 import { approvalsQuery } from '../protocol/definitions';
-import type { NotificationReport, NotificationWebhookEvent } from '../workflows';
+import type { NotificationReport } from '../workflows';
 import type { auditedApproval, productionChange } from './workflows';
 import { cancelApprovalSignal, type AuditedApprovalInput } from './workflows/audited-approval';
 import { reissueCallback } from '../client';
@@ -16,6 +13,7 @@ import { startSignInHarness } from './support/sign-in-harness';
 import { startMailServer, type TestMailServer } from './support/mail-server';
 import { hiddenField, signInAs, TestBrowser, type DevOidcProvider } from './support/oidc';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
+import { startNotifyReceiver, until, type NotifyReceiver } from './support/notify-receiver';
 
 // Notifying people, nothing mocked but Slack itself: requestApproval's notify on a real worker
 // mails the link to a real SMTP server (smtp-server, parsed with mailparser), posts the card to a
@@ -29,55 +27,17 @@ const ACTION = { title: 'Open port 5432 on prod-db-eu to the <reporting> subnet'
 /** Short retries, so faults end in a report within seconds. */
 const QUICK_RETRY: ActivityOptions = { retry: { maximumAttempts: 2, initialInterval: '200ms', maximumInterval: '1s' } };
 
-/** A webhook receiver that keeps each POST and checks its signature with the standardwebhooks library. */
-interface Receiver {
-  url: string;
-  events: Array<{ event: NotificationWebhookEvent; verified: boolean; id: string }>;
-  server: Server;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const events: Receiver['events'] = [];
-  const verifier = new Webhook(WEBHOOK_SECRET);
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      let verified = true;
-      try {
-        verifier.verify(body, request.headers as Record<string, string>);
-      } catch {
-        verified = false;
-      }
-      events.push({ event: JSON.parse(body) as NotificationWebhookEvent, verified, id: String(request.headers['webhook-id']) });
-      response.writeHead(verified ? 204 : 401).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/approvals`, events, server };
-}
-
-/** Waits (up to 20 s) until `check` holds. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const reportOf = (reports: NotificationReport[], channel: NotificationReport['channel'], target: string) => reports.find((report) => report.channel === channel && report.target === target);
 
 let provider: DevOidcProvider;
 let mail: TestMailServer;
 let slack: SlackWebApiStandIn;
-let receiver: Receiver;
+let receiver: NotifyReceiver;
 let h: Harness;
 let gatewayUrl: string;
 
 beforeAll(async () => {
-  [mail, slack, receiver] = await Promise.all([startMailServer(), startSlackWebApi({ token: BOT_TOKEN }), startReceiver()]);
+  [mail, slack, receiver] = await Promise.all([startMailServer(), startSlackWebApi({ token: BOT_TOKEN }), startNotifyReceiver(WEBHOOK_SECRET)]);
   ({ h, provider, gatewayUrl } = await startSignInHarness({
     notifications: {
       mail: { smtpUrl: mail.url, from: 'Approvals <approvals@example.test>' },
@@ -88,7 +48,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await h?.close();
-  await Promise.all([provider?.close(), mail?.close(), slack?.close(), new Promise((resolve) => receiver?.server.close(resolve))]);
+  await Promise.all([provider?.close(), mail?.close(), slack?.close(), receiver?.close()]);
 });
 
 describe('an approval notified by mail, Slack and a signed webhook', () => {

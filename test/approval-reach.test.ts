@@ -9,6 +9,7 @@ import { startMailServer, type TestMailServer } from './support/mail-server';
 import { createTimeSkippingEnv, timeSkippingAvailable } from './support/time-skipping';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
 import type { auditedApproval, rollingApproval } from './workflows/audited-approval';
+import type { notifiedCallback } from './workflows/callback-reach';
 
 /**
  * Reminders, a warning before the deadline and escalation, over the hours they are meant for, on
@@ -164,5 +165,38 @@ describeWhenAvailable('reminders, a deadline warning and escalation, on durable 
     );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect((failure as WorkflowFailedError).cause).toMatchObject({ type: 'INVALID_CALLBACK_OPTIONS' });
+  });
+});
+
+describeWhenAvailable("a plain callback's reach, on the same durable timers", () => {
+  test('nobody answers: reminded at 1 h, escalated to other channels at 5 h, warned at 7 h, each once, in a callback\'s words', async () => {
+    const team = mailbox('team');
+    const lead = mailbox('lead');
+    const handle = await h.start<typeof notifiedCallback>('notifiedCallback', [
+      {
+        title: 'Send the signed NDA',
+        notify: [{ email: { to: [team] } }],
+        remind: ['1h'],
+        warnBefore: '1h',
+        escalate: { after: '5h', to: { notify: [{ email: { to: [lead] } }] } },
+        timeout: '8h',
+      },
+    ]);
+    const result = await handle.result();
+    expect(result.status).toBe('timed_out');
+    expect(await mailsScheduled(handle)).toEqual([
+      { hours: 0, kind: 'request', to: [team] },
+      { hours: 1, kind: 'reminder', to: [team] },
+      { hours: 5, kind: 'escalation', to: [lead] },
+      { hours: 7, kind: 'deadline-warning', to: [team] },
+    ]);
+    expect(subjectsTo(team)).toEqual(['Reply needed: Send the signed NDA', 'Reminder: Send the signed NDA', 'Deadline soon: Send the signed NDA']);
+    expect(subjectsTo(lead)).toEqual(['Escalated: Send the signed NDA']);
+    expect(result.notifications!.map((report) => [report.kind, report.sent, report.withdrawn])).toEqual([
+      ['request', true, true],
+      ['reminder', true, true],
+      ['escalation', true, true],
+      ['deadline-warning', true, true],
+    ]);
   });
 });

@@ -30,4 +30,5 @@ export { loadMintingConfig, type MintingConfig } from '../activities/minting-con
 export { loadWorkerConfig, type WorkerConfig } from './config';
 export { createNotificationActivities } from '../activities/notification-activities';
 export { approvalMailContent, type MailContent } from '../activities/approval-mail-content';
+export { callbackMailContent } from '../activities/callback-mail-content';
 export type { NotificationConfig } from '../config/notification-config';

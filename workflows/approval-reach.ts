@@ -3,15 +3,16 @@ import { condition } from '@temporalio/workflow';
 import { durationMs, invalidOption } from './durations';
 import type { ApprovalState } from './approval-rules';
 import type { CallbackEntry } from './callback-registry';
-import type { Notifier, NotifyMessage } from './notify';
+import { checkNotifyChannels, type ApprovalSubject, type Notifier } from './notify';
 import type { ApproverRule } from '../protocol/approval-messages';
 import type { ApprovalReachPlan as ReachPlan, ApprovalReachStep as ReachStep, NotifyChannel } from '../protocol/notification-messages';
 
 /**
- * Reminders, a warning before the deadline, and escalation: what an approval does, on durable
- * timers, while nobody has decided it. Sandbox code: the plan is data in the approval's state
- * (so continue-as-new carries it and a restored approval goes on where it was), and each step is
- * taken once, when its time comes, unless the approval was decided first.
+ * Reminders, a warning before the deadline, and escalation: what an approval (or any callback
+ * created with them, see `callback-reach.ts`) does, on durable timers, while nobody has answered.
+ * Sandbox code: the plan is data in the approval's state or the callback's entry (so
+ * continue-as-new carries it and a restored one goes on where it was), and each step is taken
+ * once, when its time comes, unless the wait ended first.
  */
 
 /** Who an escalation adds, and where they are told. */
@@ -32,11 +33,15 @@ export interface ReachOptions {
   warnBefore?: Duration;
 }
 
-/** The plan for `options`, for a request made at `requestedAt` that waits until `deadline`; `INVALID_CALLBACK_OPTIONS` for bad options. */
+/**
+ * The plan for `options`, for a request made at `requestedAt` that waits until `deadline`;
+ * `INVALID_CALLBACK_OPTIONS` for bad options. `checkApprovers` checks an escalation's `approvers`
+ * (the caller's rules: an approval's approver rules; a plain callback refuses any).
+ */
 export function planReach(options: ReachOptions, requestedAt: number, deadline: number, checkApprovers: (rules: unknown) => ApproverRule[]): ReachPlan | undefined {
   const steps: ReachStep[] = [];
   const within = (ms: number, name: string) => {
-    if (requestedAt + ms >= deadline) throw invalidOption(`${name} comes at or after the approval's deadline, so it could never be taken; give a shorter time, or a longer timeout.`);
+    if (requestedAt + ms >= deadline) throw invalidOption(`${name} comes at or after the deadline, so it could never be taken; give a shorter time, or a longer timeout.`);
     return requestedAt + ms;
   };
   if (options.remind !== undefined) {
@@ -53,18 +58,38 @@ export function planReach(options: ReachOptions, requestedAt: number, deadline: 
     escalations.forEach((escalation, i) => {
       const name = Array.isArray(options.escalate) ? `escalate[${i}]` : 'escalate';
       if (typeof escalation !== 'object' || escalation === null || typeof escalation.to !== 'object' || escalation.to === null) {
-        throw invalidOption(`${name} is { after: '8h', to: { approvers: [...], notify: [...] } }; got ${JSON.stringify(escalation)}.`);
+        throw invalidOption(`${name} is { after: '8h', to: { notify: [...] } } (an approval's may add approvers: [...]); got ${JSON.stringify(escalation)}.`);
       }
       const approvers = escalation.to.approvers === undefined ? [] : checkApprovers(escalation.to.approvers);
       const notify = escalation.to.notify ?? [];
       if (!Array.isArray(notify)) throw invalidOption(`${name}.to.notify is a list of channels; got ${JSON.stringify(notify)}.`);
-      if (approvers.length === 0 && notify.length === 0) throw invalidOption(`${name}.to names nobody: give approvers to add, channels to notify, or both.`);
+      if (approvers.length === 0 && notify.length === 0) throw invalidOption(`${name}.to names nobody: give channels to notify (an approval's may add approvers instead, or both).`);
       steps.push({ at: within(durationMs(escalation.after, `${name}.after`), `${name}.after`), kind: 'escalation', approvers, notify });
     });
   }
   if (steps.length === 0) return undefined;
   // Stable: steps due at the same time keep the order they were given in.
   return { steps: steps.map((step, i) => [step, i] as const).sort(([a, i], [b, j]) => a.at - b.at || i - j).map(([step]) => step), done: 0 };
+}
+
+/**
+ * {@link planReach}, then what holds for every wait that notifies: reminders and a deadline warning
+ * tell the `channels` again, so they need some, and each escalation's channels are well formed.
+ * `what` names the wait in the refusal (`approval`, `callback`).
+ */
+export function planNotifiedReach(
+  options: ReachOptions,
+  channels: readonly NotifyChannel[],
+  window: { requestedAt: number; deadline: number },
+  checkApprovers: (rules: unknown) => ApproverRule[],
+  what: string,
+): ReachPlan | undefined {
+  const reach = planReach(options, window.requestedAt, window.deadline, checkApprovers);
+  if (reach?.steps.some((step) => step.kind !== 'escalation') && channels.length === 0) {
+    throw invalidOption(`remind and warnBefore tell the ${what}'s people again, on its notify channels: give notify too.`);
+  }
+  reach?.steps.forEach((step) => step.kind === 'escalation' && checkNotifyChannels(step.notify));
+  return reach;
 }
 
 /**
@@ -84,7 +109,7 @@ export async function followReach(plan: ReachPlan, isOver: () => boolean, take: 
 }
 
 /** What an approval's people are told about it now: its current URL, action, deadline and votes. */
-export function approvalNotice(entry: CallbackEntry, state: ApprovalState): NotifyMessage['approval'] {
+export function approvalNotice(entry: CallbackEntry, state: ApprovalState): ApprovalSubject {
   return {
     id: entry.id,
     url: entry.url,

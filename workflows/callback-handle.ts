@@ -67,7 +67,21 @@ export class WaitHandle<T = unknown> implements Wait<T> {
       }
     });
     if (entry.status === 'pending') entry.status = 'completed';
-    return this.result();
+    return this.settled();
+  }
+
+  /**
+   * The result of a wait that is over, once what its notifier sent (`createCallback`'s `notify`)
+   * was withdrawn, with the reports; the plain {@link result} for a callback that notified nobody.
+   * Withdrawal waits for sends still retrying, bounded by their retry policy; it never throws, and
+   * runs once however often this is called.
+   */
+  async settled(): Promise<CallbackWaitResult<T>> {
+    const result = this.result();
+    const notifier = this.entry.notifier;
+    if (!notifier || this.entry.status === 'pending') return result;
+    await notifier.withdraw({ status: result.status });
+    return { ...result, notifications: notifier.reports() };
   }
 
   async waitOrThrow(options?: WaitOptions): Promise<CallbackReceived<T>> {

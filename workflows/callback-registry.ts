@@ -12,6 +12,7 @@ import type { CallbackDelivery, CallbackInfo, CallbackMode, CallbackStatus, Call
 import type { CallbackSnapshot, CallbackState, PayloadSchema } from './types';
 import { judgeVote, recordDelegation, recordVote } from './approval-rules';
 import type { ApprovalDelegation, ApprovalVote } from '../protocol/approval-messages';
+import type { Notifier } from './notify';
 
 /** The most refused deliveries kept per callback for the `callbacks` query. */
 const MAX_REJECTIONS_KEPT = 20;
@@ -24,8 +25,10 @@ export interface CallbackEntry extends CallbackState {
   syncStatuses: Map<string, CallbackStatus>;
   schema?: PayloadSchema;
   reply?: (delivery: CallbackDelivery) => unknown;
-  /** Called once a reissue gave the entry a new URL (an approval's notifier rewrites the cards that carry the old one). */
+  /** Called once a reissue gave the entry a new URL (an approval's or a callback's notifier rewrites the cards that carry the old one). */
   onRelinked?: () => void;
+  /** A plain callback's notifier in this run (its `reach`), which `wait()` withdraws once the wait ends. */
+  notifier?: Notifier;
 }
 
 type Verdict =
@@ -161,7 +164,7 @@ class CallbackRegistry {
 
   snapshot(): CallbackSnapshot {
     return {
-      callbacks: [...this.entries.values()].map(({ seen, replies, syncStatuses, schema: _schema, reply: _reply, onRelinked: _onRelinked, ...rest }) => ({
+      callbacks: [...this.entries.values()].map(({ seen, replies, syncStatuses, schema: _schema, reply: _reply, onRelinked: _onRelinked, notifier: _notifier, ...rest }) => ({
         ...rest,
         seenDeliveryIds: [...seen],
         replies: [...replies],

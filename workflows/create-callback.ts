@@ -7,7 +7,8 @@ import { leaveMailboxWhenClosed } from './leave-mailbox';
 import { lifetimeOf } from './schedule-activity';
 import { installReissueUpdate, linkActivities, linkExpiresInMsOf, linkInput } from './callback-link';
 import { checkPageOptions } from './page-options';
-import type { Callback, CallbackLinkSettings, CallbackSnapshot, CreateCallbackOptions, PayloadSchema, WebhookWait } from './types';
+import { followCallbackReach, planCallbackReach } from './callback-reach';
+import type { Callback, CallbackLinkSettings, CallbackReach, CallbackSnapshot, CreateCallbackOptions, PayloadSchema, WebhookWait } from './types';
 import type { CallbackDelivery } from '../protocol/callback-messages';
 import { NAME_PATTERN, NAME_RULE } from '../protocol/names';
 
@@ -22,11 +23,34 @@ export { DEFAULT_MINT_WITH } from './schedule-activity';
  * the moment this function starts, so one that arrives before `wait()` is never lost. Call it
  * as often as needed: each callback has its own id, deliveries and status.
  *
+ * With `notify`, people are told where to answer (mail, a Slack card with an Open button, a signed
+ * webhook), reminded (`remind`), warned before the deadline (`warnBefore`) and other channels told
+ * after a while (`escalate`), on durable timers, while nobody answered; `wait()` withdraws what was
+ * sent once the wait ends, and its result's `notifications` says what became of each.
+ *
+ * @example
+ * ```ts
+ * const callback = await createCallback({
+ *   title: 'Upload the signed contract',
+ *   timeout: '3d',
+ *   notify: [{ email: { to: ['legal@example.com'] } }],
+ *   remind: ['1d', '2d'],
+ *   escalate: { after: '60h', to: { notify: [{ slack: { channel: 'C0LEGAL' } }] } },
+ * });
+ * const result = await callback.wait();
+ * ```
+ *
  * @throws `ApplicationFailure` of type `INVALID_CALLBACK_OPTIONS` (non-retryable) for bad options;
  *   the activity's failure (e.g. `CALLBACK_API_KEY_NOT_CONFIGURED`) when minting fails.
  */
 export async function createCallback<T = unknown>(options: CreateCallbackOptions<T> = {}): Promise<Callback<T>> {
-  return new CallbackHandle<T>(await mintCallback(options));
+  // Planned before anything is minted, at the time the entry is created (workflow time stands still until the first await).
+  const requestedAt = Date.now();
+  const lifetime = lifetimeOf(options);
+  const reach = planCallbackReach(options, requestedAt, requestedAt + (lifetime.timeoutMs ?? lifetime.expiresInMs));
+  const entry = await mintCallback(options, undefined, reach);
+  followCallbackReach(entry, true);
+  return new CallbackHandle<T>(entry);
 }
 
 /** What an approval adds to the callback it is built on: its state (the digest filled in once minted; its rules say who may vote through the URL). */
@@ -36,9 +60,10 @@ export interface ApprovalMinting {
 
 /**
  * Registers a pending callback and mints its URL: what `createCallback` and `requestApproval`
- * share. With `approval`, the URL's token binds the action's digest, which the activity computes.
+ * share. With `approval`, the URL's token binds the action's digest, which the activity computes;
+ * `reach` (a plain callback's notify and plan) is kept in the entry as data.
  */
-export async function mintCallback(options: CreateCallbackOptions<unknown>, approval?: ApprovalMinting): Promise<CallbackEntry> {
+export async function mintCallback(options: CreateCallbackOptions<unknown>, approval?: ApprovalMinting, reach?: CallbackReach): Promise<CallbackEntry> {
   const registry = callbackRegistry();
   const lifetime = lifetimeOf(options);
   const mode = options.mode ?? 'once';
@@ -71,6 +96,7 @@ export async function mintCallback(options: CreateCallbackOptions<unknown>, appr
     ...(options.schema ? { schema: options.schema as PayloadSchema } : {}),
     ...(options.reply ? { reply: options.reply } : {}),
     ...(approval ? { approval: approval.state } : {}),
+    ...(reach ? { reach } : {}),
   });
   if (linkExpiresInMs !== undefined) entry.linkExpiresAt = Math.min(entry.createdAt + linkExpiresInMs, entry.expiresAt);
   registry.entries.set(id, entry);
@@ -115,7 +141,11 @@ export interface RestoreOptions {
  * Re-creates the callbacks of a previous run from {@link callbackSnapshot}, in the same order,
  * with their deliveries, statuses and delivery-id memory. Schemas and reply functions are code,
  * not data: give them again with `reattach`, keyed by the callback's label or id. A restored
- * webhook wait leaves its mailbox when it ends, as in the run that created it.
+ * webhook wait leaves its mailbox when it ends, as in the run that created it. A pending callback
+ * created with `notify`, `remind`, `warnBefore` or `escalate` goes on with the steps of its plan
+ * still to come (one taken in the earlier run is not taken again) through a notifier of this run:
+ * cards posted and webhooks told by the earlier run are not withdrawn by it, and its wait result's
+ * `notifications` reports this run's sends only.
  */
 export function restoreCallbacks(snapshot: CallbackSnapshot, reattach: (callback: { id: string; label?: string }) => RestoreOptions = () => ({})): Array<Callback | WebhookWait> {
   installReissueUpdate();
@@ -124,6 +154,7 @@ export function restoreCallbacks(snapshot: CallbackSnapshot, reattach: (callback
     if (extra.schema) entry.schema = extra.schema;
     if (extra.reply) entry.reply = extra.reply;
     leaveMailboxWhenClosed(entry);
+    followCallbackReach(entry, false);
     return handleOf(entry);
   });
 }

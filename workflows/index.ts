@@ -33,7 +33,8 @@ export { withApproval, toolApprovals, toolCallsSnapshot, resumeToolCalls, type E
 export type { ResumedToolMessage, ToolCallApproval, ToolCallRefused, ToolCallsSnapshot } from '../protocol/tool-approval-messages';
 export { mcpToolCall, type McpToolCallInput, type McpToolApproval } from './mcp-tool-call';
 export { slackApprovalBlocks, slackOutcomeBlocks, approvalOutcomeLine, type SlackBlock } from './slack-approval-blocks';
-export { Notifier, notify, checkNotifyChannels, DEFAULT_NOTIFY_ACTIVITY_OPTIONS, type NotifierOptions, type NotifyMessage } from './notify';
+export { slackCallbackBlocks, slackCallbackOutcomeBlocks, callbackOutcomeLine } from './slack-callback-blocks';
+export { Notifier, notify, checkNotifyChannels, DEFAULT_NOTIFY_ACTIVITY_OPTIONS, type ApprovalSubject, type CallbackSubject, type NotifierOptions, type NotifyMessage } from './notify';
 export type {
   ApprovalEnding,
   ApprovalMailInput,
@@ -41,6 +42,15 @@ export type {
   ApprovalNotice,
   ApprovalReachPlan,
   ApprovalReachStep,
+  ApprovalWebhookEvent,
+  ApprovalWebhookType,
+  CallbackEnding,
+  CallbackEndStatus,
+  CallbackMailInput,
+  CallbackNotice,
+  CallbackWebhookEvent,
+  CallbackWebhookType,
+  NotificationMailInput,
   NotificationActivities,
   NotificationChannelKind,
   NotificationError,
@@ -59,8 +69,8 @@ export { createWebhookWait, waitForWebhook } from './create-webhook-wait';
 export { webhookEvent } from './webhook-event';
 export { webhookKey, type WebhookKeyValue } from './webhook-key';
 export { webhookMailbox } from './webhook-mailbox';
-export type { Callback, CallbackLinkSettings, CallbackSnapshot, CallbackState, CreateCallbackOptions, ReissueOptions, PayloadSchema, Wait, WaitOptions, WebhookWait, WebhookWaitOptions } from './types';
-export type { CallbackDelivery, CallbackFailed, CallbackFailureInfo, CallbackFormField, CallbackFormFieldType, CallbackHeartbeatTimedOut, CallbackInfo, CallbackMethod, CallbackMode, CallbackProgress, CallbackReceived, CallbackRevoked, CallbackStatus, CallbackTimedOut, CallbackUrlsRequest, CallbackWaitResult, DeliveryKind, MintedCallbackUrl, PayloadIssue, PublishedCallbackUrls, ReissueCallbackRequest, ReissuedCallbackUrl, RejectedDelivery, RejectionReason, WebhookMatch, WebhookSubscriptionInfo, AwaitCallbackUrl } from '../protocol/callback-messages';
+export type { Callback, CallbackEscalationOptions, CallbackLinkSettings, CallbackReach, CallbackReachOptions, CallbackSnapshot, CallbackState, CreateCallbackOptions, ReissueOptions, PayloadSchema, Wait, WaitOptions, WebhookWait, WebhookWaitOptions } from './types';
+export type { CallbackDelivery, CallbackFailed, CallbackFailureInfo, CallbackFormField, CallbackFormFieldType, CallbackHeartbeatTimedOut, CallbackInfo, CallbackMethod, CallbackMode, CallbackNotified, CallbackProgress, CallbackReceived, CallbackRevoked, CallbackStatus, CallbackTimedOut, CallbackUrlsRequest, CallbackWaitResult, DeliveryKind, MintedCallbackUrl, PayloadIssue, PublishedCallbackUrls, ReissueCallbackRequest, ReissuedCallbackUrl, RejectedDelivery, RejectionReason, WebhookMatch, WebhookSubscriptionInfo, AwaitCallbackUrl } from '../protocol/callback-messages';
 export type { ApprovalActivities, CallbackActivities, GenerateCallbackUrlInput, GenerateCallbackUrlResult, SignedApprovalReceipt } from '../protocol/activity-contracts';
 export type {
   ApprovalAction,

@@ -2,16 +2,22 @@ import type { ActivityOptions } from '@temporalio/common';
 import { uuid4, workflowInfo } from '@temporalio/workflow';
 import { invalidOption } from './durations';
 import { scheduledActivities } from './schedule-activity';
-import { approvalOutcomeLine, slackApprovalBlocks, slackOutcomeBlocks } from './slack-approval-blocks';
+import { approvalOutcomeLine, slackApprovalBlocks, slackOutcomeBlocks, type SlackBlock } from './slack-approval-blocks';
+import { callbackOutcomeLine, slackCallbackBlocks, slackCallbackOutcomeBlocks } from './slack-callback-blocks';
 import type {
   ApprovalEnding,
   ApprovalNotice,
+  ApprovalWebhookType,
+  CallbackEnding,
+  CallbackNotice,
+  CallbackWebhookType,
   NotificationActivities,
   NotificationChannelKind,
   NotificationError,
   NotificationKind,
+  NotificationMailInput,
   NotificationReport,
-  NotificationWebhookType,
+  NotificationWebhookEvent,
   NotifyChannel,
   SlackCardRef,
 } from '../protocol/notification-messages';
@@ -24,11 +30,17 @@ export interface NotifierOptions {
   activityOptions?: ActivityOptions;
 }
 
-/** What one {@link Notifier.send} says: why, and about which approval (its callback id, and what the card and mail show). */
-export interface NotifyMessage {
-  kind: NotificationKind;
-  approval: ApprovalNotice & { id: string };
-}
+/** An approval's notice with its callback id: what the notifier tells about a pending approval. */
+export type ApprovalSubject = ApprovalNotice & { id: string };
+
+/** A callback's notice with its id: what the notifier tells about a pending callback that is not an approval. */
+export type CallbackSubject = CallbackNotice & { id: string };
+
+/**
+ * What one {@link Notifier.send} says: why (`kind`), and about which approval or callback (its id,
+ * and what the card, the mail and the webhook show).
+ */
+export type NotifyMessage = { kind: NotificationKind; approval: ApprovalSubject } | { kind: NotificationKind; callback: CallbackSubject };
 
 /**
  * How notifications are scheduled unless told otherwise: five attempts with exponential backoff
@@ -41,11 +53,18 @@ export const DEFAULT_NOTIFY_ACTIVITY_OPTIONS: ActivityOptions = {
   retry: { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 };
 
-const WEBHOOK_TYPES: Record<NotificationKind, NotificationWebhookType> = {
+const APPROVAL_EVENTS: Record<NotificationKind, ApprovalWebhookType> = {
   request: 'approval.requested',
   reminder: 'approval.reminder',
   escalation: 'approval.escalation',
   'deadline-warning': 'approval.deadline_warning',
+};
+
+const CALLBACK_EVENTS: Record<NotificationKind, CallbackWebhookType> = {
+  request: 'callback.requested',
+  reminder: 'callback.reminder',
+  escalation: 'callback.escalation',
+  'deadline-warning': 'callback.deadline_warning',
 };
 
 const isText = (value: unknown): value is string => typeof value === 'string' && value.trim().length > 0 && value.length <= 2000;
@@ -71,10 +90,71 @@ export function checkNotifyChannels(channels: unknown): NotifyChannel[] {
   return channels as NotifyChannel[];
 }
 
+/** A Slack message's fallback text and blocks. */
+interface Card {
+  text: string;
+  blocks: SlackBlock[];
+}
+
+/**
+ * What a notification is about, with what each channel shows of it: one per kind of subject (an
+ * approval, a callback), so sending, refreshing and withdrawing are written once for both.
+ */
+interface Told {
+  id: string;
+  mail(to: string[], kind: NotificationKind): NotificationMailInput;
+  card(): Card;
+  event(kind: NotificationKind): NotificationWebhookEvent;
+  /** The card and the webhook event once it ended; undefined for an ending of the other kind of subject. */
+  ended(ending: ApprovalEnding | CallbackEnding): { card: Card; event: NotificationWebhookEvent } | undefined;
+}
+
+/** The {@link Told} of an approval: its card has Approve and Reject buttons, its events are `approval.*`. */
+function toldOfApproval(approval: ApprovalSubject): Told {
+  const { id: _id, ...notice } = approval;
+  return {
+    id: approval.id,
+    mail: (to, kind) => ({ to, kind, approval: notice }),
+    card: () => ({ text: `Approval asked: ${approval.action.title}`, blocks: slackApprovalBlocks(approval) }),
+    event: (kind) => ({ type: APPROVAL_EVENTS[kind], ...aboutApproval(approval), deadline: approval.deadline, votes: approval.votes }),
+    ended: (ending) =>
+      'outcome' in ending
+        ? {
+            card: { text: `${approval.action.title}: ${approvalOutcomeLine(ending)}`, blocks: slackOutcomeBlocks(approval, ending) },
+            event: { type: 'approval.ended', ...aboutApproval(approval), votes: ending.votes, outcome: ending.outcome, decidedBy: ending.decidedBy },
+          }
+        : undefined,
+  };
+}
+
+/** The {@link Told} of a callback: its card has one Open link button, its events are `callback.*`. */
+function toldOfCallback(callback: CallbackSubject): Told {
+  const { id: _id, ...notice } = callback;
+  const about = { url: callback.url, workflowId: workflowInfo().workflowId, callbackId: callback.id, title: callback.title, deadline: callback.deadline };
+  return {
+    id: callback.id,
+    mail: (to, kind) => ({ to, kind, callback: notice }),
+    card: () => ({ text: `Reply needed: ${callback.title}`, blocks: slackCallbackBlocks(notice) }),
+    event: (kind) => ({ type: CALLBACK_EVENTS[kind], ...about }),
+    ended: (ending) =>
+      'status' in ending
+        ? {
+            card: { text: `${callback.title}: ${callbackOutcomeLine(ending)}`, blocks: slackCallbackOutcomeBlocks(callback, ending) },
+            event: { type: 'callback.ended', ...about, status: ending.status },
+          }
+        : undefined,
+  };
+}
+
+/** The {@link Told} of a message's subject. */
+function toldOf(message: NotifyMessage): Told {
+  return 'approval' in message ? toldOfApproval(message.approval) : toldOfCallback(message.callback);
+}
+
 /** One notification sent (or tried): its report, and what withdrawing it needs. */
 interface Notification {
   report: NotificationReport;
-  approval: NotifyMessage['approval'];
+  told: Told;
   /** Settles when the send has succeeded or failed for good. */
   done: Promise<void>;
   card?: SlackCardRef;
@@ -98,11 +178,13 @@ function channelOf(channel: NotifyChannel): { kind: NotificationChannelKind; tar
 }
 
 /**
- * Tells people about a pending approval through channels (mail, Slack, a signed webhook) and, once
- * it ended, withdraws what it told them: workflow code, deterministic. Sends run beside the wait
- * and never block or fail it; each is an activity with a bounded retry policy, and
- * {@link Notifier.reports} says what was sent, withdrawn, or failed and why. `requestApproval`'s
- * `notify` option uses one; reminders and escalations send through the same notifier.
+ * Tells people about a pending approval or callback through channels (mail, Slack, a signed
+ * webhook) and, once it ended, withdraws what it told them: workflow code, deterministic. Sends
+ * run beside the wait and never block or fail it; each is an activity with a bounded retry policy,
+ * and {@link Notifier.reports} says what was sent, withdrawn, or failed and why.
+ * `requestApproval`'s `notify` uses one (a card with Approve and Reject buttons, `approval.*`
+ * events), and so does `createCallback`'s `notify` (a card with an Open link, `callback.*` events,
+ * withdrawn when `wait()` ends); reminders and escalations send through the same notifier.
  *
  * @example
  * ```ts
@@ -128,6 +210,7 @@ export class Notifier {
 
   /** Starts sending `message` to each channel and returns at once: it never blocks the wait, and never throws (a failure lands in {@link reports}). */
   send(channels: readonly NotifyChannel[], message: NotifyMessage): void {
+    const told = toldOf(message);
     for (const channel of Array.isArray(channels) ? channels : [channels as unknown as NotifyChannel]) {
       try {
         checkNotifyChannels([channel]);
@@ -135,12 +218,12 @@ export class Notifier {
         // A malformed channel is reported like a failed send: `send` never throws into the wait.
         const named = typeof channel === 'object' && channel !== null ? Object.keys(channel)[0] : undefined;
         const kind: NotificationChannelKind = named === 'email' || named === 'slack' ? named : 'webhook';
-        this.notifications.push({ report: { channel: kind, target: '', kind: message.kind, sent: false, error: errorOf(err) }, approval: message.approval, done: Promise.resolve() });
+        this.notifications.push({ report: { channel: kind, target: '', kind: message.kind, sent: false, error: errorOf(err) }, told, done: Promise.resolve() });
         continue;
       }
       const { kind, target } = channelOf(channel);
-      const notification: Notification = { report: { channel: kind, target, kind: message.kind, sent: false }, approval: message.approval, done: Promise.resolve() };
-      notification.done = this.start(channel, message, notification).then(
+      const notification: Notification = { report: { channel: kind, target, kind: message.kind, sent: false }, told, done: Promise.resolve() };
+      notification.done = this.start(channel, message.kind, notification).then(
         () => void (notification.report.sent = true),
         (err: unknown) => void (notification.report.error = errorOf(err)),
       );
@@ -148,44 +231,41 @@ export class Notifier {
     }
   }
 
-  private async start(channel: NotifyChannel, message: NotifyMessage, notification: Notification): Promise<void> {
-    const { approval } = message;
+  private async start(channel: NotifyChannel, kind: NotificationKind, notification: Notification): Promise<void> {
+    const { told } = notification;
     if ('email' in channel) {
-      await this.activities.sendApprovalMail({ to: channel.email.to, kind: message.kind, approval: noticeOf(approval) });
+      await this.activities.sendApprovalMail(told.mail(channel.email.to, kind));
     } else if ('slack' in channel) {
-      const blocks = slackApprovalBlocks(approval);
-      const card = await this.activities.postApprovalCard({ channel: channel.slack.channel, text: `Approval asked: ${approval.action.title}`, blocks });
+      const card = await this.activities.postApprovalCard({ channel: channel.slack.channel, ...told.card() });
       notification.card = card;
       notification.report.ts = card.ts;
     } else {
       notification.webhook = { url: channel.webhook.url, ...(channel.webhook.sender ? { sender: channel.webhook.sender } : {}) };
-      await this.activities.postNotificationWebhook({
-        ...notification.webhook,
-        id: uuid4(),
-        event: { type: WEBHOOK_TYPES[message.kind], ...aboutApproval(approval), deadline: approval.deadline, votes: approval.votes },
-      });
+      await this.activities.postNotificationWebhook({ ...notification.webhook, id: uuid4(), event: told.event(kind) });
     }
   }
 
   /**
-   * Rewrites each Slack card posted for `approval` with what it is now (a reissued URL, a changed
-   * action), so its buttons carry the current link; mail and webhooks already sent are not
-   * repeated. Runs beside the wait, after the sends still retrying, and never throws: a card that
+   * Rewrites each Slack card posted for this approval or callback (by its id) with what it is now
+   * (a reissued URL, a changed action), so its buttons carry the current link; mail and webhooks
+   * already sent are not repeated. `subject` is an approval's notice (it has an `action`) or a
+   * callback's. Runs beside the wait, after the sends still retrying, and never throws: a card that
    * could not be rewritten says so in its report (`refreshError`), and its buttons are answered
    * that the link was replaced.
    */
-  refresh(approval: NotifyMessage['approval']): void {
+  refresh(subject: ApprovalSubject | CallbackSubject): void {
+    const told = 'action' in subject ? toldOfApproval(subject) : toldOfCallback(subject);
     const previous = this.refreshing;
     this.refreshing = (async () => {
       await previous;
-      const posted = this.notifications.filter((notification) => notification.approval.id === approval.id);
+      const posted = this.notifications.filter((notification) => notification.told.id === told.id);
       await Promise.all(posted.map((notification) => notification.done));
       await Promise.all(
         posted.map(async (notification) => {
-          notification.approval = approval;
+          notification.told = told;
           if (!notification.card) return;
           try {
-            await this.activities.updateApprovalCard({ ...notification.card, text: `Approval asked: ${approval.action.title}`, blocks: slackApprovalBlocks(approval) });
+            await this.activities.updateApprovalCard({ ...notification.card, ...told.card() });
             delete notification.report.refreshError;
           } catch (err) {
             notification.report.refreshError = errorOf(err);
@@ -198,59 +278,58 @@ export class Notifier {
   /**
    * Withdraws every notification once the wait ended, after the sends still retrying have
    * settled: rewrites each Slack card posted with the outcome (no buttons left), and sends each
-   * webhook that was notified an `approval.ended` event. A mailed link needs nothing: the page it
-   * opens shows the outcome from now on. Never throws; call it once (later calls return the first).
+   * webhook that was notified an `approval.ended` (or `callback.ended`) event. A mailed link needs
+   * nothing: an approval's page shows the outcome from now on, and a callback's URL refuses further
+   * use by itself. `ending` is an approval's ({@link ApprovalEnding}) or a callback's
+   * ({@link CallbackEnding}), matching what was notified; a notification of the other kind is
+   * reported not withdrawn. Never throws; call it once (later calls return the first).
    */
-  withdraw(ending: ApprovalEnding): Promise<void> {
+  withdraw(ending: ApprovalEnding | CallbackEnding): Promise<void> {
     this.withdrawing ??= this.withdrawAll(ending);
     return this.withdrawing;
   }
 
-  private async withdrawAll(ending: ApprovalEnding): Promise<void> {
+  private async withdrawAll(ending: ApprovalEnding | CallbackEnding): Promise<void> {
     await Promise.all(this.notifications.map((notification) => notification.done));
     await this.refreshing;
     const sent = this.notifications.filter((notification) => notification.report.sent);
+    const mismatched: NotificationError = { type: 'INVALID_CALLBACK_OPTIONS', message: 'Withdrawn with the ending of another kind of wait: an approval takes its outcome, a callback its status.' };
+    const fail = (notification: Notification, error: NotificationError) => {
+      notification.report.withdrawn = false;
+      notification.report.withdrawError = error;
+    };
     const endings: Array<Promise<void>> = [];
     for (const notification of sent) {
+      const ended = notification.told.ended(ending);
+      if (!ended) {
+        fail(notification, mismatched);
+        continue;
+      }
       if (notification.report.channel === 'email') notification.report.withdrawn = true;
       const card = notification.card;
       if (card) {
-        const { approval } = notification;
         endings.push(
-          this.activities.updateApprovalCard({ ...card, text: `${approval.action.title}: ${approvalOutcomeLine(ending)}`, blocks: slackOutcomeBlocks(approval, ending) }).then(
+          this.activities.updateApprovalCard({ ...card, ...ended.card }).then(
             () => void (notification.report.withdrawn = true),
-            (err: unknown) => {
-              notification.report.withdrawn = false;
-              notification.report.withdrawError = errorOf(err);
-            },
+            (err: unknown) => fail(notification, errorOf(err)),
           ),
         );
       }
     }
-    // One `approval.ended` per webhook (URL and sender) that heard of the approval, however many events it got.
+    // One ended event per webhook (URL and sender) that heard of the subject, however many events it got.
     const webhooks = new Map<string, Notification[]>();
     for (const notification of sent) {
-      if (!notification.webhook) continue;
-      const key = JSON.stringify([notification.webhook.url, notification.webhook.sender ?? null, notification.approval.id]);
+      if (!notification.webhook || notification.report.withdrawError) continue;
+      const key = JSON.stringify([notification.webhook.url, notification.webhook.sender ?? null, notification.told.id]);
       webhooks.set(key, [...(webhooks.get(key) ?? []), notification]);
     }
     for (const group of webhooks.values()) {
-      const { webhook, approval } = group[0]!;
+      const { webhook, told } = group[0]!;
       endings.push(
-        this.activities
-          .postNotificationWebhook({
-            ...webhook!,
-            id: uuid4(),
-            event: { type: 'approval.ended', ...aboutApproval(approval), votes: ending.votes, outcome: ending.outcome, decidedBy: ending.decidedBy },
-          })
-          .then(
-            () => group.forEach((each) => void (each.report.withdrawn = true)),
-            (err: unknown) =>
-              group.forEach((each) => {
-                each.report.withdrawn = false;
-                each.report.withdrawError = errorOf(err);
-              }),
-          ),
+        this.activities.postNotificationWebhook({ ...webhook!, id: uuid4(), event: told.ended(ending)!.event }).then(
+          () => group.forEach((each) => void (each.report.withdrawn = true)),
+          (err: unknown) => group.forEach((each) => fail(each, errorOf(err))),
+        ),
       );
     }
     await Promise.all(endings);
@@ -263,7 +342,7 @@ export class Notifier {
 }
 
 /** What every webhook event says of its approval: the page, the action, the workflow and who asked. */
-function aboutApproval(approval: NotifyMessage['approval']) {
+function aboutApproval(approval: ApprovalSubject) {
   return {
     url: approval.url,
     action: approval.action,
@@ -273,14 +352,10 @@ function aboutApproval(approval: NotifyMessage['approval']) {
   };
 }
 
-function noticeOf(approval: NotifyMessage['approval']): ApprovalNotice {
-  const { id: _id, ...notice } = approval;
-  return notice;
-}
-
 /**
- * Sends one message through channels from plain workflow code (a callback that is not an approval
- * can use it too): a {@link Notifier} made for it, returned so you can withdraw and read reports.
+ * Sends one message through channels from plain workflow code (about an approval, or about any
+ * callback: `{ kind, callback: { id, url, title, deadline } }`): a {@link Notifier} made for it,
+ * returned so you can withdraw and read reports. `createCallback`'s `notify` does this for you.
  */
 export function notify(channels: readonly NotifyChannel[], message: NotifyMessage, options: NotifierOptions = {}): Notifier {
   const notifier = new Notifier(options);

@@ -9,7 +9,7 @@ import { scheduledActivities } from './schedule-activity';
 import type { ReissueOptions, Wait } from './types';
 import { listPendingApprovals } from './approvers-attribute';
 import { checkNotifyChannels, Notifier } from './notify';
-import { approvalNotice, followApprovalReach, planReach } from './approval-reach';
+import { approvalNotice, followApprovalReach, planNotifiedReach } from './approval-reach';
 import { checkAction, checkApprovers, DEFAULT_APPROVAL_TIMEOUT, isText, rulesOf, type RequestApprovalOptions } from './approval-options';
 import { approvalsQuery, reassignApprovalUpdate } from '../protocol/definitions';
 import { NAME_PATTERN } from '../protocol/names';
@@ -298,11 +298,8 @@ export async function requestApproval(options: RequestApprovalOptions): Promise<
   const channels = options.notify === undefined ? [] : checkNotifyChannels(options.notify);
   // Planned before anything is minted, at the time the entry is created (workflow time stands still until the first await).
   const requestedAt = Date.now();
-  const reach = planReach(options, requestedAt, requestedAt + durationMs(options.timeout ?? DEFAULT_APPROVAL_TIMEOUT, 'timeout'), checkApprovers);
-  if (reach?.steps.some((step) => step.kind !== 'escalation') && channels.length === 0) {
-    throw invalidOption("remind and warnBefore tell the approval's people again, on its notify channels: give notify too.");
-  }
-  reach?.steps.forEach((step) => step.kind === 'escalation' && checkNotifyChannels(step.notify));
+  const deadline = requestedAt + durationMs(options.timeout ?? DEFAULT_APPROVAL_TIMEOUT, 'timeout');
+  const reach = planNotifiedReach(options, channels, { requestedAt, deadline }, checkApprovers, 'approval');
   const state: ApprovalState = {
     action,
     actionDigest: '',

@@ -6,14 +6,15 @@ import { invalidOption } from './durations';
 export type SlackBlock = Record<string, unknown>;
 
 /** The longest text Slack accepts in a section block. */
-const SECTION_TEXT_MAX = 3000;
+export const SECTION_TEXT_MAX = 3000;
 
-/** Escapes the three characters Slack's mrkdwn treats as control characters. */
-function escapeMrkdwn(text: string): string {
+/** Escapes the three characters Slack's mrkdwn treats as control characters, so text from workflow code is shown, never read as links or mentions. */
+export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function clip(text: string, max: number): string {
+/** `text` cut to `max` characters (the last one an ellipsis), for Slack's length limits. */
+export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 

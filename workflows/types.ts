@@ -1,6 +1,7 @@
 import type { ActivityOptions, Duration } from '@temporalio/common';
 import type { CallbackDelivery, CallbackFailureInfo, CallbackFormField, CallbackMode, CallbackProgress, CallbackReceived, CallbackStatus, CallbackWaitResult, RejectedDelivery, WebhookSubscriptionInfo } from '../protocol/callback-messages';
 import type { ApprovalState } from './approval-rules';
+import type { ApprovalReachPlan, NotifyChannel } from '../protocol/notification-messages';
 
 /**
  * The types of the workflow authoring API: the options of `createCallback` and `waitForWebhook`,
@@ -19,8 +20,40 @@ export interface PayloadSchema<T = unknown> {
     | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
 }
 
+/** An escalation of a plain callback: after a while unanswered, tell more people (a callback has no approvers to add). */
+export interface CallbackEscalationOptions {
+  /** How long after the callback was created, if still unanswered. */
+  after: Duration;
+  /** The channels told from then on. */
+  to: { notify: NotifyChannel[] };
+}
+
+/**
+ * Telling people about a callback, reminding them and escalating, while nobody answered: the
+ * options `createCallback` shares in spirit with `requestApproval` (whose escalations may also add
+ * approvers). Checked before anything is minted: every time must come before the callback's
+ * deadline (its `timeout`, else its end), and `remind` and `warnBefore` need `notify`.
+ */
+export interface CallbackReachOptions {
+  /**
+   * Tell people where to answer: mail the URL, post a Slack card with an Open button, or POST a
+   * signed webhook (`callback.requested`); the worker needs the plugin's `notifications`. Sent
+   * beside the wait, never blocking it; withdrawn when `wait()` ends (the card rewritten with how
+   * it ended, the webhook told `callback.ended`). The wait result's `notifications` reports each.
+   */
+  notify?: NotifyChannel[];
+  /** When to notify the same channels again, as times after the callback was created (`['1h', '4h']`), while unanswered. */
+  remind?: Duration[];
+  /** Warn the `notify` channels this long before the deadline, while unanswered. */
+  warnBefore?: Duration;
+  /** Tell other channels after a while unanswered: one escalation or several, each at its own time. */
+  escalate?: CallbackEscalationOptions | CallbackEscalationOptions[];
+  /** How the notification activities are scheduled, on top of `DEFAULT_NOTIFY_ACTIVITY_OPTIONS` (five attempts, backoff from 1 s). */
+  notifyActivityOptions?: ActivityOptions;
+}
+
 /** Options for `createCallback`. */
-export interface CreateCallbackOptions<T = unknown> {
+export interface CreateCallbackOptions<T = unknown> extends CallbackReachOptions {
   /** A name for this callback in results and queries, e.g. the approver's name. */
   label?: string;
   /**
@@ -241,6 +274,17 @@ export interface CallbackState {
   webhook?: WebhookSubscriptionInfo;
   /** For an approval (`requestApproval`): its action, rules and votes. */
   approval?: ApprovalState;
+  /** For a callback created with `notify`, `remind`, `warnBefore` or `escalate`: its channels and what is still to come. */
+  reach?: CallbackReach;
+}
+
+/** A plain callback's reach, as data (so continue-as-new carries it): where it notifies, its plan, and how the notifications are scheduled. */
+export interface CallbackReach {
+  /** The channels told at first, and again on each reminder and deadline warning. */
+  notify?: NotifyChannel[];
+  /** Reminders, the deadline warning and escalations, and how far they got. */
+  plan?: ApprovalReachPlan;
+  notifyActivityOptions?: ActivityOptions;
 }
 
 /** How a callback's URLs are minted: what its first URL's token said, and how the minting activity is scheduled. */

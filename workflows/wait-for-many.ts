@@ -66,7 +66,9 @@ export async function waitForQuorum(callbacks: readonly Wait[], required: number
   const pending = list.filter((handle) => handle.status === 'pending');
   if (options.revokeRemaining !== false) pending.forEach((handle) => handle.revoke());
   const answered = list.filter((handle) => !pending.includes(handle));
-  const answer = (handle: WaitHandle): QuorumAnswer => ({ ...labelled(handle), result: handle.result() });
+  // Every wait that is over withdraws what it told people (the revoked ones too), and reports it.
+  const results = new Map(await Promise.all(list.filter((handle) => handle.status !== 'pending').map(async (handle) => [handle, await handle.settled()] as const)));
+  const answer = (handle: WaitHandle): QuorumAnswer => ({ ...labelled(handle), result: results.get(handle)! });
   return {
     status,
     required,

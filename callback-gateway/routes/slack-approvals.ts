@@ -1,7 +1,7 @@
 import express, { type RequestHandler } from 'express';
 import { CallbackError, isCallbackError } from '../../protocol/errors';
 import type { ApprovalDecision, VerifiedApprover, VoteReply } from '../../protocol/approval-messages';
-import { parseSlackButtonValue } from '../../protocol/slack-approval';
+import { parseSlackButtonValue, SLACK_ACTION_IDS } from '../../protocol/slack-approval';
 import type { SyncDeliveryResult } from '../../protocol/callback-messages';
 import { slackIssuer } from '../../workflows/approval-rules';
 import type { CallbackTokenVerifier } from '../../tokens/verify-callback-token';
@@ -83,6 +83,8 @@ interface SlackClick {
   userTeamId?: string;
   userId: string;
   userName?: string;
+  /** The clicked button's `action_id`. */
+  actionId?: string;
   value: unknown;
   responseUrl?: string;
   /** The message the buttons are on, to replace. */
@@ -103,6 +105,7 @@ function clickOf(payload: Record<string, unknown>): SlackClick {
     userTeamId: text(user.team_id),
     userId,
     userName: text(user.name) ?? text(user.username),
+    actionId: text(actions[0].action_id),
     value: actions[0].value,
     responseUrl: text(payload.response_url),
     blocks: Array.isArray(message.blocks) ? message.blocks : undefined,
@@ -246,6 +249,8 @@ export function slackApprovalRoutes(deps: SlackApprovalRouteDeps): express.Route
     const verified = verifySlack(req, body, deps.signingSecrets, Math.floor(Date.now() / 1000));
     if (verified.event !== 'block_actions' || !isObject(verified.data)) return void res.status(200).end();
     const click = clickOf(verified.data);
+    // A callback card's Open button is a link: Slack reports its click too, which is acknowledged and is no vote.
+    if (click.actionId === SLACK_ACTION_IDS.open) return void res.status(200).end();
     const teams = [click.teamId, ...(click.userTeamId ? [click.userTeamId] : [])];
     if (!teams.every((team) => allowed.has(team))) {
       throw new CallbackError('SLACK_WORKSPACE_NOT_ALLOWED', "This click came from a Slack workspace this gateway does not take approvals from (SLACK_TEAM_IDS); nothing was recorded.");

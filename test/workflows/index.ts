@@ -30,6 +30,7 @@ export { mcpToolCall } from '../../workflows';
 export { signedApproval } from './signed-approval';
 export { auditedApproval, rollingApproval } from './audited-approval';
 export { reissuingCallback, reissuingApproval } from './reissue';
+export { notifiedCallback, rollingNotifiedCallback } from './callback-reach';
 
 export const releaseSignal = defineSignal('release');
 export const urlsQuery = defineQuery<string[]>('urls');
