@@ -55,12 +55,25 @@ export interface SignedApprovalReceipt {
   receipt: string;
   /** The id of the key that signed it (in the gateway's `/.well-known/jwks.json`). */
   kid: string;
+  /** The action digest the receipt's record holds, as the activity computed and checked it (workflow code cannot hash). */
+  actionDigest: string;
 }
+
+/**
+ * What `signApprovalReceipt` takes: a decided approval's record, whose `actionDigest` the activity
+ * checks against its action, or a policy's record (`decidedBy: 'policy'`) whose digest is left
+ * empty for the activity to compute, since workflow code cannot hash.
+ */
+export type ApprovalRecordToSign = ApprovalRecord | (Omit<ApprovalRecord, 'decidedBy' | 'actionDigest'> & { decidedBy: 'policy'; actionDigest: '' });
 
 /** The activities `requestApproval` calls besides minting; the `durableCallbacks` plugin registers them. */
 export interface ApprovalActivities {
-  /** Signs the record of a decided approval with the worker's receipt key (an asymmetric key, EdDSA or ES256). */
-  signApprovalReceipt(record: ApprovalRecord): Promise<SignedApprovalReceipt>;
+  /**
+   * Signs the record of a decided approval with the worker's receipt key (an asymmetric key, EdDSA
+   * or ES256), after computing the digest of its action and checking it against the record's
+   * (`RECEIPT_DIGEST_MISMATCH` when they differ), or filling it in for a policy's record.
+   */
+  signApprovalReceipt(record: ApprovalRecordToSign): Promise<SignedApprovalReceipt>;
 }
 
 /**

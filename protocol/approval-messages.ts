@@ -186,8 +186,12 @@ export type ApprovalInitiator = Pick<ApproverRule, 'issuer' | 'subject' | 'email
 /** How an approval ended. */
 export type ApprovalOutcome = 'approved' | 'rejected' | 'timed_out' | 'cancelled';
 
-/** What ended it: the votes, the timeout (with what the author chose it to mean), or the workflow. */
-export type ApprovalDecidedBy = 'votes' | 'timeout' | 'workflow';
+/**
+ * What ended it: the votes, the timeout (with what the author chose it to mean), the workflow, or
+ * a policy that approved without asking anyone (`withApproval`'s `autoApprove`; the record's
+ * {@link ApprovalRecord.policy} says why).
+ */
+export type ApprovalDecidedBy = 'votes' | 'timeout' | 'workflow' | 'policy';
 
 /**
  * The record of one approval's decision: what a receipt signs, and what
@@ -200,7 +204,10 @@ export interface ApprovalRecord {
   workflowId: string;
   /** The first run id of the workflow's execution chain. */
   executionChain: string;
-  /** The approval's callback id. */
+  /**
+   * The approval's callback id. For a policy's decision, which has no callback, a stable id the
+   * workflow made for it (`uuid4()`, in history), which is the tool call's `approvalId`.
+   */
   callbackId: string;
   action: ApprovalAction;
   actionDigest: string;
@@ -228,6 +235,13 @@ export interface ApprovalRecord {
    * approvers were asked instead.
    */
   fallbackFrom?: ApproverRule[];
+  /**
+   * Present exactly when `decidedBy` is `policy`: the decision of a policy that approved the
+   * action without asking anyone (`withApproval`'s `autoApprove`), with its reason. Such a record
+   * is `approved`, has no votes, was requested and decided at the same moment, and its `rules`
+   * are those a person would have been asked under.
+   */
+  policy?: { reason: string };
 }
 
 /** The rules an approval was decided by, as recorded. */

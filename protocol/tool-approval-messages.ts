@@ -3,8 +3,9 @@ import type { ApprovalOutcome, JsonValue } from './approval-messages';
 /**
  * What an agent's tool call that needed approval (`withApproval`) came to: one entry per call the
  * model made, answered by the `durableCallbacks.toolApprovals` query. It is where a call a policy
- * approved without a person is recorded, next to the calls people decided (whose full record and
- * signed receipt are the approval's, in `durableCallbacks.approvals` under `approvalId`).
+ * approved without a person is recorded, with the receipt that signs the policy's decision, next
+ * to the calls people decided (whose full record and signed receipt are the approval's, in
+ * `durableCallbacks.approvals` under `approvalId`).
  */
 export interface ToolCallApproval {
   /** The tool call's id, as the model gave it. */
@@ -15,12 +16,23 @@ export interface ToolCallApproval {
   arguments: JsonValue;
   /** `pending` while a person decides; `auto_approved` when the policy let it run; else the approval's outcome. */
   status: 'pending' | 'auto_approved' | ApprovalOutcome;
-  /** The approval's callback id, when a person was asked (its record and receipt in the `approvals` query). */
+  /**
+   * The approval's callback id, when a person was asked (its record and receipt in the `approvals`
+   * query); for a call the policy approved with a receipt, the id of the policy's decision (the
+   * receipt record's `callbackId`, in no `approvals` query: its receipt is {@link receipt}).
+   */
   approvalId?: string;
-  /** The digest the approval binds: the tool, its name and arguments, canonical JSON. */
+  /** The digest the approval (or the policy's receipt) binds: the tool, its name and arguments, canonical JSON. */
   actionDigest?: string;
   /** Why the policy approved the call without a person. */
   autoApprovedReason?: string;
+  /**
+   * For a call the policy approved: the signed receipt of that decision (a compact JWS over a
+   * record with `decidedBy: 'policy'` and the reason), verifiable like any approval receipt.
+   * Absent with `signReceipt: false`, and for calls auto-approved by a version that did not sign
+   * them. A call people decided has its receipt in the `approvals` query under `approvalId`.
+   */
+  receipt?: string;
   /** Whether the tool's `execute` ran (it runs at most once per call, only when approved). */
   executed: boolean;
   /** When the model's call reached the wrapper (workflow time, ISO 8601). */

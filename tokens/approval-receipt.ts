@@ -1,8 +1,9 @@
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { APPROVAL_RECEIPT_TYPE, type ApprovalRecord, type ApproverRule } from '../protocol/approval-messages';
-import type { SignedApprovalReceipt } from '../protocol/activity-contracts';
+import type { ApprovalRecordToSign, SignedApprovalReceipt } from '../protocol/activity-contracts';
 import type { ReceiptAlgorithm, ReceiptSigningKey } from '../keys/receipt-keys';
+import { actionDigest } from './action-digest';
 
 /**
  * Approval receipts: a compact JWS (`typ` {@link APPROVAL_RECEIPT_TYPE}) over the record of one
@@ -23,8 +24,12 @@ export const RECEIPT_ALGORITHMS: readonly ReceiptAlgorithm[] = ['EdDSA', 'ES256'
 /** Longer receipts are refused before any cryptography runs (a record of many long votes stays far below). */
 export const MAX_RECEIPT_LENGTH = 256 * 1024;
 
-/** A stable code naming why a receipt did not verify. */
-export type ApprovalReceiptErrorCode = 'RECEIPT_SIGNATURE_INVALID' | 'RECEIPT_KEY_UNKNOWN' | 'RECEIPT_MALFORMED';
+/**
+ * A stable code naming why a receipt did not verify, or why a record was not signed
+ * (`RECEIPT_MALFORMED`, and `RECEIPT_DIGEST_MISMATCH` for a record whose `actionDigest` is not its
+ * action's, which only signing checks).
+ */
+export type ApprovalReceiptErrorCode = 'RECEIPT_SIGNATURE_INVALID' | 'RECEIPT_KEY_UNKNOWN' | 'RECEIPT_MALFORMED' | 'RECEIPT_DIGEST_MISMATCH';
 
 /**
  * A receipt that does not verify, with a stable {@link ApprovalReceiptErrorCode} and a sentence
@@ -104,7 +109,7 @@ export const approvalRecordSchema = z.strictObject({
   action: z.strictObject({ title: text, summary: text.optional(), details: z.record(z.string(), jsonValue).optional() }),
   actionDigest: digest,
   outcome: z.enum(['approved', 'rejected', 'timed_out', 'cancelled']),
-  decidedBy: z.enum(['votes', 'timeout', 'workflow']),
+  decidedBy: z.enum(['votes', 'timeout', 'workflow', 'policy']),
   votes: z.array(voteSchema),
   superseded: z.array(voteSchema).optional(),
   escalations: z.array(z.strictObject({ at: isoTime, approvers: z.array(approverRuleSchema) })).optional(),
@@ -123,6 +128,16 @@ export const approvalRecordSchema = z.strictObject({
   delegations: z.array(delegationSchema).optional(),
   reassignments: z.array(z.strictObject({ at: isoTime, approvers: z.array(approverRuleSchema), reason: text })).optional(),
   fallbackFrom: z.array(approverRuleSchema).optional(),
+  policy: z.strictObject({ reason: text.min(1) }).optional(),
+}).superRefine((record, context) => {
+  // A receipt cannot claim a policy decided without saying which reason, nor give a reason for a decision people made.
+  if (record.decidedBy === 'policy') {
+    if (record.policy === undefined) context.addIssue({ code: 'custom', path: ['policy'], message: 'a record decided by policy says why (policy.reason)' });
+    if (record.outcome !== 'approved') context.addIssue({ code: 'custom', path: ['outcome'], message: 'a policy only approves' });
+    if (record.votes.length > 0) context.addIssue({ code: 'custom', path: ['votes'], message: 'a record decided by policy has no votes' });
+  } else if (record.policy !== undefined) {
+    context.addIssue({ code: 'custom', path: ['policy'], message: `a record decided by ${record.decidedBy} has no policy` });
+  }
 });
 
 /** Whether two types are each assignable to the other, with the same property names (optional ones included). */
@@ -140,29 +155,57 @@ const schemaIsTheRecord: [
   Same<Parsed['votes'][number]['approver'], ApprovalRecord['votes'][number]['approver']>,
   Same<NonNullable<Parsed['initiator']>, NonNullable<ApprovalRecord['initiator']>>,
   Same<NonNullable<Parsed['escalations']>[number]['approvers'][number], ApproverRule>,
-] = [true, true, true, true, true, true, true];
+  Same<NonNullable<Parsed['policy']>, NonNullable<ApprovalRecord['policy']>>,
+] = [true, true, true, true, true, true, true, true];
 void schemaIsTheRecord;
 
 /** A receipt's payload. */
 const receiptPayloadSchema = z.looseObject({ iss: text.min(1), iat: z.int(), [RECEIPT_RECORD_CLAIM]: approvalRecordSchema });
 
 /**
- * Signs the record of a decided approval: a compact JWS with `typ` {@link APPROVAL_RECEIPT_TYPE},
- * the key's `kid` and `alg`, `iss` and `iat`. The record is signed as given (after checking its
- * shape), so the same record always says the same thing.
- * @throws {@link ApprovalReceiptError} `RECEIPT_MALFORMED` when `record` is not an {@link ApprovalRecord}.
+ * The record a receipt signs: `record`, with the digest of its action computed here (a policy's
+ * record comes with it empty: workflow code cannot hash) and checked against the one it carries.
+ * @throws {@link ApprovalReceiptError} `RECEIPT_MALFORMED` when it is not an {@link ApprovalRecord},
+ *   `RECEIPT_DIGEST_MISMATCH` when its `actionDigest` is not its action's.
  */
-export async function signApprovalReceipt(record: ApprovalRecord, key: ReceiptSigningKey, issuer: string): Promise<SignedApprovalReceipt> {
-  const checked = approvalRecordSchema.safeParse(record);
+export function recordToSign(record: ApprovalRecordToSign): ApprovalRecord {
+  if (typeof record !== 'object' || record === null) throw new ApprovalReceiptError('RECEIPT_MALFORMED', 'The approval record is not one a receipt can sign: it is not an object.');
+  let computed: string;
+  try {
+    computed = actionDigest(record.action);
+  } catch (err) {
+    throw new ApprovalReceiptError('RECEIPT_MALFORMED', `The approval record is not one a receipt can sign: its action is not JSON (${(err as Error).message}).`, { cause: err });
+  }
+  const filled = record.decidedBy === 'policy' && record.actionDigest === '' ? { ...record, actionDigest: computed } : record;
+  const checked = approvalRecordSchema.safeParse(filled);
   if (!checked.success) {
     throw new ApprovalReceiptError('RECEIPT_MALFORMED', `The approval record is not one a receipt can sign: ${z.prettifyError(checked.error).replace(/\n/g, ' ')}`);
   }
-  const receipt = await new SignJWT({ [RECEIPT_RECORD_CLAIM]: record })
+  if (filled.actionDigest !== computed) {
+    throw new ApprovalReceiptError(
+      'RECEIPT_DIGEST_MISMATCH',
+      `The approval record's actionDigest ${filled.actionDigest} is not the digest of its action (${computed}): a receipt would bind another action than the one it shows.`,
+    );
+  }
+  return filled as ApprovalRecord;
+}
+
+/**
+ * Signs the record of a decided approval: a compact JWS with `typ` {@link APPROVAL_RECEIPT_TYPE},
+ * the key's `kid` and `alg`, `iss` and `iat`. The record is signed as given (after checking its
+ * shape and its action's digest, see {@link recordToSign}), so the same record always says the
+ * same thing; a policy's record gets its digest filled in.
+ * @throws {@link ApprovalReceiptError} `RECEIPT_MALFORMED` when `record` is not an {@link ApprovalRecord},
+ *   `RECEIPT_DIGEST_MISMATCH` when its `actionDigest` is not its action's.
+ */
+export async function signApprovalReceipt(record: ApprovalRecordToSign, key: ReceiptSigningKey, issuer: string): Promise<SignedApprovalReceipt> {
+  const signed = recordToSign(record);
+  const receipt = await new SignJWT({ [RECEIPT_RECORD_CLAIM]: signed })
     .setProtectedHeader({ alg: key.alg, typ: APPROVAL_RECEIPT_TYPE, kid: key.kid })
     .setIssuer(issuer)
     .setIssuedAt()
     .sign(key.privateKey);
-  return { receipt, kid: key.kid };
+  return { receipt, kid: key.kid, actionDigest: signed.actionDigest };
 }
 
 /** What a verified receipt says. */

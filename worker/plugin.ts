@@ -11,12 +11,11 @@ import { type TokenConfig } from '../config/token-config';
 import { describeKeySetup, formatKeySetup, KEY_SETUP_MESSAGE, type KeySetupFields } from '../tokens/describe-key-setup';
 import { loadKeyRing } from '../keys/key-ring';
 import { deferredPayloadCodec, withPayloadCodec } from '../codec/payload-codec-plugin';
-import type { ApprovalActivities, CallbackActivities, GenerateCallbackUrlInput } from '../protocol/activity-contracts';
+import type { ApprovalActivities, ApprovalRecordToSign, CallbackActivities, GenerateCallbackUrlInput } from '../protocol/activity-contracts';
 import { workflowSdkCopies, workflowSdkProblem } from './workflow-sdk-check';
 import { createApprovalActivities, type ApprovalActivityDeps } from '../activities/sign-approval-receipt';
 import type { ReceiptSigningConfig } from '../config/receipt-config';
 import { formatReceiptKeySetup, loadReceiptKeyRing, RECEIPT_KEYS_MESSAGE } from '../keys/receipt-keys';
-import type { ApprovalRecord } from '../protocol/approval-messages';
 import { APPROVERS_SEARCH_ATTRIBUTE_NAME } from '../protocol/approver-keys';
 import { createNotificationActivities } from '../activities/notification-activities';
 import { describeNotifications, type NotificationConfig } from '../config/notification-config';
@@ -267,7 +266,7 @@ export function durableCallbacks(options: DurableCallbacksOptions = {}): SimpleP
           } satisfies CallbackActivities)
         : {}),
       ...(approvals
-        ? ({ signApprovalReceipt: async (record: ApprovalRecord) => (await approvals.activities).signApprovalReceipt(record) } satisfies ApprovalActivities)
+        ? ({ signApprovalReceipt: async (record: ApprovalRecordToSign) => (await approvals.activities).signApprovalReceipt(record) } satisfies ApprovalActivities)
         : {}),
       ...(notifications ? createNotificationActivities(notifications) : {}),
     },

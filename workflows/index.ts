@@ -71,7 +71,7 @@ export { webhookKey, type WebhookKeyValue } from './webhook-key';
 export { webhookMailbox } from './webhook-mailbox';
 export type { Callback, CallbackEscalationOptions, CallbackLinkSettings, CallbackReach, CallbackReachOptions, CallbackSnapshot, CallbackState, CreateCallbackOptions, ReissueOptions, PayloadSchema, Wait, WaitOptions, WebhookWait, WebhookWaitOptions } from './types';
 export type { CallbackDelivery, CallbackFailed, CallbackFailureInfo, CallbackFormField, CallbackFormFieldType, CallbackHeartbeatTimedOut, CallbackInfo, CallbackMethod, CallbackMode, CallbackNotified, CallbackProgress, CallbackReceived, CallbackRevoked, CallbackStatus, CallbackTimedOut, CallbackUrlsRequest, CallbackWaitResult, DeliveryKind, MintedCallbackUrl, PayloadIssue, PublishedCallbackUrls, ReissueCallbackRequest, ReissuedCallbackUrl, RejectedDelivery, RejectionReason, WebhookMatch, WebhookSubscriptionInfo, AwaitCallbackUrl } from '../protocol/callback-messages';
-export type { ApprovalActivities, CallbackActivities, GenerateCallbackUrlInput, GenerateCallbackUrlResult, SignedApprovalReceipt } from '../protocol/activity-contracts';
+export type { ApprovalActivities, ApprovalRecordToSign, CallbackActivities, GenerateCallbackUrlInput, GenerateCallbackUrlResult, SignedApprovalReceipt } from '../protocol/activity-contracts';
 export type {
   ApprovalAction,
   ApprovalBinding,

@@ -1,9 +1,11 @@
-import { log, setHandler } from '@temporalio/workflow';
+import { log, patched, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import { requestApproval, restoreApproval, type Approval, type ApprovalResult } from './request-approval';
 import { rulesOf, type RequestApprovalOptions } from './approval-options';
 import { invalidOption } from './durations';
+import { scheduledActivities } from './schedule-activity';
 import { toolApprovalsQuery } from '../protocol/definitions';
-import type { ApprovalAction, JsonValue } from '../protocol/approval-messages';
+import type { ApprovalActivities, ApprovalRecordToSign } from '../protocol/activity-contracts';
+import type { ApprovalAction, ApprovalRules, JsonValue } from '../protocol/approval-messages';
 import type { ResumedToolMessage, ToolCallApproval, ToolCallRefused, ToolCallsSnapshot } from '../protocol/tool-approval-messages';
 
 /**
@@ -57,8 +59,10 @@ export interface ToolApprovalOptions<INPUT> extends Omit<RequestApprovalOptions,
   /**
    * A policy for calls that need no person (a read-only query): return `true`, or a reason (text),
    * to run the call at once; `false` to ask. A call it approves is recorded as `auto_approved`, with
-   * its reason, in the `durableCallbacks.toolApprovals` query and the workflow's log.
-   * It runs in the workflow: keep it deterministic.
+   * its reason, in the `durableCallbacks.toolApprovals` query and the workflow's log, and (unless
+   * `signReceipt: false`) signed before the tool runs as a receipt of a decision by `policy`: the
+   * call's action as a person would have seen it, its digest, the rules a person would have been
+   * asked under, and the reason. It runs in the workflow: keep it deterministic.
    */
   autoApprove?: (input: INPUT, context: ToolCallContext) => boolean | string;
   /**
@@ -72,6 +76,11 @@ const OWN_OPTIONS = ['name', 'title', 'summary', 'autoApprove', 'onApprovalReque
 const TITLE_MAX = 200;
 const ARGUMENTS_IN_TITLE = 120;
 const DEFAULT_AUTO_APPROVE_REASON = 'approved by the tool policy';
+/**
+ * The patch that signs a policy's decision before the tool runs: histories recorded before it ran
+ * the tool at once, and replay so (`patched` is false there).
+ */
+const POLICY_RECEIPT_PATCH = 'durable-callbacks/tool-approval/policy-receipt';
 
 let calls: ToolCallApproval[] | undefined;
 
@@ -117,6 +126,38 @@ function actionOf<INPUT>(options: ToolApprovalOptions<INPUT>, input: INPUT, args
   };
 }
 
+/**
+ * Signs the policy's decision on `call` as a receipt and records it on the call: the record a
+ * person's decision would have, decided by `policy`, with a stable id of its own (`approvalId`) and
+ * the digest the signing activity computed (workflow code cannot hash).
+ */
+async function signPolicyDecision(call: ToolCallApproval, options: ToolApprovalOptions<any>, action: ApprovalAction, rules: ApprovalRules, reason: string): Promise<void> {
+  const info = workflowInfo();
+  const id = uuid4();
+  const record: ApprovalRecordToSign = {
+    version: 1,
+    namespace: info.namespace,
+    workflowId: info.workflowId,
+    executionChain: info.firstExecutionRunId,
+    callbackId: id,
+    action,
+    actionDigest: '',
+    outcome: 'approved',
+    decidedBy: 'policy',
+    votes: [],
+    rules,
+    ...(options.initiator ? { initiator: options.initiator } : {}),
+    requestedAt: call.requestedAt,
+    decidedAt: call.requestedAt,
+    policy: { reason },
+  };
+  const activities = scheduledActivities<ApprovalActivities>(options.activitiesWith, options.activityOptions, 'activitiesWith');
+  const signed = await activities.signApprovalReceipt(record);
+  call.approvalId = id;
+  call.actionDigest = signed.actionDigest;
+  call.receipt = signed.receipt;
+}
+
 function refusal(name: string, approval: Approval, result: ApprovalResult): ToolCallRefused {
   const outcome = result.outcome as ToolCallRefused['outcome'];
   const rejection = [...result.votes].reverse().find((vote) => vote.decision === 'reject');
@@ -150,7 +191,7 @@ async function runTool(execute: NonNullable<ExecutableTool['execute']>, input: u
  * cancelled call does not run: the model gets a {@link ToolCallRefused} result saying so and why,
  * and the agent goes on. Parallel calls each get their own approval; a call with other arguments
  * (a model retry) is a new action with a new approval. `autoApprove` lets a policy run calls that
- * need no person, recorded as such.
+ * need no person, recorded as such and signed as a receipt of a decision by `policy`.
  *
  * Call it in workflow code (it is sandbox code), where you build the agent's tools.
  *
@@ -179,7 +220,7 @@ export function withApproval<T extends ExecutableTool>(tool: T, options: ToolApp
   const approvalOptions: Record<string, unknown> = { ...options };
   for (const key of OWN_OPTIONS) delete approvalOptions[key];
   // Refused here, where the tools are built: inside a call, the AI SDK would hand the refusal to the model as the tool's error.
-  rulesOf({ ...(approvalOptions as Omit<RequestApprovalOptions, 'action'>), action: { title: options.name } });
+  const { rules } = rulesOf({ ...(approvalOptions as Omit<RequestApprovalOptions, 'action'>), action: { title: options.name } });
   const name = options.name;
 
   const guarded = async (input: ToolInputOf<T>, info: ToolCallInfo): Promise<ToolOutputOf<T> | ToolCallRefused> => {
@@ -189,9 +230,12 @@ export function withApproval<T extends ExecutableTool>(tool: T, options: ToolApp
     toolCalls().push(call);
     const policy = options.autoApprove?.(input, context) ?? false;
     if (policy !== false) {
+      const reason = typeof policy === 'string' && policy.trim().length > 0 ? policy : DEFAULT_AUTO_APPROVE_REASON;
       call.status = 'auto_approved';
-      call.autoApprovedReason = typeof policy === 'string' && policy.trim().length > 0 ? policy : DEFAULT_AUTO_APPROVE_REASON;
-      log.info('Tool call approved by policy', { tool: name, toolCallId: info.toolCallId, reason: call.autoApprovedReason });
+      call.autoApprovedReason = reason;
+      log.info('Tool call approved by policy', { tool: name, toolCallId: info.toolCallId, reason });
+      // Signed before the tool runs, so no call runs by policy without its receipt.
+      if (options.signReceipt !== false && patched(POLICY_RECEIPT_PATCH)) await signPolicyDecision(call, options, actionOf(options, input, args), rules, reason);
     } else {
       const approval = await requestApproval({ ...(approvalOptions as Omit<RequestApprovalOptions, 'action'>), action: actionOf(options, input, args) });
       call.approvalId = approval.id;
