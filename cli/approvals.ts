@@ -1,10 +1,13 @@
 import { promises as fs } from 'node:fs';
+import { decodeJwt } from 'jose';
 import { listApprovals } from '../client/list-approvals';
+import { listToolApprovals } from '../client/list-tool-approvals';
 import { reassignApproval, ReassignApprovalError } from '../client/reassign-approval';
 import { ConfigError } from '../config/config-error';
 import { addReceiptKey, parsePublishedReceiptKeys, publicKeysOf, type PublishedReceiptKeys, type ReceiptAlgorithm } from '../keys/receipt-keys';
 import type { ApprovalDelegation, ApprovalReassignment, ApprovalRecord, ApprovalReport, ApprovalVote, ApproverRule } from '../protocol/approval-messages';
-import { verifyApprovalReceipt, type VerifiedApprovalReceipt } from '../tokens/approval-receipt';
+import type { ToolCallApproval } from '../protocol/tool-approval-messages';
+import { approvalRecordSchema, RECEIPT_RECORD_CLAIM, verifyApprovalReceipt, type VerifiedApprovalReceipt } from '../tokens/approval-receipt';
 import { loadApprovalsConfig } from './config';
 import { args, CliUsageError, positionals, withClient } from './command-support';
 
@@ -20,7 +23,8 @@ durable-callbacks approvals verify <receipt | @file | -> [--jwks <url | file>] [
   RECEIPT_MALFORMED, JWKS_UNAVAILABLE) when it does not.
 durable-callbacks approvals show <workflowId> [--json]
   Every approval of one workflow (Temporal settings from TEMPORAL_* variables): status, action,
-  digest, each vote (who, how, what, when, why) and the receipt once signed.
+  digest, each vote (who, how, what, when, why) and the receipt once signed; and each agent tool
+  call a policy approved with a receipt (withApproval's autoApprove), decided by policy.
 durable-callbacks approvals reassign <workflowId> <callbackId> --to <rule> [--to <rule> ...] --reason <text> [--json]
   Replaces the approvers of a pending approval, recorded with the reason (in its record and
   receipt). A rule is group:<name>, email:<address>, domain:<domain>, subject:<sub> or
@@ -144,25 +148,31 @@ function printChanges(changes: { delegations?: ApprovalDelegation[]; reassignmen
   if (lines.length > 0) process.stdout.write(`${lines.map((line) => `${indent}${line}`).join('\n')}\n`);
 }
 
+/** What decided it, for a person: `votes`, or `policy: <its reason>`. */
+function decidedBy(record: ApprovalRecord): string {
+  return record.policy ? `policy: ${shown(record.policy.reason)}` : record.decidedBy;
+}
+
 /** What a record says, for a person. */
 function printRecord(record: ApprovalRecord): void {
   const initiator = record.initiator ? [record.initiator.email, record.initiator.subject, record.initiator.slackUserId].filter(Boolean).join(' ') : '';
   const rules = record.rules;
+  const byPolicy = record.decidedBy === 'policy';
   process.stdout.write(
     [
-      `Outcome:    ${record.outcome} (decided by ${record.decidedBy}) at ${record.decidedAt}`,
+      `Outcome:    ${record.outcome} (decided by ${decidedBy(record)}) at ${record.decidedAt}`,
       `Action:     ${shown(record.action.title)}`,
       ...(record.action.summary ? [`            ${shown(record.action.summary)}`] : []),
       ...(record.action.details ? [`Details:    ${shown(JSON.stringify(record.action.details))}`] : []),
       `Digest:     ${record.actionDigest}`,
-      `Workflow:   ${shown(record.workflowId)} (namespace ${shown(record.namespace)}, chain ${shown(record.executionChain)}), approval ${shown(record.callbackId)}`,
+      `Workflow:   ${shown(record.workflowId)} (namespace ${shown(record.namespace)}, chain ${shown(record.executionChain)}), ${byPolicy ? 'policy decision' : 'approval'} ${shown(record.callbackId)}`,
       `Requested:  ${record.requestedAt}${initiator ? ` by ${shown(initiator)}` : ''}`,
-      `Rules:      quorum ${rules.quorum}, reject quorum ${rules.rejectQuorum}, on timeout ${rules.onTimeout}, self-approval ${rules.allowSelfApproval ? 'allowed' : 'forbidden'}, link holders ${rules.allowLinkHolders ? 'allowed' : 'not allowed'}`,
-      'Votes:',
+      `Rules:      quorum ${rules.quorum}, reject quorum ${rules.rejectQuorum}, on timeout ${rules.onTimeout}, self-approval ${rules.allowSelfApproval ? 'allowed' : 'forbidden'}, link holders ${rules.allowLinkHolders ? 'allowed' : 'not allowed'}${byPolicy ? ' (had a person been asked)' : ''}`,
+      byPolicy ? 'Votes:      none: the policy approved it without asking anyone.' : 'Votes:',
       '',
     ].join('\n'),
   );
-  printVotes(record.votes, '  ');
+  if (!byPolicy) printVotes(record.votes, '  ');
   printChanges(record, '');
   if (record.superseded?.length) {
     process.stdout.write('Superseded (votes for an earlier version of the action; not counted):\n');
@@ -201,7 +211,7 @@ function printReports(workflowId: string, reports: readonly ApprovalReport[]): v
   for (const report of reports) {
     process.stdout.write(
       [
-        `Approval ${shown(report.callbackId)}: ${report.status}${report.record ? ` (decided by ${report.record.decidedBy} at ${report.record.decidedAt})` : ''}`,
+        `Approval ${shown(report.callbackId)}: ${report.status}${report.record ? ` (decided by ${decidedBy(report.record)} at ${report.record.decidedAt})` : ''}`,
         `  Action:    ${shown(report.action.title)}`,
         `  Digest:    ${report.actionDigest}`,
         `  Requested: ${report.requestedAt}`,
@@ -210,11 +220,44 @@ function printReports(workflowId: string, reports: readonly ApprovalReport[]): v
         '',
       ].join('\n'),
     );
-    printVotes(report.votes, '    ');
+    if (report.record?.decidedBy === 'policy') process.stdout.write('    None: the policy approved it without asking anyone.\n');
+    else printVotes(report.votes, '    ');
     printChanges(report, '  ');
     process.stdout.write(report.receipt ? `  Receipt:   ${report.receipt}\n` : `  Receipt:   ${report.record ? 'not signed yet' : 'none until decided'}\n`);
     process.stdout.write('\n');
   }
+}
+
+/**
+ * The tool calls a policy approved with a receipt, as reports of decided approvals: the record
+ * read from the receipt's payload (as the workflow reported it; `approvals verify` checks the
+ * signature), so `show` lists every signed decision of the workflow.
+ */
+function policyReports(calls: readonly ToolCallApproval[]): ApprovalReport[] {
+  return calls.flatMap((call): ApprovalReport[] => {
+    if (call.status !== 'auto_approved' || !call.receipt) return [];
+    let claim: unknown;
+    try {
+      claim = decodeJwt(call.receipt)[RECEIPT_RECORD_CLAIM];
+    } catch {
+      return [];
+    }
+    const parsed = approvalRecordSchema.safeParse(claim);
+    if (!parsed.success) return [];
+    const record = parsed.data as ApprovalRecord;
+    const { callbackId, outcome, action, actionDigest, rules, votes, requestedAt } = record;
+    return [{ callbackId, status: outcome, action, actionDigest, rules, votes, requestedAt, record, receipt: call.receipt }];
+  });
+}
+
+/**
+ * A workflow's approvals and its policy-approved tool calls. A workflow answers either query only
+ * once it used `requestApproval` or `withApproval`: one that answers neither is the error.
+ */
+async function approvalsOf(workflowId: string): Promise<ApprovalReport[]> {
+  const [approvals, toolCalls] = await withClient((client) => Promise.allSettled([listApprovals(client, workflowId), listToolApprovals(client, workflowId)]));
+  if (approvals.status === 'rejected' && toolCalls.status === 'rejected') throw approvals.reason;
+  return [...(approvals.status === 'fulfilled' ? approvals.value : []), ...(toolCalls.status === 'fulfilled' ? policyReports(toolCalls.value) : [])];
 }
 
 async function keys(argv: string[]): Promise<number> {
@@ -293,7 +336,7 @@ export async function approvalsCommand(argv: string[]): Promise<number> {
     case 'show': {
       const { values, positionals: given } = args(rest, {});
       const [workflowId] = positionals(given, ['workflowId']);
-      const reports = await withClient((client) => listApprovals(client, workflowId!));
+      const reports = await approvalsOf(workflowId!);
       if (values.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
       else printReports(workflowId!, reports);
       return 0;
