@@ -5,13 +5,16 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { AiSdkPlugin } from '@temporalio/ai-sdk';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { approvalsQuery } from '../protocol/definitions';
-import { listToolApprovals } from '../client';
-import type { ToolCallApproval, ToolCallRefused } from '../workflows';
+import { listToolApprovals, verifyApprovalReceipt } from '../client';
+import type { ApprovalRecord, ToolCallApproval, ToolCallRefused } from '../workflows';
 import { actionDigest } from '../tokens/action-digest';
 import { agentApprovalUrlsQuery, rollSignal, type AgentActivities, type OpsAgentInput, type opsAgent, type rollingOpsAgent } from './workflows/agent';
 import { pollUntil } from './support/async';
-import { errorOf, postJson, startHarness, type Harness } from './support/harness';
+import { errorOf, postJson, startHarness, TEST_RECEIPT_ISSUER, type Harness } from './support/harness';
+import { runTsx } from './support/processes';
+import { TEST_TEMPORAL_ADDRESS } from './support/test-env';
 import { ScriptedModel, type ScriptedCall } from './support/scripted-model';
 
 const AGENT_WORKFLOWS = require.resolve('./workflows/agent');
@@ -117,7 +120,10 @@ describe('a tool call that needs approval', () => {
     expect(calls.find((call) => call.toolCallId === 'd1')).toEqual(
       expect.objectContaining({ tool: 'diskUsage', arguments: { host: 'db-4' }, status: 'auto_approved', autoApprovedReason: 'read-only query', executed: true }),
     );
-    expect(calls.find((call) => call.toolCallId === 'd1')!.approvalId).toBeUndefined();
+    // The policy's decision has a receipt of its own, and is no approval a person decides.
+    const policyCall = calls.find((call) => call.toolCallId === 'd1')!;
+    expect(policyCall.receipt).toEqual(expect.any(String));
+    expect((await handle.query(approvalsQuery)).map((report) => report.callbackId)).not.toContain(policyCall.approvalId);
     expect((await handle.query(approvalsQuery)).map((report) => report.action.details)).toEqual([
       { tool: 'restartService', arguments: { host: 'db-4', service: 'nginx' } },
       { tool: 'restartService', arguments: { host: 'db-5', service: 'nginx' } },
@@ -164,6 +170,80 @@ describe('a tool call that needs approval', () => {
   }, 120_000);
 });
 
+describe('a call the policy approves', () => {
+  const disk = (id: string, host: string): ScriptedCall => ({ id, tool: 'diskUsage', args: { host } });
+  const jwks = async (): Promise<JSONWebKeySet> => (await (await fetch(`${h.gatewayUrl}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+
+  test('is signed as a receipt before the tool runs: decided by policy, with its reason, the rules and the action a person would have seen, and its digest', async () => {
+    const { handle } = await startAgent([[disk('d1', 'db-7')]]);
+    expect(await handle.result()).toEqual({ text: 'done', steps: 2 });
+    expect(runs.get('diskUsage:db-7')).toBe(1);
+    const [call] = await callsOf(handle);
+    const action = { title: 'diskUsage({"host":"db-7"})', details: { tool: 'diskUsage', arguments: { host: 'db-7' } } };
+    expect(call).toMatchObject({ status: 'auto_approved', autoApprovedReason: 'read-only query', executed: true, actionDigest: actionDigest(action), approvalId: expect.any(String), receipt: expect.any(String) });
+
+    // Our verifier, against the gateway's published keys.
+    const published = await jwks();
+    const verified = await verifyApprovalReceipt(call!.receipt!, published, { issuer: TEST_RECEIPT_ISSUER });
+    const record: ApprovalRecord = {
+      version: 1,
+      namespace: 'default',
+      workflowId: handle.workflowId,
+      executionChain: (await handle.describe()).runId,
+      callbackId: call!.approvalId!,
+      action,
+      actionDigest: actionDigest(action),
+      outcome: 'approved',
+      decidedBy: 'policy',
+      votes: [],
+      rules: { quorum: 1, rejectQuorum: 1, onTimeout: 'timed_out', allowSelfApproval: false, allowLinkHolders: true, requireComment: { approve: false, reject: false } },
+      requestedAt: call!.requestedAt,
+      decidedAt: call!.requestedAt,
+      policy: { reason: 'read-only query' },
+    };
+    expect(verified.record).toEqual(record);
+    expect(verified.kid).toBe(h.receiptKeys.active.kid);
+
+    // jose alone, as an outsider would, with the digest recomputed from the action it shows.
+    const { payload, protectedHeader } = await jwtVerify(call!.receipt!, createLocalJWKSet(published), { typ: 'dcb-approval+jwt', algorithms: ['EdDSA', 'ES256'], issuer: TEST_RECEIPT_ISSUER });
+    expect(protectedHeader.kid).toBe(h.receiptKeys.active.kid);
+    const signed = payload.approval as ApprovalRecord;
+    expect(signed).toEqual(record);
+    expect(signed.actionDigest).toBe(actionDigest(signed.action));
+  });
+
+  test('with signReceipt: false, it runs without a receipt', async () => {
+    const { handle } = await startAgent([[disk('d1', 'db-8')]], { ...LINK_HOLDERS, signReceipt: false });
+    await handle.result();
+    expect(runs.get('diskUsage:db-8')).toBe(1);
+    const [call] = await callsOf(handle);
+    expect(call).toMatchObject({ status: 'auto_approved', autoApprovedReason: 'read-only query', executed: true });
+    expect(call).not.toHaveProperty('receipt');
+    expect(call).not.toHaveProperty('approvalId');
+  });
+
+  test('durable-callbacks approvals show lists it as decided by policy, and verify prints the policy and its reason', async () => {
+    const { handle } = await startAgent([[disk('d1', 'db-10')]]);
+    await handle.result();
+    const [call] = await callsOf(handle);
+    const env = { TEMPORAL_ADDRESS: TEST_TEMPORAL_ADDRESS, GATEWAY_URL: h.gatewayUrl };
+
+    const shown = await runTsx('cli/main.ts', ['approvals', 'show', handle.workflowId], env);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`Approval ${call!.approvalId}: approved (decided by policy: read-only query at ${call!.requestedAt})`);
+    expect(shown.stdout).toContain('None: the policy approved it without asking anyone.');
+    expect(shown.stdout).toContain(`Receipt:   ${call!.receipt}`);
+    const json = JSON.parse((await runTsx('cli/main.ts', ['approvals', 'show', handle.workflowId, '--json'], env)).stdout) as Array<{ record: ApprovalRecord; receipt: string }>;
+    expect(json).toEqual([expect.objectContaining({ callbackId: call!.approvalId, status: 'approved', receipt: call!.receipt, record: expect.objectContaining({ decidedBy: 'policy', policy: { reason: 'read-only query' } }) })]);
+
+    const verified = await runTsx('cli/main.ts', ['approvals', 'verify', call!.receipt!], env);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(`Outcome:    approved (decided by policy: read-only query) at ${call!.requestedAt}`);
+    expect(verified.stdout).toContain('Votes:      none: the policy approved it without asking anyone.');
+    expect(verified.stdout).toContain(call!.actionDigest!);
+  });
+});
+
 describe('continue-as-new while a call waits', () => {
   test('the next run resumes the pending call with its approval: the same URL decides it, the tool runs once, and the model gets its result', async () => {
     const script = `agent-${randomUUID()}`;
@@ -187,9 +267,17 @@ describe('replaying an agent with a pending approval', () => {
   test('a recorded history of an agent waiting for a person replays unchanged', async () => {
     const { handle } = await startAgent([[{ id: 'd1', tool: 'diskUsage', args: { host: 'db-9' } }, restart('c1', 'db-9')]]);
     await approvalUrl(handle, 'c1');
+    await pollUntil('the policy\'s receipt of d1', async () => Boolean((await callsOf(handle)).find((call) => call.toolCallId === 'd1')?.receipt), 30_000, 100);
     const history = await handle.fetchHistory();
     if (process.env.DC_RECORD_REPLAY_FIXTURE) await fs.writeFile(REPLAY_FIXTURE, temporal.api.history.v1.History.encode(history).finish());
-    const recorded = temporal.api.history.v1.History.decode(await fs.readFile(REPLAY_FIXTURE));
+    const fixture = await fs.readFile(REPLAY_FIXTURE);
+    const recorded = temporal.api.history.v1.History.decode(fixture);
+    // The fixture was recorded before a policy's decision was signed: its auto-approved call (d1)
+    // ran without the signing activity, as histories of that version did, and replays so.
+    expect(fixture.includes('diskUsage')).toBe(true);
+    expect(fixture.includes('signApprovalReceipt')).toBe(false);
+    const fresh = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+    expect([fresh.includes('durable-callbacks/tool-approval/policy-receipt'), fresh.includes('signApprovalReceipt')]).toEqual([true, true]);
     for (const each of [history, recorded]) {
       await Worker.runReplayHistory({ workflowsPath: AGENT_WORKFLOWS, plugins: [new AiSdkPlugin({ modelProvider: model.provider })], replayName: 'agent with a pending approval' }, each);
     }
