@@ -86,7 +86,7 @@ describe('a receipt the worker signs', () => {
     expect(payload.approval).toEqual(record);
     expect(record).toMatchObject({ namespace: 'default', workflowId: handle.workflowId, outcome: 'approved' });
     await handle.signal('release');
-    expect(await handle.result()).toEqual({ receipt, kid: h.receiptKeys.active.kid });
+    expect(await handle.result()).toEqual({ receipt, kid: h.receiptKeys.active.kid, actionDigest: record.actionDigest });
   });
 
   test('is refused for a record of another workflow: no workflow signs for another', async () => {
