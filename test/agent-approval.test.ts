@@ -263,6 +263,25 @@ describe('continue-as-new while a call waits', () => {
   });
 });
 
+describe('continue-as-new after a call the policy approved', () => {
+  test('the next run\'s record keeps the policy\'s receipt, its id and digest', async () => {
+    const script = `agent-${randomUUID()}`;
+    const steps: ScriptedCall[][] = [[{ id: 'd1', tool: 'diskUsage', args: { host: 'db-11' } }, restart('c1', 'db-11')]];
+    const handle = await h.start<typeof rollingOpsAgent>('rollingOpsAgent', [{ prompt: ScriptedModel.prompt(script, steps), approval: LINK_HOLDERS }]);
+    const url = await approvalUrl(handle as unknown as Handle, 'c1');
+    let signed: ToolCallApproval | undefined;
+    await pollUntil('the policy\'s receipt of d1', async () => Boolean((signed = (await callsOf(handle as unknown as Handle)).find((call) => call.toolCallId === 'd1'))?.receipt), 30_000, 100);
+    const firstRun = (await handle.describe()).runId;
+    await handle.signal(rollSignal);
+    await pollUntil('the next run', async () => (await handle.describe()).runId !== firstRun, 30_000);
+    const next = h.client.workflow.getHandle<typeof rollingOpsAgent>(handle.workflowId);
+    expect((await callsOf(next as unknown as Handle)).find((call) => call.toolCallId === 'd1')).toEqual(signed);
+    expect((await postJson(url, { decision: 'approve' })).status).toBe(200);
+    await next.result();
+    expect(runs.get('diskUsage:db-11')).toBe(1);
+  });
+});
+
 describe('replaying an agent with a pending approval', () => {
   test('a recorded history of an agent waiting for a person replays unchanged', async () => {
     const { handle } = await startAgent([[{ id: 'd1', tool: 'diskUsage', args: { host: 'db-9' } }, restart('c1', 'db-9')]]);
