@@ -12,7 +12,8 @@ import { approvalUrlsQuery, type ItOpsAgentInput, type itOpsAgent } from './work
  * disk usage, which its policy approves, then restarts a service, which waits for a person of the
  * on-call group. The demo plays alice, who signs in at the development provider and approves;
  * the tool runs, the model gets its result, and the demo prints the calls' record and verifies
- * the approval's receipt against the gateway's published keys.
+ * both receipts (the policy's for the read, alice's for the restart) against the gateway's
+ * published keys.
  */
 
 const HOST = 'db-eu-1';
@@ -60,21 +61,30 @@ async function agentDemo(run: DemoRun): Promise<number> {
   print(`agent finished; its last answer: ${JSON.stringify(text)}`);
   print(`what the model got back from the restart: ${JSON.stringify(model.resultsAfter(workflowId, 1)?.['call-2'])}`);
   print('the tool calls, as listToolApprovals reads them:');
-  for (const call of await listToolApprovals(context.client, workflowId)) {
+  const calls = await listToolApprovals(context.client, workflowId);
+  for (const call of calls) {
     console.log(`    ${call.tool}(${JSON.stringify(call.arguments)}): ${call.status}${call.autoApprovedReason ? ` (${call.autoApprovedReason})` : ''}${call.executed ? ', ran' : ', did not run'}`);
   }
+  const keys = createRemoteJWKSet(new URL('/.well-known/jwks.json', context.gatewayUrl));
+  // The read-only call ran without a person, and that decision is signed too.
+  const byPolicy = calls.find((call) => call.status === 'auto_approved');
+  if (!byPolicy?.receipt) {
+    print('no receipt was signed for the call the policy approved');
+    return 1;
+  }
+  const policy = await verifyApprovalReceipt(byPolicy.receipt, keys);
+  print(`the policy's receipt verified (key ${policy.kid}): ${policy.record.outcome} by ${policy.record.decidedBy} (${policy.record.policy?.reason}), binding ${JSON.stringify(policy.record.action.details)}`);
   const [approval] = await listApprovals(context.client, workflowId);
   if (!approval?.receipt) {
     print('no receipt was signed');
     return 1;
   }
-  const keys = createRemoteJWKSet(new URL('/.well-known/jwks.json', context.gatewayUrl));
   const verified = await verifyApprovalReceipt(approval.receipt, keys);
   const vote = verified.record.votes[0];
   print(`receipt verified against ${context.gatewayUrl}/.well-known/jwks.json (key ${verified.kid}): ${verified.record.outcome} by ${vote ? `${vote.approver.email ?? vote.approver.subject} via ${vote.approver.via}` : 'nobody'}`);
   print(`  it binds: ${JSON.stringify(verified.record.action.details)} (action digest ${verified.record.actionDigest})`);
   print(`receipt: ${approval.receipt}`);
-  return verified.record.outcome === 'approved' ? 0 : 1;
+  return verified.record.outcome === 'approved' && policy.record.decidedBy === 'policy' ? 0 : 1;
 }
 
 runDemo(agentDemo);
