@@ -14,10 +14,28 @@ const SUBJECT_PREFIX: Record<NotificationKind, string> = {
   reminder: 'Reminder: approval needed',
   escalation: 'Escalated: approval needed',
   'deadline-warning': 'Deadline soon: approval needed',
+  delegation: 'Handed to you',
+  reassignment: 'Assigned to you',
+};
+
+/** The opening line of each kind's mail: a hand-off says the request is now the reader's to decide. */
+const OPENING: Record<NotificationKind, string> = {
+  request: 'Approval needed.',
+  reminder: 'Reminder: approval needed.',
+  escalation: 'Escalated: approval needed.',
+  'deadline-warning': 'Deadline soon: approval needed.',
+  delegation: 'An approver handed this request to you: you may now decide it on their behalf.',
+  reassignment: 'An operator assigned this request to you: you may now decide it.',
 };
 
 /** The one line the mail says about the link, in both bodies: opening it is safe. */
 export const LINK_NEVER_DECIDES = 'Opening the link only shows the request: nothing is decided until you sign in and choose Approve or Reject on the page.';
+
+/** A delegator as the mail names them: `Name <email>`, or whichever of the two their sign-in gave. */
+function whoHanded(from: { name?: string; email?: string } | undefined): string | undefined {
+  if (from?.name && from.email) return `${from.name} <${from.email}>`;
+  return from?.name ?? from?.email;
+}
 
 function whoAsked(initiator: ApprovalInitiator | undefined): string | undefined {
   return initiator?.email ?? initiator?.slackUserId ?? initiator?.subject;
@@ -31,13 +49,14 @@ export function oneLine(text: string, max: number): string {
 
 /**
  * The mail that asks for an approval: a subject naming the action, and a text and an HTML body
- * naming the action, its summary, who asked, the deadline and the approval URL, saying that opening
- * the link decides nothing (mail scanners and previews open links). Every value is escaped in the
+ * naming the action, its summary, who asked, the deadline and the approval URL (and, for a hand-off,
+ * who handed it on with their comment, or the operator's reason), saying that opening the link decides nothing (mail scanners and previews open links). Every value is escaped in the
  * HTML; pure, so tests check it without a mail server.
  */
-export function approvalMailContent(input: Pick<ApprovalMailInput, 'kind' | 'approval'>): MailContent {
-  const { approval, kind } = input;
+export function approvalMailContent(input: Pick<ApprovalMailInput, 'kind' | 'approval' | 'handOff'>): MailContent {
+  const { approval, kind, handOff } = input;
   const asker = whoAsked(approval.initiator);
+  const handedBy = whoHanded(handOff?.from);
   const subject = oneLine(`${SUBJECT_PREFIX[kind]}: ${approval.action.title}`, 200);
   const facts: Array<[string, string]> = [
     ['Action', approval.action.title],
@@ -45,9 +64,12 @@ export function approvalMailContent(input: Pick<ApprovalMailInput, 'kind' | 'app
     ...(asker ? ([['Asked by', asker]] as Array<[string, string]>) : []),
     ['Decide by', approval.deadline],
     ['Approvals needed', String(approval.quorum)],
+    ...(handedBy ? ([['Handed to you by', handedBy]] as Array<[string, string]>) : []),
+    ...(handOff?.comment ? ([['Their comment', handOff.comment]] as Array<[string, string]>) : []),
+    ...(handOff?.reason ? ([['Reason', handOff.reason]] as Array<[string, string]>) : []),
   ];
   const text = [
-    `${SUBJECT_PREFIX[kind]}.`,
+    OPENING[kind],
     '',
     ...facts.map(([name, value]) => `${name}: ${value}`),
     '',
@@ -60,7 +82,7 @@ export function approvalMailContent(input: Pick<ApprovalMailInput, 'kind' | 'app
   const html = [
     '<!doctype html>',
     `<html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>`,
-    `<p>${escapeHtml(SUBJECT_PREFIX[kind])}.</p>`,
+    `<p>${escapeHtml(OPENING[kind])}</p>`,
     `<table>\n${rows}\n</table>`,
     `<p><a href="${escapeHtml(approval.url)}">Open the approval page to decide</a></p>`,
     `<p>${escapeHtml(LINK_NEVER_DECIDES)}</p>`,

@@ -1,15 +1,15 @@
 import escapeHtml from 'escape-html';
-import type { CallbackMailInput, NotificationKind } from '../protocol/notification-messages';
+import type { CallbackMailInput, CallbackNotificationKind } from '../protocol/notification-messages';
 import { oneLine, type MailContent } from './approval-mail-content';
 
-const SUBJECT_PREFIX: Record<NotificationKind, string> = {
+const SUBJECT_PREFIX: Record<CallbackNotificationKind, string> = {
   request: 'Reply needed',
   reminder: 'Reminder',
   escalation: 'Escalated',
   'deadline-warning': 'Deadline soon',
 };
 
-const OPENING: Record<NotificationKind, string> = {
+const OPENING: Record<CallbackNotificationKind, string> = {
   request: 'A reply is awaited from you.',
   reminder: 'A reply is still awaited from you.',
   escalation: 'A reply is awaited, and nobody has answered yet: this was passed on to you.',

@@ -1,4 +1,4 @@
-import type { ApprovalAction, ApprovalDecidedBy, ApprovalInitiator, ApprovalOutcome, ApprovalVote, ApproverRule } from './approval-messages';
+import type { ApprovalAction, ApprovalDecidedBy, ApprovalDelegation, ApprovalInitiator, ApprovalOutcome, ApprovalVote, ApproverRule, DelegateIdentity } from './approval-messages';
 
 /**
  * The wire types of notifications: where workflow code asks people (channels), what each
@@ -17,8 +17,18 @@ export type NotifyChannel = { email: { to: string[] } } | { slack: { channel: st
 /** Which channel a {@link NotificationReport} is about. */
 export type NotificationChannelKind = 'email' | 'slack' | 'webhook';
 
-/** Why a notification is sent: the first request, or a later nudge (reminders and escalation build on these). */
-export type NotificationKind = 'request' | 'reminder' | 'escalation' | 'deadline-warning';
+/**
+ * Why a notification is sent: the first request, a later nudge (reminders and escalation build on
+ * these), or, for an approval only, a hand-off: an approver delegated it (`delegation`) or an
+ * operator reassigned its approvers (`reassignment`).
+ */
+export type NotificationKind = 'request' | 'reminder' | 'escalation' | 'deadline-warning' | 'delegation' | 'reassignment';
+
+/** The kinds that tell of an approval's hand-off: nobody hands a plain callback on. */
+export type ApprovalHandOffKind = Extract<NotificationKind, 'delegation' | 'reassignment'>;
+
+/** Why a notification about a callback that is not an approval is sent: every kind but the hand-offs. */
+export type CallbackNotificationKind = Exclude<NotificationKind, ApprovalHandOffKind>;
 
 /** What a notification says about a pending approval: what the card, the mail and the webhook show. */
 export interface ApprovalNotice {
@@ -64,17 +74,32 @@ export interface ApprovalEnding {
   votes: ApprovalVote[];
 }
 
+/**
+ * What a mail about a hand-off adds, so its reader knows why the request reached them: who
+ * handed it on and their comment (a delegation), or the operator's reason (a reassignment).
+ */
+export interface ApprovalHandOffNote {
+  /** The approver who delegated the request, as their sign-in named them. */
+  from?: { name?: string; email?: string };
+  /** The delegator's comment. */
+  comment?: string;
+  /** The operator's reason for a reassignment. */
+  reason?: string;
+}
+
 /** Input of the `sendApprovalMail` activity for an approval. */
 export interface ApprovalMailInput {
   to: string[];
   kind: NotificationKind;
   approval: ApprovalNotice;
+  /** For `delegation` and `reassignment`: who handed the request on and why. */
+  handOff?: ApprovalHandOffNote;
 }
 
 /** Input of the `sendApprovalMail` activity for a callback that is not an approval. */
 export interface CallbackMailInput {
   to: string[];
-  kind: NotificationKind;
+  kind: CallbackNotificationKind;
   callback: CallbackNotice;
 }
 
@@ -106,7 +131,14 @@ export interface UpdateApprovalCardInput extends SlackCardRef {
 }
 
 /** The `type` of a notification webhook's body about an approval. */
-export type ApprovalWebhookType = 'approval.requested' | 'approval.reminder' | 'approval.escalation' | 'approval.deadline_warning' | 'approval.ended';
+export type ApprovalWebhookType =
+  | 'approval.requested'
+  | 'approval.reminder'
+  | 'approval.escalation'
+  | 'approval.deadline_warning'
+  | 'approval.delegated'
+  | 'approval.reassigned'
+  | 'approval.ended';
 
 /** The `type` of a notification webhook's body about a callback that is not an approval. */
 export type CallbackWebhookType = 'callback.requested' | 'callback.reminder' | 'callback.escalation' | 'callback.deadline_warning' | 'callback.ended';
@@ -146,6 +178,16 @@ export interface ApprovalWebhookEvent {
   /** For `approval.ended`: how it ended and what decided it. */
   outcome?: ApprovalOutcome;
   decidedBy?: ApprovalDecidedBy;
+  /** For `approval.delegated`: the approver who handed the request on. */
+  from?: ApprovalDelegation['from'];
+  /** For `approval.delegated`: the delegate, who may now vote once on `from`'s behalf. */
+  to?: DelegateIdentity;
+  /** For `approval.delegated`: the delegator's comment, when they gave one. */
+  comment?: string;
+  /** For `approval.reassigned`: the approvers from now on. */
+  approvers?: ApproverRule[];
+  /** For `approval.reassigned`: the operator's reason. */
+  reason?: string;
 }
 
 /** Input of the `postNotificationWebhook` activity. */

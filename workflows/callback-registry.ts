@@ -11,7 +11,7 @@ import {
 import type { CallbackDelivery, CallbackInfo, CallbackMode, CallbackStatus, CallbackStatusReport, DeliveryReceipt, PayloadIssue, RejectedDelivery, RejectionReason, SyncDeliveryResult } from '../protocol/callback-messages';
 import type { CallbackSnapshot, CallbackState, PayloadSchema } from './types';
 import { judgeVote, recordDelegation, recordVote } from './approval-rules';
-import type { ApprovalDelegation, ApprovalVote } from '../protocol/approval-messages';
+import type { ApprovalDelegation, ApprovalReassignment, ApprovalVote } from '../protocol/approval-messages';
 import type { Notifier } from './notify';
 
 /** The most refused deliveries kept per callback for the `callbacks` query. */
@@ -27,6 +27,8 @@ export interface CallbackEntry extends CallbackState {
   reply?: (delivery: CallbackDelivery) => unknown;
   /** Called once a reissue gave the entry a new URL (an approval's or a callback's notifier rewrites the cards that carry the old one). */
   onRelinked?: () => void;
+  /** Called once an approval's hand-off was recorded (a delegation applied, an operator's reassignment): its notifier tells the people it now names. */
+  onHandedOff?: (handOff: { delegation: ApprovalDelegation } | { reassignment: ApprovalReassignment }) => void;
   /** A plain callback's notifier in this run (its `reach`), which `wait()` withdraws once the wait ends. */
   notifier?: Notifier;
 }
@@ -147,6 +149,8 @@ class CallbackRegistry {
             ? entry.reply(accepted)
             : null;
     entry.replies.set(delivery.deliveryId, reply);
+    // Only here, past the dedup: a delivery applied before (a retry, a replayed signal's twin) tells nobody again.
+    if (verdict.delegation && entry.approval) entry.onHandedOff?.({ delegation: verdict.delegation });
     return verdict;
   }
 
@@ -164,7 +168,7 @@ class CallbackRegistry {
 
   snapshot(): CallbackSnapshot {
     return {
-      callbacks: [...this.entries.values()].map(({ seen, replies, syncStatuses, schema: _schema, reply: _reply, onRelinked: _onRelinked, notifier: _notifier, ...rest }) => ({
+      callbacks: [...this.entries.values()].map(({ seen, replies, syncStatuses, schema: _schema, reply: _reply, onRelinked: _onRelinked, onHandedOff: _onHandedOff, notifier: _notifier, ...rest }) => ({
         ...rest,
         seenDeliveryIds: [...seen],
         replies: [...replies],

@@ -37,6 +37,8 @@ export { slackCallbackBlocks, slackCallbackOutcomeBlocks, callbackOutcomeLine } 
 export { Notifier, notify, checkNotifyChannels, DEFAULT_NOTIFY_ACTIVITY_OPTIONS, type ApprovalSubject, type CallbackSubject, type NotifierOptions, type NotifyMessage } from './notify';
 export type {
   ApprovalEnding,
+  ApprovalHandOffKind,
+  ApprovalHandOffNote,
   ApprovalMailInput,
   ApprovalMailSent,
   ApprovalNotice,
@@ -48,6 +50,7 @@ export type {
   CallbackEndStatus,
   CallbackMailInput,
   CallbackNotice,
+  CallbackNotificationKind,
   CallbackWebhookEvent,
   CallbackWebhookType,
   NotificationMailInput,

@@ -9,7 +9,10 @@ import type {
   ApprovalNotice,
   ApprovalWebhookType,
   CallbackEnding,
+  ApprovalHandOffKind,
+  ApprovalMailInput,
   CallbackNotice,
+  CallbackNotificationKind,
   CallbackWebhookType,
   NotificationActivities,
   NotificationChannelKind,
@@ -21,6 +24,7 @@ import type {
   NotifyChannel,
   SlackCardRef,
 } from '../protocol/notification-messages';
+import type { ApprovalDelegation, ApprovalReassignment } from '../protocol/approval-messages';
 
 /** How a {@link Notifier} schedules its activities. */
 export interface NotifierOptions {
@@ -38,9 +42,15 @@ export type CallbackSubject = CallbackNotice & { id: string };
 
 /**
  * What one {@link Notifier.send} says: why (`kind`), and about which approval or callback (its id,
- * and what the card, the mail and the webhook show).
+ * and what the card, the mail and the webhook show). A hand-off of an approval (`delegation`,
+ * `reassignment`) carries what was recorded of it, so the mail and the webhook say who handed it
+ * on, to whom, and why; a plain callback is never handed on.
  */
-export type NotifyMessage = { kind: NotificationKind; approval: ApprovalSubject } | { kind: NotificationKind; callback: CallbackSubject };
+export type NotifyMessage =
+  | { kind: Exclude<NotificationKind, ApprovalHandOffKind>; approval: ApprovalSubject }
+  | { kind: 'delegation'; approval: ApprovalSubject; delegation: ApprovalDelegation }
+  | { kind: 'reassignment'; approval: ApprovalSubject; reassignment: ApprovalReassignment }
+  | { kind: CallbackNotificationKind; callback: CallbackSubject };
 
 /**
  * How notifications are scheduled unless told otherwise: five attempts with exponential backoff
@@ -58,9 +68,11 @@ const APPROVAL_EVENTS: Record<NotificationKind, ApprovalWebhookType> = {
   reminder: 'approval.reminder',
   escalation: 'approval.escalation',
   'deadline-warning': 'approval.deadline_warning',
+  delegation: 'approval.delegated',
+  reassignment: 'approval.reassigned',
 };
 
-const CALLBACK_EVENTS: Record<NotificationKind, CallbackWebhookType> = {
+const CALLBACK_EVENTS: Record<CallbackNotificationKind, CallbackWebhookType> = {
   request: 'callback.requested',
   reminder: 'callback.reminder',
   escalation: 'callback.escalation',
@@ -102,21 +114,16 @@ interface Card {
  */
 interface Told {
   id: string;
-  mail(to: string[], kind: NotificationKind): NotificationMailInput;
   card(): Card;
-  event(kind: NotificationKind): NotificationWebhookEvent;
   /** The card and the webhook event once it ended; undefined for an ending of the other kind of subject. */
   ended(ending: ApprovalEnding | CallbackEnding): { card: Card; event: NotificationWebhookEvent } | undefined;
 }
 
 /** The {@link Told} of an approval: its card has Approve and Reject buttons, its events are `approval.*`. */
 function toldOfApproval(approval: ApprovalSubject): Told {
-  const { id: _id, ...notice } = approval;
   return {
     id: approval.id,
-    mail: (to, kind) => ({ to, kind, approval: notice }),
     card: () => ({ text: `Approval asked: ${approval.action.title}`, blocks: slackApprovalBlocks(approval) }),
-    event: (kind) => ({ type: APPROVAL_EVENTS[kind], ...aboutApproval(approval), deadline: approval.deadline, votes: approval.votes }),
     ended: (ending) =>
       'outcome' in ending
         ? {
@@ -133,9 +140,7 @@ function toldOfCallback(callback: CallbackSubject): Told {
   const about = { url: callback.url, workflowId: workflowInfo().workflowId, callbackId: callback.id, title: callback.title, deadline: callback.deadline };
   return {
     id: callback.id,
-    mail: (to, kind) => ({ to, kind, callback: notice }),
     card: () => ({ text: `Reply needed: ${callback.title}`, blocks: slackCallbackBlocks(notice) }),
-    event: (kind) => ({ type: CALLBACK_EVENTS[kind], ...about }),
     ended: (ending) =>
       'status' in ending
         ? {
@@ -149,6 +154,39 @@ function toldOfCallback(callback: CallbackSubject): Told {
 /** The {@link Told} of a message's subject. */
 function toldOf(message: NotifyMessage): Told {
   return 'approval' in message ? toldOfApproval(message.approval) : toldOfCallback(message.callback);
+}
+
+/** The mail `message` sends to `to`: its notice, and for a hand-off who handed it on and why. */
+function mailOf(to: string[], message: NotifyMessage): NotificationMailInput {
+  if ('callback' in message) {
+    const { id: _id, ...notice } = message.callback;
+    return { to, kind: message.kind, callback: notice };
+  }
+  const { id: _id, ...notice } = message.approval;
+  const mail: ApprovalMailInput = { to, kind: message.kind, approval: notice };
+  if (message.kind === 'delegation') {
+    const { name, email } = message.delegation.from;
+    mail.handOff = { from: { ...(name ? { name } : {}), ...(email ? { email } : {}) }, ...(message.delegation.comment ? { comment: message.delegation.comment } : {}) };
+  } else if (message.kind === 'reassignment') {
+    mail.handOff = { reason: message.reassignment.reason };
+  }
+  return mail;
+}
+
+/** The webhook event `message` sends: `approval.*` or `callback.*`, a hand-off with who handed it on, to whom, and why. */
+function eventOf(message: NotifyMessage): NotificationWebhookEvent {
+  if ('callback' in message) {
+    const { callback } = message;
+    return { type: CALLBACK_EVENTS[message.kind], url: callback.url, workflowId: workflowInfo().workflowId, callbackId: callback.id, title: callback.title, deadline: callback.deadline };
+  }
+  const { approval } = message;
+  const event: NotificationWebhookEvent = { type: APPROVAL_EVENTS[message.kind], ...aboutApproval(approval), deadline: approval.deadline, votes: approval.votes };
+  if (message.kind === 'delegation') {
+    const { from, to, comment } = message.delegation;
+    return { ...event, from, to, ...(comment ? { comment } : {}) };
+  }
+  if (message.kind === 'reassignment') return { ...event, approvers: message.reassignment.approvers, reason: message.reassignment.reason };
+  return event;
 }
 
 /** One notification sent (or tried): its report, and what withdrawing it needs. */
@@ -223,7 +261,7 @@ export class Notifier {
       }
       const { kind, target } = channelOf(channel);
       const notification: Notification = { report: { channel: kind, target, kind: message.kind, sent: false }, told, done: Promise.resolve() };
-      notification.done = this.start(channel, message.kind, notification).then(
+      notification.done = this.start(channel, message, notification).then(
         () => void (notification.report.sent = true),
         (err: unknown) => void (notification.report.error = errorOf(err)),
       );
@@ -231,17 +269,17 @@ export class Notifier {
     }
   }
 
-  private async start(channel: NotifyChannel, kind: NotificationKind, notification: Notification): Promise<void> {
+  private async start(channel: NotifyChannel, message: NotifyMessage, notification: Notification): Promise<void> {
     const { told } = notification;
     if ('email' in channel) {
-      await this.activities.sendApprovalMail(told.mail(channel.email.to, kind));
+      await this.activities.sendApprovalMail(mailOf(channel.email.to, message));
     } else if ('slack' in channel) {
       const card = await this.activities.postApprovalCard({ channel: channel.slack.channel, ...told.card() });
       notification.card = card;
       notification.report.ts = card.ts;
     } else {
       notification.webhook = { url: channel.webhook.url, ...(channel.webhook.sender ? { sender: channel.webhook.sender } : {}) };
-      await this.activities.postNotificationWebhook({ ...notification.webhook, id: uuid4(), event: told.event(kind) });
+      await this.activities.postNotificationWebhook({ ...notification.webhook, id: uuid4(), event: eventOf(message) });
     }
   }
 

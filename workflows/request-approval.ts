@@ -10,6 +10,7 @@ import type { ReissueOptions, Wait } from './types';
 import { listPendingApprovals } from './approvers-attribute';
 import { checkNotifyChannels, Notifier } from './notify';
 import { approvalNotice, followApprovalReach, planNotifiedReach } from './approval-reach';
+import { tellHandOff } from './approval-hand-off';
 import { checkAction, checkApprovers, DEFAULT_APPROVAL_TIMEOUT, isText, rulesOf, type RequestApprovalOptions } from './approval-options';
 import { approvalsQuery, reassignApprovalUpdate } from '../protocol/definitions';
 import { NAME_PATTERN } from '../protocol/names';
@@ -120,10 +121,11 @@ function reassignable(request: ReassignApprovalRequest): { entry: CallbackEntry;
 /**
  * Replaces a pending approval's approvers (an operator's `reassignApproval`): votes already
  * counted stay counted, hand-offs its delegates have not used lapse (they were given under the
- * old approvers), and the inbox's search attribute follows the new approvers.
+ * old approvers), and the inbox's search attribute follows the new approvers. With a notifier,
+ * the new approvers' addresses and the webhooks are told (`approval-hand-off.ts`), beside the update.
  */
 function reassign(request: ReassignApprovalRequest): ApprovalReassignment {
-  const { state } = reassignable(request);
+  const { entry, state } = reassignable(request);
   const reassignment: ApprovalReassignment = { at: new Date(Date.now()).toISOString(), approvers: request.approvers, reason: request.reason.trim() };
   state.approvers = request.approvers;
   state.reassignments = [...(state.reassignments ?? []), reassignment];
@@ -131,6 +133,7 @@ function reassign(request: ReassignApprovalRequest): ApprovalReassignment {
     const used = state.votes.some((vote) => vote.onBehalfOf?.issuer === delegation.from.issuer && vote.onBehalfOf.subject === delegation.from.subject);
     return used || delegation.lapsed ? delegation : { ...delegation, lapsed: true as const };
   });
+  entry.onHandedOff?.({ reassignment });
   return reassignment;
 }
 
@@ -182,6 +185,8 @@ class ApprovalHandle implements Approval {
     this.callback = new CallbackHandle(entry);
     // Slack cards carry the link in their buttons: a reissue, from workflow code or an operator's update, rewrites them.
     if (notifier) entry.onRelinked = () => notifier.refresh(approvalNotice(entry, state));
+    // A delegate, or the approvers an operator reassigned it to, are told on the approval's own channels.
+    if (notifier) entry.onHandedOff = (handOff) => tellHandOff(entry, state, notifier, handOff);
   }
 
   get id(): string {
