@@ -38,6 +38,17 @@ describe('the approval mail', () => {
     const { subject } = approvalMailContent({ kind: 'reminder', approval: { ...NOTICE, action: { title: 'Two\nlines' } } });
     expect(subject).toBe('Reminder: approval needed: Two lines');
   });
+
+  test("a hand-off names who handed it on and their comment, or the operator's reason, escaped in the HTML", () => {
+    const delegated = approvalMailContent({ kind: 'delegation', approval: NOTICE, handOff: { from: { name: 'Grace <Delegator>', email: 'grace@example.com' }, comment: 'Out this <week>.' } });
+    expect(delegated.subject).toBe('Handed to you: Drop table <users> & "orders"');
+    for (const part of ['Grace <Delegator> <grace@example.com>', 'Out this <week>.', NOTICE.url, LINK_NEVER_DECIDES]) expect(delegated.text).toContain(part);
+    expect(delegated.html).toContain('Grace &lt;Delegator&gt; &lt;grace@example.com&gt;');
+    expect(delegated.html).not.toContain('<week>');
+    const reassigned = approvalMailContent({ kind: 'reassignment', approval: NOTICE, handOff: { reason: 'Grace is on leave' } });
+    expect(reassigned.subject).toBe('Assigned to you: Drop table <users> & "orders"');
+    expect(reassigned.text).toContain('Reason: Grace is on leave');
+  });
 });
 
 test("the webhook's Standard Webhooks headers verify with the standardwebhooks library", () => {
