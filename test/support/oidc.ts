@@ -45,7 +45,8 @@ export async function startDevOidcProvider(redirectUri: string, others: OtherCli
       command: process.execPath,
       args: [
         path.join(REPO_ROOT, 'tools', 'scripts', 'dev-oidc-provider.mjs'),
-        ...['--port', String(port), '--issuer', issuer, '--client-id', clientId, '--client-secret', clientSecret, '--redirect-uri', redirectUri],
+        // `=`-joined: a base64url secret may start with '-', which parseArgs would take for an option.
+        ...['--port', String(port), '--issuer', issuer, '--client-id', clientId, `--client-secret=${clientSecret}`, '--redirect-uri', redirectUri],
         ...others.flatMap((other) => ['--extra-client', `${other.clientId}:${other.clientSecret}:${other.redirectUri}`]),
       ],
       env: { ...process.env, NODE_ENV: 'development' },
