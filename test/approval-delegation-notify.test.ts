@@ -1,6 +1,10 @@
 import type { ActivityOptions } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { reassignApproval } from '../client';
 import { notifyWebhookSecrets } from '../config/notification-config';
 import { approvalsQuery, callbackUrlQuery } from '../protocol/definitions';
@@ -11,6 +15,7 @@ import { startMailServer, type TestMailServer } from './support/mail-server';
 import { hiddenField, signInAs, TestBrowser, type DevOidcProvider } from './support/oidc';
 import { startNotifyReceiver, until, type NotifyReceiver } from './support/notify-receiver';
 import { waitForCallbackUrl } from './support/wait-for-callback-url';
+import { WORKFLOW_BUNDLE_PATH } from './support/test-env';
 import type { auditedApproval } from './workflows';
 import { cancelApprovalSignal, type AuditedApprovalInput } from './workflows/audited-approval';
 
@@ -19,6 +24,14 @@ import { cancelApprovalSignal, type AuditedApprovalInput } from './workflows/aud
 // checks with the standardwebhooks library. The hand-off goes through the real gateway as the
 // approval page posts it; the delegate follows the mailed link, signs in at the development
 // OpenID Connect provider and decides.
+
+/**
+ * A history of an approval handed on before hand-offs were told (recorded with the hook unset, as
+ * workflows of that version ran): no send for the hand-off, no patch marker. The code must replay
+ * it unchanged. Regenerate with `DC_RECORD_REPLAY_FIXTURE=1` only on purpose.
+ */
+const REPLAY_FIXTURE = path.join(__dirname, 'fixtures', 'histories', 'approval-delegated-untold.binpb');
+const TELL_PATCH = 'durable-callbacks/approval/tell-delegates';
 
 const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 /** Short retries, so a fault ends in a report within seconds. */
@@ -135,5 +148,24 @@ describe('the person a request is handed to is told', () => {
       expect.objectContaining({ channel: 'email', target: 'x@example.com', sent: true }),
       expect.objectContaining({ channel: 'webhook', target: receiver.url, sent: true }),
     ]);
+  });
+
+  test('a history recorded before hand-offs were told replays unchanged, and so does one that told them', async () => {
+    const { handle, url, report } = await requestApproval({ action: { title: 'Replayed hand-off' }, approvers: [{ group: 'delegation-desk' }], signReceipt: false });
+    const grace = await onApprovalPage(url, 'grace');
+    const handOff = await grace.browser.postForm(url, { decision: 'delegate', delegateTo: 'heidi@example.com', csrf: grace.csrf, actionDigest: report.actionDigest }, { accept: 'application/json' });
+    expect(handOff.status).toBe(200);
+    const heidi = await onApprovalPage(url, 'heidi');
+    expect((await heidi.browser.postForm(url, { decision: 'approve', csrf: heidi.csrf, actionDigest: report.actionDigest }, { accept: 'application/json' })).status).toBe(200);
+    await handle.result();
+    const history = await handle.fetchHistory();
+    if (process.env.DC_RECORD_REPLAY_FIXTURE) await fs.writeFile(REPLAY_FIXTURE, temporal.api.history.v1.History.encode(history).finish());
+    const fixture = await fs.readFile(REPLAY_FIXTURE);
+    // The fixture handed on without telling anyone; this run told heidi under the patch.
+    expect([fixture.includes('heidi@example.com'), fixture.includes(TELL_PATCH)]).toEqual([true, false]);
+    expect(Buffer.from(temporal.api.history.v1.History.encode(history).finish()).includes(TELL_PATCH)).toBe(true);
+    for (const recorded of [history, temporal.api.history.v1.History.decode(fixture)]) {
+      await Worker.runReplayHistory({ workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH }, replayName: 'approval handed on' }, recorded);
+    }
   });
 });
