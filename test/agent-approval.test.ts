@@ -116,6 +116,15 @@ describe('a tool call that needs approval', () => {
       c2: expect.objectContaining({ approved: false, outcome: 'rejected' }),
     });
     expect([runs.get('restartService:db-4'), runs.get('restartService:db-5')]).toEqual([1, undefined]);
+    // Parallel calls mint and sign with regular activities: their completions are history events,
+    // replayed in the order they happened (local activities side by side are not: they resolve
+    // in finishing order on the first run, in scheduling order on replay).
+    const history = await handle.fetchHistory();
+    const scheduled = history.events!.flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(scheduled.filter((name) => name === 'generateCallbackUrl')).toHaveLength(2);
+    expect(scheduled.filter((name) => name === 'signApprovalReceipt')).toHaveLength(3);
+    expect(history.events!.some((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toBe(false);
+    await Worker.runReplayHistory({ workflowsPath: AGENT_WORKFLOWS, plugins: [new AiSdkPlugin({ modelProvider: model.provider })], replayName: 'parallel calls' }, history);
     const calls = await callsOf(handle);
     expect(calls.find((call) => call.toolCallId === 'd1')).toEqual(
       expect.objectContaining({ tool: 'diskUsage', arguments: { host: 'db-4' }, status: 'auto_approved', autoApprovedReason: 'read-only query', executed: true }),

@@ -82,6 +82,22 @@ const DEFAULT_AUTO_APPROVE_REASON = 'approved by the tool policy';
  */
 const POLICY_RECEIPT_PATCH = 'durable-callbacks/tool-approval/policy-receipt';
 
+/**
+ * The patch under which a tool call's approval schedules its activities (minting, signing) as
+ * regular activities unless `activitiesWith` says otherwise. A model's parallel calls run side by
+ * side, and local activities running side by side are resolved in the order they finish on a
+ * first run but in the order they were scheduled on replay: what each call does next would replay
+ * in another order (a nondeterminism error, or a result handed to another call). A regular
+ * activity's completion is an event in history, replayed in the order it happened. Histories
+ * recorded before the patch minted with local activities, and replay so.
+ */
+const REGULAR_ACTIVITIES_PATCH = 'durable-callbacks/tool-approval/regular-activities';
+
+/** How a tool call's approval schedules its activities: as `options` says, else (under the patch) as regular activities. */
+function activitiesWithOf(options: ToolApprovalOptions<any>): RequestApprovalOptions['activitiesWith'] {
+  return options.activitiesWith ?? (patched(REGULAR_ACTIVITIES_PATCH) ? 'activity' : undefined);
+}
+
 let calls: ToolCallApproval[] | undefined;
 
 /** What {@link resumeToolCalls} needs of a wrapped tool: its name, options and own `execute`. */
@@ -151,7 +167,8 @@ async function signPolicyDecision(call: ToolCallApproval, options: ToolApprovalO
     decidedAt: call.requestedAt,
     policy: { reason },
   };
-  const activities = scheduledActivities<ApprovalActivities>(options.activitiesWith, options.activityOptions, 'activitiesWith');
+  // Regular activities unless told otherwise: a policy's call often runs beside others that wait for people (see REGULAR_ACTIVITIES_PATCH).
+  const activities = scheduledActivities<ApprovalActivities>(options.activitiesWith ?? 'activity', options.activityOptions, 'activitiesWith');
   const signed = await activities.signApprovalReceipt(record);
   call.approvalId = id;
   call.actionDigest = signed.actionDigest;
@@ -237,7 +254,12 @@ export function withApproval<T extends ExecutableTool>(tool: T, options: ToolApp
       // Signed before the tool runs, so no call runs by policy without its receipt.
       if (options.signReceipt !== false && patched(POLICY_RECEIPT_PATCH)) await signPolicyDecision(call, options, actionOf(options, input, args), rules, reason);
     } else {
-      const approval = await requestApproval({ ...(approvalOptions as Omit<RequestApprovalOptions, 'action'>), action: actionOf(options, input, args) });
+      const activitiesWith = activitiesWithOf(options);
+      const approval = await requestApproval({
+        ...(approvalOptions as Omit<RequestApprovalOptions, 'action'>),
+        ...(activitiesWith === undefined ? {} : { activitiesWith }),
+        action: actionOf(options, input, args),
+      });
       call.approvalId = approval.id;
       call.actionDigest = approval.actionDigest;
       await options.onApprovalRequested?.(approval, context);
@@ -283,7 +305,8 @@ export async function resumeToolCalls(tools: Record<string, unknown>, snapshot: 
     const guarded = typeof tool === 'object' && tool !== null ? guardedTools.get(tool) : undefined;
     if (!guarded) throw invalidOption(`The carried call ${call.toolCallId} of ${call.tool} needs that tool, wrapped by withApproval, among the tools given to resumeToolCalls.`);
     if (!call.approvalId) throw invalidOption(`The carried call ${call.toolCallId} of ${call.tool} has no approval to resume.`);
-    const { signReceipt, activitiesWith, activityOptions } = guarded.options;
+    const { signReceipt, activityOptions } = guarded.options;
+    const activitiesWith = activitiesWithOf(guarded.options);
     const approval = restoreApproval(
       { id: call.approvalId },
       { ...(signReceipt === undefined ? {} : { signReceipt }), ...(activitiesWith === undefined ? {} : { activitiesWith }), ...(activityOptions === undefined ? {} : { activityOptions }) },
