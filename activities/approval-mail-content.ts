@@ -47,6 +47,36 @@ export function oneLine(text: string, max: number): string {
   return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
 }
 
+/** What a notification mail says, in the order its bodies say it. */
+export interface MailParts {
+  subject: string;
+  /** The first line: why the reader gets this mail. */
+  opening: string;
+  /** Named values, one row (HTML) or line (text) each. */
+  facts: Array<[string, string]>;
+  /** Where to go, and what the link is called. */
+  link: { url: string; label: string };
+  /** The last line: what the link does and does not do. */
+  footer: string;
+}
+
+/** The text and HTML bodies of a notification mail (every value escaped in the HTML): what approval and callback mails share. */
+export function mailContent({ subject, opening, facts, link, footer }: MailParts): MailContent {
+  const text = [opening, '', ...facts.map(([name, value]) => `${name}: ${value}`), '', `${link.label}: ${link.url}`, '', footer, ''].join('\n');
+  const rows = facts.map(([name, value]) => `<tr><th align="left" style="padding-right:1em">${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`).join('\n');
+  const html = [
+    '<!doctype html>',
+    `<html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>`,
+    `<p>${escapeHtml(opening)}</p>`,
+    `<table>\n${rows}\n</table>`,
+    `<p><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></p>`,
+    `<p>${escapeHtml(footer)}</p>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+  return { subject, text, html };
+}
+
 /**
  * The mail that asks for an approval: a subject naming the action, and a text and an HTML body
  * naming the action, its summary, who asked, the deadline and the approval URL (and, for a hand-off,
@@ -68,26 +98,5 @@ export function approvalMailContent(input: Pick<ApprovalMailInput, 'kind' | 'app
     ...(handOff?.comment ? ([['Their comment', handOff.comment]] as Array<[string, string]>) : []),
     ...(handOff?.reason ? ([['Reason', handOff.reason]] as Array<[string, string]>) : []),
   ];
-  const text = [
-    OPENING[kind],
-    '',
-    ...facts.map(([name, value]) => `${name}: ${value}`),
-    '',
-    `Open the approval page to decide: ${approval.url}`,
-    '',
-    LINK_NEVER_DECIDES,
-    '',
-  ].join('\n');
-  const rows = facts.map(([name, value]) => `<tr><th align="left" style="padding-right:1em">${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`).join('\n');
-  const html = [
-    '<!doctype html>',
-    `<html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>`,
-    `<p>${escapeHtml(OPENING[kind])}</p>`,
-    `<table>\n${rows}\n</table>`,
-    `<p><a href="${escapeHtml(approval.url)}">Open the approval page to decide</a></p>`,
-    `<p>${escapeHtml(LINK_NEVER_DECIDES)}</p>`,
-    '</body></html>',
-    '',
-  ].join('\n');
-  return { subject, text, html };
+  return mailContent({ subject, opening: OPENING[kind], facts, link: { url: approval.url, label: 'Open the approval page to decide' }, footer: LINK_NEVER_DECIDES });
 }

@@ -1,6 +1,5 @@
-import escapeHtml from 'escape-html';
 import type { CallbackMailInput, CallbackNotificationKind } from '../protocol/notification-messages';
-import { oneLine, type MailContent } from './approval-mail-content';
+import { mailContent, oneLine, type MailContent } from './approval-mail-content';
 
 const SUBJECT_PREFIX: Record<CallbackNotificationKind, string> = {
   request: 'Reply needed',
@@ -33,17 +32,5 @@ export function callbackMailContent(input: Pick<CallbackMailInput, 'kind' | 'cal
     ...(callback.description ? ([['Details', callback.description]] as Array<[string, string]>) : []),
     ['Answer by', callback.deadline],
   ];
-  const text = [OPENING[kind], '', ...facts.map(([name, value]) => `${name}: ${value}`), '', `Answer here: ${callback.url}`, '', LINK_IS_A_SECRET, ''].join('\n');
-  const rows = facts.map(([name, value]) => `<tr><th align="left" style="padding-right:1em">${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`).join('\n');
-  const html = [
-    '<!doctype html>',
-    `<html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>`,
-    `<p>${escapeHtml(OPENING[kind])}</p>`,
-    `<table>\n${rows}\n</table>`,
-    `<p><a href="${escapeHtml(callback.url)}">Answer here</a></p>`,
-    `<p>${escapeHtml(LINK_IS_A_SECRET)}</p>`,
-    '</body></html>',
-    '',
-  ].join('\n');
-  return { subject, text, html };
+  return mailContent({ subject, opening: OPENING[kind], facts, link: { url: callback.url, label: 'Answer here' }, footer: LINK_IS_A_SECRET });
 }
