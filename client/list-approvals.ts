@@ -1,4 +1,5 @@
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import { approvalsQuery } from '../protocol/definitions';
 import type { ApprovalReport } from '../protocol/approval-messages';
 
@@ -20,16 +21,30 @@ export class ApprovalsUnavailableError extends Error {
  * @throws {@link ApprovalsUnavailableError} when no worker answers, saying which task queue needs one.
  */
 export async function listApprovals(client: Client, workflowId: string): Promise<ApprovalReport[]> {
+  return askForApprovals(client, workflowId, approvalsQuery, 'approvals', (described) =>
+    `a query runs on a worker of its task queue '${described.taskQueue}', also after the workflow closed. ` +
+    `Start a worker for that task queue and ask again${described.status.name === 'COMPLETED' ? ", or read the decision (with its receipt) from the workflow's result" : ''}.`,
+  );
+}
+
+/**
+ * Asks `workflowId` the approvals `query` names `what`; when it is not answered, an
+ * {@link ApprovalsUnavailableError} saying whether the workflow is there, its status, and
+ * `advice` (which worker to start): what {@link listApprovals} and `listToolApprovals` share.
+ */
+export async function askForApprovals<T>(
+  client: Client,
+  workflowId: string,
+  query: QueryDefinition<T>,
+  what: string,
+  advice: (described: WorkflowExecutionDescription) => string,
+): Promise<T> {
   const handle = client.workflow.getHandle(workflowId);
   try {
-    return await handle.query(approvalsQuery);
+    return await handle.query(query);
   } catch (err) {
     const described = await handle.describe().catch(() => undefined);
-    if (!described) throw new ApprovalsUnavailableError(`No workflow ${workflowId} was found to ask for its approvals.`, { cause: err });
-    throw new ApprovalsUnavailableError(
-      `Workflow ${workflowId} (${described.status.name.toLowerCase()}) did not answer the approvals query: a query runs on a worker of its task queue '${described.taskQueue}', also after the workflow closed. ` +
-        `Start a worker for that task queue and ask again${described.status.name === 'COMPLETED' ? ", or read the decision (with its receipt) from the workflow's result" : ''}.`,
-      { cause: err },
-    );
+    if (!described) throw new ApprovalsUnavailableError(`No workflow ${workflowId} was found to ask for its ${what}.`, { cause: err });
+    throw new ApprovalsUnavailableError(`Workflow ${workflowId} (${described.status.name.toLowerCase()}) did not answer the ${what} query: ${advice(described)}`, { cause: err });
   }
 }
